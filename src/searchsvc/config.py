@@ -1,0 +1,148 @@
+"""One frozen Settings object: every knob is declared once, with its default, env var and help.
+
+The CLI, the gunicorn app factory and the tests all build their Settings here, so a setting cannot
+exist in one place and be forgotten in another; ``tests/test_docs.py`` fails when the README does not
+document one of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = _setting(
+        PROJECT_ROOT / "index", "Directory holding the Whoosh index (created when missing)."
+    )
+    seeds_dir: Path = _setting(
+        PROJECT_ROOT / "seeds", "Documents indexed on first start when the index is empty."
+    )
+    host: str = _setting("127.0.0.1", "Address `searchsvc serve` binds to.")
+    port: int = _setting(8080, "Port `searchsvc serve` binds to.")
+    workers: int = _setting(2, "Number of gunicorn worker processes.")
+    write_keys: tuple[str, ...] = _setting(
+        (), "Comma-separated API keys allowed to write (PUT/DELETE/bulk). No keys: writes refused."
+    )
+    read_keys: tuple[str, ...] = _setting(
+        (), "Comma-separated API keys allowed to read. Empty: reads are public."
+    )
+    keys_file: Path | None = _setting(
+        None, "File of keys, one per line as `read:KEY` or `write:KEY`; added to the env keys."
+    )
+    cors_origins: tuple[str, ...] = _setting(
+        (), "Comma-separated origins allowed by CORS (e.g. the CMS front-end); `*` for any."
+    )
+    max_query_length: int = _setting(1000, "Longest accepted `q`, in characters.")
+    max_query_terms: int = _setting(64, "Most terms (words, phrases, prefixes) in one query.")
+    max_wildcard_expansion: int = _setting(512, "Most index terms one prefix* may expand to.")
+    max_result_window: int = _setting(10_000, "Largest page × per_page a client may ask for.")
+    max_body_bytes: int = _setting(10 * 1024 * 1024, "Largest request body accepted by writes.")
+    search_time_budget: float = _setting(
+        2.0, "Seconds a search may run before it answers with what it has (timed_out: true)."
+    )
+    lock_timeout: float = _setting(
+        10.0, "Seconds a write waits for the index writer lock before answering 503 index_busy."
+    )
+    metrics_dir: Path | None = _setting(
+        None, "Directory for prometheus-client multiprocess files (a temp dir when unset)."
+    )
+    log_level: str = _setting("info", "Log level: debug, info, warning, error.")
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        """Build settings from ``SEARCHSVC_*`` variables, then explicit overrides (CLI flags).
+
+        ``None`` overrides are ignored so click options left unset fall through to the environment.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            var = env_var(f.name)
+            if var in env and env[var] != "":
+                values[f.name] = _coerce(f, env[var])
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            f = _field(name)
+            values[name] = _coerce(f, value) if isinstance(value, str) else value
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    def keys(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(read keys, write keys) from the env lists and the keys file together."""
+        read, write = set(self.read_keys), set(self.write_keys)
+        if self.keys_file is not None:
+            try:
+                lines = Path(self.keys_file).read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise ConfigError(f"cannot read keys file {self.keys_file}: {exc}") from exc
+            for line in lines:
+                line = line.strip()
+                if not line or line.startswith("#"):
+                    continue
+                scope, _, key = line.partition(":")
+                if scope == "write" and key:
+                    write.add(key)
+                elif scope == "read" and key:
+                    read.add(key)
+                else:
+                    raise ConfigError(f"keys file line must be read:KEY or write:KEY: {line[:20]}…")
+        return frozenset(read), frozenset(write)
+
+
+def env_var(name: str) -> str:
+    return "SEARCHSVC_" + name.upper()
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(env var, default, help) for every setting: the README's configuration table."""
+    rows = []
+    for f in dataclasses.fields(Settings):
+        default = f.default
+        if isinstance(default, Path):
+            default = os.path.relpath(default, PROJECT_ROOT)
+        elif isinstance(default, tuple):
+            default = ",".join(default)
+        rows.append((env_var(f.name), "" if default is None else str(default), f.metadata["help"]))
+    return rows
+
+
+def _field(name: str) -> dataclasses.Field:
+    for f in dataclasses.fields(Settings):
+        if f.name == name:
+            return f
+    raise ConfigError(f"unknown setting {name!r}")
+
+
+def _coerce(f: dataclasses.Field, raw: str) -> Any:
+    kind = str(f.type)
+    try:
+        if "tuple" in kind:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if "Path" in kind:
+            return Path(raw).expanduser()
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        return raw
+    except ValueError as exc:
+        raise ConfigError(f"{env_var(f.name)}={raw!r} is not a valid {kind}") from exc

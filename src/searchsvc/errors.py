@@ -1,0 +1,69 @@
+"""The error family of searchsvc. Each error carries a stable snake_case ``code`` and a message a
+user can act on; none knows about HTTP. ``searchsvc.api.errors`` holds the one table that maps codes
+to statuses, and the CLI prints ``message`` on one line.
+"""
+
+from __future__ import annotations
+
+
+class SearchsvcError(Exception):
+    code = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details or {}
+
+
+class ConfigError(SearchsvcError):
+    code = "config_error"
+
+
+class InvalidParameter(SearchsvcError):
+    """A search or write parameter the user can fix (bad date, page out of range, bad sort…)."""
+
+    code = "invalid_parameter"
+
+
+class QueryTooLong(InvalidParameter):
+    code = "query_too_long"
+
+
+class InvalidDocument(SearchsvcError):
+    """A document that cannot be ingested: bad JSON, wrong types, missing body."""
+
+    code = "invalid_document"
+
+
+class UnsupportedFormat(InvalidDocument):
+    code = "unsupported_format"
+
+
+class DocumentNotFound(SearchsvcError):
+    code = "document_not_found"
+
+
+class VersionConflict(SearchsvcError):
+    """A write older than the stored revision: it must not overwrite a correction."""
+
+    code = "version_conflict"
+
+
+class IndexBusy(SearchsvcError):
+    """The writer lock could not be had in time; the client should retry."""
+
+    code = "index_busy"
+
+
+class PayloadTooLarge(SearchsvcError):
+    code = "payload_too_large"
+
+
+class Unauthorized(SearchsvcError):
+    code = "unauthorized"
+
+
+class Forbidden(SearchsvcError):
+    code = "forbidden"
