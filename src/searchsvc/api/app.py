@@ -1,0 +1,81 @@
+"""The Falcon application: every route in one list, middleware and the one error handler.
+
+``create_app(settings, engine=None)`` receives its collaborators (tests pass a real engine on a
+temp index; production lets it build one), ``get_app()`` reads ``SEARCHSVC_*`` from the
+environment and is what gunicorn runs: ``gunicorn 'searchsvc.api.app:get_app()'``. With preload
+off, each worker calls it after the fork, so each opens its own engine and metrics files.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import falcon
+
+from ..config import Settings
+from ..engine.service import Engine
+from . import errors, metrics
+from .documents import DocumentResource
+from .health import HealthResource
+from .middleware import (
+    CachingMiddleware,
+    GzipMiddleware,
+    SecurityHeadersMiddleware,
+    TimingMiddleware,
+)
+from .openapi import OpenAPIResource
+from .search import SearchResource
+from .static import IndexPageResource, StaticResource
+from .suggest import SuggestResource
+
+
+def routes(
+    settings: Settings, engine: Engine, app_metrics: metrics.Metrics
+) -> list[tuple[str, Any]]:
+    """(URI template, resource) for every endpoint; ``openapi.py`` must describe each one."""
+    return [
+        ("/", IndexPageResource()),
+        ("/static/{name}", StaticResource()),
+        ("/search", SearchResource(engine, settings)),
+        ("/documents/{doc_id}", DocumentResource(engine)),
+        ("/suggest", SuggestResource(engine)),
+        ("/health", HealthResource(engine)),
+        ("/metrics", metrics.MetricsResource(app_metrics)),
+        ("/openapi.json", OpenAPIResource(settings)),
+    ]
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> falcon.App:
+    """Wire the app around ``engine`` (one is opened on ``settings.index_dir`` when omitted)."""
+    app_metrics = metrics.setup(settings)
+    if engine is None:
+        engine = Engine(settings)
+    middleware: list[Any] = [
+        TimingMiddleware(app_metrics),
+        SecurityHeadersMiddleware(),
+        GzipMiddleware(),
+        CachingMiddleware(engine),
+    ]
+    if settings.cors_origins:
+        origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
+        middleware.insert(1, falcon.CORSMiddleware(allow_origins=origins, expose_headers=["ETag"]))
+    app = falcon.App(middleware=middleware)
+    # Repeated parameters are lists; commas stay inside values ("Biden, Joe"); "q=" means no q.
+    app.req_options.auto_parse_qs_csv = False
+    app.req_options.keep_blank_qs_values = False
+    app.req_options.strip_url_path_trailing_slash = True
+    errors.register(app)
+    for template, resource in routes(settings, engine, app_metrics):
+        app.add_route(template, resource)
+    return app
+
+
+def get_app() -> falcon.App:
+    """Entry point for gunicorn: settings from the environment (``searchsvc serve`` sets them)."""
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+    )
+    return create_app(settings)

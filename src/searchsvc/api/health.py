@@ -1,0 +1,25 @@
+"""GET /health: liveness plus what is being served (document and chunk counts, index generation,
+version). Load balancers and the test fixture poll it; it is never cached."""
+
+from __future__ import annotations
+
+import falcon
+
+from .. import __version__
+from ..engine.service import Engine
+
+
+class HealthResource:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        stats = self.engine.stats()
+        resp.cache_control = ["no-store"]
+        resp.media = {
+            "status": "ok",
+            "documents": stats.get("documents", 0),
+            "chunks": stats.get("chunks", 0),
+            "generation": stats.get("generation", 0),
+            "version": __version__,
+        }
