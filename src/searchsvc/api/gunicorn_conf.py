@@ -36,11 +36,14 @@ graceful_timeout = 10
 keepalive = 2
 limit_request_line = 8190  # a 1,000-character non-Latin q is ~9 KB URL-encoded; answer it in JSON
 proc_name = "searchsvc"
+# gunicorn ≥ 24 opens a control socket at one fixed path per user; two instances (tests, blue/green)
+# would fight over it and nothing here uses it. Older gunicorns ignore the unknown name.
+control_socket_disable = True
 loglevel = settings.log_level
 errorlog = "-"
 accesslog = "-"
-# One line per request: client, request line, status, bytes, latency in ms, user agent.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# One line per request: client, request line, status, bytes, latency in seconds, user agent.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss "%(a)s"'
 
 
 def on_starting(server: Any) -> None:
