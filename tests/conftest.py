@@ -1,0 +1,41 @@
+"""Fixtures every HTTP-level test shares (API, web page in a browser, CMS writes).
+
+``server``: one real gunicorn (2 workers) for the session, over an index of ``seeds/`` in a temp
+dir. ``make_server(docs=..., env=..., workers=..., prebuild=...)``: a fresh server of your own
+(e.g. with write keys, or extra documents), stopped at the end of the test. Both yield a
+``helpers.Server`` with ``.url``, ``.index_dir`` and ``.get(path, **params)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from helpers import Server, assert_error, running_server
+
+__all__ = ["assert_error"]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    try:
+        with running_server(tmp_path_factory.mktemp("server")) as srv:
+            yield srv
+    except RuntimeError as exc:  # start-up failed: show the server's own output
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def make_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+    with contextlib.ExitStack() as stack:
+
+        def start(**kwargs) -> Server:
+            workdir = tmp_path_factory.mktemp("server")
+            try:
+                return stack.enter_context(running_server(workdir, **kwargs))
+            except RuntimeError as exc:
+                pytest.fail(str(exc), pytrace=False)
+
+        yield start
