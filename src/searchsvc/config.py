@@ -63,9 +63,7 @@ class Settings:
     log_level: str = _setting("info", "Log level: debug, info, warning, error.")
 
     @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, **overrides: Any
-    ) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Build settings from ``SEARCHSVC_*`` variables, then explicit overrides (CLI flags).
 
         ``None`` overrides are ignored so click options left unset fall through to the environment.

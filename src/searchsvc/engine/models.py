@@ -36,6 +36,9 @@ class Document:
     place: list[str] = field(default_factory=list)
     # Paragraph indexes (into text.split-by-blank-lines order) that are photo captions.
     captions: set[int] = field(default_factory=set)
+    # Paragraph indexes (same numbering) that hold metadata — the source/date line, a byline —
+    # kept in the text but not chunked.
+    metadata_paragraphs: set[int] = field(default_factory=set)
     path: str | None = None  # where it was read from, for messages
 
     def metadata(self) -> dict[str, Any]:

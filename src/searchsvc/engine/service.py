@@ -1,19 +1,27 @@
 """The engine's one front door: what the CLI and the HTTP layer call.
 
 ``Engine`` ties the pipeline together (read → chunk → index; query → search → snippets) and owns the
-index directory. Callers never touch Whoosh; they hand in ``Document``s or ``SearchRequest``s and
-get plain data back.
+index directory. Callers never touch Whoosh; they hand in ``Document``s, JSON objects or
+``SearchRequest``s and get plain data back. Errors are ``SearchsvcError``s with stable codes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import logging
+import shutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from .models import Document, SearchRequest, SearchResult
+from ..errors import InvalidParameter, SearchsvcError
+from .index import IndexStore
+from .models import Chunk, Document, SearchRequest, SearchResult
+from .search import Reader
+
+log = logging.getLogger("searchsvc.engine")
 
 
 @dataclass
@@ -21,7 +29,7 @@ class IndexReport:
     documents: int
     chunks: int
     seconds: float
-    skipped: list[tuple[str, str]]  # (path, reason) for files that could not be read
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
 
 @dataclass
@@ -31,49 +39,170 @@ class WriteResult:
     chunks: int
     version: str | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "result": "created" if self.created else "updated",
+            "chunks": self.chunks,
+            "version": self.version,
+        }
+
 
 class Engine:
     """Search engine over one index directory. Safe to share within a process; every write is
     serialised across processes by the index's writer lock."""
 
     def __init__(self, settings: Settings | None = None):
-        raise NotImplementedError
+        self.settings = settings or Settings.from_env()
+        self.store = IndexStore(self.settings.index_dir, lock_timeout=self.settings.lock_timeout)
+        self.reader = Reader(
+            self.store,
+            {
+                "max_length": self.settings.max_query_length,
+                "max_terms": self.settings.max_query_terms,
+                "max_expansion": self.settings.max_wildcard_expansion,
+            },
+            time_budget=self.settings.search_time_budget,
+        )
 
     # --- writes ---------------------------------------------------------------------------
     def index_paths(
-        self, paths: Iterable[Path], progress: Callable[[int], None] | None = None
+        self,
+        paths: Iterable[Path],
+        progress: Callable[[int], None] | None = None,
+        procs: int = 1,
+        into_new: bool = False,
     ) -> IndexReport:
-        """Read every file under ``paths`` and (re)index it; same id twice replaces, never dupes."""
-        raise NotImplementedError
+        """Read every file under ``paths`` and (re)index it; same id twice replaces, never dupes.
+
+        ``into_new`` builds a fresh generation beside the live one and swaps it in when complete
+        (``searchsvc reindex``): searches keep being answered from the old one meanwhile.
+        """
+        t0 = time.perf_counter()
+        skipped: list[tuple[str, str]] = []
+        docs = _chunked(_read_all(paths, skipped, progress))
+        if into_new:
+            from whoosh import index as whoosh_index
+
+            new_dir = self.store.new_generation_dir()
+            try:
+                n_docs, n_chunks = self.store.add_documents(
+                    docs, procs=procs, index=whoosh_index.open_dir(str(new_dir))
+                )
+            except BaseException:
+                shutil.rmtree(new_dir, ignore_errors=True)
+                raise
+            self.store.swap_in(new_dir)
+        else:
+            n_docs, n_chunks = self.store.add_documents(docs, procs=procs)
+        return IndexReport(n_docs, n_chunks, time.perf_counter() - t0, skipped)
 
     def put_document(self, doc: Document) -> WriteResult:
         """Index or replace one document. Raises VersionConflict if ``doc.version`` is older than
         the stored version, IndexBusy if the writer lock is not had in ``settings.lock_timeout``."""
-        raise NotImplementedError
+        from .chunking import chunk_document
+
+        chunks = chunk_document(doc)
+        created = self.store.put(doc, chunks)
+        return WriteResult(doc.id, created, len(chunks), doc.version)
 
     def put_json(self, obj: Any, doc_id: str | None = None) -> WriteResult:
         """Native JSON or IPTC ninjs (detected by ``uri``) → ``put_document``."""
-        raise NotImplementedError
+        from .ingest import document_from_json
+
+        doc = document_from_json(obj, doc_id)
+        if doc_id is not None and doc.id != doc_id:
+            raise InvalidParameter(f"body id {doc.id!r} does not match the URL id {doc_id!r}")
+        return self.put_document(doc)
 
     def delete_document(self, doc_id: str) -> None:
         """Remove every chunk of a document. Raises DocumentNotFound."""
-        raise NotImplementedError
+        self.store.delete(doc_id)
 
     # --- reads ----------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
-        raise NotImplementedError
+        return self.reader.search(request)
 
     def get_document(self, doc_id: str) -> dict[str, Any]:
-        """Metadata + ``paragraphs``: [{number, speaker, role, kind, section, text}]."""
-        raise NotImplementedError
+        """Metadata + ``speakers`` + ``paragraphs``: [{number, speaker, role, kind, section, text}]."""
+        return self.reader.document(doc_id)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
         """[{"value": "genome", "type": "term"|"speaker", "count": 12}], by frequency."""
-        raise NotImplementedError
+        return self.reader.suggest(prefix, limit)
 
     def stats(self) -> dict[str, Any]:
-        """{"documents": n, "chunks": n, "generation": n}."""
-        raise NotImplementedError
+        """{"documents": n, "chunks": n, "generation": n, "index": live directory name}."""
+        return self.reader.stats()
 
     def is_empty(self) -> bool:
-        raise NotImplementedError
+        return self.stats()["chunks"] == 0
+
+    # --- maintenance ------------------------------------------------------------------------
+    def backup(self, dest: Path) -> Path:
+        """A consistent copy of the live generation (taken under the writer lock)."""
+        dest = Path(dest)
+        if dest.exists() and any(dest.iterdir()):
+            raise InvalidParameter(f"backup destination {dest} is not empty")
+        with self.store.locked():
+            shutil.copytree(self.store.live_dir(), dest, dirs_exist_ok=True)
+        return dest
+
+    def restore(self, src: Path) -> None:
+        """Make a backup live: copied in as a new generation, then swapped atomically."""
+        from whoosh import index as whoosh_index
+
+        src = Path(src)
+        if not whoosh_index.exists_in(str(src)):
+            raise InvalidParameter(f"{src} holds no index")
+        new_dir = self.store.root / f"gen-restore-{int(time.time())}"
+        shutil.copytree(src, new_dir)
+        self.store.swap_in(new_dir)
+
+
+def _read_all(
+    paths: Iterable[Path], skipped: list[tuple[str, str]], progress: Callable[[int], None] | None
+) -> Iterator[Document]:
+    from .ingest import read_path
+
+    for path in paths:
+        for file in _files(Path(path), skipped):
+            try:
+                docs = list(read_path(file))
+            except (SearchsvcError, OSError, ValueError, UnicodeDecodeError) as exc:
+                skipped.append((str(file), str(exc)))
+                log.warning("skipped %s: %s", file, exc)
+                continue
+            yield from docs
+            if progress is not None:
+                progress(1)
+
+
+def _files(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
+    if path.is_dir():
+        for p in sorted(path.rglob("*")):
+            rel = p.relative_to(path)
+            if p.is_file() and not any(part.startswith(".") for part in rel.parts):
+                if p.name.endswith(".meta.json") or p.suffix.lower() not in READABLE:
+                    continue
+                yield p
+    elif path.is_file():
+        yield path
+    else:
+        skipped.append((str(path), "no such file or directory"))
+
+
+READABLE = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".ndjson"}
+
+
+def _chunked(docs: Iterable[Document]) -> Iterator[tuple[Document, list[Chunk]]]:
+    from .chunking import chunk_document
+
+    for doc in docs:
+        yield doc, chunk_document(doc)
+
+
+def count_files(paths: Iterable[Path]) -> int:
+    """How many readable files ``index_paths`` will visit (for a progress bar's total)."""
+    skipped: list[tuple[str, str]] = []
+    return sum(1 for p in paths for _ in _files(Path(p), skipped))

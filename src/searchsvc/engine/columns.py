@@ -1,0 +1,210 @@
+"""Facet columns: every chunk's facet values as numpy arrays, for counting and filtering fast.
+
+Counting facets through Whoosh's ``groupedby`` decodes stored values per hit and, combined with
+highlighting, costs seconds on common words (see PERFORMANCE-NOTES.md). Real engines count from
+column data instead, and so do we: each segment's ``facets`` column is decoded once into integer
+codes (one array per single-valued facet, CSR arrays for multi-valued ones), cached by segment id,
+and concatenated per reader generation. Counting a result set is then ``numpy.bincount`` over the
+matching document numbers; a filter is a boolean mask built from the codes of the wanted values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .schema import MULTI_FACETS, SINGLE_FACETS, decode_facets
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+class Vocabulary:
+    """Value ↔ code for one facet field; codes are stable for the life of the process."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self.codes: dict[str, int] = {}
+        self._folded: dict[str, list[int]] = {}
+
+    def code(self, value: str) -> int:
+        if not value:
+            return -1
+        code = self.codes.get(value)
+        if code is None:
+            code = self.codes[value] = len(self.values)
+            self.values.append(value)
+            self._folded.setdefault(value.casefold(), []).append(code)
+        return code
+
+    def lookup(self, value: str) -> list[int]:
+        """Codes matching ``value`` case-insensitively (filters are typed by people)."""
+        return self._folded.get(value.strip().casefold(), [])
+
+
+@dataclass
+class SegmentColumns:
+    single: dict[str, np.ndarray]  # field -> int32 codes, -1 = none
+    multi: dict[str, tuple[np.ndarray, np.ndarray]]  # field -> (offsets[n+1], codes)
+    date: np.ndarray  # int32 days since epoch, -1 = none
+
+    @property
+    def size(self) -> int:
+        return len(self.date)
+
+
+class Columns:
+    """The columns of one reader generation, with the live-document mask."""
+
+    def __init__(self, segments: list[tuple[SegmentColumns, int, set[int]]], vocab: dict):
+        self.vocab: dict[str, Vocabulary] = vocab
+        size = sum(seg.size for seg, _, _ in segments)
+        self.size = size
+        self.live = np.ones(size, dtype=bool)
+        for _seg, offset, deleted in segments:
+            if deleted:
+                self.live[offset + np.fromiter(deleted, dtype=np.int64)] = False
+        parts = [seg for seg, _, _ in segments]
+        self.single = {
+            f: _concat([p.single[f] for p in parts], np.int32) for f in SINGLE_FACETS if f != "date"
+        }
+        self.date = _concat([p.date for p in parts], np.int32)
+        self.multi: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for f in MULTI_FACETS:
+            offsets = [np.zeros(1, dtype=np.int64)]
+            codes = []
+            base = 0
+            for p in parts:
+                off, cod = p.multi[f]
+                offsets.append(off[1:] + base)
+                codes.append(cod)
+                base += len(cod)
+            self.multi[f] = (np.concatenate(offsets), _concat(codes, np.int32))
+
+    # --- filters ---------------------------------------------------------------------------
+    def value_mask(self, field: str, values: Iterable[str]) -> np.ndarray:
+        """Chunks whose ``field`` has any of ``values`` (OR within a field)."""
+        vocab = self.vocab[field]
+        wanted = np.array(sorted({c for v in values for c in vocab.lookup(v)}), dtype=np.int32)
+        if field in self.single:
+            return np.isin(self.single[field], wanted)
+        offsets, codes = self.multi[field]
+        hit = np.isin(codes, wanted)
+        owner = np.repeat(np.arange(self.size), np.diff(offsets))
+        mask = np.zeros(self.size, dtype=bool)
+        mask[owner[hit]] = True
+        return mask
+
+    def date_mask(self, date_from: dt.date | None, date_to: dt.date | None) -> np.ndarray:
+        mask = self.date >= 0
+        if date_from is not None:
+            mask &= self.date >= (date_from - _EPOCH).days
+        if date_to is not None:
+            mask &= self.date <= (date_to - _EPOCH).days
+        return mask
+
+    # --- counting --------------------------------------------------------------------------
+    def counts(self, field: str, mask: np.ndarray, by_document: bool = False) -> list[dict]:
+        """[{"value", "count"}] for the chunks (or documents) in ``mask``, most frequent first."""
+        vocab = self.vocab[field]
+        if field in self.single:
+            codes = self.single[field][mask]
+            docs = self.single["doc_id"][mask] if by_document else None
+        else:
+            offsets, all_codes = self.multi[field]
+            lengths = np.diff(offsets)
+            owner = np.repeat(np.arange(self.size), lengths)
+            sel = mask[owner]
+            codes = all_codes[sel]
+            docs = self.single["doc_id"][owner[sel]] if by_document else None
+        keep = codes >= 0
+        codes = codes[keep]
+        if docs is not None:
+            pairs = np.unique(docs[keep].astype(np.int64) * (len(vocab.values) + 1) + codes)
+            codes = (pairs % (len(vocab.values) + 1)).astype(np.int32)
+        if not len(codes):
+            return []
+        tally = np.bincount(codes, minlength=len(vocab.values))
+        nz = np.nonzero(tally)[0]
+        order = np.lexsort((nz, -tally[nz]))
+        return [{"value": vocab.values[c], "count": int(tally[c])} for c in nz[order]]
+
+    def documents(self, mask: np.ndarray) -> int:
+        codes = self.single["doc_id"][mask]
+        return len(np.unique(codes[codes >= 0]))
+
+
+class ColumnCache:
+    """Decoded segments by segment id, shared by every generation a process reads."""
+
+    def __init__(self) -> None:
+        self.vocab = {f: Vocabulary() for f in (*SINGLE_FACETS, *MULTI_FACETS) if f != "date"}
+        self._segments: dict[str, SegmentColumns] = {}
+        self._lock = threading.Lock()
+
+    def for_reader(self, reader) -> Columns:
+        with self._lock:
+            parts = []
+            seen = set()
+            for leaf, offset in reader.leaf_readers():
+                segment = leaf.segment()
+                segid = segment.segment_id()
+                seen.add(segid)
+                cols = self._segments.get(segid)
+                if cols is None:
+                    cols = self._segments[segid] = self._decode(leaf)
+                deleted = set(segment.deleted_docs()) if segment.has_deletions() else set()
+                parts.append((cols, offset, deleted))
+            for stale in set(self._segments) - seen:
+                del self._segments[stale]
+            return Columns(parts, self.vocab)
+
+    def _decode(self, leaf) -> SegmentColumns:
+        n = leaf.doc_count_all()
+        single_names = [f for f in SINGLE_FACETS if f != "date"]
+        single = {f: np.full(n, -1, dtype=np.int32) for f in single_names}
+        date = np.full(n, -1, dtype=np.int32)
+        multi_offsets = {f: np.zeros(n + 1, dtype=np.int64) for f in MULTI_FACETS}
+        multi_codes: dict[str, list[int]] = {f: [] for f in MULTI_FACETS}
+        if leaf.has_column("facets"):
+            column = leaf.column_reader("facets", translate=False)
+            vocab = self.vocab
+            date_codes: dict[str, int] = {}
+            date_index = SINGLE_FACETS.index("date")
+            for docnum in range(n):
+                raw = column[docnum]
+                if not raw:
+                    continue
+                values, multis = decode_facets(raw)
+                for name, value in zip(
+                    single_names, (v for i, v in enumerate(values) if i != date_index), strict=True
+                ):
+                    if value:
+                        single[name][docnum] = vocab[name].code(value)
+                day = values[date_index]
+                if day:
+                    if day not in date_codes:
+                        date_codes[day] = _days(day)
+                    date[docnum] = date_codes[day]
+                for name, vals in zip(MULTI_FACETS, multis, strict=True):
+                    multi_codes[name].extend(vocab[name].code(v) for v in vals)
+                    multi_offsets[name][docnum + 1] = len(vals)
+        multi = {
+            f: (np.cumsum(multi_offsets[f]), np.array(multi_codes[f], dtype=np.int32))
+            for f in MULTI_FACETS
+        }
+        return SegmentColumns(single=single, multi=multi, date=date)
+
+
+def _days(iso: str) -> int:
+    try:
+        return (dt.date.fromisoformat(iso[:10]) - _EPOCH).days
+    except ValueError:
+        return -1
+
+
+def _concat(arrays: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.zeros(0, dtype=dtype)

@@ -1,0 +1,244 @@
+"""The index on disk and the only code that writes to it.
+
+Layout of an index root (``Settings.index_dir``)::
+
+    index/
+      live -> gen-20261123T171500-4f2a   symlink to the Whoosh storage readers use
+      gen-…/                             Whoosh segments and TOC
+      write.lock                         cross-process writer lock (flock: dies with its holder)
+
+Whoosh allows one writer per index. Every write here, from any gunicorn worker, CLI run or reindex,
+takes ``write.lock`` first with a bounded wait (``IndexBusy`` past it), then opens the Whoosh writer,
+so writers queue instead of failing, and a document's delete-and-add lands in one commit: readers
+see the old version or the new one, never half of it. The lock is an ``flock``, which the kernel
+drops when its holder dies, so a killed writer never leaves a lock someone must remove by hand.
+
+``reindex`` builds a new ``gen-…`` beside the live one and swaps the ``live`` symlink with an atomic
+rename; readers notice the new target on their next freshness check and switch without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import filelock
+from whoosh import index as whoosh_index
+from whoosh.writing import IndexWriter
+
+from ..errors import DocumentNotFound, IndexBusy, VersionConflict
+from .models import Chunk, Document
+from .schema import build_schema, encode_facets
+
+log = logging.getLogger("searchsvc.index")
+
+LIVE = "live"
+LOCK = "write.lock"
+
+
+class IndexStore:
+    """The index root directory: which generation directory is live, and the writer lock."""
+
+    def __init__(self, root: Path, lock_timeout: float = 10.0):
+        self.root = Path(root)
+        self.lock_timeout = lock_timeout
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = filelock.FileLock(str(self.root / LOCK), timeout=lock_timeout)
+        self._opened: tuple[Path, whoosh_index.Index] | None = None
+
+    # --- locations -------------------------------------------------------------------------
+    def live_dir(self) -> Path:
+        """The live Whoosh directory, created (under the lock) on first use."""
+        link = self.root / LIVE
+        try:
+            return self.root / os.readlink(link)
+        except FileNotFoundError:
+            pass
+        with self.locked():
+            try:
+                return self.root / os.readlink(link)
+            except FileNotFoundError:
+                new = self.new_generation_dir()
+                self._point_live_at(new)
+                return new
+
+    def new_generation_dir(self) -> Path:
+        """A fresh, empty Whoosh index beside the live one (for first use and for reindex)."""
+        name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        path = self.root / name
+        path.mkdir()
+        whoosh_index.create_in(str(path), build_schema())
+        return path
+
+    def open(self) -> whoosh_index.Index:
+        """The Whoosh index behind ``live``; reopened when ``live`` moved (after a reindex)."""
+        live = self.live_dir()
+        if self._opened is None or self._opened[0] != live:
+            self._opened = (live, whoosh_index.open_dir(str(live)))
+        return self._opened[1]
+
+    # --- locking ---------------------------------------------------------------------------
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        try:
+            self._lock.acquire()
+        except filelock.Timeout as exc:
+            raise IndexBusy(
+                f"the index is busy with another write; retry in a moment "
+                f"(waited {self.lock_timeout:g} s)"
+            ) from exc
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    @contextmanager
+    def writer(
+        self, procs: int = 1, index: whoosh_index.Index | None = None
+    ) -> Iterator[IndexWriter]:
+        """A Whoosh writer under the cross-process lock; committed on success, cancelled on error."""
+        with self.locked():
+            ix = index or self.open()
+            kwargs: dict[str, Any] = {}
+            if procs > 1:
+                kwargs = {"procs": procs, "multisegment": True, "limitmb": 256}
+            w = ix.writer(**kwargs)
+            try:
+                yield w
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit()
+
+    # --- writes ----------------------------------------------------------------------------
+    def add_documents(
+        self,
+        docs: Iterable[tuple[Document, list[Chunk]]],
+        procs: int = 1,
+        index: whoosh_index.Index | None = None,
+    ) -> tuple[int, int]:
+        """Replace-or-add many documents in one commit; returns (documents, chunks)."""
+        n_docs = n_chunks = 0
+        with self.writer(procs=procs, index=index) as w:
+            for doc, chunks in docs:
+                w.delete_by_term("doc_id", doc.id)
+                for chunk in chunks:
+                    w.add_document(**chunk_fields(doc, chunk))
+                n_docs += 1
+                n_chunks += len(chunks)
+        return n_docs, n_chunks
+
+    def put(self, doc: Document, chunks: list[Chunk]) -> bool:
+        """Replace-or-add one document; True when it is new. Refuses an older version."""
+        with self.writer() as w:
+            stored = _stored_doc(w.searcher(), doc.id)
+            if stored is not None and _is_older(doc.version, stored.get("version")):
+                raise VersionConflict(
+                    f"document {doc.id!r} is at version {stored.get('version')}; "
+                    f"refusing older version {doc.version}",
+                    details={"stored_version": stored.get("version")},
+                )
+            w.delete_by_term("doc_id", doc.id)
+            for chunk in chunks:
+                w.add_document(**chunk_fields(doc, chunk))
+        return stored is None
+
+    def delete(self, doc_id: str) -> None:
+        with self.writer() as w:
+            if _stored_doc(w.searcher(), doc_id) is None:
+                raise DocumentNotFound(f"no document with id {doc_id!r}")
+            w.delete_by_term("doc_id", doc_id)
+
+    def swap_in(self, new_dir: Path) -> None:
+        """Make ``new_dir`` live atomically and remove the generation it replaced."""
+        with self.locked():
+            old = (
+                self.root / os.readlink(self.root / LIVE)
+                if (self.root / LIVE).is_symlink()
+                else None
+            )
+            self._point_live_at(new_dir)
+        log.info("index generation %s is live", new_dir.name)
+        if old is not None and old != new_dir:
+            # Readers that still hold the old segments keep their open files (POSIX unlink).
+            shutil.rmtree(old, ignore_errors=True)
+
+    def _point_live_at(self, target: Path) -> None:
+        tmp = self.root / f".live-{uuid.uuid4().hex}"
+        os.symlink(target.name, tmp)
+        os.replace(tmp, self.root / LIVE)
+
+
+def chunk_fields(doc: Document, chunk: Chunk) -> dict[str, Any]:
+    """The Whoosh fields of one chunk."""
+    meta = doc.metadata()
+    meta.update(
+        version=doc.version,
+        byline=doc.byline,
+        person=list(doc.person),
+        organisation=list(doc.organisation),
+        subject=list(doc.subject),
+        place=list(doc.place),
+    )
+    facets = encode_facets(
+        {
+            "speaker": chunk.speaker,
+            "role": chunk.role,
+            "source": doc.source,
+            "kind": doc.kind,
+            "event": doc.event,
+            "year": (doc.date or "")[:4] or None,
+            "doc_id": doc.id,
+            "chunk_kind": chunk.kind,
+            "date": doc.date,
+            "person": doc.person,
+            "organisation": doc.organisation,
+            "subject": doc.subject,
+            "place": doc.place,
+        }
+    )
+    return {
+        "id": chunk.id,
+        "doc_id": doc.id,
+        "paragraph": chunk.paragraph,
+        "text": chunk.text,
+        "exact": chunk.text,
+        "title": doc.title or "",
+        "speaker_t": chunk.speaker or "",
+        "source_t": doc.source or "",
+        "kind": doc.kind or "",
+        "role": chunk.role or "",
+        "facets": facets,
+        "chunk": {
+            "paragraph": chunk.paragraph,
+            "start": chunk.start,
+            "end": chunk.end,
+            "speaker": chunk.speaker,
+            "role": chunk.role,
+            "kind": chunk.kind,
+            "section": chunk.section,
+        },
+        "doc": meta,
+    }
+
+
+def _stored_doc(searcher: Any, doc_id: str) -> dict[str, Any] | None:
+    fields = searcher.document(doc_id=doc_id)
+    return None if fields is None else fields.get("doc", {})
+
+
+def _is_older(new: str | None, stored: str | None) -> bool:
+    """Versions compare as ISO timestamps or integers; a write without a version always wins."""
+    if not new or not stored:
+        return False
+    try:
+        return int(new) < int(stored)
+    except (TypeError, ValueError):
+        return str(new) < str(stored)

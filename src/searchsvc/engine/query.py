@@ -1,0 +1,196 @@
+"""Query parsing: what a person typed → a Whoosh query, safely.
+
+Syntax (Whoosh's parser, trimmed and extended): words are ANDed; ``"phrases"``; ``OR``, ``AND``,
+``NOT`` and ``-word``; ``field:value`` for ``speaker``, ``source``, ``kind``, ``role`` and ``title``;
+``prefix*``. Each bare word searches the stemmed ``text``, the surface-form ``exact`` field (so exact
+matches outrank stem-only ones), the title and the speaker name, with BM25F field boosts.
+
+Nothing a user types may raise: limits (length, number of terms, prefix expansion) become
+``InvalidParameter`` errors, and syntax the parser cannot make sense of falls back to the words
+alone, as a literal AND query. A ``loose`` (OR) variant of the same words serves the partial-match
+top-up for natural-language questions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import islice
+
+from whoosh import query as wq
+from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
+from whoosh.query import Query
+
+from ..errors import InvalidParameter, QueryTooLong
+from .analysis import stem
+
+SEARCH_FIELDS = ("text", "exact", "title", "speaker_t")
+FIELD_BOOSTS = {"text": 1.0, "exact": 1.0, "title": 0.5, "speaker_t": 0.5}
+FIELD_ALIASES = {"speaker_t": ["speaker"], "source_t": ["source"]}
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Query syntax, removed to recover the plain words: operators, field prefixes, and +/- at a word's
+# start (inside a word "-" joins a compound such as "2019-nCoV").
+_SYNTAX_RE = re.compile(
+    r'\b[A-Za-z_]+:|["()*?^~\[\]{}\\]|(?<![^\s(])[+-]|:|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b'
+)
+
+
+@dataclass
+class QueryPlan:
+    """A parsed query: the strict query, its loose variant, and what snippets should mark."""
+
+    text: str
+    query: Query | None  # None: match everything (empty query, lone "*")
+    loose: Query | None = None  # OR of the plain words, when there are two or more
+    words: list[str] = field(default_factory=list)  # plain words, for did-you-mean
+    stems: set[str] = field(default_factory=set)  # stemmed terms to mark
+    exact: set[str] = field(default_factory=set)  # surface terms to mark
+    phrases: set[tuple[str, ...]] = field(default_factory=set)  # stemmed phrases to mark whole
+
+
+class QueryParser:
+    def __init__(
+        self, schema, max_length: int = 1000, max_terms: int = 64, max_expansion: int = 128
+    ):
+        self.schema = schema
+        self.max_length = max_length
+        self.max_terms = max_terms
+        self.max_expansion = max_expansion
+        self._strict = self._parser(AndGroup)
+        self._loose = self._parser(OrGroup)
+
+    def _parser(self, group) -> MultifieldParser:
+        p = MultifieldParser(
+            list(SEARCH_FIELDS), self.schema, fieldboosts=FIELD_BOOSTS, group=group
+        )
+        p.remove_plugin_class(plugins.RangePlugin)
+        # "+word"/"-word" only at the start of a word: "2019-nCoV" is a compound, not a NOT.
+        p.add_plugin(plugins.PlusMinusPlugin(r"(?<![^\s(])\+", r"(?<![^\s(])-"))
+        p.add_plugin(plugins.FieldAliasPlugin(FIELD_ALIASES))
+        return p
+
+    def parse(self, text: str, reader) -> QueryPlan:
+        text = _CONTROL_RE.sub(" ", text or "").strip()
+        if len(text) > self.max_length:
+            raise QueryTooLong(f"q is {len(text)} characters; the limit is {self.max_length}")
+        if len(text.split()) > self.max_terms:
+            raise InvalidParameter(
+                f"q has {len(text.split())} terms; the limit is {self.max_terms}",
+                code="too_many_terms",
+            )
+        words = _SYNTAX_RE.sub(" ", text).split()
+        if not text or text.strip("*? ") == "":
+            return QueryPlan(text=text, query=None)
+        try:
+            q = self._strict.parse(text)
+            q = self._expand(q, reader)
+        except InvalidParameter:
+            raise
+        except Exception:  # the parser chokes on odd syntax: fall back to the words, literally
+            q = None
+        if q is None or _has_error(q):
+            q = self._literal(words, AndGroup)
+        plan = QueryPlan(text=text, query=_normalize(q), words=words)
+        _collect_marks(plan.query, plan)
+        if len(words) > 1:
+            plan.loose = self._literal(words, OrGroup)
+        return plan
+
+    def _literal(self, words: list[str], group) -> Query | None:
+        """The words alone (syntax characters already stripped), ANDed or ORed."""
+        parser = self._strict if group is AndGroup else self._loose
+        if not words:
+            return wq.NullQuery
+        return _normalize(parser.parse(" ".join(words)))
+
+    def _expand(self, q: Query, reader) -> Query:
+        """Replace prefix and wildcard queries by an OR of their most frequent expansions."""
+        if isinstance(q, wq.Every):
+            return wq.Every()
+        if isinstance(q, wq.Prefix | wq.Wildcard):
+            return self._expansions(q, reader)
+        if q.is_leaf():
+            return q
+        return q.apply(lambda sub: self._expand(sub, reader))
+
+    def _expansions(self, q: wq.Prefix | wq.Wildcard, reader) -> Query:
+        fieldname = q.fieldname
+        if fieldname not in self.schema or not self.schema[fieldname].scorable:
+            return wq.NullQuery
+        if isinstance(q, wq.Prefix):
+            if not q.text:
+                return wq.NullQuery
+            candidates = (
+                (term.decode("utf-8") if isinstance(term, bytes) else term, info.doc_frequency())
+                for term, info in islice(
+                    reader.iter_prefix(fieldname, q.text), self.max_expansion * 20
+                )
+            )
+        else:
+            if len(q.text.strip("*?")) < 2:
+                return wq.NullQuery
+            texts = islice(q._btexts(reader), self.max_expansion * 20)
+            candidates = (
+                (
+                    t.decode("utf-8") if isinstance(t, bytes) else t,
+                    reader.doc_frequency(fieldname, t),
+                )
+                for t in texts
+            )
+        best = sorted(candidates, key=lambda pair: -pair[1])[: self.max_expansion]
+        if not best:
+            return wq.NullQuery
+        return wq.Or([wq.Term(fieldname, t, boost=q.boost) for t, _ in best])
+
+
+def _has_error(q: Query) -> bool:
+    if isinstance(q, wq.qcore._NullQuery):
+        return False
+    if q.__class__.__name__ == "ErrorQuery":
+        return True
+    return any(_has_error(sub) for sub in q.children()) if not q.is_leaf() else False
+
+
+def _normalize(q: Query | None) -> Query | None:
+    if q is None:
+        return None
+    q = q.normalize()
+    if q is wq.NullQuery:
+        return wq.NullQuery
+    if isinstance(q, wq.Every):
+        return None
+    return q
+
+
+def _collect_marks(q: Query | None, plan: QueryPlan) -> None:
+    """Positive terms of the query, per field flavour, for the highlighter."""
+    if q is None or q is wq.NullQuery:
+        return
+    if isinstance(q, wq.Not):
+        return
+    if isinstance(q, wq.AndNot):
+        _collect_marks(q.a, plan)
+        return
+    if isinstance(q, wq.Term):
+        _mark(q.fieldname, q.text, plan)
+        return
+    if isinstance(q, wq.Phrase):
+        if q.fieldname in ("text", "exact", "title"):
+            plan.phrases.add(tuple(stem(_text(w)) for w in q.words))
+        return
+    if not q.is_leaf():
+        for sub in q.children():
+            _collect_marks(sub, plan)
+
+
+def _text(text) -> str:
+    return text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+
+
+def _mark(fieldname: str, text, plan: QueryPlan) -> None:
+    text = _text(text)
+    if fieldname == "text" or fieldname == "title":
+        plan.stems.add(text)
+    elif fieldname == "exact":
+        plan.exact.add(text)
+        plan.stems.add(stem(text))

@@ -1,0 +1,497 @@
+"""Search: a ``SearchRequest`` in, a ``SearchResult`` out, over the live index generation.
+
+One request runs in four steps, each done by the cheapest machinery for it:
+
+1. **Match set.** The parsed query's matching chunk numbers (Whoosh postings, unscored) become a
+   boolean array; filters are boolean arrays from the facet columns (``columns.py``). Total and
+   facet counts are numpy over these arrays, so they cover the whole result set, not just a page.
+   Facets are *disjunctive*: a field's counts apply every filter but its own, so a selected value
+   stays listed and ticking another value of the same field shows what OR would add.
+2. **Ranking.** Whoosh BM25F scores the top ``page × per_page`` within the filtered set (or numpy
+   sorts by date), with a time budget; ``group=document`` collapses to the best chunk per document.
+   When fewer than a page of chunks match every word, the page is topped up from the OR of the
+   words and those hits say ``partial``.
+3. **Snippets** for the returned page only (``snippets.py``), and citations.
+4. **Did-you-mean** for words the index has never seen.
+
+A ``Reader`` keeps one Whoosh searcher and its columns per index generation and checks for a
+newer generation at most every ``FRESHNESS_SECONDS``, so a write acknowledged by any process is
+visible to every process well within a second, and unchanged indexes cost nothing to re-check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import numpy as np
+from whoosh import collectors, scoring
+from whoosh import query as wq
+from whoosh.sorting import FunctionFacet
+
+from ..errors import DocumentNotFound, InvalidParameter
+from .analysis import STOPWORDS, iter_terms
+from .citation import cite
+from .columns import ColumnCache, Columns
+from .index import IndexStore
+from .models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
+from .query import QueryParser, QueryPlan
+from .snippets import Marks, find_spans, snippet
+
+FRESHNESS_SECONDS = 0.2
+RESULT_CACHE_SIZE = 512
+ALL_FACETS = (*FACETS, *EXTRA_FACETS)
+
+
+def bm25f() -> scoring.WeightingModel:
+    """Paragraph-length chunks are short and similar; title repeats on every chunk of a document,
+    so its length normalisation is softened."""
+    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.3, speaker_t_B=0.0)
+
+
+@dataclass
+class View:
+    """A consistent snapshot: one generation's searcher and columns."""
+
+    live: str
+    generation: int
+    searcher: Any
+    columns: Columns
+
+
+class Reader:
+    def __init__(self, store: IndexStore, parser_limits: dict[str, int], time_budget: float = 2.0):
+        self.store = store
+        self.time_budget = time_budget
+        self.cache = ColumnCache()
+        self._limits = parser_limits
+        self._parser: QueryParser | None = None
+        self._view: View | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
+
+    # --- snapshots -------------------------------------------------------------------------
+    def view(self) -> View:
+        now = time.monotonic()
+        view = self._view
+        if view is not None and now - self._checked < FRESHNESS_SECONDS:
+            return view
+        with self._lock:
+            ix = self.store.open()
+            live = str(self.store.live_dir())
+            if view is None or view.live != live or not view.searcher.up_to_date():
+                searcher = ix.searcher(weighting=bm25f())
+                view = View(
+                    live=live,
+                    generation=searcher.reader().generation(),
+                    searcher=searcher,
+                    columns=self.cache.for_reader(searcher.reader()),
+                )
+                if self._parser is None:
+                    self._parser = QueryParser(ix.schema, **self._limits)
+                self._view = view
+                self._results.clear()
+            self._checked = now
+            return view
+
+    @property
+    def parser(self) -> QueryParser:
+        self.view()
+        assert self._parser is not None
+        return self._parser
+
+    # --- search ----------------------------------------------------------------------------
+    def search(self, req: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        _validate(req)
+        view = self.view()
+        key = _cache_key(req, view)
+        cached = self._results.get(key)
+        if cached is not None:
+            self._results.move_to_end(key)
+            result = SearchResult(**{**cached.__dict__, "took_ms": _ms(t0)})
+            return result
+        plan = self.parser.parse(req.q, view.searcher.reader())
+        result = self._search(view, plan, req)
+        result.took_ms = _ms(t0)
+        self._results[key] = result
+        if len(self._results) > RESULT_CACHE_SIZE:
+            self._results.popitem(last=False)
+        return result
+
+    def _search(self, view: View, plan: QueryPlan, req: SearchRequest) -> SearchResult:
+        cols = view.columns
+        searcher = view.searcher
+        field_masks = {
+            f: cols.value_mask(f, vals)
+            for f, vals in req.filters.items()
+            if vals and f in cols.vocab
+        }
+        base = cols.live.copy()
+        if req.date_from or req.date_to:
+            base &= cols.date_mask(_date(req.date_from), _date(req.date_to))
+        match = self._match(searcher, plan.query, cols)
+        by_doc = req.group == "document"
+        filtered = base & match
+        for mask in field_masks.values():
+            filtered &= mask
+        use_partial = (
+            plan.loose is not None
+            and req.sort == "relevance"
+            and _count(cols, filtered, by_doc) < req.page * req.per_page
+        )
+        strict = filtered
+        if use_partial:
+            loose_match = self._match(searcher, plan.loose, cols)
+            if (loose_match & ~match).any():
+                match = match | loose_match
+                filtered = base & match
+                for mask in field_masks.values():
+                    filtered &= mask
+            else:
+                use_partial = False
+        total = _count(cols, filtered, by_doc)
+        facets = self._facets(cols, base & match, field_masks, req, by_doc) if req.facets else {}
+
+        timed_out = False
+        start = (req.page - 1) * req.per_page
+        if plan.query is None or req.sort != "relevance":
+            ranked = _by_date(cols, filtered, req.sort, by_doc)[start : start + req.per_page]
+            page = [(int(d), 0.0, False) for d in ranked]
+        else:
+            restricted = bool(field_masks) or bool(req.date_from or req.date_to)
+            page, timed_out = self._ranked(
+                view, plan, req, strict, filtered, restricted, use_partial
+            )
+
+        hits = self._hits(searcher, plan, page, start, req.highlight)
+        return SearchResult(
+            query=req.q,
+            total=total,
+            page=req.page,
+            per_page=req.per_page,
+            took_ms=0.0,
+            hits=hits,
+            facets=facets,
+            suggestion=self._did_you_mean(searcher, plan),
+            generation=view.generation,
+            timed_out=timed_out,
+        )
+
+    def _match(self, searcher, q, cols: Columns) -> np.ndarray:
+        mask = np.zeros(cols.size, dtype=bool)
+        if q is None:
+            return cols.live.copy()
+        if q is wq.NullQuery:
+            return mask
+        ids = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
+        mask[ids] = True
+        return mask
+
+    def _ranked(self, view, plan, req, strict, filtered, restricted, use_partial):
+        """Top ``page × per_page`` by BM25F: strict matches first, then partial ones."""
+        cols = view.columns
+        want = req.page * req.per_page
+        collapse = None
+        if req.group == "document":
+            codes = cols.single["doc_id"]
+            collapse = FunctionFacet(lambda _s, docnum: int(codes[docnum]))
+        timed_out = False
+        out: list[tuple[int, float, bool]] = []
+        # Whoosh already skips deleted chunks; a filter set is only needed for user filters.
+        strict_filter = set(np.flatnonzero(strict).tolist()) if restricted else None
+        got, t = self._collect(view.searcher, plan.query, want, strict_filter, None, collapse)
+        timed_out |= t
+        out.extend((d, s, False) for d, s in got)
+        if use_partial and len(out) < want:
+            seen_docs = {int(cols.single["doc_id"][d]) for d, _, _ in out} if collapse else set()
+            rest = filtered & ~strict
+            got, t = self._collect(
+                view.searcher,
+                plan.loose,
+                want - len(out),
+                set(np.flatnonzero(rest).tolist()),
+                None,
+                collapse,
+            )
+            timed_out |= t
+            for d, s in got:
+                if collapse and int(cols.single["doc_id"][d]) in seen_docs:
+                    continue
+                out.append((d, s, True))
+        start = (req.page - 1) * req.per_page
+        return out[start : start + req.per_page], timed_out
+
+    def _collect(self, searcher, q, limit, filter_set, mask_set, collapse):
+        if (
+            q is None
+            or q is wq.NullQuery
+            or limit <= 0
+            or (filter_set is not None and not filter_set)
+        ):
+            return [], False
+        base = searcher.collector(
+            limit=limit, collapse=collapse, collapse_limit=1 if collapse else None
+        )
+        collector: collectors.Collector = _DeadlineCollector(base, self.time_budget)
+        if filter_set is not None or mask_set is not None:
+            # Outermost, so every candidate passes the filter before it is collected.
+            collector = collectors.FilterCollector(collector, allow=filter_set, restrict=mask_set)
+        timed_out = False
+        try:
+            searcher.search_with_collector(q, collector)
+        except collectors.TimeLimit:
+            timed_out = True
+        results = collector.results()
+        return [(docnum, score or 0.0) for score, docnum in results.top_n], timed_out
+
+    def _facets(self, cols: Columns, base: np.ndarray, field_masks, req, by_doc) -> dict:
+        out = {}
+        for f in ALL_FACETS:
+            if f in EXTRA_FACETS and not len(cols.vocab[f].values) and f not in req.filters:
+                continue
+            mask = base.copy()
+            for other, m in field_masks.items():
+                if other != f:
+                    mask &= m
+            counts = cols.counts(f, mask, by_document=by_doc)
+            listed = {c["value"].casefold() for c in counts}
+            for value in req.filters.get(f, []):
+                if value.strip().casefold() not in listed:
+                    counts.append({"value": value, "count": 0})
+            out[f] = counts
+        return out
+
+    def _hits(self, searcher, plan: QueryPlan, page, start: int, highlight: bool) -> list[Hit]:
+        marks = Marks(frozenset(plan.stems), frozenset(plan.exact), frozenset(plan.phrases))
+        hits = []
+        for i, (docnum, score, partial) in enumerate(page):
+            fields = searcher.stored_fields(docnum)
+            chunk = fields.get("chunk", {})
+            doc = fields.get("doc", {})
+            text = fields.get("text", "")
+            spans = find_spans(text, marks) if highlight else []
+            document = {
+                k: doc.get(k) for k in ("id", "title", "source", "date", "kind", "event", "url")
+            }
+            hits.append(
+                Hit(
+                    id=fields["id"],
+                    score=float(score),
+                    rank=start + i + 1,
+                    document=document,
+                    paragraph=chunk.get("paragraph", 0),
+                    speaker=chunk.get("speaker"),
+                    role=chunk.get("role"),
+                    text=text,
+                    snippet=snippet(text, spans),
+                    highlights=spans,
+                    citation=cite(document, chunk.get("paragraph", 0), chunk.get("speaker")),
+                    kind=chunk.get("kind", "paragraph"),
+                    section=chunk.get("section"),
+                    start=chunk.get("start", 0),
+                    end=chunk.get("end", 0),
+                    partial=partial,
+                )
+            )
+        return hits
+
+    def _did_you_mean(self, searcher, plan: QueryPlan) -> str | None:
+        """Replace each word the index has never seen by its closest known term."""
+        reader = searcher.reader()
+        changed = False
+        out = []
+        corrector = None
+        for word in plan.words:
+            terms = [t.text for t in iter_terms(word, query=True)]
+            unknown = [
+                t
+                for t in terms
+                if t not in STOPWORDS and t.isalpha() and reader.doc_frequency("exact", t) == 0
+            ]
+            if len(terms) == 1 and unknown:
+                corrector = corrector or searcher.corrector("exact")
+                fixes = corrector.suggest(terms[0], limit=1, maxdist=2, prefix=1)
+                if fixes:
+                    out.append(fixes[0])
+                    changed = True
+                    continue
+            out.append(word)
+        return " ".join(out) if changed else None
+
+    # --- documents, suggestions, stats -------------------------------------------------------
+    def document(self, doc_id: str) -> dict[str, Any]:
+        searcher = self.view().searcher
+        chunks = sorted(
+            searcher.documents(doc_id=doc_id), key=lambda f: f.get("chunk", {}).get("paragraph", 0)
+        )
+        if not chunks:
+            raise DocumentNotFound(f"no document with id {doc_id!r}")
+        meta = dict(chunks[0].get("doc", {}))
+        speakers: list[str] = []
+        paragraphs = []
+        for f in chunks:
+            c = f.get("chunk", {})
+            if c.get("speaker") and c["speaker"] not in speakers:
+                speakers.append(c["speaker"])
+            paragraphs.append(
+                {
+                    "number": c.get("paragraph"),
+                    "speaker": c.get("speaker"),
+                    "role": c.get("role"),
+                    "kind": c.get("kind", "paragraph"),
+                    "section": c.get("section"),
+                    "text": f.get("text", ""),
+                    "start": c.get("start"),
+                    "end": c.get("end"),
+                }
+            )
+        meta["speakers"] = speakers
+        meta["paragraphs"] = paragraphs
+        return meta
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
+        view = self.view()
+        prefix = prefix.strip()
+        if not prefix:
+            return []
+        folded = prefix.casefold()
+        out: list[dict[str, Any]] = []
+        speakers = view.columns.counts("speaker", view.columns.live)
+        for entry in speakers:
+            name = entry["value"]
+            if any(
+                part.startswith(folded) for part in name.casefold().split()
+            ) or name.casefold().startswith(folded):
+                out.append({"value": name, "type": "speaker", "count": entry["count"]})
+        terms = [t.text for t in iter_terms(prefix, query=True, keep_stops=True)]
+        if terms:
+            reader = view.searcher.reader()
+            last = terms[-1]
+            head = (
+                prefix[: len(prefix) - len(prefix.split()[-1])] if len(prefix.split()) > 1 else ""
+            )
+            candidates = []
+            for term, info in islice(reader.iter_prefix("exact", last), 5000):
+                term = term.decode("utf-8") if isinstance(term, bytes) else term
+                candidates.append((info.doc_frequency(), term))
+            candidates.sort(key=lambda p: (-p[0], p[1]))
+            out.extend(
+                {"value": head + term, "type": "term", "count": freq}
+                for freq, term in candidates[:limit]
+            )
+        out.sort(key=lambda e: (-e["count"], e["value"]))
+        return out[:limit]
+
+    def stats(self) -> dict[str, Any]:
+        view = self.view()
+        cols = view.columns
+        return {
+            "documents": cols.documents(cols.live),
+            "chunks": int(cols.live.sum()),
+            "generation": view.generation,
+            "index": view.live.rsplit("/", 1)[-1],
+        }
+
+
+class _DeadlineCollector(collectors.WrappingCollector):
+    """Stops collecting when the time budget is spent; what was collected so far is kept.
+
+    Whoosh's ``TimeLimitCollector`` only checks time in its own ``collect_matches``, which a
+    ``FilterCollector`` around it bypasses, and it starts a timer thread per search."""
+
+    def __init__(self, child: collectors.Collector, budget: float):
+        self.child = child
+        self.budget = budget
+        self._n = 0
+
+    def prepare(self, top_searcher, q, context):
+        self.child.prepare(top_searcher, q, context)
+        self._deadline = time.monotonic() + self.budget
+
+    def collect_matches(self):
+        for sub_docnum in self.child.matches():
+            self.collect(sub_docnum)
+
+    def collect(self, sub_docnum):
+        self._n += 1
+        if not self._n & 255 and time.monotonic() > self._deadline:
+            raise collectors.TimeLimit
+        return self.child.collect(sub_docnum)
+
+
+def _validate(req: SearchRequest) -> None:
+    if req.page < 1:
+        raise InvalidParameter("page must be 1 or more")
+    if not 1 <= req.per_page <= 100:
+        raise InvalidParameter("per_page must be 1..100")
+    if req.page * req.per_page > 10_000:
+        raise InvalidParameter("page × per_page must be at most 10000; narrow the query instead")
+    if req.sort not in SORTS:
+        raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}")
+    if req.group not in (None, "", "document"):
+        raise InvalidParameter("group must be 'document'")
+    for name in req.filters:
+        if name not in ALL_FACETS:
+            raise InvalidParameter(f"unknown filter {name!r}")
+    a, b = _date(req.date_from, "date_from"), _date(req.date_to, "date_to")
+    if a and b and a > b:
+        raise InvalidParameter("date_from is after date_to")
+
+
+def _date(value: str | None, name: str = "date") -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidParameter(
+            f"{name} must be an ISO date (YYYY-MM-DD), got {value[:40]!r}"
+        ) from exc
+
+
+def _count(cols: Columns, mask: np.ndarray, by_doc: bool) -> int:
+    return cols.documents(mask) if by_doc else int(mask.sum())
+
+
+def _by_date(cols: Columns, mask: np.ndarray, sort: str, by_doc: bool) -> np.ndarray:
+    """Document numbers in ``mask`` ordered by date (newest first unless sort is ``date``)."""
+    ids = np.flatnonzero(mask)
+    dates = cols.date[ids]
+    if sort == "date":
+        order = np.lexsort((ids, np.where(dates < 0, np.iinfo(np.int32).max, dates)))
+    else:
+        order = np.lexsort((ids, -dates))
+    ids = ids[order]
+    if by_doc:
+        _, first = np.unique(cols.single["doc_id"][ids], return_index=True)
+        ids = ids[np.sort(first)]
+    return ids
+
+
+def _cache_key(req: SearchRequest, view: View) -> tuple:
+    filters = tuple(sorted((k, tuple(sorted(v))) for k, v in req.filters.items() if v))
+    return (
+        view.live,
+        view.generation,
+        req.q,
+        filters,
+        req.date_from,
+        req.date_to,
+        req.page,
+        req.per_page,
+        req.sort,
+        req.group,
+        req.facets,
+        req.highlight,
+    )
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000
