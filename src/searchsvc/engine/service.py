@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,11 @@ class Engine:
     def stats(self) -> dict[str, Any]:
         """{"documents": n, "chunks": n, "generation": n, "index": live directory name}."""
         return self.reader.stats()
+
+    def generation(self) -> int:
+        """A number that changes whenever a write commits or a reindex swaps in (for ETags)."""
+        view = self.reader.view()
+        return zlib.crc32(view.live.encode()) * 1_000_000 + view.generation
 
     def is_empty(self) -> bool:
         return self.stats()["chunks"] == 0
