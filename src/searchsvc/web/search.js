@@ -184,12 +184,16 @@ async function runSearch() {
     const body = await getJSON(`/search?${toParams(state)}`, ctrl.signal);
     if (ctrl !== searchCtrl) return;
     render(body);
+    ui.results.dataset.state = "ok";
   } catch (err) {
     if (err.name === "AbortError" || ctrl !== searchCtrl) return;
     showError(err instanceof ApiError ? err.message : "Something went wrong while showing the results.");
+    ui.results.dataset.state = "error";
     if (!(err instanceof ApiError)) console.warn(err); // a bug of ours, not the server's
   } finally {
     if (ctrl === searchCtrl) {
+      // What is on screen now answers this query string (tests and tools wait on it).
+      ui.results.dataset.rendered = toParams(state).toString();
       ui.results.removeAttribute("aria-busy");
       ui.results.classList.remove("loading");
     }
