@@ -48,7 +48,7 @@ class Settings:
     )
     max_query_length: int = _setting(1000, "Longest accepted `q`, in characters.")
     max_query_terms: int = _setting(64, "Most terms (words, phrases, prefixes) in one query.")
-    max_wildcard_expansion: int = _setting(512, "Most index terms one prefix* may expand to.")
+    max_wildcard_expansion: int = _setting(128, "Most index terms one prefix* may expand to.")
     max_result_window: int = _setting(10_000, "Largest page × per_page a client may ask for.")
     max_body_bytes: int = _setting(10 * 1024 * 1024, "Largest request body accepted by writes.")
     search_time_budget: float = _setting(
