@@ -254,7 +254,7 @@ function render(body) {
   ui.status.textContent = status;
 
   renderDidYouMean(body.suggestion, total);
-  renderEmpty(total, hits.length);
+  renderEmpty(total, hits.length, body.suggestion);
   ui.hits.replaceChildren(...hits.map(renderHit));
   renderFacets(body.facets ?? {});
   renderPager(total, page, perPage);
@@ -282,7 +282,7 @@ ui.didYouMean.addEventListener("click", (e) => {
   commit(withChanges({ q: link.dataset.q }));
 });
 
-function renderEmpty(total, shown) {
+function renderEmpty(total, shown, suggestion) {
   ui.empty.replaceChildren();
   if (total > 0 && shown > 0) {
     ui.empty.hidden = true;
@@ -303,6 +303,9 @@ function renderEmpty(total, shown) {
     clear.dataset.action = "clear-filters";
     clear.textContent = "Clear all filters";
     ui.empty.append(clear);
+  } else if (suggestion && suggestion !== state.q) {
+    ui.empty.hidden = true; // the did-you-mean line says it all
+    return;
   } else {
     ui.empty.append(state.q ? "Try fewer or different words, or check the spelling." : "Type a word or a name to search.");
   }
