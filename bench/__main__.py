@@ -1,0 +1,82 @@
+"""One command per measurement, and ``all``; each prints a table and writes JSON to bench/results/.
+
+    python -m bench queries            # regenerate bench/queries.json (fixed seed)
+    python -m bench cisi [--quick]     # relevance: nDCG@10, MAP, MRR — searchsvc vs tantivy
+    python -m bench tantivy [--quick]  # tantivy reference alone: indexing + in-process latency
+    python -m bench indexing [--quick] # searchsvc indexing: docs/s, chunks/s, size, peak RSS (1 and N procs)
+    python -m bench latency [--quick]  # in-process search latency, searchsvc vs tantivy, same chunks
+    python -m bench http [--quick]     # real gunicorn service: p50/p95/p99, wrk QPS at 1/2/4 workers, RSS
+    python -m bench all [--quick]
+
+``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = {
+    "queries": "make_queries",
+    "cisi": "cisi",
+    "tantivy": "tantivy_ref",
+    "indexing": "indexing",
+    "latency": "latency",
+    "http": "http_latency",
+}
+ALL = ("cisi", "indexing", "latency", "http")
+
+
+def add_common(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--corpus", help="corpus directory (env SEARCHSVC_CORPUS)")
+    ap.add_argument("--quick", action="store_true", help="a few hundred documents, seconds")
+    ap.add_argument("--limit", type=int, help="use N documents, evenly spread over the corpus")
+    ap.add_argument("--scale", type=int, default=1, help="replicate the corpus N times (new ids)")
+    ap.add_argument("--max-queries", type=int, help="only the first N queries")
+    ap.add_argument("--workdir", default="/tmp", help="where temporary indexes go (default /tmp)")
+    ap.add_argument(
+        "--index-dir", help="searchsvc index: built here (indexing) or reused if present"
+    )
+    ap.add_argument(
+        "--tantivy-dir", help="tantivy index: built here (indexing) or reused if present"
+    )
+
+
+def common_parser(doc: str | None) -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    add_common(ap)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    for name, module in COMMANDS.items():
+        mod = importlib.import_module(f"bench.{module}")
+        sp = sub.add_parser(name, help=(mod.__doc__ or "").split("\n")[0])
+        if name != "queries":
+            add_common(sp)
+        if hasattr(mod, "add_args"):
+            mod.add_args(sp)
+    sp = sub.add_parser("all", help="cisi, indexing, latency and http in turn")
+    add_common(sp)
+    for name in ALL:
+        mod = importlib.import_module(f"bench.{COMMANDS[name]}")
+        if hasattr(mod, "add_args"):
+            mod.add_args(sp)
+    args = ap.parse_args(argv)
+    if args.command == "queries":
+        from .make_queries import main as make_main
+
+        make_main([])
+        return 0
+    names = ALL if args.command == "all" else (args.command,)
+    for name in names:
+        importlib.import_module(f"bench.{COMMANDS[name]}").run(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""Relevance on CISI (1,460 library-science abstracts, 112 queries, 76 with judgments): nDCG@10, MAP
+and MRR for searchsvc's ranking and for tantivy's BM25 on the same collection, computed with ranx.
+
+Why CISI: a small classic test collection with human relevance judgments, so ranking changes in the
+engine (stemming, stopwords, field boosts, the AND-then-top-up policy) show up as numbers rather than
+impressions. The queries are long natural-language requests; both systems get the same bag of words
+(lower-cased, stopwords dropped, deduplicated, at most 64 terms = the engine's max_query_terms):
+
+* tantivy: BM25 over title + abstract, ``en_stem`` tokenizer, OR of the terms, top 100.
+* searchsvc, two modes: ``default`` sends the words as typed (ANDed, topped up with partial matches
+  when fewer than a page match every word) and ``or`` joins them with ``OR``. searchsvc ranks chunks
+  (paragraphs); a long abstract may be several chunks, so we ask for ``group=document`` (the best
+  chunk per document, i.e. max-score aggregation) with per_page 100.
+
+Only queries with judgments are scored (the standard practice); the run still executes all 112.
+
+    python -m bench cisi [--quick] [--cisi DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from .common import Stopwatch, percentiles, print_table, write_results
+from .corpus import CISI_DIR
+from .make_queries import STOPWORDS
+
+METRICS = ["ndcg@10", "map@100", "mrr@100", "recall@100"]
+TOP_K = 100
+MAX_TERMS = 64
+
+
+@dataclass
+class CisiDoc:
+    id: str
+    title: str
+    authors: str
+    body: str
+
+
+def _records(path: Path) -> list[tuple[str, dict[str, str]]]:
+    """SMART format: ``.I n`` starts a record, ``.T .A .W .X .B`` start fields."""
+    records: list[tuple[str, dict[str, str]]] = []
+    field = None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = re.match(r"^\.([A-Z])(?:\s+(\d+))?\s*$", line)
+        if m:
+            if m.group(1) == "I":
+                records.append((m.group(2), {}))
+                field = None
+            else:
+                field = m.group(1)
+                records[-1][1].setdefault(field, "")
+            continue
+        if records and field:
+            records[-1][1][field] += line + "\n"
+    return records
+
+
+def load_docs(root: Path = CISI_DIR) -> list[CisiDoc]:
+    return [
+        CisiDoc(
+            i, " ".join(f.get("T", "").split()), f.get("A", "").strip(), _paragraph(f.get("W", ""))
+        )
+        for i, f in _records(root / "CISI.ALL")
+    ]
+
+
+def _paragraph(text: str) -> str:
+    return " ".join(text.split())  # hard-wrapped lines → one paragraph
+
+
+def load_queries(root: Path = CISI_DIR) -> dict[str, str]:
+    return {i: " ".join(f.get("W", "").split()) for i, f in _records(root / "CISI.QRY")}
+
+
+def load_qrels(root: Path = CISI_DIR) -> dict[str, dict[str, int]]:
+    qrels: dict[str, dict[str, int]] = {}
+    for line in (root / "CISI.REL").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2:
+            qrels.setdefault(parts[0], {})[parts[1]] = 1
+    return qrels
+
+
+def query_terms(text: str) -> list[str]:
+    """The bag of words both systems receive: lower-case, no stopwords, unique, ≤ 64."""
+    out: list[str] = []
+    for w in re.findall(r"[a-z0-9]+", text.lower()):
+        if w not in STOPWORDS and len(w) > 1 and w not in out:
+            out.append(w)
+    return out[:MAX_TERMS]
+
+
+# --- tantivy -----------------------------------------------------------------------------------
+
+
+def tantivy_run(docs: list[CisiDoc], queries: dict[str, str], workdir: str) -> dict[str, Any]:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, tokenizer_name="raw")
+    sb.add_text_field("title", tokenizer_name="en_stem")
+    sb.add_text_field("body", tokenizer_name="en_stem")
+    tmp = tempfile.mkdtemp(prefix="bench-cisi-tantivy-", dir=workdir)
+    try:
+        index = tantivy.Index(sb.build(), path=tmp)
+        writer = index.writer(heap_size=64_000_000, num_threads=1)
+        for d in docs:
+            writer.add_document(tantivy.Document(id=d.id, title=d.title, body=d.body))
+        writer.commit()
+        index.reload()
+        searcher = index.searcher()
+        run: dict[str, dict[str, float]] = {}
+        times = []
+        for qid, text in queries.items():
+            with Stopwatch() as t:
+                q, _ = index.parse_query_lenient(" ".join(query_terms(text)), ["title", "body"])
+                res = searcher.search(q, limit=TOP_K)
+                run[qid] = {searcher.doc(a)["id"][0]: float(s) for s, a in res.hits}
+            times.append(t.ms)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {"run": run, "latency_ms": percentiles(times)}
+
+
+# --- searchsvc ---------------------------------------------------------------------------------
+
+
+def searchsvc_runs(
+    docs: list[CisiDoc], queries: dict[str, str], workdir: str
+) -> dict[str, dict[str, Any]]:
+    """Index the abstracts as one JSON file through the engine; run both query modes."""
+    from searchsvc.config import Settings
+    from searchsvc.engine.models import SearchRequest
+    from searchsvc.engine.service import Engine
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-cisi-searchsvc-", dir=workdir))
+    try:
+        src = tmp / "cisi.json"
+        src.write_text(
+            json.dumps([{"id": d.id, "title": d.title, "body": d.body} for d in docs]),
+            encoding="utf-8",
+        )
+        engine = Engine(Settings.from_env(index_dir=tmp / "index"))
+        report = engine.index_paths([src])
+        out: dict[str, dict[str, Any]] = {}
+        for mode, join in (("default", " "), ("or", " OR ")):
+            run: dict[str, dict[str, float]] = {}
+            times, partial = [], 0
+            for qid, text in queries.items():
+                req = SearchRequest(
+                    q=join.join(query_terms(text)), per_page=TOP_K, group="document",
+                    facets=False, highlight=False,
+                )  # fmt: skip
+                with Stopwatch() as t:
+                    res = engine.search(req)
+                times.append(t.ms)
+                partial += any(h.partial for h in res.hits)
+                run[qid] = {}
+                for h in res.hits:  # group=document: one (the best) chunk per document
+                    run[qid].setdefault(h.document["id"], float(h.score))
+            out[mode] = {
+                "run": run,
+                "latency_ms": percentiles(times),
+                "queries_with_partial_hits": partial,
+            }
+        out["_index"] = {"documents": report.documents, "chunks": report.chunks}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+# --- scoring -----------------------------------------------------------------------------------
+
+
+def score(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, float]:
+    import warnings
+
+    from ranx import Qrels, Run, evaluate
+
+    warnings.filterwarnings("ignore", message=".*unsafe cast.*")  # numba, inside ranx
+
+    judged = {q: r for q, r in qrels.items() if q in run}
+    full_run = {q: (run.get(q) or {"__none__": 0.0}) for q in judged}
+    res = evaluate(Qrels(judged), Run(full_run), METRICS, make_comparable=True)
+    return {m: round(float(v), 4) for m, v in res.items()}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    root = Path(args.cisi)
+    docs = load_docs(root)
+    queries = load_queries(root)
+    qrels = load_qrels(root)
+    if args.quick:
+        queries = {q: t for q, t in queries.items() if q in qrels}
+        queries = dict(list(queries.items())[: args.max_queries or 20])
+    elif args.max_queries:
+        queries = dict(list(queries.items())[: args.max_queries])
+    systems: dict[str, dict[str, Any]] = {"tantivy BM25": tantivy_run(docs, queries, args.workdir)}
+    index_info: dict[str, Any] = {}
+    if not args.tantivy_only:
+        sv = searchsvc_runs(docs, queries, args.workdir)
+        index_info = sv.pop("_index")
+        for mode, r in sv.items():
+            systems[f"searchsvc {mode}"] = r
+    rows, payload_systems = [], {}
+    for name, r in systems.items():
+        scores = score(qrels, r["run"])
+        payload_systems[name] = {
+            "metrics": scores,
+            "latency_ms": r["latency_ms"],
+            **{k: v for k, v in r.items() if k not in ("run", "latency_ms")},
+        }
+        rows.append([name, *(scores[m] for m in METRICS), r["latency_ms"]["p50"]])
+    judged = sum(1 for q in queries if q in qrels)
+    print_table(
+        f"CISI: {len(docs)} docs, {len(queries)} queries run, {judged} judged",
+        ["system", *METRICS, "p50 ms"],
+        rows,
+    )
+    payload = {
+        "collection": {"docs": len(docs), "queries": len(queries), "judged": judged},
+        "searchsvc_index": index_info,
+        "aggregation": "group=document (best chunk per document = max score)",
+        "query_terms": "lower-case words, stopwords dropped, unique, at most 64",
+        "systems": payload_systems,
+    }
+    write_results("cisi", payload, quick=args.quick)
+    return payload
+
+
+def add_args(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--cisi", default=str(CISI_DIR), help="directory of CISI.ALL/QRY/REL")
+    ap.add_argument("--tantivy-only", action="store_true", help="skip searchsvc")
