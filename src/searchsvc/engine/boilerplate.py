@@ -1,0 +1,110 @@
+"""Pipeline step 2 of ingest: boilerplate removal, between reading a file and chunking it.
+
+Scraped pages carry page furniture that is not part of the story: navigation ("Nav Search",
+"Home > News"), share bars ("Print E-mail Bookmark and Share"), pagers ("<  1  2  3 … 16  >",
+"Page 2 of 16"), table-of-contents stubs ("Content" alone on a line) and end marks ("###").
+Left in, they would be indexed in every document and a phrase search for them would find hits.
+Readers call :func:`is_boilerplate` on each line (after whitespace normalisation) and drop the
+matches before paragraphs are built, so the boilerplate never reaches ``Document.text``.
+
+The patterns are general shapes (a line made only of share words, only of page numbers and arrows,
+only of navigation words), not the exact strings of the seeds. Everything here is precompiled and
+works on one line at a time, so it costs a couple of regex matches per line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+
+def _words(s: str) -> frozenset[str]:
+    """A word list written compactly as one string."""
+    return frozenset(s.split())
+
+
+# Words a share/tool bar is made of. A line consisting only of these (and at least one "strong" one)
+# is a share bar: "Print E-mail Bookmark and Share", "Share this: Facebook Twitter", "Tweet | Email".
+_SHARE_WORDS = _words("""print e-mail email mail bookmark and share this article page story on via tweet facebook
+    twitter x linkedin whatsapp weibo wechat reddit pinterest telegram copy link save comment
+    comments font size text a to friend send recommend favorites favourites sharing""")
+_SHARE_STRONG = _words(
+    """print e-mail email bookmark share tweet facebook twitter linkedin whatsapp weibo wechat"""
+)
+# Words a navigation line is made of: "Nav Search", "Home | About | Contact", "Skip to main content".
+_NAV_WORDS = _words("""nav navigation menu search home skip to main content back top sitemap site map login log in
+    sign subscribe close open toggle go about contact us newsletter rss more""")
+_NAV_STRONG = _words("""nav navigation menu search skip sitemap login toggle""")
+
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
+# Only letters, spaces and separators: candidates for the share/nav word tests.
+_WORDISH_LINE = re.compile(r"^[A-Za-z\s|/:·•,\-–—+>»]+$")
+# Pagers: numbers with optional arrows/ellipses, e.g. "<  1  2  3 … 16  >", "« Prev 1 2 Next »".
+_PAGER = re.compile(
+    r"""^(?:[<‹«←]+|(?:first|prev(?:ious)?|back)\b)?[\s|·]*
+        (?:(?:\d{1,3}|…|\.\.\.)[\s|·]*){2,}
+        (?:[>›»→]+|(?:next|last|more)\b)?[\s|·]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_PAGER_ARROWS = re.compile(
+    r"^(?:[<‹«←]+\s*(?:prev(?:ious)?(?:\s+page)?)?|(?:next(?:\s+page)?)?\s*[>›»→]+|"
+    r"[<‹«←]+\s*\d{1,4}\s*[>›»→]+)\s*$",
+    re.IGNORECASE,
+)
+_PAGE_OF = re.compile(r"^(?:page\s+)?\d{1,4}\s*(?:of|/)\s*\d{1,4}(?:\s+pages?)?$", re.IGNORECASE)
+# Table-of-contents stubs and end marks.
+_STUB = re.compile(
+    r"^(?:contents?|table of contents|in this (?:issue|article)|toc|\\?#{3,}|-{3,}|\*{3,}|"
+    r"advertisement|related(?: articles| stories| news)?|read more|source:?|top|back to top)$",
+    re.IGNORECASE,
+)
+# A share bar glued to the end of a paragraph: "… Thank you. Print E-mail Bookmark and Share".
+_TRAILING_SHARE = re.compile(
+    r"\s*(?:\bPrint\s*\|?\s*)?\bE-?mail\s*\|?\s*Bookmark\s+and\s+Share\s*$", re.IGNORECASE
+)
+
+
+def _only_words(line: str, vocabulary: frozenset[str], strong: frozenset[str], most: int) -> bool:
+    if not _WORDISH_LINE.match(line):
+        return False
+    words = _WORD.findall(line.lower())
+    return (
+        0 < len(words) <= most
+        and all(w in vocabulary for w in words)
+        and any(w in strong for w in words)
+    )
+
+
+def is_boilerplate(line: str) -> bool:
+    """True when a whole (stripped, whitespace-normalised) line is page furniture."""
+    s = line.strip()
+    if not s:
+        return False
+    if len(s) > 120:
+        return False
+    if _STUB.match(s) or _PAGER.match(s) or _PAGER_ARROWS.match(s) or _PAGE_OF.match(s):
+        return True
+    return _only_words(s, _SHARE_WORDS, _SHARE_STRONG, 12) or _only_words(
+        s, _NAV_WORDS, _NAV_STRONG, 8
+    )
+
+
+def strip_trailing(line: str) -> str:
+    """Remove a share bar glued to the end of a text line (keeps the rest of the line)."""
+    if "ookmark" not in line:  # cheap pre-check: the pattern needs "Bookmark"
+        return line
+    return _TRAILING_SHARE.sub("", line)
+
+
+def clean_lines(lines: Iterable[str]) -> Iterator[str]:
+    """Drop boilerplate lines; boilerplate lines become blank lines so paragraph breaks survive."""
+    for line in lines:
+        if is_boilerplate(line):
+            yield ""
+        else:
+            yield strip_trailing(line)
+
+
+def remove_boilerplate(text: str) -> str:
+    """Line-wise boilerplate removal over a whole text (for callers that hold a string)."""
+    return "\n".join(clean_lines(text.split("\n")))

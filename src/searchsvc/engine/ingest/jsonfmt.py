@@ -1,0 +1,226 @@
+"""Ingest reader for the native JSON format (``.json``) and the entry point for pushed documents.
+
+A ``.json`` file holds one object or a list of objects. An object with a ``uri`` is IPTC ninjs and
+goes to :mod:`.ninjs`; anything else is the native format::
+
+    {"id": "…", "title": "…", "body": "plain text, paragraphs separated by blank lines",
+     "date": "2020-03-28", "source": "…", "url": "…", "kind": "…", "event": "…",
+     "speaker": "…", "version": "…", "person": ["…"], "organisation": […], "subject": […],
+     "place": […]}
+
+``body_html`` may replace ``body``. Types are checked strictly (a title must be a string, a list
+field a string or a list of strings) and absent or null optionals are fine; anything else raises
+``InvalidDocument`` with a message naming the field. Dates are normalised to ``YYYY-MM-DD``; an
+unparseable date is an error here (unlike the plain-text heuristics, which just leave it out).
+Document ids must be strings (integers are accepted and converted) of letters, digits, ``.``, ``_``,
+``-``, ``~`` — no ``/``, ``:``, ``#``, ``?`` or spaces, because ids appear in URLs and chunk ids
+(``id:paragraph``). :func:`safe_id` builds such an id from a ninjs ``uri``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ...errors import InvalidDocument
+from ..models import Document
+from .html import html_to_text
+from .metadata import analyse, is_caption, parse_date
+from .paragraphs import join_paragraphs, split_paragraphs
+from .text import read_source
+
+MAX_ID = 200
+_ID_OK = re.compile(r"^[\w.~-]+$")
+_ID_BAD = re.compile(r"[^\w.~-]+")
+_SPACES = re.compile(r"\s+")
+LIST_FIELDS = ("person", "organisation", "subject", "place")
+STR_FIELDS = ("title", "source", "url", "kind", "event", "speaker", "byline")
+
+
+def safe_id(value: str) -> str:
+    """Any string (a URI, a file stem) → an id usable in URLs and chunk ids."""
+    s = re.sub(
+        r"^[a-zA-Z][\w+.-]*:(?://)?", "", value.strip()
+    )  # drop a scheme ("urn:", "https://")
+    s = _ID_BAD.sub("_", s).strip("_.")
+    if len(s) > MAX_ID:
+        import hashlib
+
+        s = s[: MAX_ID - 17] + "_" + hashlib.sha1(value.encode()).hexdigest()[:16]
+    if not s:
+        raise InvalidDocument(f"cannot make a document id from {value!r}")
+    return s
+
+
+def check_id(value: Any, what: str = "id") -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise InvalidDocument(f"field '{what}' must be a string, not {type(value).__name__}")
+    s = str(value).strip()
+    if not s:
+        raise InvalidDocument(f"field '{what}' must not be empty")
+    if len(s) > MAX_ID or not _ID_OK.match(s):
+        raise InvalidDocument(
+            f"field '{what}' {s[:60]!r} may hold only letters, digits, '.', '_', '-', '~' "
+            f"(at most {MAX_ID} characters)"
+        )
+    return s
+
+
+def opt_str(obj: dict[str, Any], key: str) -> str | None:
+    """An optional string field: absent/null → None; whitespace collapsed; other types → error."""
+    v = obj.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise InvalidDocument(f"field '{key}' must be a string, not {type(v).__name__}")
+    v = _SPACES.sub(" ", v).strip()
+    return v or None
+
+
+def opt_list(obj: dict[str, Any], key: str) -> list[str]:
+    """A string or a list of strings (objects with a ``name`` are accepted, as ninjs has them)."""
+    v = obj.get(key)
+    if v is None:
+        return []
+    items = [v] if isinstance(v, (str, dict)) else v
+    if not isinstance(items, list):
+        raise InvalidDocument(f"field '{key}' must be a string or a list of strings")
+    out: list[str] = []
+    for it in items:
+        if isinstance(it, dict):
+            it = it.get("name")
+            if it is None:
+                continue
+        if not isinstance(it, str):
+            raise InvalidDocument(f"field '{key}' must hold strings, not {type(it).__name__}")
+        s = _SPACES.sub(" ", it).strip()
+        if s and s not in out:
+            out.append(s)
+    return out
+
+
+def opt_date(obj: dict[str, Any], key: str) -> str | None:
+    v = obj.get(key)
+    if v is None:
+        return None
+    if isinstance(v, (dt.date, dt.datetime)):
+        return (v.date() if isinstance(v, dt.datetime) else v).isoformat()
+    if not isinstance(v, str):
+        raise InvalidDocument(f"field '{key}' must be a date string, not {type(v).__name__}")
+    if not v.strip():
+        return None
+    d = parse_date(v)
+    if d is None:
+        raise InvalidDocument(f"field '{key}' is not a date: {v[:40]!r}")
+    return d
+
+
+def opt_version(obj: dict[str, Any], key: str) -> str | None:
+    """A version: an ISO date-time (normalised) or any other string / integer as given."""
+    v = obj.get(key)
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (str, int)):
+        raise InvalidDocument(f"field '{key}' must be a string, not {type(v).__name__}")
+    return str(v).strip() or None
+
+
+def body_document(
+    doc_id: str, body: str | None, body_html: str | None, what: str = "body"
+) -> tuple[str, set[int], list[str]]:
+    """(cleaned text, caption indexes, paragraph texts) of a JSON/ninjs body."""
+    if body is not None and body.strip():
+        paras = split_paragraphs(body)
+    elif body_html is not None and body_html.strip():
+        paras = split_paragraphs(html_to_text(body_html)[0])
+    else:
+        raise InvalidDocument(f"document {doc_id!r} has no {what}")
+    if not paras:
+        raise InvalidDocument(f"document {doc_id!r} has an empty {what}")
+    captions = {i for i, p in enumerate(paras) if is_caption(p, isolated=False)}
+    texts = [p.text for p in paras]
+    return join_paragraphs(texts), captions, texts
+
+
+def apply_overrides(doc: Document, obj: Any) -> Document:
+    """Sidecar ``NAME.meta.json`` / partial metadata → fields of ``doc`` (type-checked)."""
+    if not isinstance(obj, dict):
+        raise InvalidDocument("metadata sidecar must be a JSON object")
+    if "id" in obj and obj["id"] is not None:
+        doc.id = check_id(obj["id"])
+    for key in STR_FIELDS:
+        if key in obj:
+            setattr(doc, key, opt_str(obj, key) if key != "title" else opt_str(obj, key) or "")
+    if "date" in obj:
+        doc.date = opt_date(obj, "date")
+    if "version" in obj:
+        doc.version = opt_version(obj, "version")
+    for key in LIST_FIELDS:
+        if key in obj:
+            setattr(doc, key, opt_list(obj, key))
+    return doc
+
+
+def native_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
+    if doc_id is None:
+        if obj.get("id") is None:
+            raise InvalidDocument("document has no 'id'")
+        doc_id = check_id(obj["id"])
+    else:
+        doc_id = check_id(doc_id)
+    for key in ("body", "body_html"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise InvalidDocument(f"field '{key}' must be a string, not {type(obj[key]).__name__}")
+    title = opt_str(obj, "title")
+    text, captions, _ = body_document(
+        doc_id, obj.get("body"), obj.get("body_html"), "body: give 'body' or 'body_html'"
+    )
+    if title is None:
+        title = analyse(split_paragraphs(text)).title
+    doc = Document(id=doc_id, text=text, title=title or "", captions=captions)
+    apply_overrides(doc, {k: v for k, v in obj.items() if k not in ("id", "title")})
+    doc.kind = doc.kind or "article"
+    return doc
+
+
+def document_from_json(obj: object, doc_id: str | None = None) -> Document:
+    """Native JSON or IPTC ninjs (detected by ``uri``) → ``Document``; InvalidDocument if bad.
+
+    ``doc_id`` (e.g. from ``PUT /documents/ID``) wins over the object's own id.
+    """
+    if not isinstance(obj, dict):
+        raise InvalidDocument(f"a document must be a JSON object, not {_json_type(obj)}")
+    if "uri" in obj and "body" not in obj:
+        from .ninjs import ninjs_document
+
+        return ninjs_document(obj, doc_id)
+    return native_document(obj, doc_id)
+
+
+def _json_type(obj: object) -> str:
+    return {list: "an array", str: "a string", type(None): "null", bool: "a boolean"}.get(
+        type(obj), "a number" if isinstance(obj, (int, float)) else type(obj).__name__
+    )
+
+
+def read_json(path: Path, stem_id: str) -> Iterator[Document]:
+    """A ``.json`` file: one object, or a list of objects (ids default to STEM, STEM-2, …)."""
+    try:
+        data = json.loads(read_source(path))
+    except json.JSONDecodeError as e:
+        raise InvalidDocument(f"{path}: not valid JSON: {e}") from e
+    items = data if isinstance(data, list) else [data]
+    for n, obj in enumerate(items, 1):
+        where = f"{path}" if not isinstance(data, list) else f"{path}[{n - 1}]"
+        try:
+            own = isinstance(obj, dict) and (obj.get("id") is not None or "uri" in obj)
+            fallback = None if own else (stem_id if n == 1 else f"{stem_id}-{n}")
+            doc = document_from_json(obj, fallback)
+        except InvalidDocument as e:
+            raise InvalidDocument(f"{where}: {e.message}", code=e.code) from e
+        doc.path = str(path)
+        yield doc
