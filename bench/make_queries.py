@@ -51,6 +51,11 @@ _LABEL = re.compile(
 )
 
 
+def _top(counter: Counter, n: int | None = None) -> list[tuple[Any, int]]:
+    """``most_common`` with ties broken by the key, so the output never depends on hash order."""
+    return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
 def _tokens(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
@@ -148,7 +153,7 @@ class CorpusStats:
                     if m.group(1)[0].isupper() and m.group(1).lower() not in STOPWORDS:
                         firsts[m.group(1)] += 1
             firsts = Counter({k: v for k, v in firsts.items() if k not in _TITLE_WORDS})
-            out[surname] = f"{firsts.most_common(1)[0][0]} {surname}" if firsts else surname
+            out[surname] = f"{_top(firsts, 1)[0][0]} {surname}" if firsts else surname
         return out
 
 
@@ -161,14 +166,14 @@ _TITLE_WORDS = {
 
 def build_queries(stats: CorpusStats, seed: int = SEED) -> list[dict[str, Any]]:
     rng = random.Random(seed)
-    ranked = [w for w, _ in stats.df.most_common() if w not in STOPWORDS and len(w) > 3]
+    ranked = [w for w, _ in _top(stats.df) if w not in STOPWORDS and len(w) > 3]
     ranked = [w for w in ranked if "'" not in w and "-" not in w]
     frequent = ranked[:400]
     mid = ranked[400:4000]
     rare = sorted(w for w, n in stats.df.items() if 2 <= n <= 5 and len(w) >= 7 and w.isalpha())
-    bigrams = [b for b, n in stats.bigram_df.most_common(3000) if n >= 5]
-    trigrams = [t for t, n in stats.trigram_df.most_common(800) if n >= 5]
-    top = [(s, n) for s, n in stats.speakers.most_common(60) if n >= 20]
+    bigrams = [b for b, n in _top(stats.bigram_df, 3000) if n >= 5]
+    trigrams = [t for t, n in _top(stats.trigram_df, 800) if n >= 5]
+    top = [(s, n) for s, n in _top(stats.speakers, 60) if n >= 20]
     speakers = [s for s, _ in top]
     weights = [n**0.5 for _, n in top]  # popular speakers are asked about more, not exclusively
 
@@ -210,7 +215,7 @@ def build_queries(stats: CorpusStats, seed: int = SEED) -> list[dict[str, Any]]:
 
     def speaker_filter():
         s = pick_speaker()
-        terms = [w for w, n in stats.speaker_terms[s].most_common(300) if w not in STOPWORDS]
+        terms = [w for w, n in _top(stats.speaker_terms[s], 300) if w not in STOPWORDS]
         terms = [w for w in terms if len(w) > 4 and w.isalpha()]
         return (
             (rng.choice(terms), {"filters": {"speaker": [stats.full_names[s]]}}) if terms else None
