@@ -409,3 +409,17 @@ def test_every_control_has_a_label(server, watched: Watched) -> None:
               .map(e => e.outerHTML)"""
     )
     assert unlabeled == []
+
+
+def test_keyboard_focus_survives_the_facet_refresh(server, watched: Watched) -> None:
+    page = watched.page
+    page.goto(server.url + "/?q=genome")
+    settled(page)
+    box = page.locator("#facets .facet-role input[type=checkbox]").first
+    value = box.get_attribute("value")
+    box.focus()
+    page.keyboard.press("Space")
+    settled(page)
+    assert params(page)["role"] == [value]
+    focused = page.evaluate("[document.activeElement.name, document.activeElement.value]")
+    assert focused == ["role", value]  # the re-rendered checkbox has the focus back

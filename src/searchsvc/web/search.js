@@ -247,8 +247,12 @@ function render(body) {
   else {
     const first = (page - 1) * perPage + 1;
     const last = first + hits.length - 1;
-    const unit = state.group ? plural(total, "document") : plural(total, "result");
-    status = state.q ? `${unit} for “${state.q}”` : unit;
+    if (state.q) {
+      status = `${state.group ? plural(total, "document") : plural(total, "result")} for “${state.q}”`;
+    } else {
+      // No words: the server lists matching paragraphs by date.
+      status = `${state.group ? plural(total, "document") : plural(total, "paragraph")}, ${state.sort === "date" ? "oldest" : "newest"} first`;
+    }
     if (total > hits.length && hits.length) status += ` · showing ${nf.format(first)}–${nf.format(last)}`;
   }
   ui.status.textContent = status;
