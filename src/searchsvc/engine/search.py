@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 from whoosh import collectors, scoring
 from whoosh import query as wq
-from whoosh.sorting import FunctionFacet
 
 from ..errors import DocumentNotFound, InvalidParameter
 from .analysis import STOPWORDS, iter_terms
@@ -86,6 +85,8 @@ class Reader:
             ix = self.store.open()
             live = str(self.store.live_dir())
             if view is None or view.live != live or not view.searcher.up_to_date():
+                # Not ``searcher.refresh()``: Whoosh's reader reuse keeps segments that a merge
+                # or deletion replaced, so chunks would be counted twice.
                 searcher = ix.searcher(weighting=bm25f())
                 view = View(
                     live=live,
@@ -99,6 +100,10 @@ class Reader:
                 self._results.clear()
             self._checked = now
             return view
+
+    def invalidate(self) -> None:
+        """Look for a new generation on the next request (this process just wrote one)."""
+        self._checked = 0.0
 
     @property
     def parser(self) -> QueryParser:
@@ -198,58 +203,33 @@ class Reader:
         """Top ``page × per_page`` by BM25F: strict matches first, then partial ones."""
         cols = view.columns
         want = req.page * req.per_page
-        collapse = None
-        if req.group == "document":
-            codes = cols.single["doc_id"]
-            collapse = FunctionFacet(lambda _s, docnum: int(codes[docnum]))
-        timed_out = False
-        out: list[tuple[int, float, bool]] = []
-        # Whoosh already skips deleted chunks; a filter set is only needed for user filters.
-        strict_filter = set(np.flatnonzero(strict).tolist()) if restricted else None
-        got, t = self._collect(view.searcher, plan.query, want, strict_filter, None, collapse)
-        timed_out |= t
-        out.extend((d, s, False) for d, s in got)
+        keys = cols.single["doc_id"] if req.group == "document" else None
+        # Whoosh already skips deleted chunks; an allow-set is only needed for user filters.
+        allow = set(np.flatnonzero(strict).tolist()) if restricted else None
+        got, timed_out = self._collect(view.searcher, plan.query, want, allow, keys)
+        out = [(d, s, False) for d, s in got]
         if use_partial and len(out) < want:
-            seen_docs = {int(cols.single["doc_id"][d]) for d, _, _ in out} if collapse else set()
             rest = filtered & ~strict
+            if keys is not None:  # documents already listed do not come back as partial hits
+                rest &= ~np.isin(keys, [keys[d] for d, _, _ in out])
             got, t = self._collect(
-                view.searcher,
-                plan.loose,
-                want - len(out),
-                set(np.flatnonzero(rest).tolist()),
-                None,
-                collapse,
+                view.searcher, plan.loose, want - len(out), set(np.flatnonzero(rest).tolist()), keys
             )
             timed_out |= t
-            for d, s in got:
-                if collapse and int(cols.single["doc_id"][d]) in seen_docs:
-                    continue
-                out.append((d, s, True))
+            out.extend((d, s, True) for d, s in got)
         start = (req.page - 1) * req.per_page
         return out[start : start + req.per_page], timed_out
 
-    def _collect(self, searcher, q, limit, filter_set, mask_set, collapse):
-        if (
-            q is None
-            or q is wq.NullQuery
-            or limit <= 0
-            or (filter_set is not None and not filter_set)
-        ):
+    def _collect(self, searcher, q, limit, allow, keys):
+        if q is None or q is wq.NullQuery or limit <= 0 or (allow is not None and not allow):
             return [], False
-        base = searcher.collector(
-            limit=limit, collapse=collapse, collapse_limit=1 if collapse else None
-        )
-        collector: collectors.Collector = _DeadlineCollector(base, self.time_budget)
-        if filter_set is not None or mask_set is not None:
-            # Outermost, so every candidate passes the filter before it is collected.
-            collector = collectors.FilterCollector(collector, allow=filter_set, restrict=mask_set)
+        collector = PageCollector(limit, allow=allow, keys=keys, budget=self.time_budget)
         timed_out = False
         try:
             searcher.search_with_collector(q, collector)
         except collectors.TimeLimit:
             timed_out = True
-        results = collector.results()
-        return [(docnum, score or 0.0) for score, docnum in results.top_n], timed_out
+        return [(docnum, score or 0.0) for score, docnum in collector.results().top_n], timed_out
 
     def _facets(self, cols: Columns, base: np.ndarray, field_masks, req, by_doc) -> dict:
         out = {}
@@ -400,30 +380,47 @@ class Reader:
         }
 
 
-class _DeadlineCollector(collectors.WrappingCollector):
-    """Stops collecting when the time budget is spent; what was collected so far is kept.
+class PageCollector(collectors.TopCollector):
+    """Top-N by score with the page's three constraints folded into one loop: an allow-set
+    (user filters), one chunk per document (``group=document``) and a time budget.
 
-    Whoosh's ``TimeLimitCollector`` only checks time in its own ``collect_matches``, which a
-    ``FilterCollector`` around it bypasses, and it starts a timer thread per search."""
+    Whoosh composes these as wrapper collectors, but a ``FilterCollector`` around a
+    ``CollapseCollector`` bypasses the collapse, and ``TimeLimitCollector`` starts a thread per
+    search. Collapsing keeps the heap to distinct documents, so the block-quality skipping of
+    ``TopCollector`` stays correct: a chunk below the N-th best distinct document cannot matter.
+    """
 
-    def __init__(self, child: collectors.Collector, budget: float):
-        self.child = child
+    def __init__(self, limit: int, allow=None, keys: np.ndarray | None = None, budget: float = 2.0):
+        super().__init__(limit=limit)
+        self.allow = allow
+        self.keys = keys
         self.budget = budget
-        self._n = 0
 
     def prepare(self, top_searcher, q, context):
-        self.child.prepare(top_searcher, q, context)
+        super().prepare(top_searcher, q, context)
         self._deadline = time.monotonic() + self.budget
-
-    def collect_matches(self):
-        for sub_docnum in self.child.matches():
-            self.collect(sub_docnum)
+        self._seen = 0
+        self._best: dict[int, tuple[float, int]] = {}  # document key -> (score, global docnum)
 
     def collect(self, sub_docnum):
-        self._n += 1
-        if not self._n & 255 and time.monotonic() > self._deadline:
+        global_docnum = self.offset + sub_docnum
+        if self.allow is not None and global_docnum not in self.allow:
+            return 0
+        self._seen += 1
+        if not self._seen & 255 and time.monotonic() > self._deadline:
             raise collectors.TimeLimit
-        return self.child.collect(sub_docnum)
+        if self.keys is None:
+            return super().collect(sub_docnum)
+        score = self.matcher.score()
+        key = int(self.keys[global_docnum])
+        best = self._best.get(key)
+        if best is not None:
+            if score <= best[0]:
+                return 0
+            self.remove(best[1])
+        if len(self.items) < self.limit or score > self.items[0][0]:
+            self._best[key] = (score, global_docnum)
+        return self._collect(global_docnum, score)
 
 
 def _validate(req: SearchRequest) -> None:

@@ -96,6 +96,7 @@ class Engine:
             self.store.swap_in(new_dir)
         else:
             n_docs, n_chunks = self.store.add_documents(docs, procs=procs)
+        self.reader.invalidate()
         return IndexReport(n_docs, n_chunks, time.perf_counter() - t0, skipped)
 
     def put_document(self, doc: Document) -> WriteResult:
@@ -105,6 +106,7 @@ class Engine:
 
         chunks = chunk_document(doc)
         created = self.store.put(doc, chunks)
+        self.reader.invalidate()
         return WriteResult(doc.id, created, len(chunks), doc.version)
 
     def put_json(self, obj: Any, doc_id: str | None = None) -> WriteResult:
@@ -119,6 +121,7 @@ class Engine:
     def delete_document(self, doc_id: str) -> None:
         """Remove every chunk of a document. Raises DocumentNotFound."""
         self.store.delete(doc_id)
+        self.reader.invalidate()
 
     # --- reads ----------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
@@ -164,6 +167,7 @@ class Engine:
         new_dir = self.store.root / f"gen-restore-{int(time.time())}"
         shutil.copytree(src, new_dir)
         self.store.swap_in(new_dir)
+        self.reader.invalidate()
 
 
 def _read_all(

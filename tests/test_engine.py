@@ -1,0 +1,323 @@
+"""The engine end to end on the seeds, with a real Whoosh index in a temp directory (issue 3)."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+from searchsvc.config import Settings
+from searchsvc.engine.models import Document, SearchRequest
+from searchsvc.engine.service import Engine
+from searchsvc.errors import DocumentNotFound, InvalidParameter, SearchsvcError, VersionConflict
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+TRANSCRIPT = "000_a2191ec13ae00466"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    eng = Engine(Settings.from_env(index_dir=tmp_path_factory.mktemp("ix")))
+    report = eng.index_paths([SEEDS])
+    assert report.documents == 5 and not report.skipped
+    return eng
+
+
+@pytest.fixture
+def scratch(tmp_path) -> Engine:
+    """An engine of its own, for tests that write."""
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    eng.index_paths([SEEDS])
+    return eng
+
+
+def search(engine: Engine, q: str = "", **kw):
+    return engine.search(SearchRequest(q=q, **kw))
+
+
+def test_transcript_speakers_and_roles(engine):
+    doc = engine.get_document(TRANSCRIPT)
+    paras = doc["paragraphs"]
+    by_speaker = {}
+    for p in paras:
+        by_speaker.setdefault(p["speaker"], set()).add(p["role"])
+    assert by_speaker["Economic Daily"] == {"questioner"}
+    assert by_speaker["Xu Nanping"] == {"official"}
+    xu = [p for p in paras if p["speaker"] == "Xu Nanping"]
+    assert len(xu) >= 5, "Xu Nanping's answer spans several paragraphs after one label"
+    assert all("Xu Nanping:" not in p["text"] for p in paras), "label lines are not chunks"
+    # the question comes before the answer, and the answer's paragraphs are consecutive
+    numbers = [p["number"] for p in xu]
+    assert numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+@pytest.mark.parametrize(
+    "phrase", ["Print E-mail Bookmark and Share", "Nav Search", "1 2 3 4 5 6 7 8 9 10"]
+)
+def test_boilerplate_is_unfindable(engine, phrase):
+    result = search(engine, f'"{phrase}"')
+    assert not [h for h in result.hits if not h.partial], f"{phrase!r} found in {result.hits[:1]}"
+    for doc_id in (p.stem for p in SEEDS.glob("*.txt")):
+        for p in engine.get_document(doc_id)["paragraphs"]:
+            assert "Bookmark and Share" not in p["text"]
+            assert not re.search(r"<\s+1\s+2\s+3", p["text"])
+
+
+def test_who_the_organisation_is_not_drowned_by_who(engine):
+    result = search(engine, "WHO", per_page=50)
+    assert result.total >= 5
+    for hit in result.hits:
+        assert re.search(r"\bWHO\b", hit.text), hit.text
+        assert "<mark>WHO</mark>" in hit.snippet
+    assert search(engine, "who").total == 0  # the pronoun alone is a stopword
+
+
+def test_numbers_with_and_without_separators(engine):
+    a = {h.id for h in search(engine, "76,000").hits}
+    b = {h.id for h in search(engine, "76000").hits}
+    assert a == b and len(a) == 2
+
+
+def test_compound_matches_whole_and_by_part(engine):
+    whole = search(engine, "2019-nCoV")
+    assert whole.total >= 1
+    assert all("2019-nCoV" in h.text for h in whole.hits)
+    part = search(engine, "nCoV")
+    assert {h.id for h in whole.hits} <= {h.id for h in part.hits}
+
+
+def test_exact_word_outranks_stem_only_match(tmp_path):
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    eng.store.add_documents(
+        [
+            _doc("a", "The vaccines were shipped. Plenty of other words here to pad it out."),
+            _doc("b", "The vaccine was shipped. Plenty of other words here to pad it out."),
+        ]
+    )
+    hits = search(eng, "vaccine").hits
+    assert [h.document["id"] for h in hits] == ["b", "a"]
+
+
+def _doc(doc_id: str, text: str, **meta):
+    from searchsvc.engine.chunking import chunk_document
+
+    doc = Document(id=doc_id, text=text, title=meta.pop("title", doc_id), **meta)
+    return doc, chunk_document(doc)
+
+
+def test_snippets_are_escaped_and_marked(tmp_path):
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    eng.store.add_documents(
+        [
+            _doc(
+                "x",
+                'Officials said <script>alert("genome")</script> & <img src=x onerror=alert(1)>',
+            )
+        ]
+    )
+    hit = search(eng, "genome").hits[0]
+    assert "&lt;script&gt;" in hit.snippet and "<script>" not in hit.snippet
+    assert "<img" not in hit.snippet
+    assert re.sub(r"</?mark>", "", hit.snippet) == html.escape(hit.text)
+    assert "<mark>genome</mark>" in hit.snippet
+
+
+def test_phrase_is_one_mark_and_highlight_offsets_slice_the_text(engine):
+    hit = search(engine, '"genome sequence"').hits[0]
+    assert "<mark>genome sequence</mark>" in hit.snippet.lower()
+    for start, end in hit.highlights:
+        assert hit.text[start:end].lower() in {"genome sequence"}
+
+
+def test_long_paragraph_snippet_has_at_most_three_fragments(engine):
+    hit = search(engine, "platform sharing data", per_page=1).hits[0]
+    assert hit.snippet.count(" … ") <= 2 + 2  # three fragments, plus leading/trailing ellipses
+    assert len(re.sub(r"</?mark>", "", hit.snippet)) <= 3 * 260 + 20
+
+
+def test_citation_names_speaker_document_and_paragraph(engine):
+    hit = search(engine, "genome", filters={"speaker": ["Xu Nanping"]}).hits[0]
+    assert hit.citation.url == f"/documents/{TRANSCRIPT}#p{hit.paragraph}"
+    assert hit.citation.text.startswith("Xu Nanping, SCIO briefing")
+    assert "(China.org.cn, 2020-03-28)" in hit.citation.text
+    assert hit.citation.text.endswith(f"¶{hit.paragraph}")
+
+
+def test_filter_by_facet_value_returns_exactly_its_count(engine):
+    base = search(engine, "cooperation")
+    for field in ("speaker", "role", "source", "kind", "year"):
+        for entry in base.facets[field][:3]:
+            filtered = search(engine, "cooperation", filters={field: [entry["value"]]})
+            assert filtered.total == entry["count"], (field, entry)
+            # the selected value stays listed with the same count
+            assert entry in filtered.facets[field]
+
+
+def test_facets_are_sorted_and_count_the_whole_result(engine):
+    result = search(engine, "China", per_page=1)
+    for values in result.facets.values():
+        counts = [v["count"] for v in values]
+        assert counts == sorted(counts, reverse=True)
+    assert sum(v["count"] for v in result.facets["year"]) <= result.total
+    assert sum(v["count"] for v in result.facets["kind"]) == result.total
+
+
+def test_filters_or_within_and_across(engine):
+    one = search(engine, "China", filters={"speaker": ["Xu Nanping"]}).total
+    two = search(engine, "China", filters={"speaker": ["Xu Nanping", "Luo Zhaohui"]}).total
+    other = search(engine, "China", filters={"speaker": ["Luo Zhaohui"]}).total
+    assert two == one + other
+    both = search(engine, "China", filters={"speaker": ["Xu Nanping"], "role": ["questioner"]})
+    assert both.total == 0
+
+
+def test_paging_has_no_overlap_and_ranks_continue(engine):
+    first = search(engine, "China", per_page=5, page=1)
+    second = search(engine, "China", per_page=5, page=2)
+    assert not {h.id for h in first.hits} & {h.id for h in second.hits}
+    assert [h.rank for h in second.hits] == [6, 7, 8, 9, 10]
+
+
+def test_group_by_document_returns_unique_documents(engine):
+    result = search(engine, "China", group="document", per_page=10)
+    ids = [h.document["id"] for h in result.hits]
+    assert len(ids) == len(set(ids)) == result.total == 5
+
+
+def test_date_sort_and_date_filters(engine):
+    newest = search(engine, "China", sort="-date", per_page=50).hits
+    dates = [h.document["date"] for h in newest if h.document["date"]]
+    assert dates == sorted(dates, reverse=True)
+    ranged = search(engine, "China", date_from="2020-07-01", per_page=50)
+    assert ranged.total > 0 and all(h.document["date"] >= "2020-07-01" for h in ranged.hits)
+
+
+def test_empty_query_lists_chunks_by_date(engine):
+    result = search(engine, "", filters={"kind": ["transcript"]}, per_page=100)
+    assert result.total > 0 and all(h.document["kind"] == "transcript" for h in result.hits)
+    assert search(engine, "").total == engine.stats()["chunks"]
+
+
+def test_natural_language_question_is_topped_up_with_partial_matches(engine):
+    result = search(engine, "how will china share its experience with the world vaccines")
+    assert len(result.hits) == 10
+    partial = [h.partial for h in result.hits]
+    assert partial == sorted(partial), "complete matches first"
+    assert any(partial)
+
+
+def test_did_you_mean_for_unknown_words(engine):
+    assert search(engine, "genoem").suggestion == "genome"
+    assert search(engine, "genome").suggestion is None
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced',
+        "((",
+        "a AND",
+        "OR",
+        "NOT",
+        "*",
+        "?",
+        "speaker:",
+        "title:(",
+        "[a TO b]",
+        "\x00\x01",
+        "مرحبا",
+        "😀 genome",
+        "<script>",
+        "a" * 900,
+        "-",
+        "+",
+        "~",
+        "^2",
+        "genome^",
+        "a*",
+        "field:value",
+        '""',
+        "\\",
+        "}{",
+        "genome~2",
+        "NOT genome",
+        "-genome",
+    ],
+)
+def test_malformed_queries_answer_without_exceptions(engine, q):
+    result = search(engine, q)
+    assert result.total >= 0
+
+
+def test_limits_raise_typed_errors(engine):
+    with pytest.raises(InvalidParameter):
+        search(engine, "genome", per_page=0)
+    with pytest.raises(InvalidParameter):
+        search(engine, "genome", page=1000, per_page=100)
+    with pytest.raises(InvalidParameter):
+        search(engine, " ".join(f"w{i}" for i in range(200)))
+    with pytest.raises(SearchsvcError):
+        search(engine, "x" * 5000)
+    with pytest.raises(InvalidParameter):
+        search(engine, "genome", date_from="yesterday")
+
+
+def test_reindexing_the_same_files_changes_nothing(scratch):
+    before = scratch.stats()
+    first = search(scratch, "genome").total
+    scratch.index_paths([SEEDS])
+    assert scratch.stats()["chunks"] == before["chunks"]
+    assert scratch.stats()["documents"] == 5
+    assert search(scratch, "genome").total == first
+
+
+def test_put_replace_delete_and_versions(scratch):
+    created = scratch.put_json(
+        {
+            "id": "story-1",
+            "title": "Flood",
+            "body": "The river rose.\n\nRescue teams arrived.",
+            "version": "2",
+        }
+    )
+    assert created.created and created.chunks == 2
+    assert search(scratch, "river").total == 1
+    replaced = scratch.put_json(
+        {"id": "story-1", "title": "Flood", "body": "The levee held.", "version": "3"}
+    )
+    assert not replaced.created and replaced.chunks == 1
+    assert search(scratch, "river").total == 0 and search(scratch, "levee").total == 1
+    with pytest.raises(VersionConflict):
+        scratch.put_json({"id": "story-1", "title": "Flood", "body": "Old text.", "version": "2"})
+    assert search(scratch, "levee").total == 1
+    scratch.delete_document("story-1")
+    assert search(scratch, "levee").total == 0
+    with pytest.raises(DocumentNotFound):
+        scratch.delete_document("story-1")
+    with pytest.raises(DocumentNotFound):
+        scratch.get_document("story-1")
+
+
+def test_reindex_swaps_in_a_new_generation(scratch):
+    before = scratch.stats()
+    scratch.index_paths([SEEDS], into_new=True)
+    after = scratch.stats()
+    assert after["index"] != before["index"]
+    assert after["chunks"] == before["chunks"]
+
+
+def test_backup_and_restore(scratch, tmp_path):
+    scratch.backup(tmp_path / "backup")
+    scratch.delete_document(TRANSCRIPT)
+    assert search(scratch, "", filters={"speaker": ["Economic Daily"]}).total == 0
+    scratch.restore(tmp_path / "backup")
+    assert scratch.stats()["documents"] == 5
+
+
+def test_suggest_terms_and_speakers_by_prefix(engine):
+    values = {s["value"]: s["type"] for s in engine.suggest("gen")}
+    assert "genome" in values
+    speakers = {s["value"] for s in engine.suggest("xu") if s["type"] == "speaker"}
+    assert "Xu Nanping" in speakers
