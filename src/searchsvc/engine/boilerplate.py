@@ -41,9 +41,9 @@ _WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
 _WORDISH_LINE = re.compile(r"^[A-Za-z\s|/:·•,\-–—+>»]+$")
 # Pagers: numbers with optional arrows/ellipses, e.g. "<  1  2  3 … 16  >", "« Prev 1 2 Next »".
 _PAGER = re.compile(
-    r"""^(?:[<‹«←]+|(?:first|prev(?:ious)?|back)\b)?[\s|·]*
-        (?:(?:\d{1,3}|…|\.\.\.)[\s|·]*){2,}
-        (?:[>›»→]+|(?:next|last|more)\b)?[\s|·]*$""",
+    r"""^(?:[<‹«←]+[\s|·]*)?(?:(?:first|prev(?:ious)?|back)\b)?[\s|·]*
+        (?:(?:\d{1,3}(?!\d)|…|\.\.\.)[\s|·]*){2,}
+        (?:(?:next|last|more)\b)?[\s|·]*(?:[>›»→]+)?[\s|·]*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _PAGER_ARROWS = re.compile(

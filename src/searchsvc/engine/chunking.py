@@ -48,6 +48,7 @@ from .speakers import (
     QUOTED,
     NameResolver,
     find_label,
+    has_rank,
     is_floor_passing,
     quoted_speaker,
     role_for,
@@ -201,6 +202,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
     turn_first_text: list[str] = []
     turn_long: list[bool] = []
     turn_chars: list[int] = []
+    turn_last_text: list[str] = []
     seen_label = False
 
     def emit(s: int, e: int, kind: str, spk: str | None, rl: str | None, sec: str | None) -> None:
@@ -244,6 +246,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
             turn_first_text.append("")
             turn_long.append(False)
             turn_chars.append(0)
+            turn_last_text.append("")
             if lab.own_line:
                 continue
             s += lab.end
@@ -261,6 +264,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                 if not turn_first_text[turn]:
                     turn_first_text[turn] = para
                 turn_chars[turn] += len(para)
+                turn_last_text[turn] = para
                 if turn_chars[turn] > 600:
                     turn_long[turn] = True
                 emit(s, e, "paragraph", speaker, role, section)
@@ -278,7 +282,9 @@ def chunk_document(doc: Document) -> list[Chunk]:
             emit(s, e, "paragraph", None, None, section)
 
     if turn >= 0:
-        _promote_moderators(chunks, turn_of_chunk, turn_speaker, turn_first_text, turn_long)
+        _roles_by_behaviour(
+            chunks, turn_of_chunk, turn_speaker, turn_first_text, turn_last_text, turn_long
+        )
     return chunks
 
 
@@ -304,25 +310,37 @@ def _full_quoted(name: str, text: str) -> str:
     return name
 
 
-def _promote_moderators(
+def _roles_by_behaviour(
     chunks: list[Chunk],
     turn_of_chunk: list[int],
     turn_speaker: list[str],
     turn_first_text: list[str],
+    turn_last_text: list[str],
     turn_long: list[bool],
 ) -> None:
-    """Speakers whose turns mostly open the event or pass the floor are moderators."""
+    """Officials by label whose turns say otherwise.
+
+    A speaker with two or more turns is a ``moderator`` when at least half of the turns open the
+    event or pass the floor ("Our next question will go to…", "CGTN, please.") and few are long
+    answers; a ``questioner`` when, over three or more turns, at least 60% end in a question mark
+    (an interviewer) — never for a ranked official ("President Biden" asking a roundtable).
+    """
     turns: dict[str, list[int]] = defaultdict(list)
     for t, spk in enumerate(turn_speaker):
         turns[spk].append(t)
-    promote = set()
+    new_role: dict[str, str] = {}
     for spk, ts in turns.items():
+        if len(ts) < 2:
+            continue
         passing = sum(1 for t in ts if turn_first_text[t] and is_floor_passing(turn_first_text[t]))
         longs = sum(1 for t in ts[1:] if turn_long[t])
-        if passing and passing * 2 >= len(ts) and longs * 5 <= len(ts):
-            promote.add(spk)
-    if not promote:
+        asking = sum(1 for t in ts if turn_last_text[t].rstrip("\"”’' )").endswith("?"))
+        if passing >= 2 and passing * 2 >= len(ts) and longs * 5 <= len(ts):
+            new_role[spk] = MODERATOR
+        elif len(ts) >= 3 and asking * 5 >= len(ts) * 3 and not has_rank(spk):
+            new_role[spk] = QUESTIONER
+    if not new_role:
         return
     for c, t in zip(chunks, turn_of_chunk, strict=True):
-        if t >= 0 and c.speaker in promote and c.role == OFFICIAL:
-            c.role = MODERATOR
+        if t >= 0 and c.role == OFFICIAL and c.speaker in new_role:
+            c.role = new_role[c.speaker]

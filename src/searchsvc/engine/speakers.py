@@ -87,7 +87,9 @@ _NAME_STOP = (
     _RANKS
     | _HONORIFICS
     | _words("""and said says by with as at in on of for to from but so if when while after before
-        thanks thank welcome hello hi dear yes no okay ok well good today also""")
+        thanks thank welcome hello hi dear yes no okay ok well good today also doctors doctor
+        drs blame vote elect support reelect folks everyone everybody god america american
+        americans team our my your their his her its""")
 )
 _ROLE_WORDS = frozenset(
     {"moderator", "host", "operator", "emcee", "mc", "facilitator", "presenter"}
@@ -143,9 +145,9 @@ _OUTLET_NAMES = frozenset(
 
 # --- floor passing (moderator detection) --------------------------------------------------------
 _FLOOR = re.compile(
-    r"\b(?:the floor is (?:now )?open|next question|(?:first|next|last|final) question "
-    r"(?:goes to|comes from|is from|please)|(?:this|that) concludes|press conference is (?:over|"
-    r"concluded)|ladies and gentlemen|let'?s (?:welcome|invite|give the floor)|"
+    r"\b(?:the floor is (?:now )?open|next question|we(?:'re| are) joined (?:today )?by|(?:first|next|last|final) question "
+    r"(?:goes to|comes from|is from|please|will go to)|(?:this|that) concludes|press conference is "
+    r"(?:over|concluded)|let'?s (?:welcome|invite|give the floor)|"
     r"i(?:'d| would) like to (?:introduce|invite|give the floor)|we have invited|"
     r"welcome to (?:the|today'?s|this) (?:press conference|briefing|call|event)|"
     r"(?:please )?(?:identify|introduce) (?:yourself|your (?:name|outlet|media|organi[sz]ation))|"
@@ -155,7 +157,7 @@ _FLOOR = re.compile(
 )
 _SHORT_PASS = re.compile(
     r"^(?:(?:ok(?:ay)?|yes|yeah|sure|all right|alright|great|thanks?|thank you|good)[,.!]?\s*)*"
-    r"(?:go ahead|next|please|yes,? (?:sir|ma'?am)|[^\W\d_][\w .'’&-]{0,40},? (?:please|go ahead)|"
+    r"(?:go ahead|next|please|[^\W\d_][\w .'’&-]{0,40},? (?:please|go ahead)|"
     r"(?:the )?(?:gentleman|lady|woman|man) (?:in|on|at) (?:the )?[\w ]{1,30})[.!]?$",
     re.IGNORECASE,
 )
@@ -237,6 +239,14 @@ def starts_with_inline_label(line: str) -> bool:
 # --- display names ------------------------------------------------------------------------------
 _WORD_RE = re.compile(r"[^\W\d_]+(?:[’'\-][^\W\d_]+)*")
 _CAPWORD = r"[^\W\d_][^\W\d_’'\-]*"
+_UPPERWORD = r"[A-ZÀ-ÖØ-ÞĀ-ſ][^\W\d_’'\-]*(?:[’'\-][^\W\d_]+)*"
+_POSSESSIVE = re.compile(r"[’']s$")
+# Title-case words that end a name in a headline: "President Biden Before Marine One Departure".
+_TITLE_FUNCTION = _words(
+    """before after at on in to for with during and of the a an upon from by into about over
+    ahead following prior via vs versus as remarks statement meeting signing call event
+    roundtable reception dinner luncheon visit trip tour press conference briefing interview"""
+)
 # Words before a surname occurrence: up to two capitalised given names (and an initial).
 _GIVEN_BEFORE = re.compile(
     rf"(?P<given>(?:{_CAPWORD}\s+)?{_CAPWORD})(?:\s+[A-Z]\.)?\s+$",
@@ -275,7 +285,7 @@ class NameResolver:
             for m in pat.finditer(source):
                 yield source, m
 
-    def full_name(self, surname: str) -> tuple[str | None, str]:
+    def full_name(self, surname: str, given_too: bool = True) -> tuple[str | None, str]:
         """(given names or None, surname as the text spells it) for an upper-case surname."""
         given: Counter[str] = Counter()
         spelled = None
@@ -284,6 +294,8 @@ class NameResolver:
             if found.isupper() and len(found) > 1:
                 continue  # another label, not prose
             spelled = spelled or found
+            if not given_too:
+                break
             before = source[max(0, m.start() - 40) : m.start()]
             g = _GIVEN_BEFORE.search(before)
             if g:
@@ -300,14 +312,31 @@ class NameResolver:
         return None, surname_display
 
     def _named(self, rank: str) -> str | None:
-        """For ``THE PRESIDENT``: the surname after "President" in title (preferred) or text."""
+        """For ``THE PRESIDENT``: the surname that follows "President" in the title or text.
+
+        Takes the run of capitalised words after the rank ("First Lady Jill Biden at…" → Jill
+        Biden) up to a lower-case or function word ("President Biden Before Marine One" → Biden)
+        and returns its last word; the title wins over the text, then the most frequent.
+        """
         pat = re.compile(
-            rf"(?<!Vice )(?<!Former )(?<!former ){re.escape(rank)}\s+({_CAPWORD})",
+            rf"(?<!Vice )(?<!Former )(?<!former )(?<!Deputy )\b{re.escape(rank)}\s+"
+            rf"((?:{_UPPERWORD}\s+){{0,2}}{_UPPERWORD})"
         )
         for source in (self.title, self.text):
-            names = Counter(
-                m.group(1) for m in pat.finditer(source) if m.group(1).lower() not in _NAME_STOP
-            )
+            names: Counter[str] = Counter()
+            for m in pat.finditer(source):
+                words = []
+                for w in m.group(1).split():
+                    wl = w.lower()
+                    if (
+                        wl in _TITLE_FUNCTION
+                        or wl in _NAME_STOP
+                        or (len(w) >= 5 and wl.endswith("ing"))
+                    ):
+                        break
+                    words.append(_POSSESSIVE.sub("", w))
+                if words and not words[-1].isupper():
+                    names[words[-1]] += 1
             if names:
                 return names.most_common(1)[0][0]
         return None
@@ -325,41 +354,46 @@ class NameResolver:
         if raw != raw.upper():
             return raw  # written as a name already: "Xu Nanping", "Economic Daily"
         words = raw.replace(".", ". ").split()
-        if (
-            all(w.rstrip(".").lower() in (_GENERIC | _RANKS | _HONORIFICS) for w in words)
-            and words[0] != "THE"
-        ):
-            return " ".join(smart_title(w) for w in words)
-        article = bool(words) and words[0] == "THE"
+        if len(words) == 1 and len(raw) <= 4 and raw.lower() not in _GENERIC | _RANKS:
+            return raw  # an acronym: "CGTN", "NHK", "AFP"
+        article = words[0] == "THE"
         if article:
             words = words[1:]
+        if not words:
+            return smart_title(raw)
+        if all(w.rstrip(".").lower() in (_GENERIC | _RANKS | _HONORIFICS) for w in words):
+            rank_display = " ".join(smart_title(w) for w in words)
+            if article and not any(w.lower() in _GENERIC for w in words):
+                # THE PRESIDENT → President Biden, as the title or text names him
+                surname = self._named(rank_display)
+                if surname:
+                    return f"{rank_display} {surname}"
+                return "The " + rank_display
+            return ("The " if article else "") + rank_display
         ranks: list[str] = []
         honorific = False
-        while words and words[0].rstrip(".").lower() in (_RANKS | _HONORIFICS) and len(words) > 1:
+        while len(words) > 1 and (
+            words[0].rstrip(".").lower() in (_RANKS | _HONORIFICS)
+            or (ranks and words[0].lower() in ("of", "for", "and"))
+        ):
             w = words.pop(0)
             if w.rstrip(".").lower() in _HONORIFICS:
                 honorific = True
             else:
                 ranks.append(w)
-        if words and words[-1].rstrip(".").lower() in (_RANKS | _HONORIFICS | _ROLE_WORDS):
-            ranks.extend(words)
-            words = []
-        if not words:
-            rank_display = " ".join(smart_title(w) for w in ranks)
-            if article and ranks:
-                surname = self._named(rank_display)
-                if surname:
-                    given, spelled = self.full_name(surname)
-                    return f"{given} {spelled}" if given else f"{rank_display} {spelled}"
-                return "The " + rank_display
-            return " ".join(smart_title(w) for w in raw.replace(".", ". ").split())
         surname = " ".join(words)
-        given, spelled = self.full_name(surname)
-        if given:
-            return f"{given} {spelled}"
         if ranks and not honorific:
+            # A rank is part of how these people are named: "Secretary Blinken", "President Biden".
+            _, spelled = self.full_name(surname, given_too=False)
             return " ".join(smart_title(w) for w in ranks) + " " + spelled
-        return spelled
+        given, spelled = self.full_name(surname)
+        return f"{given} {spelled}" if given else spelled
+
+
+def has_rank(display: str) -> bool:
+    """Does a display name start with a rank ("President Biden", "Secretary Blinken")?"""
+    first = display.split(" ", 1)[0].lower()
+    return first in _RANKS and first != "the"
 
 
 # --- roles --------------------------------------------------------------------------------------
