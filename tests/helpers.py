@@ -56,11 +56,11 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
 
-def assert_error(resp: requests.Response, status: int, code: str) -> dict[str, Any]:
+def assert_error(resp: Any, status: int, code: str) -> dict[str, Any]:
     """Every error is JSON ``{"error": {"code", "message"}}`` with the right status."""
     assert resp.status_code == status, (resp.status_code, resp.text[:500])
     assert resp.headers.get("Content-Type", "").startswith("application/json"), resp.headers
-    body = resp.json()
+    body = resp.json() if callable(resp.json) else resp.json  # requests or falcon.testing
     assert set(body) == {"error"}, body
     assert set(body["error"]) == {"code", "message"}, body
     assert body["error"]["code"] == code, body

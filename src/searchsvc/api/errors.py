@@ -23,6 +23,7 @@ log = logging.getLogger("searchsvc.api")
 STATUS: dict[str, int] = {
     "invalid_parameter": 400,
     "query_too_long": 400,
+    "too_many_terms": 400,
     "bad_request": 400,
     "invalid_document": 400,
     "unauthorized": 401,
@@ -49,6 +50,18 @@ RETRY_AFTER_SECONDS = 1
 def status_for(code: str) -> int:
     """Status of an error code; unknown codes are server bugs, hence 500."""
     return STATUS.get(code, 500)
+
+
+def status_for_error(ex: SearchsvcError) -> int:
+    """The status of ``ex.code``; a code missing from the table falls back to the nearest error
+    class that has one (an ``InvalidParameter(code="new_code")`` is still a 400)."""
+    if ex.code in STATUS:
+        return STATUS[ex.code]
+    for cls in type(ex).__mro__:
+        code = getattr(cls, "code", None)
+        if code in STATUS and code != SearchsvcError.code:
+            return STATUS[code]
+    return 500
 
 
 def _code_from_http_error(ex: falcon.HTTPError) -> str:
@@ -88,7 +101,7 @@ def render(resp: falcon.Response, status: int, code: str, message: str) -> None:
 def handle_error(req: falcon.Request, resp: falcon.Response, ex: Exception, params: Any) -> None:
     """The one error handler: registered for ``Exception`` and ``falcon.HTTPError``."""
     if isinstance(ex, SearchsvcError):
-        status = status_for(ex.code)
+        status = status_for_error(ex)
         render(resp, status, ex.code, ex.message)
         if status == 503:
             resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
