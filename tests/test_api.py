@@ -284,6 +284,12 @@ def test_wrong_method_is_405(server: Server) -> None:
     assert_error(server.request("DELETE", "/search"), 405, "method_not_allowed")
 
 
+def test_head_on_health_and_page(server: Server) -> None:
+    for url in ("/health", "/"):
+        resp = server.request("HEAD", url)
+        assert resp.status_code == 200 and resp.content == b"", url
+
+
 def test_bad_format_is_400(server: Server) -> None:
     assert_error(server.get(f"/documents/{SEED_IDS[0]}", format="pdf"), 400, "invalid_parameter")
 

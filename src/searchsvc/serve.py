@@ -30,6 +30,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
             continue
         if isinstance(value, tuple):
             value = ",".join(value)
+        elif isinstance(value, Path):  # gunicorn workers must not depend on the caller's cwd
+            value = value.expanduser().resolve()
         env[env_var(f.name)] = str(value)
     return env
 

@@ -23,3 +23,5 @@ class HealthResource:
             "generation": stats.get("generation", 0),
             "version": __version__,
         }
+
+    on_head = on_get  # load balancers and curl -I probe with HEAD; Falcon drops the body

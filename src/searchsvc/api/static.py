@@ -57,6 +57,8 @@ class IndexPageResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         _serve_file(resp, self.web_dir / "index.html", ["no-cache"])
 
+    on_head = on_get  # load balancers and curl -I probe with HEAD; Falcon drops the body
+
 
 class StaticResource:
     def __init__(self, web_dir: Path = WEB_DIR):
@@ -66,3 +68,5 @@ class StaticResource:
         if not _SAFE_NAME.match(name) or name.endswith((".py", ".pyc")):
             raise NotFound(f"no such file: {name[:60]}")
         _serve_file(resp, self.web_dir / name, ["public", f"max-age={ASSET_MAX_AGE}"])
+
+    on_head = on_get  # load balancers and curl -I probe with HEAD; Falcon drops the body
