@@ -80,8 +80,8 @@ def is_boilerplate(line: str) -> bool:
     s = line.strip()
     if not s:
         return False
-    if len(s) > 120:
-        return False
+    if len(s) > 120 or (len(s) > 30 and s[-1] in '.,;:?!"”’'):
+        return False  # furniture is short and does not end like a sentence
     if _STUB.match(s) or _PAGER.match(s) or _PAGER_ARROWS.match(s) or _PAGE_OF.match(s):
         return True
     return _only_words(s, _SHARE_WORDS, _SHARE_STRONG, 12) or _only_words(

@@ -191,6 +191,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
     has_turns = n_labels > 0
 
     resolver = NameResolver(title, text) if has_turns else None
+    label_cache: dict[str, tuple[str, str]] = {}
     chunks: list[Chunk] = []
     speaker: str | None = None
     role: str | None = None
@@ -239,8 +240,11 @@ def chunk_document(doc: Document) -> list[Chunk]:
         if lab is not None:
             assert resolver is not None
             seen_label = True
-            speaker = resolver.display(lab.raw)
-            role = role_for(lab.raw, speaker)
+            known = label_cache.get(lab.raw)
+            if known is None:
+                name = resolver.display(lab.raw)
+                known = label_cache[lab.raw] = (name, role_for(lab.raw, name))
+            speaker, role = known
             turn += 1
             turn_speaker.append(speaker)
             turn_first_text.append("")
@@ -332,8 +336,10 @@ def _roles_by_behaviour(
     for spk, ts in turns.items():
         if len(ts) < 2:
             continue
-        passing = sum(1 for t in ts if turn_first_text[t] and is_floor_passing(turn_first_text[t]))
         longs = sum(1 for t in ts[1:] if turn_long[t])
+        passing = 0
+        if longs * 5 <= len(ts):  # only then can they be a moderator: skip the regexes otherwise
+            passing = sum(1 for t in ts if is_floor_passing(turn_first_text[t]))
         asking = sum(1 for t in ts if turn_last_text[t].rstrip("\"”’' )").endswith("?"))
         if passing >= 2 and passing * 2 >= len(ts) and longs * 5 <= len(ts):
             new_role[spk] = MODERATOR

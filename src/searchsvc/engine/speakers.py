@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -145,15 +146,29 @@ _OUTLET_NAMES = frozenset(
 
 # --- floor passing (moderator detection) --------------------------------------------------------
 _FLOOR = re.compile(
-    r"\b(?:the floor is (?:now )?open|next question|we(?:'re| are) joined (?:today )?by|(?:first|next|last|final) question "
-    r"(?:goes to|comes from|is from|please|will go to)|(?:this|that) concludes|press conference is "
-    r"(?:over|concluded)|let'?s (?:welcome|invite|give the floor)|"
-    r"i(?:'d| would) like to (?:introduce|invite|give the floor)|we have invited|"
-    r"welcome to (?:the|today'?s|this) (?:press conference|briefing|call|event)|"
+    r"\b(?:the floor is (?:now )?open|next question|we(?:['’]re| are) joined (?:today )?by|"
+    r"(?:first|next|last|final) question (?:goes to|comes from|is from|please|will go to)|"
+    r"(?:this|that) concludes|press conference is (?:over|concluded)|"
+    r"let['’]?s (?:welcome|invite|give the floor)|"
+    r"i(?:['’]d| would) like to (?:introduce|invite|give the floor)|we have invited|"
+    r"welcome to (?:the|today['’]?s|this) (?:press conference|briefing|call|event)|"
     r"(?:please )?(?:identify|introduce) (?:yourself|your (?:name|outlet|media|organi[sz]ation))|"
     r"raise your hands?|time for (?:one|two|a few) more|open (?:it )?up for questions|"
-    r"take (?:your |some )?questions)\b",
-    re.IGNORECASE,
+    r"take (?:your |some )?questions)\b"
+)
+_FLOOR_KEYS = (
+    "floor",
+    "question",
+    "joined",
+    "conclude",
+    "welcome",
+    "introduc",
+    "invite",
+    "identify",
+    "raise your",
+    "time for",
+    "let",
+    "conference",
 )
 _SHORT_PASS = re.compile(
     r"^(?:(?:ok(?:ay)?|yes|yeah|sure|all right|alright|great|thanks?|thank you|good)[,.!]?\s*)*"
@@ -216,7 +231,8 @@ def find_label(paragraph: str) -> Label | None:
                 return Label("Q", m.end(), not rest)
     if not c.isalpha() or not c.isupper():
         return None
-    m = _UPPER_LABEL.match(paragraph)
+    # An upper-case label's second character is never lower case: most prose stops here.
+    m = None if len(paragraph) > 1 and paragraph[1].islower() else _UPPER_LABEL.match(paragraph)
     if m:
         label = " ".join(m.group("label").split())
         if _is_upper_label(label):
@@ -277,26 +293,47 @@ class NameResolver:
         self.title = title or ""
         self.text = text
         self._cache: dict[str, str] = {}
+        self._lower: dict[int, str] = {}
 
     # Occurrences of a surname in title/text, most useful first (the title names people in full).
-    def _occurrences(self, surname: str):
-        pat = re.compile(rf"(?<![^\W\d_]){re.escape(surname)}(?![^\W\d_])", re.IGNORECASE)
+    def _occurrences(self, surname: str) -> Iterator[tuple[str, int, int]]:
+        """(source, start, end) of each whole-word, case-insensitive occurrence of ``surname``.
+
+        Uses ``str.find`` on a lower-cased copy (a C-speed scan; a case-insensitive regex walks
+        every position in Python's engine) unless lower-casing changes the text's length.
+        """
+        needle = surname.lower()
         for source in (self.title, self.text):
-            for m in pat.finditer(source):
-                yield source, m
+            low = self._lower.get(id(source))
+            if low is None:
+                low = self._lower[id(source)] = source.lower()
+            if len(low) != len(source):
+                pat = re.compile(rf"(?<![^\W\d_]){re.escape(surname)}(?![^\W\d_])", re.I)
+                for m in pat.finditer(source):
+                    yield source, m.start(), m.end()
+                continue
+            i = low.find(needle)
+            while i >= 0:
+                j = i + len(needle)
+                if (i == 0 or not low[i - 1].isalpha()) and (j >= len(low) or not low[j].isalpha()):
+                    yield source, i, j
+                i = low.find(needle, j)
 
     def full_name(self, surname: str, given_too: bool = True) -> tuple[str | None, str]:
         """(given names or None, surname as the text spells it) for an upper-case surname."""
         given: Counter[str] = Counter()
         spelled = None
-        for n, (source, m) in enumerate(self._occurrences(surname)):
-            found = m.group(0)
+        prose = 0
+        for source, start, end in self._occurrences(surname):
+            found = source[start:end]
             if found.isupper() and len(found) > 1:
                 continue  # another label, not prose
+            if source is self.text and given and given.most_common(1)[0][1] >= 3:
+                break  # the title named them; no need to read the whole text
             spelled = spelled or found
             if not given_too:
                 break
-            before = source[max(0, m.start() - 40) : m.start()]
+            before = source[max(0, start - 40) : start]
             g = _GIVEN_BEFORE.search(before)
             if g:
                 words = g.group("given").split()
@@ -304,7 +341,8 @@ class NameResolver:
                     words = words[1:]
                 if words and all(w[0].isupper() and w.lower() not in _NAME_STOP for w in words):
                     given[" ".join(words[-1:])] += 3 if source is self.title else 1
-            if n > 400:
+            prose += 1
+            if prose > 60:
                 break
         surname_display = spelled or " ".join(smart_title(w) for w in surname.split())
         if given:
@@ -430,7 +468,11 @@ def is_floor_passing(turn_text: str) -> bool:
     s = turn_text.strip()
     if len(s) <= 80 and _SHORT_PASS.match(s):
         return True
-    return bool(_FLOOR.search(s[:600]))
+    head = s[:600].lower()
+    # cheap keyword gate: every _FLOOR alternative contains one of these
+    if not any(k in head for k in _FLOOR_KEYS):
+        return False
+    return bool(_FLOOR.search(head))
 
 
 # --- quotes in prose ----------------------------------------------------------------------------

@@ -39,6 +39,7 @@ _KINDS = {
     "blog": "blog",
 }
 _SPACES = re.compile(r"\s+")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 
 
 def source_from_url(url: str | None) -> str | None:
@@ -81,7 +82,7 @@ def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
     if not m:
         return {}, raw
     try:
-        fm = yaml.safe_load(m.group(1)) or {}
+        fm = yaml.load(m.group(1), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as e:
         raise InvalidDocument(f"bad YAML front matter: {e}") from e
     if not isinstance(fm, dict):

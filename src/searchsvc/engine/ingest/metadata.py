@@ -145,7 +145,13 @@ def is_caption(p: Para, *, isolated: bool = True) -> bool:
     t = p.text
     if len(t) > 900:
         return False
-    if _CAPTION_START.match(t) or _CAPTION_ANY.search(t) or _CAPTION_CREDIT_END.search(t):
+    if _CAPTION_START.match(t):
+        return True
+    tail = t[-80:]
+    if _CAPTION_CREDIT_END.search(tail):
+        return True
+    low = t.lower()  # cheap keyword gate before the expensive search
+    if ("photo" in low or "pictur" in low or "image" in low) and _CAPTION_ANY.search(t):
         return True
     # A short paragraph alone between runs of blank lines: where a scraped image was.
     return (

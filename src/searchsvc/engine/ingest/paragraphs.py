@@ -29,7 +29,6 @@ from ..speakers import starts_with_inline_label
 WRAP_MAX = 100
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_SPACES = re.compile(r"[^\S\n]+")
 _HARD_BREAK = re.compile(r"(?:[ \t\u00a0]{2,}|\\)$")
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]\s|\d{1,2}[.)]\s)")
 _SENTENCE_FINAL = '.?!:"”’)'
@@ -46,7 +45,8 @@ class Para:
 
 
 def normalise_line(line: str) -> str:
-    return _SPACES.sub(" ", line).strip()
+    """Collapse all Unicode whitespace (no-break spaces included) to single spaces."""
+    return " ".join(line.split())
 
 
 def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
@@ -64,17 +64,28 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
             if "\\" in line:
                 line = _MD_ESCAPE.sub(r"\1", line)
             line = line.strip()
-        if line and is_boilerplate(line):
-            line = ""
-        elif line:
-            line = strip_trailing(line)
         lines.append(line)
         hard_break.append(hb)
+
+    # Boilerplate: every line of a one-paragraph-per-line text, but only the lines at the edges of
+    # blocks of a hard-wrapped one (furniture stands alone; a wrapped paragraph's middle never is).
+    n = len(lines)
+    long_lines = sum(1 for line in lines if len(line) > WRAP_MAX)
+    nonblank = sum(1 for line in lines if line)
+    wrapped_guess = long_lines <= max(1, nonblank // 50)
+    for k in range(n):
+        line = lines[k]
+        if not line:
+            continue
+        edge = not wrapped_guess or k == 0 or k == n - 1 or not lines[k - 1] or not lines[k + 1]
+        if edge and is_boilerplate(line):
+            lines[k] = ""
+        else:
+            lines[k] = strip_trailing(line)
 
     # blocks of consecutive non-blank lines
     blocks: list[tuple[int, int]] = []  # [start, end) line indexes
     i = 0
-    n = len(lines)
     while i < n:
         if not lines[i]:
             i += 1
