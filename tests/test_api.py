@@ -252,6 +252,42 @@ def test_bad_search_parameters(server: Server, params: dict, status: int, code: 
         assert "per_page" in error["message"]
 
 
+def test_post_search_answers_exactly_like_get(server: Server) -> None:
+    params = {"q": "china", "kind": ["transcript", "article"], "per_page": 5, "page": 2}
+    got = search(server, **params)
+    posted = server.request("POST", "/search", json=params)
+    assert posted.status_code == 200, posted.text[:300]
+    assert posted.json() | {"took_ms": 0} == got | {"took_ms": 0}
+    single = server.request("POST", "/search", json={"q": "china", "kind": "transcript"})
+    assert single.json()["total"] == search(server, q="china", kind="transcript")["total"]
+
+
+def test_post_search_takes_queries_too_long_for_a_url(server: Server) -> None:
+    assert server.request("POST", "/search", json={"q": "中" * 1000}).status_code == 200
+    resp = server.request("POST", "/search", json={"q": "中" * 1001})
+    assert_error(resp, 400, "query_too_long")
+
+
+BAD_POSTS = [
+    ({"data": b"{not json", "headers": {"Content-Type": "application/json"}}, 400, "invalid_parameter"),
+    ({"json": ["q"]}, 400, "invalid_parameter"),
+    ({"json": {"qq": "typo"}}, 400, "invalid_parameter"),
+    ({"json": {"page": "2"}}, 400, "invalid_parameter"),
+    ({"json": {"page": True}}, 400, "invalid_parameter"),
+    ({"json": {"per_page": 101}}, 400, "invalid_parameter"),
+    ({"json": {"date_from": "yesterday"}}, 400, "invalid_parameter"),
+    ({"json": {"speaker": [1, 2]}}, 400, "invalid_parameter"),
+    ({"json": {"facets": "no"}}, 400, "invalid_parameter"),
+    ({"data": b"q=china"}, 415, "unsupported_media_type"),
+    ({"json": {"q": "x" * 70_000}}, 413, "payload_too_large"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kwargs", "status", "code"), BAD_POSTS, ids=lambda v: str(v)[:40])
+def test_bad_post_search(server: Server, kwargs: dict, status: int, code: str) -> None:
+    assert_error(server.request("POST", "/search", **kwargs), status, code)
+
+
 def test_query_of_exactly_the_limit_is_accepted(server: Server) -> None:
     assert server.get("/search", q="genome " + "x" * 993).status_code == 200  # 1,000 chars
 
@@ -282,6 +318,7 @@ def test_wrong_method_is_405(server: Server) -> None:
     assert_error(resp, 405, "method_not_allowed")
     assert "GET" in resp.headers["Allow"]
     assert_error(server.request("DELETE", "/search"), 405, "method_not_allowed")
+    assert_error(server.request("PUT", "/health"), 405, "method_not_allowed")
 
 
 def test_head_on_health_and_page(server: Server) -> None:

@@ -120,7 +120,7 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
     return params
 
 
-def _schemas() -> dict[str, Any]:
+def _schemas(settings: Settings) -> dict[str, Any]:
     facet_list = {"type": "array", "items": _ref("FacetValue")}
     return {
         "Error": {
@@ -242,6 +242,34 @@ def _schemas() -> dict[str, Any]:
                 ),
             },
         },
+        "SearchRequest": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "q": {"type": "string", "maxLength": settings.max_query_length},
+                "page": {"type": "integer", "minimum": 1, "default": 1},
+                "per_page": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": MAX_PER_PAGE,
+                    "default": 10,
+                },
+                "sort": {"type": "string", "enum": list(SORTS)},
+                "group": {"type": "string", "enum": ["document"]},
+                "date_from": {"type": "string", "format": "date"},
+                "date_to": {"type": "string", "format": "date"},
+                "facets": {"type": "boolean", "default": True},
+                **{
+                    name: {
+                        "oneOf": [
+                            {"type": "string"},
+                            {"type": "array", "items": {"type": "string"}},
+                        ]
+                    }
+                    for name in FILTER_PARAMS
+                },
+            },
+        },
         "Paragraph": {
             "type": "object",
             "required": ["number", "text"],
@@ -331,7 +359,25 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                         "304": {"description": "Not modified (If-None-Match)."},
                         "400": err,
                     },
-                }
+                },
+                "post": {
+                    "operationId": "searchPost",
+                    "summary": "The same search with its parameters in a JSON body.",
+                    "description": (
+                        "For queries or filter lists too long for a URL. Field names and "
+                        "meanings are those of GET; filters take a string or a list of strings."
+                    ),
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("SearchRequest")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("SearchResponse"), "One page of hits."),
+                        "400": err,
+                        "413": err,
+                        "415": err,
+                    },
+                },
             },
             "/documents/{doc_id}": {
                 "get": {
@@ -447,7 +493,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": _schemas(),
+            "schemas": _schemas(settings),
             "responses": {"Error": _json(_ref("Error"), "An error; see `info.description`.")},
         },
     }
