@@ -321,3 +321,11 @@ def test_suggest_terms_and_speakers_by_prefix(engine):
     assert "genome" in values
     speakers = {s["value"] for s in engine.suggest("xu") if s["type"] == "speaker"}
     assert "Xu Nanping" in speakers
+
+
+def test_an_empty_index_answers(tmp_path):
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "empty"))
+    assert eng.is_empty()
+    assert eng.stats()["chunks"] == 0 and isinstance(eng.stats()["generation"], int)
+    assert search(eng, "anything").total == 0 and search(eng).total == 0
+    assert eng.suggest("ab") == []

@@ -151,6 +151,8 @@ class ColumnCache:
             seen = set()
             for leaf, offset in reader.leaf_readers():
                 segment = leaf.segment()
+                if segment is None:  # an empty index has an EmptyReader and no segments
+                    continue
                 segid = segment.segment_id()
                 seen.add(segid)
                 cols = self._segments.get(segid)

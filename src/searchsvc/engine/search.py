@@ -90,7 +90,7 @@ class Reader:
                 searcher = ix.searcher(weighting=bm25f())
                 view = View(
                     live=live,
-                    generation=searcher.reader().generation(),
+                    generation=searcher.reader().generation() or 0,
                     searcher=searcher,
                     columns=self.cache.for_reader(searcher.reader()),
                 )
