@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from searchsvc.engine.chunking import MAX_CHUNK_CHARS, chunk_document
 from searchsvc.engine.ingest import read_file, read_path
 from searchsvc.engine.models import Document
-from searchsvc.engine.speakers import NameResolver, find_label, role_for
+from searchsvc.engine.speakers import NameResolver, find_label, role_for, speaker_from_title
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -261,6 +261,42 @@ def test_display_names():
     assert r.display("SENIOR ADMINISTRATION OFFICIAL") == "Senior Administration Official"
     assert r.display("Q") == "Q"
     assert NameResolver("", "").display("THE PRESIDENT") == "The President"
+
+
+@pytest.mark.parametrize(
+    ("title", "speaker"),
+    [
+        (
+            "Remarks as Prepared for Delivery by First Lady Jill Biden at the HLTH Conference",
+            "First Lady Biden",
+        ),
+        ("Remarks by NEC Director Lael Brainard on the Economy", "Lael Brainard"),
+        ("Remarks of President Joe Biden – State of the Union Address", "President Biden"),
+        ("Remarks by Vice President Harris in a Town Hall", "Vice President Harris"),
+        ("Remarks by APNSA Jake Sullivan at the Brookings Institution", "Jake Sullivan"),
+        ("Press Briefing by Press Secretary Jen Psaki", None),
+    ],
+)
+def test_speaker_from_title(title, speaker):
+    assert speaker_from_title(title) == speaker
+
+
+def test_speech_without_labels_gets_the_title_speaker(tmp_path):
+    p = tmp_path / "speech.md"
+    p.write_text(
+        "---\ntags: speeches-remarks\ndate: '2024-10-23'\n"
+        "title: Remarks as Prepared for Delivery by First Lady Jill Biden at a School\n---\n\n"
+        "Thank you all for being here. We read\n**every** [letter](https://example.com/x) you\n"
+        'sent.\n\n<img src="a.png"\nwidth="750" />\n\nTeachers change lives.\n',
+        encoding="utf-8",
+    )
+    (doc,) = read_file(p)
+    cs = chunk_document(doc)
+    assert [c.text for c in cs] == [
+        "Thank you all for being here. We read every letter you sent.",
+        "Teachers change lives.",
+    ]
+    assert {(c.speaker, c.role) for c in cs} == {("First Lady Biden", "official")}
 
 
 def test_moderator_by_behaviour():

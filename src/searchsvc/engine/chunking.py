@@ -12,8 +12,8 @@ the order they are applied to each paragraph:
   title lives in metadata (Markdown front matter, JSON, ninjs, HTML) have no title chunk.
 * **Captions** (``Document.captions``) are chunks of kind ``caption`` with no speaker; they do not
   interrupt the current speaker's turn.
-* **Headings** (only outside speaker turns): numbered ("I. Deepening…", "2. …") or short lines
-  without final punctuation ("Sharing research data"). A heading is a chunk of kind ``heading`` whose
+* **Headings** (only outside speaker turns): numbered ("I. Deepening…", "2. …", unless the next
+  paragraph is numbered too: that is a list) or short lines without final punctuation ("Sharing research data"). A heading is a chunk of kind ``heading`` whose
   section is itself; it sets ``section`` for the chunks that follow.
 * **Turns**: an inline label ("MS. PSAKI:  Good afternoon…", "Q  Thank you") starts a turn and the
   chunk's text starts after the label; the speaker carries over to the following paragraphs until
@@ -99,11 +99,12 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
     spans.append((start + lead, start + lead + len(stripped)))
 
 
-def _is_heading(para: str) -> bool:
+def _is_heading(para: str, next_para: str) -> bool:
     if len(para) > 160 or "\n" in para:
         return False
     if _NUMBERED_HEADING.match(para):
-        return len(para.split()) <= 30
+        # "30. Michigan State University" followed by "31. …" is a list, not a heading
+        return len(para.split()) <= 30 and not _NUMBERED_HEADING.match(next_para)
     if len(para) > 110 or para[-1] in _FINAL_PUNCT:
         return False
     first = para[0]
@@ -114,6 +115,13 @@ def _is_heading(para: str) -> bool:
         return False
     # A sentence glued inside ("Thank you. Next") is prose, not a heading.
     return ". " not in para or all(len(w) <= 3 for w in para.split(". ")[0].split()[-1:])
+
+
+def _next_text(text: str, spans: list[tuple[int, int]], i: int) -> str:
+    if i + 1 < len(spans):
+        s, e = spans[i + 1]
+        return text[s : min(e, s + 20)]
+    return ""
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -259,7 +267,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
             if s >= e:
                 continue
             para = text[s:e]
-        if speaker is None and _is_heading(para):
+        if speaker is None and _is_heading(para, _next_text(text, spans, i)):
             section = para
             emit(s, e, "heading", None, None, section)
             continue

@@ -428,6 +428,38 @@ class NameResolver:
         return f"{given} {spelled}" if given else spelled
 
 
+_TITLE_SPEAKER = re.compile(
+    r"^(?:Excerpts? (?:of|from) )?(?:Remarks|Statement|Address|Speech|Keynote)"
+    r"(?: as Prepared for Delivery)? (?:by|of|from) (?P<who>.+?)"
+    r"(?=\s+(?:at|on|to|in|for|before|after|during|with|and|as|upon|ahead|following)\b|"
+    r"\s*[,:;(]|\s+[–—-]\s|$)",
+    re.IGNORECASE,
+)
+_HEAD_OF_STATE = ("vice president", "first lady", "second gentleman", "president")
+
+
+def speaker_from_title(title: str) -> str | None:
+    """The one speaker of a speech from its title: "Remarks as Prepared for Delivery by First Lady
+    Jill Biden at …" → "First Lady Biden" (named like the THE FIRST LADY label);
+    "Remarks by NEC Director Lael Brainard on …" → "Lael Brainard"."""
+    m = _TITLE_SPEAKER.match(title or "")
+    if not m:
+        return None
+    words = m.group("who").replace(".", ". ").split()
+    ranks: list[str] = []
+    while len(words) > 1 and (
+        words[0].rstrip(".").lower() in (_RANKS | _HONORIFICS) or words[0].isupper()
+    ):
+        ranks.append(words.pop(0))
+    if not words or not all(w[0].isupper() for w in words) or len(words) > 4:
+        return None
+    rank = " ".join(r for r in ranks if r.rstrip(".").lower() not in _HONORIFICS).lower()
+    for head in _HEAD_OF_STATE:
+        if rank == head or rank.endswith(" " + head):
+            return f"{smart_title(head)} {_POSSESSIVE.sub('', words[-1])}"
+    return " ".join(words)
+
+
 def has_rank(display: str) -> bool:
     """Does a display name start with a rank ("President Biden", "Secretary Blinken")?"""
     first = display.split(" ", 1)[0].lower()

@@ -6,7 +6,9 @@ source, "The White House" for whitehouse.gov and its archives) and ``tags`` (→
 briefing or speech is one event. The body is hard-wrapped at ~72 columns; the shared paragraph
 builder joins the lines and keeps speaker turns apart. Time stamps ("7:06 P.M. EST", "END 7:37 P.M.
 EST") and the place line before the first turn ("James S. Brady Press Briefing Room") are metadata
-paragraphs, not chunks. A file without front matter falls back to the plain-text heuristics.
+paragraphs, not chunks. A speech with no speaker labels ("Remarks as Prepared for Delivery by
+First Lady Jill Biden at …") gets the speaker its title names as ``Document.speaker``. A file
+without front matter falls back to the plain-text heuristics.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import yaml
 
 from ...errors import InvalidDocument
 from ..models import Document
-from ..speakers import find_label
+from ..speakers import find_label, speaker_from_title
 from .metadata import analyse, is_caption, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs
 from .text import read_source
@@ -131,6 +133,8 @@ def parse_markdown(raw: str, doc_id: str, path: str | None = None) -> Document:
             captions.add(i)
     if not title:
         title = analyse(paras).title
+    # A speech without speaker labels: the speaker named in the title speaks every paragraph.
+    speaker = _text(fm.get("speaker")) or (None if seen_turn else speaker_from_title(title))
     return Document(
         id=doc_id,
         text=join_paragraphs([p.text for p in paras]),
@@ -140,6 +144,7 @@ def parse_markdown(raw: str, doc_id: str, path: str | None = None) -> Document:
         kind=kind or "article",
         event=_text(fm.get("event")) or title or None,
         url=url,
+        speaker=speaker,
         captions=captions,
         metadata_paragraphs=meta_paras,
         path=path,

@@ -8,10 +8,11 @@ paragraphs separated by exactly one blank line (:func:`join_paragraphs`).
 
 Hard wrap or one-paragraph-per-line? The scraped seeds put a paragraph on each (long) line, with or
 without blank lines between; wh-briefings wraps at ~72 columns with blank lines between paragraphs.
-A text is *hard-wrapped* when it has multi-line blocks and (almost) no line longer than 100
-characters; then the lines of a block are joined, except before a line that opens a speaker turn
-("MS. PSAKI:", "Q") or a list item, and after a Markdown hard break (two trailing spaces) that ends
-a sentence. Otherwise every non-blank line is its own paragraph.
+A text is *hard-wrapped* when at least half of its lines that are followed by another line end
+mid-sentence (no final punctuation); then the lines of a block are joined, except before a line
+that opens a speaker turn ("MS. PSAKI:", "Q") or a list item, and after a Markdown hard break (two
+trailing spaces) that ends a sentence. Otherwise every non-blank line is its own paragraph.
+Markdown bodies also lose image markup, link targets (the link text stays) and stray HTML tags.
 
 Each paragraph remembers how many blank lines surrounded it and its line number: photo captions in
 scraped pages sit between runs of blank lines where the image was, which the metadata heuristics
@@ -26,13 +27,15 @@ from dataclasses import dataclass
 from ..boilerplate import is_boilerplate, strip_trailing
 from ..speakers import starts_with_inline_label
 
-WRAP_MAX = 100
-
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-_HARD_BREAK = re.compile(r"(?:[ \t\u00a0]{2,}|\\)$")
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]\s|\d{1,2}[.)]\s)")
 _SENTENCE_FINAL = '.?!:"”’)'
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+# An HTML tag (possibly spanning lines), e.g. an <img …> a scraper left in a Markdown body.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_MD_EMPHASIS = re.compile(r"(?<![\\*])\*{1,3}(?!\*)")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
@@ -49,18 +52,51 @@ def normalise_line(line: str) -> str:
     return " ".join(line.split())
 
 
+def _looks_wrapped(lines: list[str]) -> bool:
+    """Hard-wrapped text breaks lines mid-sentence; one-paragraph-per-line text does not.
+
+    Looks at the lines followed by another non-blank line: wrapped when at least half of them
+    end without sentence-final punctuation.
+    """
+    followed = 0
+    open_ended = 0
+    for k in range(len(lines) - 1):
+        line = lines[k]
+        if line and lines[k + 1]:
+            followed += 1
+            if line[-1] not in _SENTENCE_FINAL:
+                open_ended += 1
+    return followed >= 1 and open_ended * 2 >= followed
+
+
+def strip_markdown(raw: str) -> str:
+    """Markdown/HTML markup that must not be indexed: images, link targets, inline tags."""
+    if "](" in raw:
+        raw = _MD_IMAGE.sub("", raw)
+        raw = _MD_LINK.sub(r"\1", raw)
+    if "<" in raw:
+        raw = _HTML_TAG.sub("", raw)
+    return raw
+
+
 def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
     """Normalise ``raw`` and cut it into paragraphs (boilerplate already removed)."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     raw = _INVISIBLE.sub("", raw)
+    if markdown:
+        raw = strip_markdown(raw)
     raw_lines = raw.split("\n")
     lines: list[str] = []
     hard_break: list[bool] = []
     for rl in raw_lines:
-        hb = bool(_HARD_BREAK.search(rl))
+        # a Markdown hard break: two trailing spaces (or no-break spaces), or a backslash
+        hb = len(rl) - len(rl.rstrip(" \t\u00a0")) >= 2 or rl.endswith("\\")
         line = normalise_line(rl)
         if markdown and line:
-            line = _MD_HEADING.sub("", line)
+            if line[0] == "#":
+                line = _MD_HEADING.sub("", line)
+            if "*" in line:
+                line = _MD_EMPHASIS.sub("", line)
             if "\\" in line:
                 line = _MD_ESCAPE.sub(r"\1", line)
             line = line.strip()
@@ -70,9 +106,7 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
     # Boilerplate: every line of a one-paragraph-per-line text, but only the lines at the edges of
     # blocks of a hard-wrapped one (furniture stands alone; a wrapped paragraph's middle never is).
     n = len(lines)
-    long_lines = sum(1 for line in lines if len(line) > WRAP_MAX)
-    nonblank = sum(1 for line in lines if line)
-    wrapped_guess = long_lines <= max(1, nonblank // 50)
+    wrapped_guess = _looks_wrapped(lines)
     for k in range(n):
         line = lines[k]
         if not line:
@@ -96,10 +130,7 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
         blocks.append((i, j))
         i = j
 
-    nonblank = [len(line) for line in lines if line]
-    multi = any(b - a > 1 for a, b in blocks)
-    long_lines = sum(1 for x in nonblank if x > WRAP_MAX)
-    wrapped = multi and long_lines <= max(1, len(nonblank) // 50)
+    wrapped = _looks_wrapped(lines)
 
     paras: list[Para] = []
     prev_end = 0
