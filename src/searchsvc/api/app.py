@@ -16,7 +16,8 @@ import falcon
 from ..config import Settings
 from ..engine.service import Engine
 from . import errors, metrics
-from .documents import DocumentResource
+from .auth import AuthMiddleware
+from .documents import BulkResource, DocumentResource
 from .health import HealthResource
 from .middleware import (
     CachingMiddleware,
@@ -38,7 +39,8 @@ def routes(
         ("/", IndexPageResource()),
         ("/static/{name}", StaticResource()),
         ("/search", SearchResource(engine, settings)),
-        ("/documents/{doc_id}", DocumentResource(engine)),
+        ("/documents/_bulk", BulkResource(engine, settings)),
+        ("/documents/{doc_id}", DocumentResource(engine, settings)),
         ("/suggest", SuggestResource(engine)),
         ("/health", HealthResource(engine)),
         ("/metrics", metrics.MetricsResource(app_metrics)),
@@ -55,6 +57,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> falcon.App:
         TimingMiddleware(app_metrics),
         SecurityHeadersMiddleware(),
         GzipMiddleware(),
+        AuthMiddleware(settings),  # before caching: a 304 must not bypass the key check
         CachingMiddleware(engine),
     ]
     if settings.cors_origins:

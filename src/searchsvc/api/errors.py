@@ -43,6 +43,9 @@ STATUS: dict[str, int] = {
     "service_unavailable": 503,
 }
 
+#: The challenge sent with every 401 (RFC 6750 bearer tokens: the API keys of ``auth.py``).
+WWW_AUTHENTICATE = 'Bearer realm="searchsvc"'
+
 #: Seconds a client should wait before retrying a 503 ``index_busy``.
 RETRY_AFTER_SECONDS = 1
 
@@ -105,6 +108,8 @@ def handle_error(req: falcon.Request, resp: falcon.Response, ex: Exception, para
         render(resp, status, ex.code, ex.message)
         if status == 503:
             resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+        if status == 401:  # RFC 6750: say which scheme to use
+            resp.set_header("WWW-Authenticate", WWW_AUTHENTICATE)
         if status >= 500:
             log.error("%s %s failed: %s", req.method, req.relative_uri, ex, exc_info=ex)
         return

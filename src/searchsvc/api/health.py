@@ -10,6 +10,8 @@ from ..engine.service import Engine
 
 
 class HealthResource:
+    public = True  # no API key even when read keys are configured (see auth.py)
+
     def __init__(self, engine: Engine):
         self.engine = engine
 

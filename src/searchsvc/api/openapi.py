@@ -500,6 +500,8 @@ def build_spec(settings: Settings) -> dict[str, Any]:
 
 
 class OpenAPIResource:
+    public = True  # no API key even when read keys are configured (see auth.py)
+
     def __init__(self, settings: Settings):
         self.body = json.dumps(build_spec(settings), indent=1).encode()
         self.etag = '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'

@@ -11,7 +11,6 @@ rejection is a ``falcon.HTTPInvalidParam`` or a ``SearchsvcError`` and becomes a
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from typing import Any
@@ -21,7 +20,8 @@ import falcon
 from ..config import Settings
 from ..engine.models import EXTRA_FACETS, FACETS, SORTS, SearchRequest
 from ..engine.service import Engine
-from ..errors import InvalidParameter, PayloadTooLarge, QueryTooLong
+from ..errors import InvalidParameter, QueryTooLong
+from .bodies import read_json
 
 #: Filters accepted as repeatable parameters: OR within one name, AND across names.
 FILTER_PARAMS: tuple[str, ...] = FACETS + EXTRA_FACETS
@@ -192,16 +192,6 @@ class SearchResource:
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """The same search with parameters in a JSON body; answers exactly like GET."""
-        if not (req.content_type or "").startswith(falcon.MEDIA_JSON):
-            raise falcon.HTTPUnsupportedMediaType(
-                description="send the search as application/json."
-            )
-        raw = req.bounded_stream.read(MAX_POST_BYTES + 1)  # bounded even when chunked
-        if len(raw) > MAX_POST_BYTES:
-            raise PayloadTooLarge(f"a search body is at most {MAX_POST_BYTES} bytes.")
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise InvalidParameter("the body is not valid JSON.") from None
+        body = read_json(req, MAX_POST_BYTES, "a search")
         request = parse_json_body(body, self.settings)
         resp.media = self.engine.search(request).as_dict()

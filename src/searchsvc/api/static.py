@@ -51,6 +51,8 @@ def _serve_file(resp: falcon.Response, path: Path, cache_control: list[str]) -> 
 class IndexPageResource:
     """The search page itself; always revalidated so a deploy shows up at once."""
 
+    public = True  # no API key even when read keys are configured (see auth.py)
+
     def __init__(self, web_dir: Path = WEB_DIR):
         self.web_dir = web_dir
 
@@ -61,6 +63,8 @@ class IndexPageResource:
 
 
 class StaticResource:
+    public = True  # no API key even when read keys are configured (see auth.py)
+
     def __init__(self, web_dir: Path = WEB_DIR):
         self.web_dir = web_dir
 
