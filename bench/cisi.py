@@ -13,6 +13,8 @@ impressions. The queries are long natural-language requests; both systems get th
   chunk per document, i.e. max-score aggregation) with per_page 100.
 
 Only queries with judgments are scored (the standard practice); the run still executes all 112.
+``--quick`` (20 judged queries) scores with the same formulas in plain Python instead of ranx,
+whose first call spends ~20 s compiling with numba.
 
     python -m bench cisi [--quick] [--cisi DIR]
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import shutil
 import tempfile
@@ -181,7 +184,13 @@ def searchsvc_runs(
 # --- scoring -----------------------------------------------------------------------------------
 
 
-def score(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict[str, float]:
+def score(
+    qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], use_ranx: bool = True
+) -> dict[str, float]:
+    """Mean metrics over the judged queries: ranx, or (``use_ranx=False``, for smoke runs — ranx's
+    first call JIT-compiles for ~20 s) the same binary-relevance formulas in plain Python."""
+    if not use_ranx:
+        return _score_plain(qrels, run)
     import warnings
 
     from ranx import Qrels, Run, evaluate
@@ -194,9 +203,38 @@ def score(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) ->
     return {m: round(float(v), 4) for m, v in res.items()}
 
 
+def _ranx_version() -> str:
+    from importlib.metadata import version
+
+    return version("ranx")
+
+
+def _score_plain(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]) -> dict:
+    sums = dict.fromkeys(METRICS, 0.0)
+    judged = [q for q in qrels if q in run]
+    for q in judged:
+        rel = {d for d, r in qrels[q].items() if r > 0}
+        ranked = [d for d, _ in sorted(run[q].items(), key=lambda kv: -kv[1])][:TOP_K]
+        gains = [1.0 if d in rel else 0.0 for d in ranked]
+        dcg = sum(g / math.log2(i + 2) for i, g in enumerate(gains[:10]))
+        idcg = sum(1 / math.log2(i + 2) for i in range(min(len(rel), 10)))
+        hits, ap = 0, 0.0
+        for i, g in enumerate(gains):
+            if g:
+                hits += 1
+                ap += hits / (i + 1)
+        sums["ndcg@10"] += dcg / idcg if idcg else 0.0
+        sums["map@100"] += ap / len(rel) if rel else 0.0
+        sums["mrr@100"] += next((1 / (i + 1) for i, g in enumerate(gains) if g), 0.0)
+        sums["recall@100"] += hits / len(rel) if rel else 0.0
+    return {m: round(v / len(judged), 4) if judged else 0.0 for m, v in sums.items()}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     root = Path(args.cisi)
     docs = load_docs(root)
+    if args.limit:  # smoke runs only: metrics over a subset are not comparable to published ones
+        docs = docs[: args.limit]
     queries = load_queries(root)
     qrels = load_qrels(root)
     if args.quick:
@@ -213,7 +251,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             systems[f"searchsvc {mode}"] = r
     rows, payload_systems = [], {}
     for name, r in systems.items():
-        scores = score(qrels, r["run"])
+        scores = score(qrels, r["run"], use_ranx=not args.quick)
         payload_systems[name] = {
             "metrics": scores,
             "latency_ms": r["latency_ms"],
@@ -227,13 +265,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rows,
     )
     payload = {
-        "collection": {"docs": len(docs), "queries": len(queries), "judged": judged},
+        "collection": {
+            "docs": len(docs),
+            "queries": len(queries),
+            "judged": judged,
+            "subset": bool(args.limit),
+        },
         "searchsvc_index": index_info,
+        "scorer": "plain Python (quick)" if args.quick else f"ranx {_ranx_version()}",
         "aggregation": "group=document (best chunk per document = max score)",
         "query_terms": "lower-case words, stopwords dropped, unique, at most 64",
         "systems": payload_systems,
     }
-    write_results("cisi", payload, quick=args.quick)
+    write_results("cisi", payload, quick=bool(args.quick or args.limit))
     return payload
 
 

@@ -64,6 +64,7 @@ class TantivyIndex:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
         self.index = tantivy.Index(schema(), path=str(self.path))
         self.schema = self.index.schema
 
@@ -253,7 +254,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ["zero-hit queries", lat["zero_hit_queries"]],
         ],
     )
-    _write("tantivy", payload, quick=args.quick)
+    _write("tantivy", payload, quick=bool(args.quick or args.limit))
     return payload
 
 

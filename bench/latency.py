@@ -1,0 +1,207 @@
+"""In-process search latency, searchsvc vs tantivy on the same chunks and the same 320 queries.
+
+Why in-process as well as over HTTP: it separates the engine's cost from gunicorn/Falcon/JSON, and it
+is what the "query cost within 5× of tantivy" target compares. Each searchsvc query is a default
+/search: top 10, exact total, facet counts, highlighted snippets (``SearchRequest`` defaults), with
+the engine's result cache disabled so every query is computed (a second, cached pass is reported
+apart). ``--profile`` runs the searchsvc pass under cProfile and prints/records the hot spots.
+
+    python -m bench latency [--quick] [--index-dir D --tantivy-dir T] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from . import corpus
+from .common import Stopwatch, load_queries, peak_rss_mb, percentiles, print_table, ratio
+from .common import write_results as _write
+from .tantivy_ref import TantivyIndex, latency_run
+
+WARMUP = 20
+
+
+def request_for(q: dict[str, Any], **overrides: Any):
+    """A query-set entry → the engine's SearchRequest (defaults: facets + highlights, 10 hits)."""
+    from searchsvc.engine.models import SearchRequest
+
+    return SearchRequest(
+        q=q.get("q", ""), filters=dict(q.get("filters") or {}), group=q.get("group"), **overrides
+    )
+
+
+@contextmanager
+def result_cache(engine: Any, enabled: bool):
+    """Switch the engine's per-process result cache off (emptied, size 0) for the block."""
+    from searchsvc.engine import search as engine_search
+
+    saved = getattr(engine_search, "RESULT_CACHE_SIZE", None)
+    if saved is not None and not enabled:
+        engine_search.RESULT_CACHE_SIZE = 0
+        cache = getattr(getattr(engine, "reader", None), "_results", None)
+        if cache is not None:
+            cache.clear()
+    try:
+        yield
+    finally:
+        if saved is not None:
+            engine_search.RESULT_CACHE_SIZE = saved
+
+
+def prepare_indexes(args: argparse.Namespace, work: Path) -> tuple[Path, Path, dict[str, Any]]:
+    """Reuse ``--index-dir``/``--tantivy-dir`` when they hold an index, else build them."""
+    from .indexing import build_searchsvc, build_tantivy
+
+    files = corpus.corpus_files(args.corpus, quick=args.quick, limit=args.limit)
+    sdir = Path(args.index_dir) if args.index_dir else work / "searchsvc"
+    tdir = Path(args.tantivy_dir) if args.tantivy_dir else work / "tantivy"
+    built: dict[str, Any] = {}
+    if not (sdir.exists() and any(sdir.iterdir())):
+        print(f"building searchsvc index of {len(files)} files → {sdir}", flush=True)
+        built["searchsvc"] = build_searchsvc(files, args.scale, sdir)
+    if not (tdir.exists() and (tdir / "meta.json").exists()):
+        print(f"building tantivy index → {tdir}", flush=True)
+        tdir.mkdir(parents=True, exist_ok=True)
+        built["tantivy"] = build_tantivy(files, args.scale, tdir)
+    return sdir, tdir, built
+
+
+def open_tantivy(path: Path) -> TantivyIndex:
+    ix = TantivyIndex.__new__(TantivyIndex)
+    ix.path = Path(path)
+    ix.index = tantivy.Index.open(str(path))
+    ix.schema = ix.index.schema
+    return ix
+
+
+def searchsvc_run(engine: Any, queries: list[dict[str, Any]], profile: bool = False) -> dict:
+    for q in queries[:WARMUP]:
+        engine.search(request_for(q, per_page=5))
+    times: list[float] = []
+    by_cat: dict[str, list[float]] = {}
+    zero = partial = 0
+    top: dict[int, list[str]] = {}
+    with result_cache(engine, False):
+        for i, q in enumerate(queries):
+            req = request_for(q)
+            with Stopwatch() as t:
+                res = engine.search(req)
+            times.append(t.ms)
+            by_cat.setdefault(q.get("category", "?"), []).append(t.ms)
+            zero += res.total == 0
+            partial += any(h.partial for h in res.hits)
+            top[i] = [h.id for h in res.hits]
+    out: dict[str, Any] = {
+        "all": percentiles(times),
+        "by_category": {c: percentiles(v) for c, v in by_cat.items()},
+        "zero_hit_queries": zero,
+        "queries_with_partial_hits": partial,
+        "_top": top,
+    }
+    cached = []
+    for q in queries:  # second pass: the result cache on, every query seen once already
+        engine.search(request_for(q))
+    for q in queries:
+        with Stopwatch() as t:
+            engine.search(request_for(q))
+        cached.append(t.ms)
+    out["cached"] = percentiles(cached)
+    if profile:  # a separate, untimed pass: cProfile's overhead must not leak into the numbers
+        prof = cProfile.Profile()
+        with result_cache(engine, False):
+            prof.enable()
+            for q in queries:
+                engine.search(request_for(q))
+            prof.disable()
+        out["profile"] = profile_summary(prof)
+    return out
+
+
+def profile_summary(prof: cProfile.Profile, n: int = 30) -> dict[str, Any]:
+    """Top functions by own time and by cumulative time, as text lines."""
+    res: dict[str, Any] = {}
+    for key in ("tottime", "cumulative"):
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).strip_dirs().sort_stats(key).print_stats(n)
+        lines = [ln for ln in buf.getvalue().splitlines() if ln.strip()]
+        start = next((i for i, ln in enumerate(lines) if ln.lstrip().startswith("ncalls")), 0)
+        res[key] = lines[start : start + n + 1]
+    return res
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from searchsvc.config import Settings
+    from searchsvc.engine.service import Engine
+
+    quick = bool(args.quick or args.limit)
+    queries = load_queries()[: args.max_queries] if args.max_queries else load_queries()
+    work = Path(tempfile.mkdtemp(prefix="bench-latency-", dir=args.workdir))
+    try:
+        sdir, tdir, built = prepare_indexes(args, work)
+        engine = Engine(Settings.from_env(index_dir=sdir))
+        stats = engine.stats()
+        sv = searchsvc_run(engine, queries, profile=args.profile)
+        tix = open_tantivy(tdir)
+        tv = latency_run(tix, queries, warmup=WARMUP)
+        overlap = _overlap(sv.pop("_top"), tix, queries)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rows = [["all", sv["all"]["p50"], sv["all"]["p95"], sv["all"]["p99"], tv["all"]["p50"],
+             tv["all"]["p95"], ratio(sv["all"]["p50"], tv["all"]["p50"]),
+             ratio(sv["all"]["p95"], tv["all"]["p95"])]]  # fmt: skip
+    for cat, s in sv["by_category"].items():
+        t = tv["by_category"][cat]
+        rows.append([cat, s["p50"], s["p95"], s["p99"], t["p50"], t["p95"],
+                     ratio(s["p50"], t["p50"]), ratio(s["p95"], t["p95"])])  # fmt: skip
+    print_table(
+        f"In-process latency ms — {stats.get('chunks', '?'):,} chunks, {len(queries)} queries, "
+        "facets + highlights, result cache off",
+        ["queries", "searchsvc p50", "p95", "p99", "tantivy p50", "p95", "×p50", "×p95"],
+        rows,
+    )
+    print(f"\nsearchsvc with a warm result cache: p50 {sv['cached']['p50']} ms, "
+          f"p95 {sv['cached']['p95']} ms; mean top-10 overlap with tantivy {overlap}")  # fmt: skip
+    if "profile" in sv:
+        for key in ("cumulative", "tottime"):
+            print(f"\ncProfile of the searchsvc pass, top functions by {key} time:")
+            print("\n".join(sv["profile"][key]))
+    payload = {
+        "index": stats,
+        "built": built,
+        "queries": len(queries),
+        "searchsvc": sv,
+        "tantivy": tv,
+        "ratio_p50": ratio(sv["all"]["p50"], tv["all"]["p50"]),
+        "ratio_p95": ratio(sv["all"]["p95"], tv["all"]["p95"]),
+        "top10_overlap_with_tantivy": overlap,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+    _write("latency", payload, quick=quick)
+    return payload
+
+
+def _overlap(top: dict[int, list[str]], tix: TantivyIndex, queries: list[dict]) -> float | None:
+    """Mean |searchsvc top10 ∩ tantivy top10| / 10 over queries where both found something."""
+    searcher = tix.index.searcher()
+    vals = []
+    for i, q in enumerate(queries):
+        theirs = {h["id"] for h in tix.search(q, facets=False, highlight=False,
+                                              searcher=searcher)["hits"]}  # fmt: skip
+        if top.get(i) and theirs:
+            vals.append(len(set(top[i]) & theirs) / 10)
+    return round(sum(vals) / len(vals), 3) if vals else None
+
+
+def add_args(ap: argparse.ArgumentParser) -> None:
+    if not any(a.dest == "profile" for a in ap._actions):
+        ap.add_argument("--profile", action="store_true", help="cProfile the searchsvc pass")

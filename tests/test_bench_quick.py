@@ -1,0 +1,108 @@
+"""The benchmark scripts keep working: each ``--quick`` mode runs on a handful of documents.
+
+No timing is asserted here (timing goals live in bench/ and BENCHMARKS.md); these tests only check
+that every command runs end to end against the current engine and writes a well-formed results
+file. They need the shared corpora (``../shared/corpora`` or ``SEARCHSVC_CORPUS``) and the ``bench``
+extra (tantivy, ranx, psutil); without them they skip and say why.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("SEARCHSVC_CORPUS") or REPO.parent / "shared/corpora/wh-briefings")
+CISI = REPO.parent / "shared/corpora/cisi"
+QUERIES = REPO / "bench/queries.json"
+CATEGORIES = {
+    "frequent", "two_terms", "phrase", "speaker_name", "rare", "speaker_filter", "year_filter",
+    "group_document", "question", "prefix", "boolean",
+}  # fmt: skip
+
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason=f"benchmark corpus not found at {CORPUS} (set SEARCHSVC_CORPUS)"
+)
+needs_cisi = pytest.mark.skipif(not CISI.is_dir(), reason=f"CISI collection not found at {CISI}")
+
+
+@pytest.fixture(autouse=True)
+def _bench_extra():
+    for mod in ("tantivy", "ranx", "psutil"):  # find_spec: importing ranx (numba) costs seconds
+        if importlib.util.find_spec(mod) is None:
+            pytest.skip(f"{mod} missing: pip install -e '.[bench]'")
+
+
+def run_bench(tmp_path: Path, *args: str) -> dict:
+    """``python -m bench ARGS`` with results and temp indexes under tmp_path; the one results file."""
+    results = tmp_path / "results"
+    env = {**os.environ, "SEARCHSVC_BENCH_RESULTS": str(results), "SEARCHSVC_CORPUS": str(CORPUS)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", *args, "--workdir", str(tmp_path)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    files = list(results.glob("*-quick-*.json"))
+    assert len(files) == 1, files
+    return json.loads(files[0].read_text())
+
+
+def test_query_set_is_valid():
+    data = json.loads(QUERIES.read_text(encoding="utf-8"))
+    queries = data["queries"]
+    assert len(queries) >= 300
+    assert {q["category"] for q in queries} == CATEGORIES
+    for q in queries:
+        assert isinstance(q["q"], str) and q["q"].strip()
+        for field, values in (q.get("filters") or {}).items():
+            assert (
+                field in {"speaker", "year"} and values and all(isinstance(v, str) for v in values)
+            )
+        assert q.get("group") in (None, "document")
+    assert any(q.get("filters", {}).get("speaker") for q in queries)
+    assert any(q.get("filters", {}).get("year") for q in queries)
+    assert sum(q.get("group") == "document" for q in queries) >= 20
+    assert len({(q["q"], json.dumps(q.get("filters"), sort_keys=True), q.get("group"))
+                for q in queries}) == len(queries)  # fmt: skip
+
+
+@needs_corpus
+def test_tantivy_reference_quick(tmp_path):
+    out = run_bench(tmp_path, "tantivy", "--limit", "10", "--max-queries", "40")
+    assert out["indexing"]["chunks"] > 0
+    assert out["latency_ms"]["all"]["n"] == 40
+
+
+@needs_corpus
+def test_indexing_quick(tmp_path):
+    # procs=2 exercises Whoosh's multi-process writer; procs=1 is what the latency test builds.
+    out = run_bench(tmp_path, "indexing", "--limit", "5", "--procs", "2")
+    runs = out["runs"]
+    assert set(runs) == {"searchsvc procs=2", "tantivy"}
+    chunks = {r["chunks"] for r in runs.values()}
+    assert len(chunks) == 1 and chunks.pop() > 0  # both systems saw the same chunks
+    assert all(r["size_mb"] > 0 and r["peak_rss_mb_tree"] > 0 for r in runs.values())
+
+
+@needs_corpus
+def test_in_process_latency_quick(tmp_path):
+    out = run_bench(tmp_path, "latency", "--limit", "10", "--max-queries", "40")
+    assert out["searchsvc"]["all"]["n"] == 40 and out["tantivy"]["all"]["n"] == 40
+    assert out["ratio_p50"] is not None
+    assert out["index"]["chunks"] > 0
+
+
+@needs_cisi
+def test_cisi_quick(tmp_path):
+    out = run_bench(tmp_path, "cisi", "--quick", "--limit", "300", "--max-queries", "6")
+    systems = out["systems"]
+    assert set(systems) == {"tantivy BM25", "searchsvc default", "searchsvc or"}
+    for s in systems.values():
+        assert 0.0 <= s["metrics"]["ndcg@10"] <= 1.0
+    assert out["collection"]["docs"] == 300
