@@ -17,7 +17,9 @@ from ..config import Settings
 from ..engine.service import Engine
 from . import errors, metrics
 from .auth import AuthMiddleware
+from .cors import CORSMiddleware
 from .documents import BulkResource, DocumentResource
+from .feeds import AtomResource, OpenSearchResource
 from .health import HealthResource
 from .middleware import (
     CachingMiddleware,
@@ -39,6 +41,8 @@ def routes(
         ("/", IndexPageResource()),
         ("/static/{name}", StaticResource()),
         ("/search", SearchResource(engine, settings)),
+        ("/search.atom", AtomResource(engine, settings)),
+        ("/opensearch.xml", OpenSearchResource()),
         ("/documents/_bulk", BulkResource(engine, settings)),
         ("/documents/{doc_id}", DocumentResource(engine, settings)),
         ("/suggest", SuggestResource(engine)),
@@ -60,9 +64,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> falcon.App:
         AuthMiddleware(settings),  # before caching: a 304 must not bypass the key check
         CachingMiddleware(engine),
     ]
-    if settings.cors_origins:
-        origins = "*" if "*" in settings.cors_origins else list(settings.cors_origins)
-        middleware.insert(1, falcon.CORSMiddleware(allow_origins=origins, expose_headers=["ETag"]))
+    if settings.cors_origins:  # outside auth and errors: a 401 must still be readable by the page
+        middleware.insert(1, CORSMiddleware(settings.cors_origins))
     app = falcon.App(middleware=middleware)
     # Repeated parameters are lists; commas stay inside values ("Biden, Joe"); "q=" means no q.
     app.req_options.auto_parse_qs_csv = False

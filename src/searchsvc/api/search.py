@@ -7,12 +7,17 @@ query in a non-Latin script is ~9 KB encoded). Both become one ``SearchRequest``
 from Falcon's ``get_param_as_int(min_value=, max_value=)``, POST's from the JSON types, and the
 cross-field rules (length, result window, enumerations, date order, filters) are shared. Every
 rejection is a ``falcon.HTTPInvalidParam`` or a ``SearchsvcError`` and becomes a 400.
+
+POST also takes an Elasticsearch-style body (``{"query": {...}, "from": 0, "size": 10}``) so CMS
+search-provider plug-ins written for ES-style backends work with little glue; a body is ES style
+when it has any of ``ES_KEYS``. ``parse_es_body`` maps it onto the same builder (see its docstring
+for what is understood); the answer is the same JSON as GET, not ES's ``hits.hits``.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import falcon
@@ -176,6 +181,180 @@ def _json_date(body: dict[str, Any], name: str) -> date | None:
         ) from None
 
 
+#: Keys that make a POST body Elasticsearch style (the GET-names style has none of them).
+ES_KEYS = frozenset({"query", "from", "size", "post_filter", "filter"})
+#: ES request keys accepted and ignored: totals are always exact and hits always highlighted.
+ES_IGNORED = frozenset({"track_total_hits", "_source", "highlight", "timeout"})
+ES_OWN = frozenset({"sort", "group", "facets"})
+#: ES field names that mean the document date.
+ES_DATE_FIELDS = frozenset({"date", "versioncreated", "firstcreated"})
+#: Text queries whose field is ignored: the text is searched like ``q`` (all text fields).
+ES_TEXT_QUERIES = frozenset({"query_string", "simple_query_string", "multi_match"})
+MAX_ES_DEPTH = 4
+
+
+class _ESQuery:
+    """What the clauses of an ES body add up to."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.filters: dict[str, list[str]] = {}
+        self.date_from: date | None = None
+        self.date_to: date | None = None
+
+
+def parse_es_body(body: dict[str, Any], settings: Settings) -> SearchRequest:
+    """An Elasticsearch-style search body → ``SearchRequest``.
+
+    Understood: ``query`` with ``query_string``/``simple_query_string``/``multi_match``/``match``
+    (their text becomes ``q``; ``match`` on a facet field such as ``speaker`` is a filter),
+    ``match_phrase`` (a quoted phrase), ``match_all``, ``term``/``terms`` on a facet field
+    (speaker, role, source, kind, event, year, person, organisation, subject, place; a ``.keyword``
+    suffix is dropped), ``range`` on ``date`` (or ``versioncreated``/``firstcreated``), and
+    ``bool`` with ``must`` and ``filter`` of those; ``post_filter``/``filter`` likewise. Several
+    text clauses are ANDed; several values of one field are ORed, as in GET. ``sort``: ``_score``,
+    ``date`` (asc/desc) or our own ``relevance``/``date``/``-date``. Paging: ``size`` is
+    ``per_page`` (1..100, default 10) and ``from`` must be a multiple of it (page = from / size + 1);
+    anything else is a 400 rather than a silently shifted page. Unknown keys are refused.
+    """
+    unknown = sorted(set(body) - ES_KEYS - ES_IGNORED - ES_OWN)
+    if unknown:
+        raise InvalidParameter(f"unsupported search field(s): {', '.join(unknown)[:200]}.")
+    acc = _ESQuery()
+    for key in ("query", "post_filter", "filter"):
+        if body.get(key) is not None:
+            _es_clause(body[key], acc, key, 0)
+    size = _json_int(body, "size", 10, 1, MAX_PER_PAGE)
+    start = _json_int(body, "from", 0, 0, None)
+    if start % size:
+        raise InvalidParameter(
+            f"from must be a multiple of size (pages are whole): from={start}, size={size}."
+        )
+    facets = body.get("facets", True)
+    if not isinstance(facets, bool):
+        raise InvalidParameter("facets must be true or false.")
+    return build_search_request(
+        settings,
+        q=" ".join(acc.words),
+        page=start // size + 1,
+        per_page=size,
+        sort=_es_sort(body.get("sort")),
+        group=_json_str(body, "group"),
+        date_from=acc.date_from,
+        date_to=acc.date_to,
+        filters=acc.filters,
+        facets=facets,
+    )
+
+
+def _es_clause(clause: Any, acc: _ESQuery, where: str, depth: int) -> None:
+    if isinstance(clause, list):
+        for item in clause:
+            _es_clause(item, acc, where, depth)
+        return
+    if not isinstance(clause, dict) or len(clause) != 1:
+        raise InvalidParameter(f"{where} must be an object with exactly one query type.")
+    ((kind, spec),) = clause.items()
+    where = f"{where}.{kind}"
+    if kind == "match_all":
+        return
+    if kind == "bool":
+        if depth >= MAX_ES_DEPTH or not isinstance(spec, dict):
+            raise InvalidParameter(f"{where} must be an object (nested at most {MAX_ES_DEPTH}).")
+        extra = sorted(set(spec) - {"must", "filter"})
+        if extra:
+            raise InvalidParameter(
+                f"{where} supports must and filter only, not {', '.join(extra)[:80]}; "
+                "write OR / NOT inside a query_string instead."
+            )
+        for part in ("must", "filter"):
+            if spec.get(part) is not None:
+                _es_clause(spec[part], acc, f"{where}.{part}", depth + 1)
+        return
+    if kind in ES_TEXT_QUERIES:
+        text = spec.get("query") if isinstance(spec, dict) else None
+        if not isinstance(text, str):
+            raise InvalidParameter(f"{where}.query must be a string.")
+        acc.words.append(text)
+        return
+    if kind in ("match", "match_phrase", "term", "terms", "range"):
+        if not isinstance(spec, dict) or len(spec) != 1:
+            raise InvalidParameter(f"{where} must name exactly one field.")
+        ((field, value),) = spec.items()
+        _es_field_clause(kind, str(field), value, acc, f"{where}.{field}")
+        return
+    raise InvalidParameter(f"unsupported query type {kind[:40]!r} in {where[:80]}.")
+
+
+def _es_field_clause(kind: str, field: str, value: Any, acc: _ESQuery, where: str) -> None:
+    name = field.removesuffix(".keyword").removesuffix(".name")
+    if kind == "range":
+        if name not in ES_DATE_FIELDS or not isinstance(value, dict):
+            raise InvalidParameter(f"{where}: range works on date only, as {{gte, lte}}.")
+        for bound, raw in value.items():
+            day = _es_date(raw, where)
+            if bound in ("gte", "from"):
+                acc.date_from = max(filter(None, (acc.date_from, day)))
+            elif bound == "gt":
+                acc.date_from = max(filter(None, (acc.date_from, day + timedelta(days=1))))
+            elif bound in ("lte", "to"):
+                acc.date_to = min(filter(None, (acc.date_to, day)))
+            elif bound == "lt":
+                acc.date_to = min(filter(None, (acc.date_to, day - timedelta(days=1))))
+            elif bound not in ("format", "time_zone"):
+                raise InvalidParameter(f"{where}: unknown range bound {str(bound)[:20]!r}.")
+        return
+    if isinstance(value, dict):  # {"query": "..."} / {"value": "..."}
+        value = value.get("query", value.get("value"))
+    if kind in ("match", "match_phrase") and name not in FILTER_PARAMS:
+        if not isinstance(value, str):
+            raise InvalidParameter(f"{where} must be a string.")
+        if kind == "match_phrase":
+            value = '"' + value.replace('"', " ").strip() + '"'
+        acc.words.append(value)
+        return
+    if name not in FILTER_PARAMS:
+        raise InvalidParameter(
+            f"{where}: filters work on {', '.join(FILTER_PARAMS)}; not {field[:40]!r}."
+        )
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+        raise InvalidParameter(f"{where} must be a string or a list of strings.")
+    acc.filters.setdefault(name, []).extend(str(v) for v in values)
+
+
+def _es_date(raw: Any, where: str) -> date:
+    if not isinstance(raw, str):
+        raise InvalidParameter(f"{where}: dates are ISO strings (YYYY-MM-DD).")
+    try:
+        return date.fromisoformat(raw.strip()[:10])
+    except ValueError:
+        raise InvalidParameter(f"{where}: {raw[:20]!r} is not an ISO date.") from None
+
+
+def _es_sort(raw: Any) -> str | None:
+    """``"_score"``, ``"date"``, ``{"date": "desc"}``, ``{"date": {"order": "desc"}}`` or a list
+    whose first element is one of those → one of ``SORTS``."""
+    if raw is None:
+        return None
+    first = raw[0] if isinstance(raw, list) and raw else raw
+    if isinstance(first, str):
+        field, order = first, "asc"
+        if first in SORTS:
+            return first
+    elif isinstance(first, dict) and len(first) == 1:
+        ((field, order),) = first.items()
+        if isinstance(order, dict):
+            order = order.get("order", "asc")
+    else:
+        raise InvalidParameter('sort must be _score, date, or {"date": "asc"|"desc"}.')
+    if field == "_score":
+        return "relevance"
+    if field in ES_DATE_FIELDS and order in ("asc", "desc"):
+        return "date" if order == "asc" else "-date"
+    raise InvalidParameter(f"cannot sort by {str(field)[:40]!r} {str(order)[:10]!r}.")
+
+
 class SearchResource:
     """The search endpoint of the contract in issue 4."""
 
@@ -191,7 +370,11 @@ class SearchResource:
         resp.media = self.engine.search(request).as_dict()
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """The same search with parameters in a JSON body; answers exactly like GET."""
+        """The same search with parameters in a JSON body (GET's names, or Elasticsearch style);
+        answers exactly like GET."""
         body = read_json(req, MAX_POST_BYTES, "a search")
-        request = parse_json_body(body, self.settings)
+        if isinstance(body, dict) and ES_KEYS & set(body):
+            request = parse_es_body(body, self.settings)
+        else:
+            request = parse_json_body(body, self.settings)
         resp.media = self.engine.search(request).as_dict()
