@@ -1,0 +1,547 @@
+"""Hostile input through the real gunicorn: every request gets 200 or a 4xx, never a 5xx.
+
+Each request is timed on its own and must answer within ``LATENCY_BOUND`` (2 s, the per-request
+promise of issue 8; ``SEARCHSVC_TEST_LATENCY_BOUND`` loosens it on a very slow machine). That is
+a correctness bound on the limits (query length, terms, wildcard expansion, result window, time
+budget), not a benchmark. 4xx answers from the application must have the JSON error shape.
+
+The generic cases run against the session ``server`` (seeds). Documents carrying markup live in a
+module server of their own; ``a*`` over a large vocabulary and the time budget need a bigger index
+(the seeds plus ~200 White House briefings from ``$SEARCHSVC_CORPUS``), which is slow to build, so
+those cases are marked ``slow`` and skipped when the corpus is absent.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from helpers import ROOT, SEEDS, Server, assert_error, build_index, running_server
+
+LATENCY_BOUND = float(os.environ.get("SEARCHSVC_TEST_LATENCY_BOUND", "2.0"))
+CORPUS = Path(
+    os.environ.get("SEARCHSVC_CORPUS", ROOT.parent / "shared" / "corpora" / "wh-briefings")
+)
+BRIEFINGS = CORPUS / "press-briefings" if (CORPUS / "press-briefings").is_dir() else CORPUS
+CORPUS_FILES = int(os.environ.get("SEARCHSVC_HOSTILE_CORPUS_FILES", "200"))
+
+
+def timed_get(server: Server, path_and_query: str, **kwargs) -> requests.Response:
+    """GET a raw (already percent-encoded) path+query; assert the per-request latency bound."""
+    t0 = time.perf_counter()
+    resp = requests.get(server.url + path_and_query, timeout=30, **kwargs)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < LATENCY_BOUND, f"{path_and_query[:80]} took {elapsed:.2f}s"
+    return resp
+
+
+def assert_answered(resp: requests.Response) -> dict:
+    """200 with a search body, or a 4xx with the JSON error shape. Never a 5xx."""
+    assert resp.status_code < 500, (resp.status_code, resp.text[:500])
+    if resp.status_code == 200:
+        body = resp.json()
+        assert isinstance(body["total"], int) and body["total"] >= 0
+        assert isinstance(body["hits"], list)
+        return body
+    assert 400 <= resp.status_code < 500, resp.status_code
+    err = resp.json()["error"]
+    assert err["code"] and err["message"], err
+    return err
+
+
+def search(server: Server, q: str | None = None, extra: str = "", **kwargs) -> requests.Response:
+    query = "" if q is None else "q=" + quote(q, safe="")
+    return timed_get(server, "/search?" + "&".join(p for p in (query, extra) if p), **kwargs)
+
+
+# --- query syntax -------------------------------------------------------------------------------
+
+HOSTILE_QUERIES = [
+    '"unbalanced',
+    'unbalanced"',
+    '"genome',
+    '""',
+    '"""',
+    "((genome",
+    "genome))",
+    "(",
+    ")",
+    "()",
+    "(()",
+    "*",
+    "**",
+    "*genome",
+    "?",
+    "??*",
+    "genome*",
+    "a*",
+    "AND",
+    "OR",
+    "NOT",
+    "NOT NOT NOT",
+    "-",
+    "--genome",
+    "genome OR",
+    "OR genome",
+    "genome AND OR NOT",
+    "foo:bar",
+    "speaker:",
+    "speaker:(",
+    ':"',
+    "title:*",
+    "date:[2020 TO",
+    "[",
+    "{}",
+    "genome^99999999999",
+    "genome~",
+    "genome~99",
+    "\\",
+    "\\\\\\",
+    "%",
+    "%00",
+    "&",
+    "+",
+    "#",
+    "\x00",
+    "genome\x00sequence",
+    "\x01\x02\x03\x1b[31m\x7f",
+    "\t\n\r\x0b\x0c",
+    "\u2028\u2029\x85",
+    "\ufeff\u200b\u00ad",
+    "مرحبا بالعالم",
+    "שלום",
+    "\u202egenome\u202c",
+    "😀",
+    "🇺🇸 👩‍👩‍👧‍👦",
+    "e\u0301",
+    "中国",
+    "新冠肺炎疫情防控",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "' OR 1=1 --",
+    "${jndi:ldap://x}",
+    "{{7*7}}",
+    "1e309",
+    "-1",
+    "99999999999999999999999999",
+    " ",
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE_QUERIES, ids=lambda q: repr(q)[:40])
+def test_hostile_query_answers_200_or_4xx_quickly(server: Server, q: str) -> None:
+    assert_answered(search(server, q))
+
+
+@pytest.mark.parametrize("q", ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>'])
+def test_markup_in_query_is_not_reflected_raw(server: Server, q: str) -> None:
+    """The JSON echoes the query as data; snippets and suggestions never carry its markup."""
+    resp = search(server, q)
+    body = assert_answered(resp)
+    assert resp.headers["Content-Type"].startswith("application/json")
+    for hit in body.get("hits", []):
+        assert "<script" not in hit["snippet"] and "<img" not in hit["snippet"]
+    assert "<script" not in (body.get("suggestion") or "")
+
+
+def test_200_or_terms_is_a_clear_400(server: Server) -> None:
+    words = " OR ".join(f"term{i}" for i in range(200))  # too long as well as too many terms
+    assert assert_answered(search(server, words))["code"] in {"too_many_terms", "query_too_long"}
+    short = " OR ".join("abcdefghijklmnopqrstuvwxyz"[i % 26] for i in range(200))
+    assert len(short) <= 1000  # within the length limit: the term limit is what refuses it
+    assert_error(search(server, short), 400, "too_many_terms")
+
+
+def test_terms_up_to_the_limit_are_searched(server: Server) -> None:
+    """MAX_QUERY_TERMS (64 by default) words are fine; 65 are refused."""
+    assert search(server, " ".join(["genome"] * 64)).status_code == 200
+    assert_error(search(server, " ".join(["genome"] * 65)), 400, "too_many_terms")
+
+
+def test_operators_do_not_count_as_terms(server: Server) -> None:
+    """The limit is on terms ("words, phrases, prefixes", README): 40 words ORed together are 40
+    terms, not 79 whitespace-separated tokens."""
+    q = " OR ".join(f"w{i}" for i in range(40))
+    assert_answered(search(server, q))
+    assert search(server, q).status_code == 200
+
+
+def test_query_length_limit_is_exact(server: Server) -> None:
+    """MAX_QUERY_LENGTH (1,000 characters by default): 1,000 answer, 1,001 are a JSON 400."""
+    assert search(server, "a" * 1000).status_code == 200
+    assert_error(search(server, "a" * 1001), 400, "query_too_long")
+
+
+@pytest.mark.parametrize("char", ["中", "😀", "é"])
+def test_query_length_counts_characters_not_bytes(server: Server, char: str) -> None:
+    """1,000 non-Latin characters are within the limit even though they are 6-12 KB once
+    percent-encoded; 1,001 are the app's JSON 400, not gunicorn's HTML 414."""
+    assert_answered(search(server, char * 1000))
+    assert search(server, char * 1000).status_code == 200
+    assert_error(search(server, char * 1001), 400, "query_too_long")
+
+
+def test_a_10kb_query_is_refused_not_a_5xx(server: Server) -> None:
+    """Past gunicorn's request-line limit (8,190 bytes) gunicorn itself answers 414/400."""
+    resp = search(server, "genome " * 1500)
+    assert resp.status_code in (400, 414), (resp.status_code, resp.text[:200])
+
+
+def test_many_wildcards_at_the_term_limit_answer_in_time(server: Server) -> None:
+    q = " OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyzabcdef")
+    assert_answered(search(server, q))
+
+
+# --- paging and parameters ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "page=1000000",
+        "page=101&per_page=100",
+        "page=10001",
+        "page=0",
+        "page=-1",
+        "page=abc",
+        "page=1.5",
+        "page=99999999999999999999999999999",
+        "per_page=abc",
+        "per_page=0",
+        "per_page=101",
+        "per_page=-5",
+        "per_page=%ff",
+        "sort=%ff",
+        "sort=random",
+        "group=paragraph",
+        "date_from=yesterday",
+        "date_from=2020-13-45",
+        "date_from=2021-01-01&date_to=2020-01-01",
+        "year=20x0",
+        "year=" + "9" * 300,
+        "speaker=" + "x" * 201,
+        "&".join(["speaker=x"] * 51),
+        "facets=maybe",
+    ],
+)
+def test_bad_parameters_are_400(server: Server, extra: str) -> None:
+    resp = search(server, "genome", extra)
+    assert_error(resp, 400, resp.json()["error"]["code"])
+    assert resp.json()["error"]["code"] in {"invalid_parameter", "bad_request"}
+
+
+def test_result_window_boundary(server: Server) -> None:
+    """page × per_page ≤ MAX_RESULT_WINDOW (10,000): 100 × 100 answers, 101 × 100 does not."""
+    body = assert_answered(search(server, "genome", "page=100&per_page=100"))
+    assert body["hits"] == [] and body["page"] == 100
+    assert_error(search(server, "genome", "page=101&per_page=100"), 400, "invalid_parameter")
+    assert_error(search(server, "genome", "page=1000000"), 400, "invalid_parameter")
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "q=genome&q=sequence",
+        "page=1&page=2",
+        "per_page=5&per_page=500",
+        "sort=date&sort=relevance",
+        "group=document&group=document",
+        "date_from=2020-01-01&date_from=2021-01-01",
+        "&".join(["speaker=Xu Nanping"] * 50),
+        "&".join(f"speaker=s{i}" for i in range(50)),
+        "&".join(f"{f}=v" for f in ("speaker", "role", "source", "kind", "event", "person") * 8),
+        "q=&q=&q=",
+        "q",
+        "&&&&",
+        "=genome",
+        "q=genome&unknown=1&foo[bar]=2",
+        "speaker=%00&role=%01",
+    ],
+)
+def test_repeated_and_odd_parameters(server: Server, extra: str) -> None:
+    assert_answered(timed_get(server, "/search?" + extra))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?q=%ff",
+        "/search?q=%c3%28",
+        "/search?q=%ed%a0%80",  # an encoded lone surrogate
+        "/search?q=%f4%90%80%80",  # beyond U+10FFFF
+        "/search?q=%",
+        "/search?q=%zz",
+        "/search?q=%0",
+        "/search?speaker=%ff",
+        "/search?%ff=1",
+        "/suggest?q=%ff",
+        "/suggest?q=%00",
+    ],
+)
+def test_invalid_percent_encoding(server: Server, path: str) -> None:
+    resp = timed_get(server, path)
+    assert resp.status_code < 500, (resp.status_code, resp.text[:300])
+    if resp.status_code >= 400:
+        assert resp.json()["error"]["code"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents/%ff",
+        "/documents/%00",
+        "/documents/..%2f..%2fetc%2fpasswd",
+        "/documents/" + "x" * 600,
+        "/documents/%3Cscript%3E",
+        "/static/..%2f..%2fpyproject.toml",
+        "/static/%00",
+        "/nope/%ff",
+    ],
+)
+def test_hostile_paths_are_404_or_400(server: Server, path: str) -> None:
+    resp = timed_get(server, path, headers={"Accept": "application/json"})
+    assert resp.status_code in (400, 404), (resp.status_code, resp.text[:300])
+    assert resp.json()["error"]["code"]
+    assert "[tool.pytest" not in resp.text
+
+
+@pytest.mark.parametrize(
+    "q", ["", "a", "%", "*", "\x00", "<script>", "中", "😀", "a" * 1000, "\u202e"]
+)
+def test_suggest_with_hostile_prefixes(server: Server, q: str) -> None:
+    resp = timed_get(server, "/suggest?q=" + quote(q, safe=""))
+    assert resp.status_code < 500, (resp.status_code, resp.text[:300])
+    if resp.status_code >= 400:
+        assert resp.json()["error"]["code"]
+
+
+# --- headers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Long": "a" * 8000},
+        {"Accept": "application/json;" + "q=0.5," * 1000},
+        {"Accept-Encoding": "gzip;q=" + "9" * 5000},
+        {"If-None-Match": '"' + "x" * 7000 + '"'},
+        {"Accept": "*/*;q=abc"},
+        {"Accept-Encoding": "gzip;q=nan"},
+        {"Accept-Language": "\u00ff" * 100},
+        {"Authorization": "Bearer " + "k" * 7000},
+    ],
+    ids=[
+        "x-long",
+        "accept",
+        "accept-encoding",
+        "if-none-match",
+        "bad-q",
+        "nan-q",
+        "latin1",
+        "auth",
+    ],
+)
+def test_long_and_odd_header_values(server: Server, headers: dict[str, str]) -> None:
+    resp = search(server, "genome", headers={k: v.encode("latin-1") for k, v in headers.items()})
+    assert resp.status_code == 200 or 400 <= resp.status_code < 500, resp.status_code
+
+
+def test_header_beyond_gunicorns_field_limit_is_a_4xx(server: Server) -> None:
+    """gunicorn refuses a header field over 8,190 bytes itself (400), before the app runs."""
+    resp = search(server, "genome", headers={"X-Huge": "a" * 20000})
+    assert 400 <= resp.status_code < 500, resp.status_code
+
+
+def test_server_survives_a_garbage_request_line(server: Server) -> None:
+    """Raw bytes that are not HTTP get a 4xx (or a closed socket), and the workers live on."""
+    for raw in (
+        b"\x00\xff\xfe garbage\r\n\r\n",
+        b"GET /search?q=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+    ):
+        with socket.create_connection(("127.0.0.1", int(server.url.rsplit(":", 1)[1])), 5) as s:
+            s.sendall(raw)
+            s.settimeout(5)
+            try:
+                first = s.recv(64)
+            except (TimeoutError, ConnectionResetError):
+                first = b""
+        if first:
+            status = int(first.split()[1])
+            assert status < 500, first
+    assert server.get("/health").status_code == 200
+
+
+# --- markup in documents: escaped in JSON snippets and in the HTML document page ---------------
+
+XSS = "<script>alert('x')</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+HOSTILE_DOC = {
+    "id": "hostile-1",
+    "title": f"Title {XSS} $title ${{__block_meta}}",
+    "source": f"Source {IMG}",
+    "event": "Event </p><p>",
+    "speaker": f"Speaker {XSS}",
+    "url": "javascript:alert(document.cookie)",
+    "date": "2021-02-03",
+    "body": (
+        f"The payload {XSS} sits in the first paragraph with zebrafish.\n\n"
+        f"Second paragraph {IMG} and &amp; entities &lt;b&gt; and zebrafish again.\n\n"
+        "Right-to-left \u202ezebrafish\u202c مرحبا, emoji 😀, NUL-free control \x07 bell."
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    docs = tmp_path_factory.mktemp("hostile-docs")
+    (docs / "hostile-1.json").write_text(json.dumps(HOSTILE_DOC), encoding="utf-8")
+    try:
+        with running_server(
+            tmp_path_factory.mktemp("hostile-server"), docs=[SEEDS, docs], workers=1
+        ) as srv:
+            yield srv
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+def test_markup_in_documents_is_escaped_in_snippets(hostile_server: Server) -> None:
+    body = assert_answered(search(hostile_server, "zebrafish"))
+    assert body["hits"], body
+    for hit in body["hits"]:
+        raw = re.sub(r"</?mark>", "", hit["snippet"])
+        assert "<" not in raw and ">" not in raw, hit["snippet"]
+    snippets = " ".join(h["snippet"] for h in body["hits"])
+    assert "&lt;script&gt;" in snippets or "&lt;img" in snippets
+    texts = " ".join(h["text"] for h in body["hits"])
+    assert XSS in texts  # text is data (JSON), the same characters as the document
+
+
+def test_markup_in_documents_is_escaped_in_the_html_page(hostile_server: Server) -> None:
+    resp = timed_get(hostile_server, "/documents/hostile-1", headers={"Accept": "text/html"})
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'self'" in resp.headers.get("Content-Security-Policy", "")
+    page = resp.text
+    assert "<script>alert" not in page
+    assert "<img src=x" not in page
+    assert "javascript:" not in page
+    assert "</p><p>" not in page.split("<body", 1)[-1].replace("</p>\n<p", "")  # event escaped
+    assert html.escape(XSS, quote=True) in page
+    assert "${__block_meta}" in page or "$title" in page  # placeholders in data stay data
+    # the only scripts on the page are the service's own external files
+    for tag in re.findall(r"<script\b[^>]*>", page):
+        assert "src=" in tag, tag
+
+
+def test_markup_in_documents_stays_data_in_json(hostile_server: Server) -> None:
+    resp = timed_get(hostile_server, "/documents/hostile-1", headers={"Accept": "application/json"})
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith("application/json")
+    assert resp.headers.get("X-Content-Type-Options") == "nosniff"
+    doc = resp.json()
+    assert XSS in doc["title"]
+    assert any(XSS in p["text"] for p in doc["paragraphs"])
+
+
+def test_markup_in_facets_and_suggest_is_data(hostile_server: Server) -> None:
+    body = assert_answered(search(hostile_server, "zebrafish"))
+    speakers = [f["value"] for f in body["facets"]["speaker"]]
+    assert any("<script>" in s for s in speakers), speakers  # JSON carries it verbatim, as data
+    resp = timed_get(hostile_server, "/suggest?q=" + quote("<scr"))
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"].startswith("application/json")
+
+
+# --- a large vocabulary: wildcard expansion and the time budget ----------------------------------
+
+
+def _corpus_files() -> list[Path]:
+    files = sorted(BRIEFINGS.rglob("*.md")) if BRIEFINGS.is_dir() else []
+    if not files:
+        return []
+    step = max(1, len(files) // CORPUS_FILES)  # spread over the years: a wider vocabulary
+    return files[::step][:CORPUS_FILES]
+
+
+@pytest.fixture(scope="module")
+def big_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = _corpus_files()
+    if not files:
+        pytest.skip(f"corpus not found at {BRIEFINGS} (set SEARCHSVC_CORPUS)")
+    index_dir = tmp_path_factory.mktemp("big") / "index"
+    build_index(index_dir, [SEEDS, *files])
+    return index_dir
+
+
+@pytest.fixture(scope="module")
+def big_server(tmp_path_factory: pytest.TempPathFactory, big_index: Path) -> Iterator[Server]:
+    try:
+        with running_server(
+            tmp_path_factory.mktemp("big-server"),
+            prebuild=False,
+            env={"SEARCHSVC_INDEX_DIR": str(big_index)},
+        ) as srv:
+            yield srv
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "q",
+    [
+        "a*",
+        "s*",
+        "c* p*",
+        "a* OR b* OR c* OR d* OR e* OR f* OR g* OR h*",
+        " ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyz"),
+        " OR ".join(f"{c}*" for c in "abcdefghijklmnopqrstuvwxyzabcdefghijkl"),
+        '"president biden" OR vaccin* OR -the',
+        " ".join(["the"] * 64),
+    ],
+    ids=lambda q: q[:30],
+)
+def test_wildcards_over_a_large_vocabulary(big_server: Server, q: str) -> None:
+    body = assert_answered(search(big_server, q, "per_page=100"))
+    assert isinstance(body, dict)
+
+
+@pytest.mark.slow
+def test_wildcard_expansion_is_capped(big_server: Server, big_index: Path) -> None:
+    """``a*`` matches only chunks holding one of the MAX_WILDCARD_EXPANSION (128) most frequent
+    a-terms, not every a-word of the vocabulary (thousands)."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(big_index / os.readlink(big_index / "live")))
+    with ix.searcher() as s:
+        a_terms = [t for t in s.lexicon("exact") if t.startswith(b"a")]
+    assert len(a_terms) > 1000, "the vocabulary is not large enough to test the cap"
+    body = assert_answered(search(big_server, "a*"))
+    assert body["total"] > 0
+
+
+@pytest.mark.slow
+def test_time_budget_answers_with_what_it_has(
+    tmp_path_factory: pytest.TempPathFactory, big_index: Path
+) -> None:
+    """With SEARCHSVC_SEARCH_TIME_BUDGET=0 a broad query stops ranking early and still answers 200
+    with hits, saying so (``timed_out: true``, as the setting's help promises)."""
+    with running_server(
+        tmp_path_factory.mktemp("budget-server"),
+        prebuild=False,
+        workers=1,
+        env={"SEARCHSVC_INDEX_DIR": str(big_index), "SEARCHSVC_SEARCH_TIME_BUDGET": "0"},
+    ) as srv:
+        body = assert_answered(search(srv, "president OR american OR people", "per_page=10"))
+        assert body["hits"], body
+        assert body.get("timed_out") is True, sorted(body)
