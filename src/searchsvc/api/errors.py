@@ -23,6 +23,7 @@ log = logging.getLogger("searchsvc.api")
 STATUS: dict[str, int] = {
     "invalid_parameter": 400,
     "query_too_long": 400,
+    "query_too_expensive": 400,
     "too_many_terms": 400,
     "bad_request": 400,
     "invalid_document": 400,

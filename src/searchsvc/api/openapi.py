@@ -270,6 +270,137 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 },
             },
         },
+        "ESSearchRequest": {
+            "type": "object",
+            "description": (
+                "Elasticsearch-style search. `query`: query_string, simple_query_string, "
+                "multi_match, match, match_phrase, match_all, term/terms on a facet field, range "
+                "on date, bool with must/filter. `size` is per_page; `from` must be a multiple "
+                "of `size` (page = from / size + 1). The answer is the same as GET /search."
+            ),
+            "additionalProperties": False,
+            "properties": {
+                "query": {"type": "object"},
+                "post_filter": {"type": ["object", "array"]},
+                "filter": {"type": ["object", "array"]},
+                "from": {"type": "integer", "minimum": 0, "default": 0},
+                "size": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
+                "sort": {
+                    "description": '`_score`, `date`, `{"date": "desc"}`, '
+                    '`{"date": {"order": "asc"}}` or a list starting with one of those.',
+                },
+                "group": {"type": "string", "enum": ["document"]},
+                "facets": {"type": "boolean", "default": True},
+                "track_total_hits": {"description": "Accepted and ignored (totals are exact)."},
+                "_source": {"description": "Accepted and ignored."},
+                "highlight": {"description": "Accepted and ignored (hits are highlighted)."},
+                "timeout": {"description": "Accepted and ignored."},
+            },
+        },
+        "NativeDocument": {
+            "type": "object",
+            "description": (
+                "The native document format. `body` (paragraphs separated by blank lines) or "
+                "`body_html` is required. `version` (integer or ISO time stamp) orders revisions: "
+                "an older one than stored is refused with 409. `id`, if given, must equal the "
+                "URL's."
+            ),
+            "properties": {
+                "id": {"type": ["string", "integer"]},
+                "title": {"type": "string"},
+                "body": {"type": "string"},
+                "body_html": {"type": "string"},
+                "date": {"type": "string", "description": "A date, normalised to YYYY-MM-DD."},
+                "source": {"type": "string"},
+                "url": {"type": "string"},
+                "kind": {"type": "string", "default": "article"},
+                "event": {"type": "string"},
+                "speaker": {"type": "string"},
+                "byline": {"type": "string"},
+                "version": {"type": ["string", "integer"]},
+                **{
+                    name: {
+                        "oneOf": [
+                            {"type": "string"},
+                            {"type": "array", "items": {"type": "string"}},
+                        ]
+                    }
+                    for name in EXTRA_FACETS
+                },
+            },
+        },
+        "NinjsDocument": {
+            "type": "object",
+            "description": (
+                "IPTC ninjs, recognised by `uri`. headline → title, body_text/body_html → text, "
+                "byline → speaker, versioncreated → date and version, located/place, person, "
+                "organisation, subject → facets, first event → event, copyrightholder → source, "
+                "genre → kind. Other fields are ignored."
+            ),
+            "required": ["uri"],
+            "properties": {
+                "uri": {"type": "string"},
+                "headline": {"type": "string"},
+                "body_text": {"type": "string"},
+                "body_html": {"type": "string"},
+                "byline": {"type": "string"},
+                "versioncreated": {"type": "string", "format": "date-time"},
+                "firstcreated": {"type": "string", "format": "date-time"},
+                "located": {"type": "string"},
+                **{
+                    name: {"type": "array", "items": {"type": "object"}}
+                    for name in (*EXTRA_FACETS, "event", "genre")
+                },
+            },
+        },
+        "WriteResult": {
+            "type": "object",
+            "required": ["id", "result", "chunks", "version"],
+            "properties": {
+                "id": {"type": "string"},
+                "result": {"type": "string", "enum": ["created", "updated"]},
+                "chunks": {"type": "integer", "minimum": 0},
+                "version": _nullable("string"),
+            },
+        },
+        "BulkResponse": {
+            "type": "object",
+            "required": ["took", "errors", "items"],
+            "properties": {
+                "took": {"type": "integer", "description": "Milliseconds."},
+                "errors": {"type": "boolean", "description": "True when any line failed."},
+                "items": {
+                    "type": "array",
+                    "description": "One per action, in order: {index: …} or {delete: …}.",
+                    "items": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "maxProperties": 1,
+                        "additionalProperties": _ref("BulkItem"),
+                    },
+                },
+            },
+        },
+        "BulkItem": {
+            "type": "object",
+            "required": ["_id", "line", "status"],
+            "properties": {
+                "_id": _nullable("string"),
+                "line": {"type": "integer", "description": "1-based line of the request body."},
+                "status": {"type": "integer"},
+                "result": {"type": "string", "enum": ["created", "updated", "deleted"]},
+                "chunks": {"type": "integer"},
+                "version": _nullable("string"),
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message"],
+                    "properties": {
+                        "code": {"type": "string", "enum": sorted(STATUS)},
+                        "message": {"type": "string"},
+                    },
+                },
+            },
+        },
         "Paragraph": {
             "type": "object",
             "required": ["number", "text"],
@@ -329,12 +460,35 @@ def _schemas(settings: Settings) -> dict[str, Any]:
     }
 
 
+#: Reads: public unless read keys are configured (then a read or write key).
+READ_SECURITY: list[dict[str, list[str]]] = [{}, {"bearer": []}]
+#: Writes: always a write key.
+WRITE_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
+
+
 def build_spec(settings: Settings) -> dict[str, Any]:
     """The whole document; deterministic for a given version and settings."""
     err = {"$ref": "#/components/responses/Error"}
+    write_errors = {"400": err, "401": err, "403": err, "413": err, "415": err, "503": err}
+    doc_body = {
+        "required": True,
+        "content": {
+            media: {
+                "schema": {"oneOf": [_ref("NativeDocument"), _ref("NinjsDocument")]},
+            }
+            for media in ("application/json", "application/ninjs+json")
+        },
+    }
+    doc_id_param = {
+        "name": "doc_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.~-]{1,200}$"},
+        "example": "000_a2191ec13ae00466",
+    }
     html = {"text/html": {"schema": {"type": "string"}}}
     statuses = ", ".join(f"`{code}` {status}" for code, status in sorted(STATUS.items()))
-    return {
+    spec: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "searchsvc",
@@ -352,6 +506,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "/search": {
                 "get": {
                     "operationId": "search",
+                    "security": READ_SECURITY,
                     "summary": "Ranked, highlighted, cited chunks with facet counts.",
                     "parameters": _search_parameters(settings),
                     "responses": {
@@ -362,14 +517,24 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 },
                 "post": {
                     "operationId": "searchPost",
+                    "security": READ_SECURITY,
                     "summary": "The same search with its parameters in a JSON body.",
                     "description": (
-                        "For queries or filter lists too long for a URL. Field names and "
-                        "meanings are those of GET; filters take a string or a list of strings."
+                        "For queries or filter lists too long for a URL, and for clients written "
+                        "for Elasticsearch. A body with any of `query`, `from`, `size`, "
+                        "`post_filter`, `filter` is Elasticsearch style (ESSearchRequest); "
+                        "otherwise its field names and meanings are those of GET and filters "
+                        "take a string or a list of strings."
                     ),
                     "requestBody": {
                         "required": True,
-                        "content": {"application/json": {"schema": _ref("SearchRequest")}},
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [_ref("SearchRequest"), _ref("ESSearchRequest")]
+                                }
+                            }
+                        },
                     },
                     "responses": {
                         "200": _json(_ref("SearchResponse"), "One page of hits."),
@@ -379,9 +544,107 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     },
                 },
             },
+            "/search.atom": {
+                "get": {
+                    "operationId": "searchAtom",
+                    "security": READ_SECURITY,
+                    "summary": "A query's hits as an Atom feed, newest first.",
+                    "description": (
+                        "The GET /search parameters; `sort` defaults to `-date` and `per_page` to "
+                        "20. Each entry: id `urn:searchsvc:chunk:ID`, title = document title + "
+                        "¶N, updated = document date, link = absolute paragraph permalink, "
+                        "summary = plain-text snippet, author = speaker (else source)."
+                    ),
+                    "parameters": _search_parameters(settings),
+                    "responses": {
+                        "200": {
+                            "description": "Atom 1.0 feed.",
+                            "content": {"application/atom+xml": {"schema": {"type": "string"}}},
+                        },
+                        "304": {"description": "Not modified (If-None-Match)."},
+                        "400": err,
+                        "401": err,
+                    },
+                }
+            },
+            "/opensearch.xml": {
+                "get": {
+                    "operationId": "openSearchDescription",
+                    "summary": "OpenSearch 1.1 description (HTML, JSON and Atom URL templates).",
+                    "responses": {
+                        "200": {
+                            "description": "The description, with absolute URLs of this host.",
+                            "content": {
+                                "application/opensearchdescription+xml": {
+                                    "schema": {"type": "string"}
+                                }
+                            },
+                        }
+                    },
+                }
+            },
+            "/documents/_bulk": {
+                "post": {
+                    "operationId": "bulkDocuments",
+                    "security": WRITE_SECURITY,
+                    "summary": "Index and delete many documents: NDJSON, one action per line.",
+                    "description": (
+                        "Each line is a document (native or ninjs; id from `id` or the ninjs "
+                        '`uri`) or `{"delete": "ID"}`; Elasticsearch\'s `{"index": {"_id": '
+                        '"ID"}}` + document line and `{"delete": {"_id": "ID"}}` work too. '
+                        "Every line succeeds or fails alone with the status and error code the "
+                        "single-document call would give; after a writer-lock timeout (or 20 s) "
+                        "the remaining lines are answered 503 without being tried. One commit "
+                        "per document."
+                    ),
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            media: {"schema": {"type": "string"}}
+                            for media in ("application/x-ndjson", "application/json")
+                        },
+                    },
+                    "responses": {
+                        "200": _json(_ref("BulkResponse"), "One item per action."),
+                        **write_errors,
+                    },
+                }
+            },
             "/documents/{doc_id}": {
+                "put": {
+                    "operationId": "putDocument",
+                    "security": WRITE_SECURITY,
+                    "summary": "Index or replace a document (native JSON or IPTC ninjs).",
+                    "description": (
+                        "Chunked like files. Searchable from every worker within 1 s of the "
+                        "answer. An older `version`/`versioncreated` than the stored one is "
+                        "refused with 409 and changes nothing; no version always replaces."
+                    ),
+                    "parameters": [doc_id_param],
+                    "requestBody": doc_body,
+                    "responses": {
+                        "200": _json(_ref("WriteResult"), "Replaced an existing document."),
+                        "201": _json(_ref("WriteResult"), "Created."),
+                        "409": err,
+                        **write_errors,
+                    },
+                },
+                "delete": {
+                    "operationId": "deleteDocument",
+                    "security": WRITE_SECURITY,
+                    "summary": "Remove a document and every one of its chunks.",
+                    "parameters": [doc_id_param],
+                    "responses": {
+                        "204": {"description": "Deleted."},
+                        "401": err,
+                        "403": err,
+                        "404": err,
+                        "503": err,
+                    },
+                },
                 "get": {
                     "operationId": "getDocument",
+                    "security": READ_SECURITY,
                     "summary": "A document with numbered paragraphs; the target of citations.",
                     "description": (
                         "JSON for `Accept: application/json` or `?format=json`; otherwise an HTML "
@@ -413,11 +676,12 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                         "400": err,
                         "404": err,
                     },
-                }
+                },
             },
             "/suggest": {
                 "get": {
                     "operationId": "suggest",
+                    "security": READ_SECURITY,
                     "summary": "Autocomplete: terms and speaker names by prefix, by frequency.",
                     "parameters": [
                         {"name": "q", "in": "query", "schema": {"type": "string"}},
@@ -493,10 +757,27 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             },
         },
         "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": (
+                        "An API key: `Authorization: Bearer KEY`. Writes need a write key "
+                        "(SEARCHSVC_WRITE_KEYS or `write:` lines of the keys file); reads need a "
+                        "read or write key only when read keys are configured. 401 without or "
+                        "with an unknown key, 403 when a read key tries to write."
+                    ),
+                }
+            },
             "schemas": _schemas(settings),
             "responses": {"Error": _json(_ref("Error"), "An error; see `info.description`.")},
         },
     }
+    for item in spec["paths"].values():
+        for op in item.values():
+            if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist
+                op["responses"].setdefault("401", err)
+    return spec
 
 
 class OpenAPIResource:
