@@ -89,6 +89,20 @@ def write_results(name: str, payload: dict[str, Any], quick: bool = False) -> Pa
     return path
 
 
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=REPO, capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return ""
+
+
+_START_COMMIT = _git("rev-parse", "--short", "HEAD")
+_START_LOAD = os.getloadavg()
+_START_DIRTY = len(_git("status", "--porcelain", "--", "src").splitlines())
+
+
 def _version(dist: str) -> str | None:
     try:
         return metadata.version(dist)
@@ -113,25 +127,20 @@ def machine_info() -> dict[str, Any]:
                 mem_mb = int(line.split()[1]) // 1024
     except OSError:
         pass
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.strip()
-    except OSError:
-        commit = ""
     return {
         "cpu": cpu,
         "nproc": os.cpu_count(),
         "ram_mb": mem_mb,
-        "loadavg": [round(x, 2) for x in os.getloadavg()],
+        # Load average at start and end: the box is shared, so a busy neighbour shows up here.
+        "loadavg_start": [round(x, 2) for x in _START_LOAD],
+        "loadavg_end": [round(x, 2) for x in os.getloadavg()],
         "python": platform.python_version(),
         "whoosh": _version("Whoosh-Reloaded") or _version("whoosh-reloaded"),
         "tantivy": _version("tantivy"),
-        "searchsvc_commit": commit,
+        # The engine as it was when this run started (others may commit meanwhile); "dirty" counts
+        # uncommitted files under src/, which the run measured too.
+        "searchsvc_commit": _START_COMMIT,
+        "src_uncommitted_files": _START_DIRTY,
     }
 
 

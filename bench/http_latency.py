@@ -43,6 +43,7 @@ from .common import write_results as _write
 
 UNCACHED_PER_PAGE = range(10, 18)  # 8 × 320 distinct URLs: more than any worker's cache holds
 HOT_SET = 32
+WARMUP_SECONDS = 5
 
 
 def search_path(q: dict[str, Any], per_page: int | None = None) -> str:
@@ -229,6 +230,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ("uncached", uncached_paths, no_cache_env),
             ):
                 with Server(sdir, workers, log, env=env) as srv:
+                    # Unmeasured warm-up on other URLs: every worker opens its searcher/columns.
+                    warm = wrk_script([search_path(q, per_page=5) for q in queries[-40:]],
+                                      work / "warm.lua")  # fmt: skip
+                    wrk(srv.base, warm, WARMUP_SECONDS if not quick else 1, conns)
                     script = wrk_script(paths, work / f"{mode}.lua")
                     print(f"wrk {duration}s, {workers} workers, {conns} connections, {mode}",
                           flush=True)  # fmt: skip
