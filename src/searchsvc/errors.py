@@ -31,6 +31,12 @@ class QueryTooLong(InvalidParameter):
     code = "query_too_long"
 
 
+class QueryTooExpensive(InvalidParameter):
+    """The query did not finish within the per-request time budget: the client should narrow it."""
+
+    code = "query_too_expensive"
+
+
 class InvalidDocument(SearchsvcError):
     """A document that cannot be ingested: bad JSON, wrong types, missing body."""
 

@@ -115,6 +115,11 @@ def iter_terms(text: str, *, query: bool = False, keep_stops: bool = False) -> I
 
 def _fold(surface: str, keep_stops: bool) -> str | None:
     """Case-fold one token and apply the number, possessive, acronym and stopword rules."""
+    if surface.isalnum():  # the common case: no joiners, nothing but folding and stopwords
+        low = surface.lower()
+        if low in STOPWORDS and not keep_stops and not (len(surface) > 1 and surface.isupper()):
+            return None
+        return low
     word = surface.replace("’", "'")
     if "," in word:
         word = word.replace(",", "")

@@ -164,6 +164,9 @@ class ColumnCache:
                 del self._segments[stale]
             return Columns(parts, self.vocab)
 
+    def segment_ids(self) -> set[str]:
+        return set(self._segments)
+
     def _decode(self, leaf) -> SegmentColumns:
         n = leaf.doc_count_all()
         single_names = [f for f in SINGLE_FACETS if f != "date"]

@@ -104,9 +104,14 @@ class QueryParser:
         return _normalize(parser.parse(" ".join(words)))
 
     def _expand(self, q: Query, reader) -> Query:
-        """Replace prefix and wildcard queries by an OR of their most frequent expansions."""
+        """Replace prefix and wildcard queries by an OR of their most frequent expansions, and
+        phrases on fields without positions by the AND of their words."""
         if isinstance(q, wq.Every):
             return wq.Every()
+        if isinstance(q, wq.Phrase) and not _has_positions(self.schema, q.fieldname):
+            if q.fieldname not in self.schema:
+                return wq.NullQuery
+            return PhraseWords([wq.Term(q.fieldname, w) for w in q.words], boost=q.boost)
         if isinstance(q, wq.Prefix | wq.Wildcard):
             return self._expansions(q, reader)
         if q.is_leaf():
@@ -143,6 +148,14 @@ class QueryParser:
         return wq.Or([wq.Term(fieldname, t, boost=q.boost) for t, _ in best])
 
 
+class PhraseWords(wq.And):
+    """A phrase's words ANDed in a field without positions; not highlighted word by word."""
+
+
+def _has_positions(schema, fieldname: str) -> bool:
+    return fieldname in schema and schema[fieldname].format.supports("positions")
+
+
 def _has_error(q: Query) -> bool:
     if isinstance(q, wq.qcore._NullQuery):
         return False
@@ -166,7 +179,7 @@ def _collect_marks(q: Query | None, plan: QueryPlan) -> None:
     """Positive terms of the query, per field flavour, for the highlighter."""
     if q is None or q is wq.NullQuery:
         return
-    if isinstance(q, wq.Not):
+    if isinstance(q, wq.Not | PhraseWords):
         return
     if isinstance(q, wq.AndNot):
         _collect_marks(q.a, plan)

@@ -30,8 +30,7 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
-from whoosh import collectors, scoring
-from whoosh import query as wq
+from whoosh import scoring
 
 from ..errors import DocumentNotFound, InvalidParameter
 from .analysis import STOPWORDS, iter_terms
@@ -40,6 +39,7 @@ from .columns import ColumnCache, Columns
 from .index import IndexStore
 from .models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
 from .query import QueryParser, QueryPlan
+from .scoring import LengthCache, PostingCache, Scored, Scorer
 from .snippets import Marks, find_spans, snippet
 
 FRESHNESS_SECONDS = 0.2
@@ -68,6 +68,8 @@ class Reader:
         self.store = store
         self.time_budget = time_budget
         self.cache = ColumnCache()
+        self.lengths = LengthCache()
+        self.postings = PostingCache()
         self._limits = parser_limits
         self._parser: QueryParser | None = None
         self._view: View | None = None
@@ -97,6 +99,8 @@ class Reader:
                 if self._parser is None:
                     self._parser = QueryParser(ix.schema, **self._limits)
                 self._view = view
+                self.lengths.forget_except(self.cache.segment_ids())
+                self.postings.forget_except(self.cache.segment_ids())
                 self._results.clear()
             self._checked = now
             return view
@@ -141,40 +145,56 @@ class Reader:
         base = cols.live.copy()
         if req.date_from or req.date_to:
             base &= cols.date_mask(_date(req.date_from), _date(req.date_to))
-        match = self._match(searcher, plan.query, cols)
-        by_doc = req.group == "document"
-        filtered = base & match
+        filters = base.copy()
         for mask in field_masks.values():
-            filtered &= mask
-        use_partial = (
-            plan.loose is not None
-            and req.sort == "relevance"
-            and _count(cols, filtered, by_doc) < req.page * req.per_page
+            filters &= mask
+        ranking = plan.query is not None and req.sort == "relevance"
+        scorer = Scorer(
+            searcher,
+            cols.size,
+            self.lengths,
+            self.postings,
+            deadline=time.monotonic() + self.time_budget,
         )
-        strict = filtered
-        if use_partial:
-            loose_match = self._match(searcher, plan.loose, cols)
-            if (loose_match & ~match).any():
-                match = match | loose_match
-                filtered = base & match
-                for mask in field_masks.values():
-                    filtered &= mask
-            else:
-                use_partial = False
+        by_doc = req.group == "document"
+
+        strict = self._evaluate(scorer, plan.query, cols, ranking)
+        match, score = strict.mask, strict.score
+        filtered = filters & match
+        partial = np.zeros(cols.size, dtype=bool)
+        if (
+            plan.loose is not None
+            and ranking
+            and _count(cols, filtered, by_doc) < req.page * req.per_page
+        ):
+            loose = self._evaluate(scorer, plan.loose, cols, True)
+            extra = loose.mask & ~match
+            if by_doc:  # a document with a complete match does not come back as partial
+                extra &= ~np.isin(cols.single["doc_id"], cols.single["doc_id"][filtered])
+            if (extra & filters).any():
+                partial = extra
+                match = match | extra
+                filtered = filters & match
+                score = np.where(partial, loose.score, score)
+
         total = _count(cols, filtered, by_doc)
         facets = self._facets(cols, base & match, field_masks, req, by_doc) if req.facets else {}
 
-        timed_out = False
         start = (req.page - 1) * req.per_page
-        if plan.query is None or req.sort != "relevance":
-            ranked = _by_date(cols, filtered, req.sort, by_doc)[start : start + req.per_page]
-            page = [(int(d), 0.0, False) for d in ranked]
+        want = req.page * req.per_page
+        if ranking:
+            keys = cols.single["doc_id"] if by_doc else None
+            ranked = _top(filtered & ~partial, score, want, keys)
+            if len(ranked) < want:
+                ranked = np.concatenate(
+                    [ranked, _top(filtered & partial, score, want - len(ranked), keys)]
+                )
         else:
-            restricted = bool(field_masks) or bool(req.date_from or req.date_to)
-            page, timed_out = self._ranked(
-                view, plan, req, strict, filtered, restricted, use_partial
-            )
-
+            ranked = _by_date(cols, filtered, req.sort, by_doc)[:want]
+        page = [
+            (int(d), float(score[d]) if ranking else 0.0, bool(partial[d]))
+            for d in ranked[start:want]
+        ]
         hits = self._hits(searcher, plan, page, start, req.highlight)
         return SearchResult(
             query=req.q,
@@ -186,50 +206,16 @@ class Reader:
             facets=facets,
             suggestion=self._did_you_mean(searcher, plan),
             generation=view.generation,
-            timed_out=timed_out,
         )
 
-    def _match(self, searcher, q, cols: Columns) -> np.ndarray:
-        mask = np.zeros(cols.size, dtype=bool)
+    @staticmethod
+    def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
+        """The query's live matches and their BM25F scores (``None`` query: every chunk)."""
         if q is None:
-            return cols.live.copy()
-        if q is wq.NullQuery:
-            return mask
-        ids = np.fromiter(searcher.docs_for_query(q), dtype=np.int64)
-        mask[ids] = True
-        return mask
-
-    def _ranked(self, view, plan, req, strict, filtered, restricted, use_partial):
-        """Top ``page × per_page`` by BM25F: strict matches first, then partial ones."""
-        cols = view.columns
-        want = req.page * req.per_page
-        keys = cols.single["doc_id"] if req.group == "document" else None
-        # Whoosh already skips deleted chunks; an allow-set is only needed for user filters.
-        allow = set(np.flatnonzero(strict).tolist()) if restricted else None
-        got, timed_out = self._collect(view.searcher, plan.query, want, allow, keys)
-        out = [(d, s, False) for d, s in got]
-        if use_partial and len(out) < want:
-            rest = filtered & ~strict
-            if keys is not None:  # documents already listed do not come back as partial hits
-                rest &= ~np.isin(keys, [keys[d] for d, _, _ in out])
-            got, t = self._collect(
-                view.searcher, plan.loose, want - len(out), set(np.flatnonzero(rest).tolist()), keys
-            )
-            timed_out |= t
-            out.extend((d, s, True) for d, s in got)
-        start = (req.page - 1) * req.per_page
-        return out[start : start + req.per_page], timed_out
-
-    def _collect(self, searcher, q, limit, allow, keys):
-        if q is None or q is wq.NullQuery or limit <= 0 or (allow is not None and not allow):
-            return [], False
-        collector = PageCollector(limit, allow=allow, keys=keys, budget=self.time_budget)
-        timed_out = False
-        try:
-            searcher.search_with_collector(q, collector)
-        except collectors.TimeLimit:
-            timed_out = True
-        return [(docnum, score or 0.0) for score, docnum in collector.results().top_n], timed_out
+            return Scored(cols.live.copy(), np.zeros(cols.size, dtype=np.float32))
+        result = scorer.evaluate(q, scored)
+        score = result.score if result.score is not None else np.zeros(cols.size, np.float32)
+        return Scored(result.mask & cols.live, score)
 
     def _facets(self, cols: Columns, base: np.ndarray, field_masks, req, by_doc) -> dict:
         out = {}
@@ -380,49 +366,6 @@ class Reader:
         }
 
 
-class PageCollector(collectors.TopCollector):
-    """Top-N by score with the page's three constraints folded into one loop: an allow-set
-    (user filters), one chunk per document (``group=document``) and a time budget.
-
-    Whoosh composes these as wrapper collectors, but a ``FilterCollector`` around a
-    ``CollapseCollector`` bypasses the collapse, and ``TimeLimitCollector`` starts a thread per
-    search. Collapsing keeps the heap to distinct documents, so the block-quality skipping of
-    ``TopCollector`` stays correct: a chunk below the N-th best distinct document cannot matter.
-    """
-
-    def __init__(self, limit: int, allow=None, keys: np.ndarray | None = None, budget: float = 2.0):
-        super().__init__(limit=limit)
-        self.allow = allow
-        self.keys = keys
-        self.budget = budget
-
-    def prepare(self, top_searcher, q, context):
-        super().prepare(top_searcher, q, context)
-        self._deadline = time.monotonic() + self.budget
-        self._seen = 0
-        self._best: dict[int, tuple[float, int]] = {}  # document key -> (score, global docnum)
-
-    def collect(self, sub_docnum):
-        global_docnum = self.offset + sub_docnum
-        if self.allow is not None and global_docnum not in self.allow:
-            return 0
-        self._seen += 1
-        if not self._seen & 255 and time.monotonic() > self._deadline:
-            raise collectors.TimeLimit
-        if self.keys is None:
-            return super().collect(sub_docnum)
-        score = self.matcher.score()
-        key = int(self.keys[global_docnum])
-        best = self._best.get(key)
-        if best is not None:
-            if score <= best[0]:
-                return 0
-            self.remove(best[1])
-        if len(self.items) < self.limit or score > self.items[0][0]:
-            self._best[key] = (score, global_docnum)
-        return self._collect(global_docnum, score)
-
-
 def _validate(req: SearchRequest) -> None:
     if req.page < 1:
         raise InvalidParameter("page must be 1 or more")
@@ -451,6 +394,27 @@ def _date(value: str | None, name: str = "date") -> dt.date | None:
         raise InvalidParameter(
             f"{name} must be an ISO date (YYYY-MM-DD), got {value[:40]!r}"
         ) from exc
+
+
+def _top(mask: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None) -> np.ndarray:
+    """The best ``want`` chunks in ``mask`` by score (ties: document order); with ``keys``, only
+    the best chunk of each document."""
+    ids = np.flatnonzero(mask)
+    if not len(ids) or want <= 0:
+        return ids[:0]
+    s = score[ids]
+    if keys is not None:
+        k = keys[ids]
+        order = np.lexsort((ids, -s, k))
+        ids, k = ids[order], k[order]
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = k[1:] != k[:-1]
+        ids = ids[first]
+        s = score[ids]
+    if len(ids) > want:
+        keep = np.argpartition(-s, want - 1)[:want]
+        ids, s = ids[keep], s[keep]
+    return ids[np.lexsort((ids, -s))]
 
 
 def _count(cols: Columns, mask: np.ndarray, by_doc: bool) -> int:

@@ -1,0 +1,262 @@
+"""Scoring: BM25F over whole match sets with numpy, one posting block at a time.
+
+Whoosh scores matches one document at a time in Python (``score()`` → ``doc_field_length()`` →
+column lookups per posting), which is what makes common words and the OR of a natural-language
+question cost hundreds of milliseconds on a few hundred thousand chunks (PERFORMANCE-NOTES.md).
+Real engines score postings in bulk; this module does the same with the data Whoosh already keeps:
+
+* a term's postings are read block by block (ids are delta-coded, term frequencies are arrays)
+  straight into numpy;
+* each segment's per-field lengths (Whoosh's one-byte length column) are decoded once into a
+  float array, cached by segment id;
+* the query tree is evaluated bottom-up into a dense (match mask, score) pair: AND intersects and
+  adds, OR unions and adds, NOT and AND NOT subtract, a field boost multiplies. Phrases need
+  positions, so their match set comes from Whoosh's phrase matcher and their score is the BM25 of
+  their words on those chunks.
+
+The formula and parameters are Whoosh's BM25F (idf = ln(N / (df + 1)) + 1, per-field B, K1), so
+scores agree with Whoosh's own to rounding. Whoosh remains the parser, the storage and the phrase
+matcher; this module only replaces its per-document scoring loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from math import log
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+from ..errors import QueryTooExpensive
+
+K1 = 1.2
+FIELD_B = {"text": 0.75, "exact": 0.75, "title": 0.3, "speaker_t": 0.0, "source_t": 0.0}
+_BYTE_LENGTHS = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+
+
+@dataclass
+class Scored:
+    mask: np.ndarray  # bool, chunks that match
+    score: np.ndarray | None  # float32, meaningful where mask; None when the subtree only filters
+
+
+class LengthCache:
+    """Per-segment field lengths as float arrays, decoded once per segment."""
+
+    def __init__(self) -> None:
+        self._lengths: dict[tuple[str, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def lengths(self, leaf, fieldname: str) -> np.ndarray:
+        segment = leaf.segment()
+        key = (segment.segment_id(), fieldname)
+        cached = self._lengths.get(key)
+        if cached is not None:
+            return cached
+        n = leaf.doc_count_all()
+        out = np.ones(n, dtype=np.float32)
+        reader = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if reader is not None:
+            count = min(reader._count, n)
+            raw = reader._dbfile.get(reader._basepos, count)
+            codes = np.zeros(n, dtype=np.uint8)
+            codes[:count] = np.frombuffer(bytes(raw), dtype=np.uint8)
+            out = _BYTE_LENGTHS[codes]
+        with self._lock:
+            self._lengths[key] = out
+        return out
+
+    def forget_except(self, live_segments: set[str]) -> None:
+        with self._lock:
+            for key in [k for k in self._lengths if k[0] not in live_segments]:
+                del self._lengths[key]
+
+
+class PostingCache:
+    """Decoded postings by (segment, field, term), least recently used first out, bounded in bytes.
+
+    Segments never change once written, so an entry stays true as long as its segment exists;
+    deleted chunks are masked out by the caller. Frequent words are the expensive ones to decode
+    and the ones every other query asks for again."""
+
+    def __init__(self, max_bytes: int = 96 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
+        key = (leaf.segment().segment_id(), fieldname, text)
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = _postings(leaf, fieldname, text)
+        size = 64 + (value[0].nbytes + value[1].nbytes if value is not None else 0)
+        with self._lock:
+            self._items[key] = value
+            self.bytes += size
+            while self.bytes > self.max_bytes and len(self._items) > 1:
+                _, old = self._items.popitem(last=False)
+                self.bytes -= 64 + (old[0].nbytes + old[1].nbytes if old is not None else 0)
+        return value
+
+    def forget_except(self, live_segments: set[str]) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[0] not in live_segments]:
+                old = self._items.pop(key)
+                self.bytes -= 64 + (old[0].nbytes + old[1].nbytes if old is not None else 0)
+
+
+class Scorer:
+    """Evaluates one query over one searcher into dense arrays of ``size`` chunks."""
+
+    def __init__(
+        self,
+        searcher,
+        size: int,
+        lengths: LengthCache,
+        postings: PostingCache,
+        deadline: float | None = None,
+    ):
+        self.searcher = searcher
+        self.postings = postings
+        self.deadline = deadline
+        self.size = size
+        self.lengths = lengths
+        self.leaves = [
+            (leaf, offset)
+            for leaf, offset in searcher.reader().leaf_readers()
+            if leaf.segment() is not None
+        ]
+        self.n_docs = max(searcher.doc_count_all(), 1)
+
+    def evaluate(self, q: wq.Query, scored: bool = True) -> Scored:
+        if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
+            return Scored(np.zeros(self.size, dtype=bool), None)
+        if isinstance(q, wq.Every):
+            return Scored(np.ones(self.size, dtype=bool), None)
+        if isinstance(q, wq.Term):
+            return self._term(q.fieldname, q.text, q.boost, scored)
+        if isinstance(q, wq.And):
+            parts = [self.evaluate(sub, scored) for sub in q.subqueries]
+            mask = np.logical_and.reduce([p.mask for p in parts])
+            return Scored(mask, _sum(parts, q.boost))
+        if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0):
+            parts = [self.evaluate(sub, scored) for sub in q.subqueries]
+            mask = np.logical_or.reduce([p.mask for p in parts]) if parts else self._none()
+            return Scored(mask, _sum(parts, q.boost))
+        if isinstance(q, wq.AndNot):
+            a = self.evaluate(q.a, scored)
+            b = self.evaluate(q.b, False)
+            return Scored(a.mask & ~b.mask, a.score)
+        if isinstance(q, wq.AndMaybe):
+            a = self.evaluate(q.a, scored)
+            b = self.evaluate(q.b, scored)
+            return Scored(a.mask, _sum([a, Scored(b.mask, b.score)], 1.0))
+        if isinstance(q, wq.Not):
+            return Scored(~self.evaluate(q.query, False).mask, None)
+        if isinstance(q, wq.Phrase):
+            return self._phrase(q, scored)
+        # Anything else: Whoosh's own matcher for the match set, unscored.
+        return Scored(self._whoosh_mask(q), None)
+
+    # --- leaves ----------------------------------------------------------------------------
+    def _term(self, fieldname: str, text, boost: float, scored: bool) -> Scored:
+        mask = self._none()
+        score = np.zeros(self.size, dtype=np.float32) if scored else None
+        if fieldname not in self.searcher.schema:
+            return Scored(mask, score)
+        field = self.searcher.schema[fieldname]
+        idf = avg = None
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise QueryTooExpensive(
+                "the query took longer than the time budget; use fewer or rarer terms"
+            )
+        for leaf, offset in self.leaves:
+            postings = self.postings.get(leaf, fieldname, text)
+            if postings is None:
+                continue
+            ids, tf = postings
+            mask[ids + offset] = True
+            if score is None or not field.scorable:
+                continue
+            if idf is None:
+                df = self.searcher.doc_frequency(fieldname, text)
+                idf = log(self.n_docs / (df + 1)) + 1
+                avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
+            b = FIELD_B.get(fieldname, 0.75)
+            fl = self.lengths.lengths(leaf, fieldname)[ids]
+            score[ids + offset] += (
+                boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * fl / avg))
+            )
+        return Scored(mask, score)
+
+    def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
+        mask = self._whoosh_mask(q)
+        if not scored:
+            return Scored(mask, None)
+        parts = [self._term(q.fieldname, w, 1.0, True) for w in q.words]
+        score = _sum(parts, q.boost)
+        return Scored(mask, None if score is None else score * mask)
+
+    def _whoosh_mask(self, q: wq.Query) -> np.ndarray:
+        out = self._none()
+        ids = np.fromiter(self.searcher.docs_for_query(q), dtype=np.int64)
+        out[ids] = True
+        return out
+
+    def _none(self) -> np.ndarray:
+        return np.zeros(self.size, dtype=bool)
+
+
+def _sum(parts: list[Scored], boost: float) -> np.ndarray | None:
+    scores = [p.score for p in parts if p.score is not None]
+    if not scores:
+        return None
+    total = scores[0].copy() if len(scores) == 1 else np.add.reduce(scores)
+    if boost != 1.0:
+        total *= boost
+    return total
+
+
+def _postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
+    """(ids, term frequencies) of one term in one segment, read a block at a time."""
+    if (fieldname, text) not in leaf:
+        return None
+    btext = leaf._text_to_bytes(fieldname, text)
+    try:
+        m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+    except TermNotFound:
+        return None
+    if not hasattr(m, "_read_data"):  # not a Whoosh 3 block matcher: step through it
+        ids, tfs = [], []
+        while m.is_active():
+            ids.append(m.id())
+            tfs.append(m.weight())
+            m.next()
+        return np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float32)
+    id_blocks, tf_blocks = [], []
+    while m.is_active():
+        if m._data is None:
+            m._read_data()
+        raw_ids, weights = m._data[0], m._data[1]
+        ids = np.asarray(raw_ids, dtype=np.int64)
+        id_blocks.append(ids if m._byteids else np.cumsum(ids))
+        n = len(ids)
+        if weights is None:
+            tf_blocks.append(np.ones(n, dtype=np.float32))
+        elif isinstance(weights, float):
+            tf_blocks.append(np.full(n, weights, dtype=np.float32))
+        else:
+            tf_blocks.append(np.asarray(weights, dtype=np.float32))
+        m._next_block()
+    if not id_blocks:
+        return None
+    return np.concatenate(id_blocks), np.concatenate(tf_blocks)
