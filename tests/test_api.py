@@ -358,7 +358,7 @@ def test_suggest_offers_speakers(server: Server) -> None:
 def test_health(server: Server) -> None:
     resp = server.get("/health")
     body = resp.json()
-    assert set(body) == {"status", "documents", "chunks", "generation", "version"}
+    assert set(body) == {"status", "documents", "chunks", "generation", "index", "version"}
     assert body["status"] == "ok" and body["documents"] == len(SEED_IDS)
     assert body["chunks"] > body["documents"]
     assert isinstance(body["generation"], int) and isinstance(body["version"], str)

@@ -50,7 +50,7 @@ def _matches(token: bytes, keys: frozenset[bytes]) -> bool:
 
 
 class KeyRing:
-    """The configured keys, as bytes (``compare_digest`` refuses non-ASCII ``str``)."""
+    """The configured keys as UTF-8 bytes (``compare_digest`` refuses non-ASCII ``str``)."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
@@ -81,7 +81,10 @@ class KeyRing:
         """``write``, ``read`` or None (no or unknown key)."""
         if token is None:
             return None
-        raw = token.encode("utf-8", "surrogateescape")
+        try:  # WSGI hands headers over as latin-1 text: this recovers the bytes sent
+            raw = token.encode("latin-1")
+        except UnicodeEncodeError:
+            raw = token.encode("utf-8", "surrogateescape")
         is_write = _matches(raw, self.write)
         is_read = _matches(raw, self.read)
         if is_write:

@@ -1,4 +1,5 @@
 """GET /health: liveness plus what is being served (document and chunk counts, index generation,
+the live index directory — it changes when ``searchsvc reindex``/``restore`` swaps one in — and
 version). Load balancers and the test fixture poll it; it is never cached."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class HealthResource:
             "documents": stats.get("documents", 0),
             "chunks": stats.get("chunks", 0),
             "generation": stats.get("generation", 0),
+            "index": stats.get("index", ""),
             "version": __version__,
         }
 

@@ -454,6 +454,10 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "documents": {"type": "integer"},
                 "chunks": {"type": "integer"},
                 "generation": {"type": "integer"},
+                "index": {
+                    "type": "string",
+                    "description": "Live index directory; changes when a reindex swaps in.",
+                },
                 "version": {"type": "string"},
             },
         },
