@@ -296,11 +296,11 @@ def _es_field_clause(kind: str, field: str, value: Any, acc: _ESQuery, where: st
             if bound in ("gte", "from"):
                 acc.date_from = max(filter(None, (acc.date_from, day)))
             elif bound == "gt":
-                acc.date_from = max(filter(None, (acc.date_from, day + timedelta(days=1))))
+                acc.date_from = max(filter(None, (acc.date_from, _shift(day, 1))))
             elif bound in ("lte", "to"):
                 acc.date_to = min(filter(None, (acc.date_to, day)))
             elif bound == "lt":
-                acc.date_to = min(filter(None, (acc.date_to, day - timedelta(days=1))))
+                acc.date_to = min(filter(None, (acc.date_to, _shift(day, -1))))
             elif bound not in ("format", "time_zone"):
                 raise InvalidParameter(f"{where}: unknown range bound {str(bound)[:20]!r}.")
         return
@@ -321,6 +321,14 @@ def _es_field_clause(kind: str, field: str, value: Any, acc: _ESQuery, where: st
     if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
         raise InvalidParameter(f"{where} must be a string or a list of strings.")
     acc.filters.setdefault(name, []).extend(str(v) for v in values)
+
+
+def _shift(day: date, days: int) -> date:
+    """``day`` ± days for exclusive bounds, clamped at the calendar's ends (no OverflowError)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return day
 
 
 def _es_date(raw: Any, where: str) -> date:
