@@ -1,0 +1,500 @@
+"""Crash safety: writers are SIGKILLed at random points; the index must not care.
+
+Trials (the kill delay of each is drawn from a seeded RNG — random by design, never a
+sleep-to-pass; ``SEARCHSVC_CRASH_SEED`` replays a run):
+
+* **Engine writers**: a subprocess calls ``Engine.put_json`` in a loop over new ids and rewrites of
+  ids from a shared pool (so replacements and segment merges are killed too), printing
+  ``ack ID VERSION N`` after each ``put_json`` returns. It is killed after its first ack plus a
+  random delay.
+* **The CLI**: ``searchsvc index`` and ``searchsvc reindex`` over a directory of JSON documents,
+  killed a random time after start (or left to finish).
+* **gunicorn**: clients PUT through the write API while a worker, and then the master, are
+  SIGKILLed; every 2xx-acknowledged write must survive into a freshly started server.
+
+After every kill, in this process: the index opens; search answers; every acknowledged write is
+present at its acknowledged version or a later one; every document has all of its chunks or none
+(each body says "version V paragraph k of N", so the expected count is known from the text) and no
+chunk twice; and the next writer takes the lock without anyone cleaning up.
+
+Also: a worker killed during searches is replaced by gunicorn and the clients see at most that one
+connection fail.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import requests
+
+from helpers import SRC, Server, running_server
+
+pytestmark = pytest.mark.slow
+
+SEED = int(os.environ.get("SEARCHSVC_CRASH_SEED", "20261123"))
+ENGINE_TRIALS = int(os.environ.get("SEARCHSVC_CRASH_TRIALS", "20"))
+CLI_TRIALS = 6
+CLI_DOCS = 300
+POOL = 12  # ids rewritten across trials: replacements are killed too
+WRITE_KEY = "crash-test-write-key"
+PARA_RE = re.compile(r"^Crash test (\S+) version (\d+) paragraph (\d+) of (\d+)\.")
+
+WRITER = r"""
+import random, sys, time
+from pathlib import Path
+from searchsvc.config import Settings
+from searchsvc.engine.service import Engine
+
+index_dir, trial, seed, pool = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(seed)
+engine = Engine(Settings(index_dir=Path(index_dir), lock_timeout=60.0))
+i = 0
+while True:
+    doc_id = f"pool-{rng.randrange(pool)}" if rng.random() < 0.4 else f"t{trial}-{i}"
+    version = time.time_ns()
+    n = rng.randint(1, 6)
+    body = "\n\n".join(
+        f"Crash test {doc_id} version {version} paragraph {k} of {n}. Words about harbour cranes."
+        for k in range(1, n + 1)
+    )
+    engine.put_json({"id": doc_id, "title": f"Crash {doc_id}", "body": body, "version": version})
+    print(f"ack {doc_id} {version} {n}", flush=True)
+    i += 1
+"""
+
+
+def body_of(doc_id: str, version: int, n: int) -> str:
+    return "\n\n".join(
+        f"Crash test {doc_id} version {version} paragraph {k} of {n}. Words about harbour cranes."
+        for k in range(1, n + 1)
+    )
+
+
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEARCHSVC_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@dataclass
+class Ledger:
+    """What was acknowledged: id → highest acknowledged version (0 = deleted/never)."""
+
+    acked: dict[str, int] = field(default_factory=dict)
+
+    def ack(self, doc_id: str, version: int) -> None:
+        self.acked[doc_id] = max(version, self.acked.get(doc_id, 0))
+
+
+def index_state(index_dir: Path) -> dict[str, list[tuple[int, str]]]:
+    """doc_id → [(paragraph, text)] of every chunk in the live index, read with a fresh Engine."""
+    from searchsvc.config import Settings
+    from searchsvc.engine.service import Engine
+
+    engine = Engine(Settings(index_dir=index_dir))
+    chunks: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    with engine.store.open().searcher() as s:
+        for fields in s.all_stored_fields():
+            chunks[fields["doc_id"]].append((fields["paragraph"], fields["text"]))
+    return chunks
+
+
+def check_index(index_dir: Path, ledger: Ledger) -> dict[str, int]:
+    """Every invariant of a crashed-into index; returns doc_id → stored version."""
+    from searchsvc.config import Settings
+    from searchsvc.engine.models import SearchRequest
+    from searchsvc.engine.service import Engine
+
+    state = index_state(index_dir)
+    versions: dict[str, int] = {}
+    for doc_id, chunks in state.items():
+        if not doc_id.startswith(("pool-", "t", "cli-", "h")):
+            continue  # seeds or other documents
+        ids = Counter(p for p, _ in chunks)
+        assert all(c == 1 for c in ids.values()), f"{doc_id}: duplicated chunks {ids}"
+        parsed = [PARA_RE.match(text) for _, text in chunks]
+        assert all(parsed), f"{doc_id}: unexpected chunk text {chunks[:2]}"
+        doc_versions = {int(m.group(2)) for m in parsed if m}
+        assert len(doc_versions) == 1, f"{doc_id}: chunks of several versions {doc_versions}"
+        version = doc_versions.pop()
+        n = int(parsed[0].group(4))
+        assert sorted(ids) == list(range(1, n + 1)), f"{doc_id} v{version}: half-present {ids}"
+        assert sorted(int(m.group(3)) for m in parsed if m) == list(range(1, n + 1))
+        versions[doc_id] = version
+    for doc_id, version in ledger.acked.items():
+        assert doc_id in versions, f"acknowledged write of {doc_id} (v{version}) was lost"
+        assert versions[doc_id] >= version, f"{doc_id}: v{versions[doc_id]} < acked v{version}"
+    result = Engine(Settings(index_dir=index_dir)).search(SearchRequest(q="harbour cranes"))
+    if versions:
+        assert result.total >= 1, "search does not find the documents the index holds"
+    return versions
+
+
+def next_writer_gets_the_lock(index_dir: Path) -> None:
+    """A new writer must take the lock at once (flock dies with its holder): no manual cleanup."""
+    from searchsvc.config import Settings
+    from searchsvc.engine.service import Engine
+
+    engine = Engine(Settings(index_dir=index_dir, lock_timeout=5.0))
+    t0 = time.monotonic()
+    engine.put_json({"id": "probe", "title": "probe", "body": "Probe paragraph after a crash."})
+    engine.delete_document("probe")
+    assert time.monotonic() - t0 < 5.0
+
+
+def read_acks(stdout: str, ledger: Ledger) -> int:
+    n = 0
+    for line in stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] == "ack":
+            ledger.ack(parts[1], int(parts[2]))
+            n += 1
+    return n
+
+
+# --- engine writers -----------------------------------------------------------------------------
+
+
+def test_engine_writer_killed_at_random_points(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    index_dir = tmp_path / "index"
+    ledger = Ledger()
+    total_acks = 0
+    for trial in range(ENGINE_TRIALS):
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                WRITER,
+                str(index_dir),
+                str(trial),
+                str(rng.randrange(2**32)),
+                str(POOL),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # blocks until the first acknowledged write
+        assert first.startswith("ack "), (first, proc.stderr.read() if proc.stderr else "")
+        read_acks(first, ledger)
+        time.sleep(rng.uniform(0.0, 0.6))  # the random kill point: not a wait for anything
+        proc.send_signal(signal.SIGKILL)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == -signal.SIGKILL, (proc.returncode, err[-2000:])
+        total_acks += 1 + read_acks(out, ledger)
+        check_index(index_dir, ledger)
+        next_writer_gets_the_lock(index_dir)
+    assert total_acks >= ENGINE_TRIALS
+    assert any(k.startswith("pool-") for k in ledger.acked), "no replacement was exercised"
+
+
+def test_a_killed_writer_is_reported_in_the_log(tmp_path: Path, caplog) -> None:
+    """Issue 8: a stale lock is recovered automatically *with a clear log line*. The lock is an
+    flock, which the kernel drops with its holder, so recovery needs nothing; the next writer
+    should still say that the previous holder died while holding it."""
+    index_dir = tmp_path / "index"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(index_dir), "0", "1", str(POOL)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=child_env(),
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("ack ")
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    with caplog.at_level(logging.INFO):
+        next_writer_gets_the_lock(index_dir)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("searchsvc")]
+    assert any(re.search(r"stale|previous (writer|holder)|died|recover", m) for m in lines), lines
+
+
+# --- the CLI ------------------------------------------------------------------------------------
+
+
+def write_cli_docs(folder: Path, run: int, ledger_plan: dict[str, tuple[int, int]]) -> None:
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.json"):
+        old.unlink()
+    rng = random.Random(run)
+    for i in range(CLI_DOCS):
+        doc_id = f"cli-{i}"
+        version = time.time_ns()
+        n = rng.randint(1, 6)
+        ledger_plan[doc_id] = (version, n)
+        (folder / f"{doc_id}.json").write_text(
+            json.dumps({"id": doc_id, "title": doc_id, "body": body_of(doc_id, version, n)}),
+            encoding="utf-8",
+        )
+
+
+def test_cli_index_and_reindex_killed_mid_run(tmp_path: Path) -> None:
+    rng = random.Random(SEED + 1)
+    index_dir = tmp_path / "index"
+    docs = tmp_path / "docs"
+    ledger = Ledger()
+    completed = killed = 0
+    for run in range(CLI_TRIALS):
+        plan: dict[str, tuple[int, int]] = {}
+        write_cli_docs(docs, run, plan)
+        command = "index" if run % 2 == 0 else "reindex"
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "searchsvc.cli",
+                command,
+                "--index-dir",
+                str(index_dir),
+                str(docs),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+        )
+        if run == 0:
+            # the first run completes, so later kills always hit an index with content
+            _out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err[-2000:]
+        else:
+            assert proc.stderr is not None
+            proc.stderr.read(1)  # the progress bar appeared: reading has begun
+            try:
+                proc.wait(timeout=rng.uniform(0.0, 1.5))  # the random kill point
+            except subprocess.TimeoutExpired:
+                proc.send_signal(signal.SIGKILL)
+            _out, err = proc.communicate(timeout=30)
+        if proc.returncode == 0:
+            completed += 1
+            for doc_id, (version, _n) in plan.items():
+                ledger.ack(doc_id, version)  # present at this version or a later one
+        else:
+            killed += 1
+            assert proc.returncode == -signal.SIGKILL, (proc.returncode, err[-2000:])
+        versions = check_index(index_dir, ledger)
+        # a run commits whole: the index holds all documents of the last completed run or of
+        # the killed one, never a mix of half-written ones (check_index saw each whole)
+        assert len(versions) == CLI_DOCS, len(versions)
+        live = index_dir / "live"
+        assert live.is_symlink() and (index_dir / os.readlink(live)).is_dir()
+        next_writer_gets_the_lock(index_dir)
+    assert completed >= 1 and killed >= 2, (completed, killed)
+    # Generations that killed reindexes were building are garbage: the next completed reindex
+    # must not leave them behind (each is a whole copy of the index).
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "searchsvc.cli",
+            "reindex",
+            "--index-dir",
+            str(index_dir),
+            str(docs),
+        ],
+        capture_output=True,
+        text=True,
+        env=child_env(),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    gens = sorted(p.name for p in index_dir.glob("gen-*"))
+    assert gens == [os.readlink(index_dir / "live")], f"orphaned generations: {gens}"
+
+
+# --- gunicorn -----------------------------------------------------------------------------------
+
+
+def worker_pids(master: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{master}/task/{master}/children").read_text()
+    except FileNotFoundError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def wait_for_workers(master: int, n: int, exclude: set[int], deadline: float) -> list[int]:
+    """Poll (with a deadline) until the master has ``n`` workers, none of them in ``exclude``."""
+    while time.monotonic() < deadline:
+        pids = worker_pids(master)
+        if len(pids) == n and not set(pids) & exclude:
+            return pids
+        time.sleep(0.05)
+    raise AssertionError(f"gunicorn did not replace its workers: {worker_pids(master)}")
+
+
+class Putter(threading.Thread):
+    """A client PUTting documents until stopped; records what the server acknowledged."""
+
+    def __init__(self, url: str, name: str, seed: int, ledger: Ledger, lock: threading.Lock):
+        super().__init__(daemon=True)
+        self.url, self.name_, self.rng = url, name, random.Random(seed)
+        self.ledger, self.lock = ledger, lock
+        self.stop = threading.Event()
+        self.acks = self.failures = 0
+        self.statuses: Counter[int] = Counter()
+
+    def run(self) -> None:
+        session = requests.Session()
+        i = 0
+        while not self.stop.is_set():
+            doc_id = (
+                f"h{self.name_}-{i}"
+                if self.rng.random() < 0.7
+                else f"pool-{self.rng.randrange(POOL)}"
+            )
+            version = time.time_ns()
+            n = self.rng.randint(1, 5)
+            doc = {"title": doc_id, "body": body_of(doc_id, version, n), "version": version}
+            try:
+                resp = session.put(
+                    f"{self.url}/documents/{doc_id}",
+                    json=doc,
+                    headers={"Authorization": f"Bearer {WRITE_KEY}"},
+                    timeout=30,
+                )
+            except requests.RequestException:
+                self.failures += 1
+                session = requests.Session()
+                time.sleep(0.05)  # back off while the master brings a worker back
+                continue
+            self.statuses[resp.status_code] += 1
+            if resp.status_code in (200, 201):
+                with self.lock:
+                    self.ledger.ack(doc_id, version)
+                self.acks += 1
+            i += 1
+
+
+def test_gunicorn_worker_and_master_killed_while_clients_put(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    rng = random.Random(SEED + 2)
+    ledger = Ledger()
+    lock = threading.Lock()
+    workdir = tmp_path_factory.mktemp("crash-server")
+    env = {"SEARCHSVC_WRITE_KEYS": WRITE_KEY}
+    with running_server(workdir, env=env, workers=2) as srv:
+        master = srv.process.pid
+        putters = [Putter(srv.url, str(k), rng.randrange(2**32), ledger, lock) for k in range(3)]
+        for p in putters:
+            p.start()
+        deadline = time.monotonic() + 30
+        for _ in range(3):  # three worker kills at random points
+            while sum(p.acks for p in putters) < 5 and time.monotonic() < deadline:
+                time.sleep(0.02)  # poll: wait for writes to be flowing
+            time.sleep(rng.uniform(0.0, 0.8))
+            victim = rng.choice(wait_for_workers(master, 2, set(), time.monotonic() + 20))
+            os.kill(victim, signal.SIGKILL)
+            wait_for_workers(master, 2, {victim}, time.monotonic() + 20)
+        time.sleep(rng.uniform(0.0, 0.8))
+        os.kill(master, signal.SIGKILL)  # and the master, with its workers orphaned mid-write
+        for p in putters:
+            p.stop.set()
+        for p in putters:
+            p.join(timeout=40)
+        for pid in worker_pids(master):
+            os.kill(pid, signal.SIGKILL)
+        statuses = sum((p.statuses for p in putters), Counter())
+        assert not [s for s in statuses if s >= 500 and s != 503], statuses
+        assert sum(p.acks for p in putters) >= 10, statuses
+    # orphaned workers notice their master is gone; make sure none is left writing
+    _wait_no_writers(srv)
+    check_index(srv.index_dir, ledger)
+    next_writer_gets_the_lock(srv.index_dir)
+    with running_server(
+        tmp_path_factory.mktemp("crash-server-2"),
+        prebuild=False,
+        env={"SEARCHSVC_INDEX_DIR": str(srv.index_dir)},
+    ) as again:
+        for doc_id, version in list(ledger.acked.items())[:20]:
+            resp = again.get(f"/documents/{doc_id}", headers={"Accept": "application/json"})
+            assert resp.status_code == 200, (doc_id, resp.status_code)
+            texts = [p["text"] for p in resp.json()["paragraphs"]]
+            assert texts and all(int(PARA_RE.match(t).group(2)) >= version for t in texts)
+
+
+def _wait_no_writers(srv: Server) -> None:
+    """Poll until no process still holds the server's index open for writing (the orphaned
+    workers of a SIGKILLed master exit on their next heartbeat)."""
+    deadline = time.monotonic() + 30
+    me = str(srv.index_dir)
+    while time.monotonic() < deadline:
+        busy = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cmd = (proc / "cmdline").read_bytes()
+                environ = (proc / "environ").read_bytes()
+            except OSError:
+                continue
+            if b"gunicorn" in cmd and me.encode() in environ:
+                busy.append(int(proc.name))
+        if not busy:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"gunicorn processes outlived their master: {busy}")
+
+
+def test_worker_killed_during_searches_is_replaced(server: Server) -> None:
+    """Two clients search in a loop; one worker is SIGKILLed; at most that one request fails,
+    gunicorn starts a replacement, and searching goes on."""
+    rng = random.Random(SEED + 3)
+    master = server.process.pid
+    before = wait_for_workers(master, 2, set(), time.monotonic() + 10)
+    stop = threading.Event()
+    results: list[tuple[float, int | str]] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        while not stop.is_set():
+            try:
+                status: int | str = requests.get(
+                    server.url + "/search", params={"q": "genome OR cooperation"}, timeout=30
+                ).status_code
+            except requests.RequestException as exc:
+                status = type(exc).__name__
+            with lock:
+                results.append((time.monotonic(), status))
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(2)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 20
+    while len(results) < 20 and time.monotonic() < deadline:
+        time.sleep(0.02)  # poll until searches are flowing
+    time.sleep(rng.uniform(0.0, 0.3))
+    victim = rng.choice(before)
+    os.kill(victim, signal.SIGKILL)
+    killed_at = time.monotonic()
+    after = wait_for_workers(master, 2, {victim}, time.monotonic() + 30)
+    replaced_at = len(results)
+    while len(results) < replaced_at + 20 and time.monotonic() < killed_at + 30:
+        time.sleep(0.02)
+    stop.set()
+    for t in threads:
+        t.join(timeout=40)
+    failures = [r for r in results if r[1] != 200]
+    assert len(failures) <= 1, failures
+    assert victim not in after and len(after) == 2
+    assert sum(1 for at, s in results if at > killed_at and s == 200) >= 20
