@@ -52,7 +52,7 @@ class Settings:
     max_result_window: int = _setting(10_000, "Largest page × per_page a client may ask for.")
     max_body_bytes: int = _setting(10 * 1024 * 1024, "Largest request body accepted by writes.")
     search_time_budget: float = _setting(
-        2.0, "Seconds a search may run before it answers with what it has (timed_out: true)."
+        2.0, "Seconds a search may spend matching and scoring before it is refused (400)."
     )
     lock_timeout: float = _setting(
         10.0, "Seconds a write waits for the index writer lock before answering 503 index_busy."

@@ -34,7 +34,9 @@ preload_app = False  # each worker builds its own app (engine, metrics) after th
 timeout = 30  # a search is budgeted at settings.search_time_budget; 30s means a stuck worker
 graceful_timeout = 10
 keepalive = 2
-limit_request_line = 8190  # a 1,000-character non-Latin q is ~9 KB URL-encoded; answer it in JSON
+# 0 = no gunicorn limit: a 1,000-character non-Latin q is 9-12 KB percent-encoded and must reach
+# the app, which answers over-long queries in JSON; nginx bounds request lines in production.
+limit_request_line = 0
 proc_name = "searchsvc"
 # gunicorn ≥ 24 opens a control socket at one fixed path per user; two instances (tests, blue/green)
 # would fight over it and nothing here uses it. Older gunicorns ignore the unknown name.

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -41,6 +42,7 @@ log = logging.getLogger("searchsvc.index")
 
 LIVE = "live"
 LOCK = "write.lock"
+OWNER = "write.lock.owner"
 
 
 class IndexStore:
@@ -87,6 +89,11 @@ class IndexStore:
     # --- locking ---------------------------------------------------------------------------
     @contextmanager
     def locked(self) -> Iterator[None]:
+        """The writer lock (re-entrant within this process), with a record of who holds it.
+
+        The kernel drops an ``flock`` when its holder dies, so nothing is ever stale by hand; the
+        owner file only lets the next writer say, in the log, that it took over from a dead one."""
+        outermost = not self._lock.is_locked
         try:
             self._lock.acquire()
         except filelock.Timeout as exc:
@@ -94,10 +101,28 @@ class IndexStore:
                 f"the index is busy with another write; retry in a moment "
                 f"(waited {self.lock_timeout:g} s)"
             ) from exc
+        if outermost:
+            self._take_over()
         try:
             yield
         finally:
+            if outermost:
+                _write_owner(self.root / OWNER, "released")
             self._lock.release()
+
+    def _take_over(self) -> None:
+        owner = self.root / OWNER
+        try:
+            state, pid, host = owner.read_text(encoding="utf-8").split()[:3]
+        except (OSError, ValueError):
+            state = pid = host = ""
+        if state == "writing" and host == socket.gethostname() and not _alive(int(pid)):
+            log.warning(
+                "index writer lock: previous holder pid %s died while writing; lock recovered, "
+                "its uncommitted changes were discarded and committed ones are intact",
+                pid,
+            )
+        _write_owner(owner, "writing")
 
     @contextmanager
     def writer(
@@ -159,23 +184,39 @@ class IndexStore:
             w.delete_by_term("doc_id", doc_id)
 
     def swap_in(self, new_dir: Path) -> None:
-        """Make ``new_dir`` live atomically and remove the generation it replaced."""
+        """Make ``new_dir`` live atomically and remove every other generation.
+
+        Generations are only built while holding the writer lock, so under it any directory that
+        is neither live nor ``new_dir`` is the one replaced or an orphan of a killed reindex.
+        Readers that still hold the old segments keep their open files (POSIX unlink)."""
         with self.locked():
-            old = (
-                self.root / os.readlink(self.root / LIVE)
-                if (self.root / LIVE).is_symlink()
-                else None
-            )
             self._point_live_at(new_dir)
-        log.info("index generation %s is live", new_dir.name)
-        if old is not None and old != new_dir:
-            # Readers that still hold the old segments keep their open files (POSIX unlink).
-            shutil.rmtree(old, ignore_errors=True)
+            stale = [p for p in self.root.glob("gen-*") if p.is_dir() and p != new_dir]
+            for path in stale:
+                shutil.rmtree(path, ignore_errors=True)
+        log.info("index generation %s is live (%d old removed)", new_dir.name, len(stale))
 
     def _point_live_at(self, target: Path) -> None:
         tmp = self.root / f".live-{uuid.uuid4().hex}"
         os.symlink(target.name, tmp)
         os.replace(tmp, self.root / LIVE)
+
+
+def _write_owner(path: Path, state: str) -> None:
+    try:
+        path.write_text(f"{state} {os.getpid()} {socket.gethostname()}\n", encoding="utf-8")
+    except OSError as exc:  # the record is advisory; never fail a write over it
+        log.debug("cannot record the writer lock owner: %s", exc)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def chunk_fields(doc: Document, chunk: Chunk) -> dict[str, Any]:

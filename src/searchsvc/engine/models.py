@@ -150,7 +150,6 @@ class SearchResult:
     facets: dict[str, list[dict[str, Any]]]
     suggestion: str | None = None
     generation: int = 0
-    timed_out: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {

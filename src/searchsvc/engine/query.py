@@ -73,17 +73,18 @@ class QueryParser:
         text = _CONTROL_RE.sub(" ", text or "").strip()
         if len(text) > self.max_length:
             raise QueryTooLong(f"q is {len(text)} characters; the limit is {self.max_length}")
-        if len(text.split()) > self.max_terms:
+        n_terms = count_terms(text)
+        if n_terms > self.max_terms:
             raise InvalidParameter(
-                f"q has {len(text.split())} terms; the limit is {self.max_terms}",
-                code="too_many_terms",
+                f"q has {n_terms} terms; the limit is {self.max_terms}", code="too_many_terms"
             )
         words = _SYNTAX_RE.sub(" ", text).split()
         if not text or text.strip("*? ") == "":
             return QueryPlan(text=text, query=None)
         try:
             q = self._strict.parse(text)
-            q = self._expand(q, reader)
+            # One expansion budget for the whole query: 26 prefixes must not mean 26 × the limit.
+            q = self._expand(q, reader, [self.max_expansion * len(SEARCH_FIELDS)])
         except InvalidParameter:
             raise
         except Exception:  # the parser chokes on odd syntax: fall back to the words, literally
@@ -103,7 +104,7 @@ class QueryParser:
             return wq.NullQuery
         return _normalize(parser.parse(" ".join(words)))
 
-    def _expand(self, q: Query, reader) -> Query:
+    def _expand(self, q: Query, reader, budget: list[int]) -> Query:
         """Replace prefix and wildcard queries by an OR of their most frequent expansions, and
         phrases on fields without positions by the AND of their words."""
         if isinstance(q, wq.Every):
@@ -113,28 +114,27 @@ class QueryParser:
                 return wq.NullQuery
             return PhraseWords([wq.Term(q.fieldname, w) for w in q.words], boost=q.boost)
         if isinstance(q, wq.Prefix | wq.Wildcard):
-            return self._expansions(q, reader)
+            return self._expansions(q, reader, budget)
         if q.is_leaf():
             return q
-        return q.apply(lambda sub: self._expand(sub, reader))
+        return q.apply(lambda sub: self._expand(sub, reader, budget))
 
-    def _expansions(self, q: wq.Prefix | wq.Wildcard, reader) -> Query:
+    def _expansions(self, q: wq.Prefix | wq.Wildcard, reader, budget: list[int]) -> Query:
         fieldname = q.fieldname
-        if fieldname not in self.schema or not self.schema[fieldname].scorable:
+        limit = min(self.max_expansion, budget[0])
+        if fieldname not in self.schema or not self.schema[fieldname].scorable or limit <= 0:
             return wq.NullQuery
         if isinstance(q, wq.Prefix):
             if not q.text:
                 return wq.NullQuery
             candidates = (
                 (term.decode("utf-8") if isinstance(term, bytes) else term, info.doc_frequency())
-                for term, info in islice(
-                    reader.iter_prefix(fieldname, q.text), self.max_expansion * 20
-                )
+                for term, info in islice(reader.iter_prefix(fieldname, q.text), limit * 20)
             )
         else:
             if len(q.text.strip("*?")) < 2:
                 return wq.NullQuery
-            texts = islice(q._btexts(reader), self.max_expansion * 20)
+            texts = islice(q._btexts(reader), limit * 20)
             candidates = (
                 (
                     t.decode("utf-8") if isinstance(t, bytes) else t,
@@ -142,7 +142,8 @@ class QueryParser:
                 )
                 for t in texts
             )
-        best = sorted(candidates, key=lambda pair: -pair[1])[: self.max_expansion]
+        best = sorted(candidates, key=lambda pair: -pair[1])[:limit]
+        budget[0] -= len(best)
         if not best:
             return wq.NullQuery
         return wq.Or([wq.Term(fieldname, t, boost=q.boost) for t, _ in best])
@@ -150,6 +151,16 @@ class QueryParser:
 
 class PhraseWords(wq.And):
     """A phrase's words ANDed in a field without positions; not highlighted word by word."""
+
+
+_TERM_RE = re.compile(r'"[^"]*"?|\S+')
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+
+
+def count_terms(text: str) -> int:
+    """Words, phrases and prefixes a query asks for; operators and a phrase's inner words are not
+    counted, so 40 words joined by OR are 40 terms."""
+    return sum(1 for t in _TERM_RE.findall(text) if t not in _OPERATORS and t.strip("+-()"))
 
 
 def _has_positions(schema, fieldname: str) -> bool:

@@ -178,7 +178,11 @@ class Reader:
                 score = np.where(partial, loose.score, score)
 
         total = _count(cols, filtered, by_doc)
-        facets = self._facets(cols, base & match, field_masks, req, by_doc) if req.facets else {}
+        facets = (
+            self._facets(cols, base & match, field_masks, req, by_doc)
+            if req.facets
+            else {f: [] for f in FACETS}
+        )
 
         start = (req.page - 1) * req.per_page
         want = req.page * req.per_page

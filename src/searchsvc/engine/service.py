@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
+import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -85,15 +86,18 @@ class Engine:
         if into_new:
             from whoosh import index as whoosh_index
 
-            new_dir = self.store.new_generation_dir()
-            try:
-                n_docs, n_chunks = self.store.add_documents(
-                    docs, procs=procs, index=whoosh_index.open_dir(str(new_dir))
-                )
-            except BaseException:
-                shutil.rmtree(new_dir, ignore_errors=True)
-                raise
-            self.store.swap_in(new_dir)
+            # Built under the writer lock from start to swap: writes meanwhile wait (bounded by
+            # lock_timeout), so none lands in the old generation and is lost by the swap.
+            with self.store.locked():
+                new_dir = self.store.new_generation_dir()
+                try:
+                    n_docs, n_chunks = self.store.add_documents(
+                        docs, procs=procs, index=whoosh_index.open_dir(str(new_dir))
+                    )
+                except BaseException:
+                    shutil.rmtree(new_dir, ignore_errors=True)
+                    raise
+                self.store.swap_in(new_dir)
         else:
             n_docs, n_chunks = self.store.add_documents(docs, procs=procs)
         self.reader.invalidate()
@@ -164,9 +168,13 @@ class Engine:
         src = Path(src)
         if not whoosh_index.exists_in(str(src)):
             raise InvalidParameter(f"{src} holds no index")
-        new_dir = self.store.root / f"gen-restore-{int(time.time())}"
-        shutil.copytree(src, new_dir)
-        self.store.swap_in(new_dir)
+        with self.store.locked():
+            new_dir = (
+                self.store.root
+                / f"gen-restore-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+            )
+            shutil.copytree(src, new_dir)
+            self.store.swap_in(new_dir)
         self.reader.invalidate()
 
 
