@@ -6,6 +6,7 @@ Layout of an index root (``Settings.index_dir``)::
       live -> gen-20261123T171500-4f2a   symlink to the Whoosh storage readers use
       gen-…/                             Whoosh segments and TOC
       write.lock                         cross-process writer lock (flock: dies with its holder)
+      build.lock                         held while a reindex/restore builds a new generation
 
 Whoosh allows one writer per index. Every write here, from any gunicorn worker, CLI run or reindex,
 takes ``write.lock`` first with a bounded wait (``IndexBusy`` past it), then opens the Whoosh writer,
@@ -13,8 +14,9 @@ so writers queue instead of failing, and a document's delete-and-add lands in on
 see the old version or the new one, never half of it. The lock is an ``flock``, which the kernel
 drops when its holder dies, so a killed writer never leaves a lock someone must remove by hand.
 
-``reindex`` builds a new ``gen-…`` beside the live one and swaps the ``live`` symlink with an atomic
-rename; readers notice the new target on their next freshness check and switch without a restart.
+``reindex`` builds a new ``gen-…`` beside the live one (under ``build.lock``, while live writes go
+on) and swaps the ``live`` symlink with an atomic rename; readers notice the new target on their
+next freshness check and switch without a restart.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,7 @@ log = logging.getLogger("searchsvc.index")
 LIVE = "live"
 LOCK = "write.lock"
 OWNER = "write.lock.owner"
+BUILD_LOCK = "build.lock"
 
 
 class IndexStore:
@@ -128,8 +131,10 @@ class IndexStore:
     def writer(
         self, procs: int = 1, index: whoosh_index.Index | None = None
     ) -> Iterator[IndexWriter]:
-        """A Whoosh writer under the cross-process lock; committed on success, cancelled on error."""
-        with self.locked():
+        """A Whoosh writer, committed on success, cancelled on error. Writes to the live index
+        hold the cross-process writer lock; a generation being built (``index``) is private to its
+        builder, who holds the build lock instead, so live writes go on meanwhile."""
+        with self.locked() if index is None else nullcontext():
             ix = index or self.open()
             # A big in-memory posting pool: below it Whoosh sorts postings in memory instead of
             # pickling each one to temporary run files (a third of indexing time otherwise).
@@ -183,12 +188,17 @@ class IndexStore:
                 raise DocumentNotFound(f"no document with id {doc_id!r}")
             w.delete_by_term("doc_id", doc_id)
 
-    def swap_in(self, new_dir: Path) -> None:
-        """Make ``new_dir`` live atomically and remove every other generation.
+    @contextmanager
+    def building(self) -> Iterator[None]:
+        """The build lock: one reindex or restore at a time builds a new generation."""
+        with filelock.FileLock(str(self.root / BUILD_LOCK)):
+            yield
 
-        Generations are only built while holding the writer lock, so under it any directory that
-        is neither live nor ``new_dir`` is the one replaced or an orphan of a killed reindex.
-        Readers that still hold the old segments keep their open files (POSIX unlink)."""
+    def swap_in(self, new_dir: Path) -> None:
+        """Make ``new_dir`` live atomically and remove every other generation. Call it inside
+        ``building()``: then no other generation is being built, so any directory that is neither
+        live nor ``new_dir`` is the one replaced or an orphan of a killed reindex. Readers that
+        still hold the old segments keep their open files (POSIX unlink)."""
         with self.locked():
             self._point_live_at(new_dir)
             stale = [p for p in self.root.glob("gen-*") if p.is_dir() and p != new_dir]

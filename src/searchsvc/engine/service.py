@@ -86,9 +86,9 @@ class Engine:
         if into_new:
             from whoosh import index as whoosh_index
 
-            # Built under the writer lock from start to swap: writes meanwhile wait (bounded by
-            # lock_timeout), so none lands in the old generation and is lost by the swap.
-            with self.store.locked():
+            # Live writes go on during the build; like any rebuild from files, the new
+            # generation holds exactly what the files hold (pushed stories must be pushed again).
+            with self.store.building():
                 new_dir = self.store.new_generation_dir()
                 try:
                     n_docs, n_chunks = self.store.add_documents(
@@ -168,7 +168,7 @@ class Engine:
         src = Path(src)
         if not whoosh_index.exists_in(str(src)):
             raise InvalidParameter(f"{src} holds no index")
-        with self.store.locked():
+        with self.store.building():
             new_dir = (
                 self.store.root
                 / f"gen-restore-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
