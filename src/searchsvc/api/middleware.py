@@ -27,7 +27,13 @@ from .metrics import Metrics
 
 CSP = "default-src 'self'"
 GZIP_MIN_BYTES = 1024
-_COMPRESSIBLE = ("application/json", "text/", "application/javascript", "image/svg+xml")
+_COMPRESSIBLE = (
+    "application/json",
+    "text/",
+    "application/javascript",
+    "image/svg+xml",
+    "application/atom+xml",
+)
 INDEX_CACHE_CONTROL = ["no-cache"]  # always revalidate: corrections must show up at once
 
 
