@@ -161,6 +161,7 @@ _TITLE_WORDS = {
     "Secretary", "Press", "Advisor", "Adviser", "Director", "Deputy", "Administrator", "Ambassador",
     "Coordinator", "President", "Vice", "Senior", "Principal", "Chief", "Communications", "General",
     "Admiral", "Governor", "Senator", "Representative", "Official", "Officials", "Council",
+    "Minister", "Prime", "Mayor", "Leader", "Speaker", "Commissioner", "Attorney", "Surgeon",
 }  # fmt: skip
 
 
