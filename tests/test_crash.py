@@ -204,26 +204,52 @@ def test_engine_writer_killed_at_random_points(tmp_path: Path) -> None:
     assert any(k.startswith("pool-") for k in ledger.acked), "no replacement was exercised"
 
 
-def test_a_killed_writer_is_reported_in_the_log(tmp_path: Path, caplog) -> None:
-    """Issue 8: a stale lock is recovered automatically *with a clear log line*. The lock is an
-    flock, which the kernel drops with its holder, so recovery needs nothing; the next writer
-    should still say that the previous holder died while holding it."""
+HOLDER = r"""
+import sys
+from pathlib import Path
+from searchsvc.config import Settings
+from searchsvc.engine.models import Document
+from searchsvc.engine.chunking import chunk_document
+from searchsvc.engine.index import chunk_fields
+from searchsvc.engine.service import Engine
+
+engine = Engine(Settings(index_dir=Path(sys.argv[1])))
+doc = Document(id="uncommitted", text="Crash test uncommitted version 1 paragraph 1 of 1. Words.")
+with engine.store.writer() as w:  # the writer lock, a Whoosh writer, an uncommitted chunk
+    for chunk in chunk_document(doc):
+        w.add_document(**chunk_fields(doc, chunk))
+    print("holding", flush=True)
+    sys.stdin.read()  # hold the lock until killed
+"""
+
+
+def test_a_writer_killed_holding_the_lock_is_recovered_with_a_log_line(
+    tmp_path: Path, caplog
+) -> None:
+    """Issue 8: a stale lock is recovered automatically *with a clear log line*. A writer is
+    SIGKILLed while it holds the writer lock with an uncommitted chunk: the next writer gets the
+    lock at once, says the previous holder died, and the uncommitted chunk is not in the index."""
     index_dir = tmp_path / "index"
+    ledger = Ledger()
     proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(index_dir), "0", "1", str(POOL)],
+        [sys.executable, "-c", HOLDER, str(index_dir)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         env=child_env(),
     )
     assert proc.stdout is not None
-    assert proc.stdout.readline().startswith("ack ")
+    line = proc.stdout.readline()
+    assert line.strip() == "holding", (line, proc.stderr.read() if proc.stderr else "")
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     with caplog.at_level(logging.INFO):
         next_writer_gets_the_lock(index_dir)
     lines = [r.getMessage() for r in caplog.records if r.name.startswith("searchsvc")]
     assert any(re.search(r"stale|previous (writer|holder)|died|recover", m) for m in lines), lines
+    assert "uncommitted" not in index_state(index_dir)
+    check_index(index_dir, ledger)
 
 
 # --- the CLI ------------------------------------------------------------------------------------
