@@ -250,6 +250,27 @@ def test_json_ingest_gives_a_document_or_invalid_document(obj: object, doc_id: s
     check_chunks(doc)
 
 
+with_surrogates = st.text(st.one_of(any_char, st.characters(categories=["Cs"])), max_size=40)
+
+
+@given(
+    st.fixed_dictionaries(
+        {"id": st.just("s"), "body": with_surrogates},
+        optional={"title": with_surrogates, "speaker": with_surrogates, "source": with_surrogates},
+    )
+)
+def test_json_ingest_never_keeps_what_utf8_cannot_carry(obj: dict) -> None:
+    """``json.loads`` turns ``"\\ud800"`` into a lone surrogate. A document that holds one cannot
+    be sent in any UTF-8 response, so ingest must refuse it or clean it, never store it."""
+    try:
+        doc = document_from_json(obj)
+    except InvalidDocument:
+        return
+    for value in (doc.text, doc.title, doc.speaker, doc.source):
+        if value:
+            value.encode("utf-8")  # raises UnicodeEncodeError on a lone surrogate
+
+
 # --- highlighter --------------------------------------------------------------------------------
 
 
