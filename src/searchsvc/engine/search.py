@@ -39,7 +39,7 @@ from .columns import ColumnCache, Columns
 from .index import IndexStore
 from .models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
 from .query import QueryParser, QueryPlan
-from .scoring import LengthCache, PostingCache, Scored, Scorer
+from .scoring import FIELD_B, K1, LengthCache, PostingCache, Scored, Scorer
 from .snippets import Marks, find_spans, snippet
 
 FRESHNESS_SECONDS = 0.2
@@ -50,7 +50,9 @@ ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 def bm25f() -> scoring.WeightingModel:
     """Paragraph-length chunks are short and similar; title repeats on every chunk of a document,
     so its length normalisation is softened."""
-    return scoring.BM25F(B=0.75, K1=1.2, title_B=0.3, speaker_t_B=0.0)
+    return scoring.BM25F(
+        B=FIELD_B["text"], K1=K1, title_B=FIELD_B["title"], speaker_t_B=FIELD_B["speaker_t"]
+    )
 
 
 @dataclass
@@ -96,8 +98,6 @@ class Reader:
                     searcher=searcher,
                     columns=self.cache.for_reader(searcher.reader()),
                 )
-                if self._parser is None:
-                    self._parser = QueryParser(ix.schema, **self._limits)
                 self._view = view
                 self.lengths.forget_except(self.cache.segment_ids())
                 self.postings.forget_except(self.cache.segment_ids())
@@ -111,8 +111,8 @@ class Reader:
 
     @property
     def parser(self) -> QueryParser:
-        self.view()
-        assert self._parser is not None
+        if self._parser is None:
+            self._parser = QueryParser(self.store.open().schema, **self._limits)
         return self._parser
 
     # --- search ----------------------------------------------------------------------------
