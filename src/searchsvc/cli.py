@@ -57,37 +57,52 @@ def main() -> None:
     """Full-text search for newsrooms: paragraph and speaker-turn chunks, facets, citations."""
 
 
+def _indexing(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The arguments and options `index` and `reindex` share."""
+    for decorator in reversed(
+        [
+            click.argument(
+                "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+            ),
+            _index_dir,
+            click.option(
+                "--procs",
+                default=1,
+                show_default=True,
+                help="Indexing processes (Whoosh MpWriter).",
+            ),
+            click.option("--quiet", is_flag=True, help="No progress bar."),
+            _errors,
+        ]
+    ):
+        fn = decorator(fn)
+    return fn
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@_index_dir
-@click.option("--procs", default=1, show_default=True, help="Indexing processes (Whoosh MpWriter).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-@_errors
+@_indexing
 def index(paths: tuple[Path, ...], index_dir: Path | None, procs: int, quiet: bool) -> None:
     """Index files and directories (.txt, .md, .html, .json, ninjs); re-indexing replaces."""
-    from tqdm import tqdm
-
-    engine = _engine(index_dir)
-    with tqdm(total=count_files(paths), unit="file", disable=quiet, file=sys.stderr) as bar:
-        report = engine.index_paths(paths, progress=bar.update, procs=procs)
-    _report(report, engine)
+    _index(paths, index_dir, procs, quiet, into_new=False)
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@_index_dir
-@click.option("--procs", default=1, show_default=True, help="Indexing processes (Whoosh MpWriter).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-@_errors
+@_indexing
 def reindex(paths: tuple[Path, ...], index_dir: Path | None, procs: int, quiet: bool) -> None:
     """Rebuild the index from PATHS beside the live one, then swap it in atomically.
 
     A running service keeps answering from the old index and switches within a second."""
+    _index(paths, index_dir, procs, quiet, into_new=True)
+
+
+def _index(
+    paths: tuple[Path, ...], index_dir: Path | None, procs: int, quiet: bool, into_new: bool
+) -> None:
     from tqdm import tqdm
 
     engine = _engine(index_dir)
     with tqdm(total=count_files(paths), unit="file", disable=quiet, file=sys.stderr) as bar:
-        report = engine.index_paths(paths, progress=bar.update, procs=procs, into_new=True)
+        report = engine.index_paths(paths, progress=bar.update, procs=procs, into_new=into_new)
     _report(report, engine)
 
 

@@ -27,7 +27,7 @@ from ..models import Document
 from ..speakers import find_label, speaker_from_title
 from .metadata import analyse, is_caption, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs
-from .text import read_source
+from .text import from_paragraphs, read_source
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _TIME_LINE = re.compile(
@@ -96,19 +96,7 @@ def parse_markdown(raw: str, doc_id: str, path: str | None = None) -> Document:
     fm, body = split_front_matter(raw)
     paras = split_paragraphs(body, markdown=True)
     if not fm:
-        meta = analyse(paras)
-        return Document(
-            id=doc_id,
-            text=join_paragraphs([p.text for p in paras]),
-            title=meta.title,
-            source=meta.source,
-            date=meta.date,
-            kind=meta.kind,
-            event=meta.event,
-            captions=meta.captions,
-            metadata_paragraphs=meta.meta,
-            path=path,
-        )
+        return from_paragraphs(paras, doc_id, path)
     title = _text(fm.get("title")) or ""
     date_raw = _text(fm.get("date")) or _text(fm.get("published_time"))
     date = parse_date(date_raw) if date_raw else None

@@ -23,7 +23,11 @@ def read_source(path: Path) -> str:
 
 def parse_text(raw: str, doc_id: str, path: str | None = None) -> Document:
     """Plain text → ``Document`` with heuristic metadata."""
-    paras = split_paragraphs(raw)
+    return from_paragraphs(split_paragraphs(raw), doc_id, path)
+
+
+def from_paragraphs(paras: list, doc_id: str, path: str | None = None) -> Document:
+    """A document whose metadata must be guessed from its paragraphs (text, bare Markdown)."""
     meta = analyse(paras)
     return Document(
         id=doc_id,
