@@ -49,6 +49,7 @@ CLI_TRIALS = 6
 CLI_DOCS = 300
 POOL = 12  # ids rewritten across trials: replacements are killed too
 WRITE_KEY = "crash-test-write-key"
+CRASH_ID = re.compile(r"^(?:pool-\d+|t\d+-\d+|cli-\d+|h\d+-\d+)$")
 PARA_RE = re.compile(r"^Crash test (\S+) version (\d+) paragraph (\d+) of (\d+)\.")
 
 WRITER = r"""
@@ -121,8 +122,8 @@ def check_index(index_dir: Path, ledger: Ledger) -> dict[str, int]:
     state = index_state(index_dir)
     versions: dict[str, int] = {}
     for doc_id, chunks in state.items():
-        if not doc_id.startswith(("pool-", "t", "cli-", "h")):
-            continue  # seeds or other documents
+        if not CRASH_ID.match(doc_id):
+            continue  # seeds and the probe are not crash-test documents
         ids = Counter(p for p, _ in chunks)
         assert all(c == 1 for c in ids.values()), f"{doc_id}: duplicated chunks {ids}"
         parsed = [PARA_RE.match(text) for _, text in chunks]
@@ -279,6 +280,7 @@ def test_cli_index_and_reindex_killed_mid_run(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     ledger = Ledger()
     completed = killed = 0
+    duration = 0.0
     for run in range(CLI_TRIALS):
         plan: dict[str, tuple[int, int]] = {}
         write_cli_docs(docs, run, plan)
@@ -298,15 +300,18 @@ def test_cli_index_and_reindex_killed_mid_run(tmp_path: Path) -> None:
             text=True,
             env=child_env(),
         )
+        assert proc.stderr is not None
+        proc.stderr.read(1)  # the progress bar appeared: reading has begun
+        started = time.monotonic()
         if run == 0:
-            # the first run completes, so later kills always hit an index with content
+            # the first run completes, so later kills always hit an index with content; its
+            # duration scales the random kill points of the others to this machine's speed
             _out, err = proc.communicate(timeout=120)
             assert proc.returncode == 0, err[-2000:]
+            duration = time.monotonic() - started
         else:
-            assert proc.stderr is not None
-            proc.stderr.read(1)  # the progress bar appeared: reading has begun
             try:
-                proc.wait(timeout=rng.uniform(0.0, 1.5))  # the random kill point
+                proc.wait(timeout=rng.uniform(0.0, 0.9 * duration))  # the random kill point
             except subprocess.TimeoutExpired:
                 proc.send_signal(signal.SIGKILL)
             _out, err = proc.communicate(timeout=30)

@@ -610,8 +610,8 @@ def test_wildcards_over_a_large_vocabulary(big_server: Server, q: str) -> None:
 @pytest.mark.slow
 def test_wildcard_expansion_is_capped(big_server: Server, big_index: Path) -> None:
     """A prefix over a vocabulary of thousands of a-words expands to at most
-    MAX_WILDCARD_EXPANSION terms: with the setting at 1, ``vacc*`` finds fewer chunks than with
-    the default (vaccine, vaccines, vaccinated, vaccination, …), and the default still answers."""
+    MAX_WILDCARD_EXPANSION terms: with the setting at 1, ``pol*`` (policy, police, political,
+    poll, … — different stems) finds fewer chunks than with the default, which still answers."""
     from whoosh import index as whoosh_index
 
     from searchsvc.config import Settings
@@ -621,12 +621,12 @@ def test_wildcard_expansion_is_capped(big_server: Server, big_index: Path) -> No
     ix = whoosh_index.open_dir(str(big_index / os.readlink(big_index / "live")))
     with ix.searcher() as s:
         a_terms = sum(1 for t in s.lexicon("exact") if t.startswith(b"a"))
-        vacc_terms = sum(1 for t in s.lexicon("exact") if t.startswith(b"vacc"))
-    assert a_terms > 1000 and vacc_terms > 3, "the vocabulary is too small to test the cap"
+        pol_stems = sum(1 for t in s.lexicon("text") if t.startswith(b"pol"))
+    assert a_terms > 1000 and pol_stems > 5, "the vocabulary is too small to test the cap"
     capped = Engine(Settings(index_dir=big_index, max_wildcard_expansion=1))
     full = Engine(Settings(index_dir=big_index))
-    one = capped.search(SearchRequest(q="vacc*")).total
-    many = full.search(SearchRequest(q="vacc*")).total
+    one = capped.search(SearchRequest(q="pol*")).total
+    many = full.search(SearchRequest(q="pol*")).total
     assert 0 < one < many, (one, many)
     assert_answered(search(big_server, "a*"))
 
