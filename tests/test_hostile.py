@@ -202,6 +202,32 @@ def test_many_wildcards_at_the_term_limit_answer_in_time(server: Server) -> None
     assert_answered(search(server, q))
 
 
+ES_BODIES = [
+    {"query": {"query_string": {"query": "genome"}}, "from": 9950, "size": 100},
+    {"query": {"query_string": {"query": "genome"}}, "from": 0, "size": 1_000_000},
+    {"query": {"query_string": {"query": "genome"}}, "from": -1},
+    {"query": {"query_string": {"query": "genome"}}, "size": "ten"},
+    {"query": {"query_string": {"query": "a" * 1001}}},
+    {"query": {"query_string": {"query": " OR ".join("abcdefghij" * 20)}}},
+    {"query": {"query_string": {"query": '"unbalanced (( *'}}},
+    {"query": {"query_string": {"query": "\x00<script>"}}},
+    {"query": {"query_string": {"query": ["not", "a", "string"]}}},
+    {"query": {"match_all": {}}, "from": 10_000_000_000_000_000_000},
+    {"query": {"bool": {"must": [{"term": {"x": 1}}] * 500}}},
+    {"query": None},
+    [],
+    "string",
+]
+
+
+@pytest.mark.parametrize("body", ES_BODIES, ids=lambda b: json.dumps(b)[:40])
+def test_hostile_es_style_search_bodies(server: Server, body) -> None:
+    t0 = time.perf_counter()
+    resp = server.request("POST", "/search", json=body)
+    assert time.perf_counter() - t0 < LATENCY_BOUND
+    assert_answered(resp)
+
+
 # --- paging and parameters ----------------------------------------------------------------------
 
 
