@@ -588,6 +588,30 @@ def test_unknown_ninjs_fields_are_ignored_not_fatal(hostile_server: Server) -> N
     assert WRITE_KEY not in hostile_server.log()
 
 
+@pytest.mark.parametrize(
+    "q", ["zebrafish", "<script>", "]]>", "zebrafish \x07\x1b", "\x00", "&amp; &", "\ufffe"]
+)
+def test_atom_feed_is_well_formed_xml_for_hostile_text(hostile_server: Server, q: str) -> None:
+    """The feed carries document text and the query: markup, ``]]>`` and the control characters
+    XML 1.0 forbids (the hostile document holds a BEL) must not break it."""
+    import xml.etree.ElementTree as ET
+
+    resp = timed_get(hostile_server, "/search.atom?q=" + quote(q, safe=""))
+    assert resp.status_code < 500, (resp.status_code, resp.text[:300])
+    if resp.status_code == 200:
+        root = ET.fromstring(resp.content)  # raises on malformed XML
+        assert root.tag.endswith("feed")
+        assert "<script>" not in resp.text
+
+
+def test_opensearch_description_is_well_formed(hostile_server: Server) -> None:
+    import xml.etree.ElementTree as ET
+
+    resp = timed_get(hostile_server, "/opensearch.xml")
+    assert resp.status_code == 200
+    ET.fromstring(resp.content)
+
+
 # --- a large vocabulary: wildcard expansion and the time budget ----------------------------------
 
 
