@@ -39,7 +39,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers import SRC, Server, running_server
+from helpers import SEEDS, SRC, Server, running_server
 
 pytestmark = pytest.mark.slow
 
@@ -350,6 +350,52 @@ def test_cli_index_and_reindex_killed_mid_run(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     gens = sorted(p.name for p in index_dir.glob("gen-*"))
     assert gens == [os.readlink(index_dir / "live")], f"orphaned generations: {gens}"
+
+
+# --- backup and restore -------------------------------------------------------------------------
+
+
+def _damage_missing_segment(backup: Path) -> None:
+    next(p for p in backup.iterdir() if p.suffix == ".seg").unlink()
+
+
+def _damage_truncated_segment(backup: Path) -> None:
+    seg = next(p for p in backup.iterdir() if p.suffix == ".seg")
+    seg.write_bytes(seg.read_bytes()[: seg.stat().st_size // 2])
+
+
+def _damage_missing_toc(backup: Path) -> None:
+    for toc in backup.glob("*.toc"):
+        toc.unlink()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [_damage_missing_segment, _damage_truncated_segment, _damage_missing_toc],
+    ids=["missing-segment", "truncated-segment", "missing-toc"],
+)
+def test_restore_refuses_a_backup_cut_short_and_keeps_the_live_index(
+    tmp_path: Path, damage
+) -> None:
+    """``searchsvc backup`` killed mid-copy leaves what these damages simulate (the copy order
+    is the directory's; a kill can land between files or inside one). ``restore`` of it must
+    refuse, and the live index must keep answering with everything it had."""
+    from searchsvc.config import Settings
+    from searchsvc.engine.models import SearchRequest
+    from searchsvc.engine.service import Engine
+    from searchsvc.errors import SearchsvcError
+
+    engine = Engine(Settings(index_dir=tmp_path / "index"))
+    engine.index_paths([SEEDS])
+    before = engine.search(SearchRequest(q="genome")).total
+    assert before > 0
+    backup = engine.backup(tmp_path / "backup")
+    damage(backup)
+    with pytest.raises(SearchsvcError):  # a clear refusal (InvalidParameter), not a crash
+        engine.restore(backup)
+    fresh = Engine(Settings(index_dir=tmp_path / "index"))
+    assert fresh.search(SearchRequest(q="genome")).total == before
+    assert fresh.stats()["documents"] == 5
 
 
 # --- gunicorn -----------------------------------------------------------------------------------
