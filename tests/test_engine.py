@@ -329,3 +329,26 @@ def test_an_empty_index_answers(tmp_path):
     assert eng.stats()["chunks"] == 0 and isinstance(eng.stats()["generation"], int)
     assert search(eng, "anything").total == 0 and search(eng).total == 0
     assert eng.suggest("ab") == []
+
+
+def test_facets_list_the_most_frequent_values_and_keep_the_selected_ones(tmp_path):
+    from searchsvc.engine.search import FACET_LIMIT
+
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    n = FACET_LIMIT + 20
+    docs = [
+        _doc(f"d{i}", "Budget talks went on. " * (1 + (i == 0)), speaker=f"Speaker {i:03d}")
+        for i in range(n)
+    ]
+    for doc, chunks in docs:
+        for c in chunks:
+            c.speaker = doc.speaker
+    eng.store.add_documents(docs)
+    result = search(eng, "budget")
+    assert result.total == n
+    assert len(result.facets["speaker"]) == FACET_LIMIT
+    rare = f"Speaker {n - 1:03d}"
+    selected = search(eng, "budget", filters={"speaker": [rare]})
+    assert {"value": rare, "count": 1} in selected.facets["speaker"]
+    ghost = search(eng, "budget", filters={"speaker": ["Nobody"]})
+    assert ghost.total == 0 and {"value": "Nobody", "count": 0} in ghost.facets["speaker"]

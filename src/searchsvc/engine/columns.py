@@ -107,8 +107,17 @@ class Columns:
         return mask
 
     # --- counting --------------------------------------------------------------------------
-    def counts(self, field: str, mask: np.ndarray, by_document: bool = False) -> list[dict]:
-        """[{"value", "count"}] for the chunks (or documents) in ``mask``, most frequent first."""
+    def counts(
+        self,
+        field: str,
+        mask: np.ndarray,
+        by_document: bool = False,
+        limit: int | None = None,
+        keep: Iterable[str] = (),
+    ) -> list[dict]:
+        """[{"value", "count"}] for the chunks (or documents) in ``mask``, most frequent first:
+        the ``limit`` most frequent values, plus the ``keep`` values (a selected filter stays
+        listed, with its count, even when it is rare or absent)."""
         vocab = self.vocab[field]
         if field in self.single:
             codes = self.single[field][mask]
@@ -120,17 +129,23 @@ class Columns:
             sel = mask[owner]
             codes = all_codes[sel]
             docs = self.single["doc_id"][owner[sel]] if by_document else None
-        keep = codes >= 0
-        codes = codes[keep]
+        present = codes >= 0
+        codes = codes[present]
         if docs is not None:
-            pairs = np.unique(docs[keep].astype(np.int64) * (len(vocab.values) + 1) + codes)
+            pairs = np.unique(docs[present].astype(np.int64) * (len(vocab.values) + 1) + codes)
             codes = (pairs % (len(vocab.values) + 1)).astype(np.int32)
-        if not len(codes):
-            return []
         tally = np.bincount(codes, minlength=len(vocab.values))
         nz = np.nonzero(tally)[0]
+        if limit is not None and len(nz) > limit:
+            nz = nz[np.argpartition(-tally[nz], limit - 1)[:limit]]
+        kept = {c for v in keep for c in vocab.lookup(v)}
+        extra = np.array(sorted(kept - set(nz.tolist())), dtype=np.int64)
+        nz = np.concatenate([nz, extra]) if len(extra) else nz
         order = np.lexsort((nz, -tally[nz]))
-        return [{"value": vocab.values[c], "count": int(tally[c])} for c in nz[order]]
+        out = [{"value": vocab.values[c], "count": int(tally[c])} for c in nz[order]]
+        found = {vocab.values[c].casefold() for c in kept}
+        out.extend({"value": v, "count": 0} for v in keep if v.strip().casefold() not in found)
+        return out
 
     def documents(self, mask: np.ndarray) -> int:
         codes = self.single["doc_id"][mask]

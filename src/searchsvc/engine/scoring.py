@@ -141,18 +141,31 @@ class Scorer:
 
     def evaluate(self, q: wq.Query, scored: bool = True) -> Scored:
         if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
-            return Scored(np.zeros(self.size, dtype=bool), None)
+            return Scored(self._none(), None)
         if isinstance(q, wq.Every):
             return Scored(np.ones(self.size, dtype=bool), None)
         if isinstance(q, wq.Term):
-            return self._term(q.fieldname, q.text, q.boost, scored)
+            return self._terms([q], 1.0, scored)
+        if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0):
+            # Per-field alternatives and prefix expansions are ORs of plain terms: gather all
+            # their postings and make one dense pass, instead of one dense array per term.
+            terms = [sub for sub in q.subqueries if isinstance(sub, wq.Term)]
+            parts = [
+                self.evaluate(sub, scored) for sub in q.subqueries if not isinstance(sub, wq.Term)
+            ]
+            if terms:
+                parts.append(self._terms(terms, 1.0, scored))
+            if not parts:
+                return Scored(self._none(), None)
+            mask = parts[0].mask.copy()
+            for p in parts[1:]:
+                mask |= p.mask
+            return Scored(mask, _sum(parts, q.boost))
         if isinstance(q, wq.And):
             parts = [self.evaluate(sub, scored) for sub in q.subqueries]
-            mask = np.logical_and.reduce([p.mask for p in parts])
-            return Scored(mask, _sum(parts, q.boost))
-        if isinstance(q, wq.Or) and not getattr(q, "minmatch", 0):
-            parts = [self.evaluate(sub, scored) for sub in q.subqueries]
-            mask = np.logical_or.reduce([p.mask for p in parts]) if parts else self._none()
+            mask = parts[0].mask.copy()
+            for p in parts[1:]:
+                mask &= p.mask
             return Scored(mask, _sum(parts, q.boost))
         if isinstance(q, wq.AndNot):
             a = self.evaluate(q.a, scored)
@@ -170,41 +183,73 @@ class Scorer:
         return Scored(self._whoosh_mask(q), None)
 
     # --- leaves ----------------------------------------------------------------------------
-    def _term(self, fieldname: str, text, boost: float, scored: bool) -> Scored:
-        mask = self._none()
-        score = np.zeros(self.size, dtype=np.float32) if scored else None
-        if fieldname not in self.searcher.schema:
-            return Scored(mask, score)
-        field = self.searcher.schema[fieldname]
-        idf = avg = None
+    def _terms(self, terms: list[wq.Term], boost: float, scored: bool) -> Scored:
+        """The OR of plain terms: one scatter for the mask, one ``bincount`` for the scores."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise QueryTooExpensive(
                 "the query took longer than the time budget; use fewer or rarer terms"
             )
+        ids_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray] = []
+        for term in terms:
+            for ids, contribution in self._postings_of(term, scored):
+                ids_parts.append(ids)
+                if contribution is not None:
+                    score_parts.append(contribution)
+        mask = self._none()
+        if not ids_parts:
+            return Scored(mask, np.zeros(self.size, dtype=np.float32) if scored else None)
+        ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
+        mask[ids] = True
+        if not scored:
+            return Scored(mask, None)
+        if len(score_parts) != len(ids_parts):  # some field is not scorable: score those 0
+            score_parts = [
+                np.zeros(len(i), dtype=np.float32) if k >= len(score_parts) else score_parts[k]
+                for k, i in enumerate(ids_parts)
+            ]
+        weights = np.concatenate(score_parts) if len(score_parts) > 1 else score_parts[0]
+        score = np.bincount(ids, weights=weights, minlength=self.size).astype(np.float32)
+        if boost != 1.0:
+            score *= boost
+        return Scored(mask, score)
+
+    def _postings_of(self, term: wq.Term, scored: bool):
+        """(global ids, BM25F contributions or None) of one term, per segment."""
+        fieldname, text = term.fieldname, term.text
+        if fieldname not in self.searcher.schema:
+            return
+        field = self.searcher.schema[fieldname]
+        idf = avg = None
+        b = FIELD_B.get(fieldname, 0.75)
         for leaf, offset in self.leaves:
             postings = self.postings.get(leaf, fieldname, text)
             if postings is None:
                 continue
             ids, tf = postings
-            mask[ids + offset] = True
-            if score is None or not field.scorable:
+            if not scored or not field.scorable:
+                yield ids + offset, None
                 continue
             if idf is None:
                 df = self.searcher.doc_frequency(fieldname, text)
                 idf = log(self.n_docs / (df + 1)) + 1
                 avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
-            b = FIELD_B.get(fieldname, 0.75)
             fl = self.lengths.lengths(leaf, fieldname)[ids]
-            score[ids + offset] += (
-                boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * fl / avg))
+            yield (
+                ids + offset,
+                term.boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * fl / avg)),
             )
-        return Scored(mask, score)
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
-        mask = self._whoosh_mask(q)
+        # Only chunks with every word can hold the phrase: check positions on those alone.
+        words = [wq.Term(q.fieldname, w) for w in q.words]
+        parts = [self._terms([t], 1.0, scored) for t in words]
+        candidates = parts[0].mask.copy()
+        for p in parts[1:]:
+            candidates &= p.mask
+        mask = self._whoosh_mask(q) & candidates if candidates.any() else candidates
         if not scored:
             return Scored(mask, None)
-        parts = [self._term(q.fieldname, w, 1.0, True) for w in q.words]
         score = _sum(parts, q.boost)
         return Scored(mask, None if score is None else score * mask)
 
@@ -222,7 +267,9 @@ def _sum(parts: list[Scored], boost: float) -> np.ndarray | None:
     scores = [p.score for p in parts if p.score is not None]
     if not scores:
         return None
-    total = scores[0].copy() if len(scores) == 1 else np.add.reduce(scores)
+    total = scores[0].copy()
+    for more in scores[1:]:
+        total += more
     if boost != 1.0:
         total *= boost
     return total

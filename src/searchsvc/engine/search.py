@@ -43,6 +43,7 @@ from .scoring import FIELD_B, K1, LengthCache, PostingCache, Scored, Scorer
 from .snippets import Marks, find_spans, snippet
 
 FRESHNESS_SECONDS = 0.2
+FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
 RESULT_CACHE_SIZE = 512
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 
@@ -230,12 +231,9 @@ class Reader:
             for other, m in field_masks.items():
                 if other != f:
                     mask &= m
-            counts = cols.counts(f, mask, by_document=by_doc)
-            listed = {c["value"].casefold() for c in counts}
-            for value in req.filters.get(f, []):
-                if value.strip().casefold() not in listed:
-                    counts.append({"value": value, "count": 0})
-            out[f] = counts
+            out[f] = cols.counts(
+                f, mask, by_document=by_doc, limit=FACET_LIMIT, keep=req.filters.get(f, ())
+            )
         return out
 
     def _hits(self, searcher, plan: QueryPlan, page, start: int, highlight: bool) -> list[Hit]:
