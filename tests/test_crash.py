@@ -23,6 +23,7 @@ connection fail.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import random
@@ -430,25 +431,41 @@ class Putter(threading.Thread):
         self.acks = self.failures = 0
         self.statuses: Counter[int] = Counter()
 
+    def next_doc(self, i: int) -> tuple[str, int, dict]:
+        doc_id = (
+            f"h{self.name_}-{i}" if self.rng.random() < 0.7 else f"pool-{self.rng.randrange(POOL)}"
+        )
+        version = time.time_ns()
+        n = self.rng.randint(1, 5)
+        return (
+            doc_id,
+            version,
+            {"title": doc_id, "body": body_of(doc_id, version, n), "version": version},
+        )
+
     def run(self) -> None:
+        """PUTs, and every fourth request an NDJSON bulk of three documents (acknowledged per
+        line: a 200 bulk answer whose item says 200/201)."""
         session = requests.Session()
         i = 0
+        headers = {"Authorization": f"Bearer {WRITE_KEY}"}
         while not self.stop.is_set():
-            doc_id = (
-                f"h{self.name_}-{i}"
-                if self.rng.random() < 0.7
-                else f"pool-{self.rng.randrange(POOL)}"
-            )
-            version = time.time_ns()
-            n = self.rng.randint(1, 5)
-            doc = {"title": doc_id, "body": body_of(doc_id, version, n), "version": version}
+            bulk = self.rng.random() < 0.25
+            docs = [self.next_doc(i + k) for k in range(3 if bulk else 1)]
             try:
-                resp = session.put(
-                    f"{self.url}/documents/{doc_id}",
-                    json=doc,
-                    headers={"Authorization": f"Bearer {WRITE_KEY}"},
-                    timeout=30,
-                )
+                if bulk:
+                    lines = "".join(json.dumps({"id": d, **doc}) + "\n" for d, _v, doc in docs)
+                    resp = session.post(
+                        f"{self.url}/documents/_bulk",
+                        data=lines.encode(),
+                        headers={**headers, "Content-Type": "application/x-ndjson"},
+                        timeout=30,
+                    )
+                else:
+                    doc_id, _v, doc = docs[0]
+                    resp = session.put(
+                        f"{self.url}/documents/{doc_id}", json=doc, headers=headers, timeout=30
+                    )
             except requests.RequestException:
                 self.failures += 1
                 session = requests.Session()
@@ -456,10 +473,18 @@ class Putter(threading.Thread):
                 continue
             self.statuses[resp.status_code] += 1
             if resp.status_code in (200, 201):
+                items = (
+                    [next(iter(item.values()))["status"] for item in resp.json()["items"]]
+                    if bulk
+                    else [resp.status_code]
+                )
+                assert len(items) == len(docs), resp.text[:300]
                 with self.lock:
-                    self.ledger.ack(doc_id, version)
-                self.acks += 1
-            i += 1
+                    for (doc_id, version, _doc), status in zip(docs, items, strict=True):
+                        if status in (200, 201):
+                            self.ledger.ack(doc_id, version)
+                            self.acks += 1
+            i += len(docs)
 
 
 def test_gunicorn_worker_and_master_killed_while_clients_put(
