@@ -13,10 +13,12 @@ import itertools
 import json
 import os
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from searchsvc.engine.analysis import NewsAnalyzer, iter_terms, stem
 from searchsvc.engine.chunking import MAX_CHUNK_CHARS, chunk_document
@@ -375,3 +377,98 @@ def test_hypothesis_strategies_produce_the_hostile_pieces() -> None:
     """Guard against a strategy change that silently stops generating what this module is for."""
     for needle in ("\x00", "MS. PSAKI:", "中国", "\u202e", "😀", "<script>"):
         assert any(needle in f for f in FRAGMENTS)
+
+
+# --- the engine as a state machine ----------------------------------------------------------------
+
+
+class EngineMachine(RuleBasedStateMachine):
+    """Random sequences of put/replace/delete (with and without versions) against a real Engine on
+    a temp index, compared with a dict after every step: the index holds exactly the model's
+    documents, each whole (its N chunks, all of one revision), older versions refused with 409."""
+
+    IDS = ("a", "b", "c-1", "d.2")
+
+    def __init__(self) -> None:
+        super().__init__()
+        import tempfile
+
+        from searchsvc.config import Settings
+        from searchsvc.engine.service import Engine
+
+        self.tmp = tempfile.TemporaryDirectory(prefix="engine-machine-")
+        self.engine = Engine(Settings(index_dir=Path(self.tmp.name) / "index"))
+        self.model: dict[str, tuple[str | None, int, str]] = {}  # id -> (version, n, token)
+        self.step = 0
+
+    def teardown(self) -> None:
+        self.tmp.cleanup()
+
+    @rule(
+        doc_id=st.sampled_from(IDS),
+        n=st.integers(1, 4),
+        version=st.one_of(st.none(), st.integers(1, 6)),
+    )
+    def put(self, doc_id: str, n: int, version: int | None) -> None:
+        from searchsvc.errors import VersionConflict
+
+        self.step += 1
+        token = f"tok{self.step}x"
+        body = "\n\n".join(f"Revision {token} paragraph {k} of {n}." for k in range(1, n + 1))
+        obj = {"id": doc_id, "title": doc_id, "body": body}
+        if version is not None:
+            obj["version"] = version
+        stored = self.model.get(doc_id)
+        older = (
+            stored is not None
+            and version is not None
+            and stored[0] is not None
+            and version < int(stored[0])
+        )
+        if older:
+            with pytest.raises(VersionConflict):
+                self.engine.put_json(obj)
+            return
+        result = self.engine.put_json(obj)
+        assert result.created == (stored is None)
+        assert result.chunks == n
+        self.model[doc_id] = (None if version is None else str(version), n, token)
+
+    @rule(doc_id=st.sampled_from(IDS))
+    def delete(self, doc_id: str) -> None:
+        from searchsvc.errors import DocumentNotFound
+
+        if doc_id in self.model:
+            self.engine.delete_document(doc_id)
+            del self.model[doc_id]
+        else:
+            with pytest.raises(DocumentNotFound):
+                self.engine.delete_document(doc_id)
+
+    @invariant()
+    def index_matches_model(self) -> None:
+        from searchsvc.engine.models import SearchRequest
+        from searchsvc.errors import DocumentNotFound
+
+        stats = self.engine.stats()
+        assert stats["documents"] == len(self.model), (stats, self.model)
+        assert stats["chunks"] == sum(n for _v, n, _t in self.model.values()), stats
+        for doc_id in self.IDS:
+            if doc_id not in self.model:
+                with pytest.raises(DocumentNotFound):
+                    self.engine.get_document(doc_id)
+                continue
+            _version, n, token = self.model[doc_id]
+            paragraphs = self.engine.get_document(doc_id)["paragraphs"]
+            assert [p["number"] for p in paragraphs] == list(range(1, n + 1))
+            assert all(token in p["text"] for p in paragraphs), (token, paragraphs)
+            assert self.engine.search(SearchRequest(q=token)).total == n
+
+
+EngineMachine.TestCase.settings = settings(
+    max_examples=int(os.environ.get("HYPOTHESIS_STATEFUL_EXAMPLES", "12")),
+    stateful_step_count=15,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+test_engine_state_machine = EngineMachine.TestCase
