@@ -146,6 +146,8 @@ def searchsvc_runs(
     from searchsvc.engine.models import SearchRequest
     from searchsvc.engine.service import Engine
 
+    from .latency import _search
+
     tmp = Path(tempfile.mkdtemp(prefix="bench-cisi-searchsvc-", dir=workdir))
     try:
         src = tmp / "cisi.json"
@@ -159,23 +161,26 @@ def searchsvc_runs(
         # The engine counts "OR" itself against max_query_terms, so OR-joined queries fit 32 words.
         for mode, join, cap in (("default", " ", MAX_TERMS), ("or", " OR ", (MAX_TERMS + 1) // 2)):
             run: dict[str, dict[str, float]] = {}
-            times, partial = [], 0
+            times, partial, errors = [], 0, {}
             for qid, text in queries.items():
                 req = SearchRequest(
                     q=join.join(query_terms(text)[:cap]), per_page=TOP_K, group="document",
                     facets=False, highlight=False,
                 )  # fmt: skip
                 with Stopwatch() as t:
-                    res = engine.search(req)
+                    res = _search(engine, req, errors)
                 times.append(t.ms)
-                partial += any(h.partial for h in res.hits)
                 run[qid] = {}
+                if res is None:
+                    continue
+                partial += any(h.partial for h in res.hits)
                 for h in res.hits:  # group=document: one (the best) chunk per document
                     run[qid].setdefault(h.document["id"], float(h.score))
             out[mode] = {
                 "run": run,
                 "latency_ms": percentiles(times),
                 "queries_with_partial_hits": partial,
+                "errors": errors,
             }
         out["_index"] = {"documents": report.documents, "chunks": report.chunks}
     finally:

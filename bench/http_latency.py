@@ -150,6 +150,13 @@ def wrk_script(paths: list[str], path: Path) -> Path:
         "request = function()\n"
         "  i = i % #paths + 1\n"
         '  return wrk.format("GET", paths[i])\n'
+        "end\n"
+        "local shown = 0\n"
+        "response = function(status, headers, body)\n"  # name the first few failures
+        "  if status >= 400 and shown < 3 then\n"
+        "    shown = shown + 1\n"
+        '    io.write("FAILED " .. status .. " " .. string.sub(body, 1, 200) .. "\\n")\n'
+        "  end\n"
         "end\n",
         encoding="utf-8",
     )
@@ -172,6 +179,7 @@ def wrk(base: str, script: Path, duration: int, connections: int, threads: int =
     res["non_2xx"] = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors:(.*)", out)
     res["socket_errors"] = m.group(1).strip() if m else None
+    res["failures"] = re.findall(r"^FAILED (.*)$", out, re.M)[:6]
     for pct in ("50", "90", "99"):
         m = re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
         res[f"p{pct}_ms"] = round(float(m.group(1)) * _UNITS[m.group(2)], 2) if m else None
@@ -210,7 +218,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         inproc.pop("_top", None)
         tv = latency_run(open_tantivy(tdir), queries)
         del engine
-        log = work / "server.log"
+        log = Path(args.workdir) / "bench-http-server.log"  # kept: failures are explained there
+        log.unlink(missing_ok=True)
         with Server(sdir, 2, log) as srv:
             print(f"replaying {len(queries)} queries through {srv.base} (2 workers)", flush=True)
             rep = replay(srv.base, queries)
