@@ -416,6 +416,38 @@ def test_server_survives_a_garbage_request_line(server: Server) -> None:
     assert server.get("/health").status_code == 200
 
 
+def raw_get(server: Server, target: bytes) -> tuple[int, bytes]:
+    """Send a request line exactly as given (no client-side normalisation of ``..``)."""
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), 5) as s:
+        s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        s.settimeout(5)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/static/../../pyproject.toml",
+        b"/static/..%2f..%2fpyproject.toml",
+        b"/static/%2e%2e/%2e%2e/pyproject.toml",
+        b"/static/....//....//pyproject.toml",
+        b"/static//etc/passwd",
+        b"/static/..\\..\\pyproject.toml",
+        b"/../../etc/passwd",
+        b"/documents/../../etc/passwd",
+    ],
+)
+def test_path_traversal_is_refused(server: Server, target: bytes) -> None:
+    status, body = raw_get(server, target)
+    assert status in (400, 404), (status, body[:200])
+    assert b"[project]" not in body and b"root:" not in body
+
+
 # --- markup in documents: escaped in JSON snippets and in the HTML document page ---------------
 
 XSS = "<script>alert('x')</script>"
