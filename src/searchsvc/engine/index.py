@@ -138,9 +138,11 @@ class IndexStore:
             ix = index or self.open()
             # A big in-memory posting pool: below it Whoosh sorts postings in memory instead of
             # pickling each one to temporary run files (a third of indexing time otherwise).
-            kwargs: dict[str, Any] = {"limitmb": 1024}
+            # Separate segment files, not one compound file: Whoosh reads a compound file's
+            # parts into private BytesIO copies, i.e. the whole index into every worker's memory.
+            kwargs: dict[str, Any] = {"limitmb": 1024, "compound": False}
             if procs > 1:
-                kwargs = {"procs": procs, "multisegment": True, "limitmb": 512}
+                kwargs = {"procs": procs, "multisegment": True, "limitmb": 512, "compound": False}
             w = ix.writer(**kwargs)
             try:
                 yield w
