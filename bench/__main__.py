@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import shutil
 import sys
+import tempfile
+from pathlib import Path
 
 COMMANDS = {
     "queries": "make_queries",
@@ -73,8 +76,17 @@ def main(argv: list[str] | None = None) -> int:
         make_main([])
         return 0
     names = ALL if args.command == "all" else (args.command,)
-    for name in names:
-        importlib.import_module(f"bench.{COMMANDS[name]}").run(args)
+    shared = None
+    if args.command == "all" and not args.index_dir:
+        # indexing builds the indexes once; latency and http reuse them; removed at the end.
+        shared = Path(tempfile.mkdtemp(prefix="bench-all-", dir=args.workdir))
+        args.index_dir, args.tantivy_dir = str(shared / "searchsvc"), str(shared / "tantivy")
+    try:
+        for name in names:
+            importlib.import_module(f"bench.{COMMANDS[name]}").run(args)
+    finally:
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
     return 0
 
 
