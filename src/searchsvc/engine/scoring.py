@@ -247,11 +247,39 @@ class Scorer:
         candidates = parts[0].mask.copy()
         for p in parts[1:]:
             candidates &= p.mask
-        mask = self._whoosh_mask(q) & candidates if candidates.any() else candidates
+        mask = self._phrase_mask(q, candidates)
         if not scored:
             return Scored(mask, None)
         score = _sum(parts, q.boost)
         return Scored(mask, None if score is None else score * mask)
+
+    def _phrase_mask(self, q: wq.Phrase, candidates: np.ndarray) -> np.ndarray:
+        """Chunks among ``candidates`` (which hold every word) where the words are consecutive.
+
+        Positions are decoded only for candidate chunks, and only posting blocks that contain a
+        candidate are read at all — Whoosh's phrase matcher decodes every co-occurrence."""
+        out = self._none()
+        if not candidates.any() or q.fieldname not in self.searcher.schema:
+            return out
+        if q.slop != 1 or not self.searcher.schema[q.fieldname].format.supports("positions"):
+            return self._whoosh_mask(q) & candidates
+        for leaf, offset in self.leaves:
+            local = np.flatnonzero(candidates[offset : offset + leaf.doc_count_all()])
+            if not len(local):
+                continue
+            # (chunk, position) pairs as one integer each, shifted back by the word's place in
+            # the phrase: the phrase starts wherever every word's set holds the same key.
+            starts = None
+            for i, word in enumerate(q.words):
+                keys = _positions(leaf, q.fieldname, word, local) - i
+                starts = (
+                    keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
+                )
+                if not len(starts):
+                    break
+            if starts is not None and len(starts):
+                out[np.unique(starts >> _POS_BITS) + offset] = True
+        return out
 
     def _whoosh_mask(self, q: wq.Query) -> np.ndarray:
         out = self._none()
@@ -273,6 +301,53 @@ def _sum(parts: list[Scored], boost: float) -> np.ndarray | None:
     if boost != 1.0:
         total *= boost
     return total
+
+
+_POS_BITS = 24  # positions below 16 M per chunk; a chunk is at most a few hundred words
+
+
+def _positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
+    """``chunk << _POS_BITS | position`` for every position of one term in the ``wanted`` (sorted,
+    segment-local) chunks of one segment; only blocks holding a wanted chunk are decoded."""
+    chunks: list[int] = []
+    positions: list[int] = []
+    if (fieldname, text) not in leaf:
+        return np.zeros(0, dtype=np.int64)
+    fmt = leaf.schema[fieldname].format
+    try:
+        m = leaf._terms.matcher(fieldname, leaf._text_to_bytes(fieldname, text), fmt)
+    except TermNotFound:
+        return np.zeros(0, dtype=np.int64)
+    previous_max = -1
+    while m.is_active():
+        block_max = m._maxid if hasattr(m, "_maxid") else m.id()
+        lo = np.searchsorted(wanted, previous_max, side="right")
+        hi = np.searchsorted(wanted, block_max, side="right")
+        if hi > lo and hasattr(m, "_read_data"):  # this block may hold candidates: decode it
+            if m._data is None:
+                m._read_data()
+            raw = np.asarray(m._data[0], dtype=np.int64)
+            ids = raw if m._byteids else np.cumsum(raw)
+            values = m._data[2]
+            want = wanted[lo:hi]
+            idx = np.searchsorted(ids, want)
+            idx = idx[idx < len(ids)]
+            for k in idx[np.isin(ids[idx], want)].tolist():
+                found = fmt.decode_positions(values[k])
+                chunks.extend([int(ids[k])] * len(found))
+                positions.extend(found)
+        elif hi > lo:  # not a block matcher: step through it
+            if m.id() in wanted:
+                found = list(m.value_as("positions"))
+                chunks.extend([m.id()] * len(found))
+                positions.extend(found)
+            m.next()
+            previous_max = block_max
+            continue
+        previous_max = block_max
+        m._next_block()
+    keys = (np.array(chunks, dtype=np.int64) << _POS_BITS) | np.array(positions, dtype=np.int64)
+    return np.unique(keys)
 
 
 def _postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
