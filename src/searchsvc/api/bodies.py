@@ -15,6 +15,7 @@ from typing import Any
 
 import falcon
 
+from ..engine.ingest.jsonfmt import scrub_json
 from ..errors import InvalidParameter, PayloadTooLarge, SearchsvcError
 
 JSON_TYPES = ("application/json",)
@@ -57,7 +58,7 @@ def read_body(req: falcon.Request, limit: int, what: str) -> bytes:
 def parse_json(raw: bytes | str, error: type[SearchsvcError] = InvalidParameter) -> Any:
     """``json.loads`` whose every failure (syntax, encoding, nesting) is ``error``."""
     try:
-        return json.loads(raw)
+        return scrub_json(json.loads(raw))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "bad encoding or nesting"
         raise error(f"the body is not valid JSON ({detail}).") from None

@@ -187,11 +187,30 @@ def native_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
     return doc
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_json(value: Any) -> Any:
+    """``value`` with every lone UTF-16 surrogate replaced by U+FFFD.
+
+    ``json.loads('"\\ud800"')`` yields a string no UTF-8 response can carry: stored, one such
+    story would turn every search that finds it into an error. JSON from files and from HTTP
+    bodies passes through here before anything else sees it."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [scrub_json(v) for v in value]
+    if isinstance(value, dict):
+        return {scrub_json(k): scrub_json(v) for k, v in value.items()}
+    return value
+
+
 def document_from_json(obj: object, doc_id: str | None = None) -> Document:
     """Native JSON or IPTC ninjs (detected by ``uri``) → ``Document``; InvalidDocument if bad.
 
     ``doc_id`` (e.g. from ``PUT /documents/ID``) wins over the object's own id.
     """
+    obj = scrub_json(obj)
     if not isinstance(obj, dict):
         raise InvalidDocument(f"a document must be a JSON object, not {_json_type(obj)}")
     if "uri" in obj and "body" not in obj:
