@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -352,3 +353,30 @@ def test_facets_list_the_most_frequent_values_and_keep_the_selected_ones(tmp_pat
     assert {"value": rare, "count": 1} in selected.facets["speaker"]
     ghost = search(eng, "budget", filters={"speaker": ["Nobody"]})
     assert ghost.total == 0 and {"value": "Nobody", "count": 0} in ghost.facets["speaker"]
+
+
+def test_reindex_from_files_keeps_pushed_stories(scratch):
+    scratch.put_json({"id": "pushed-1", "title": "Levee", "body": "The levee held overnight."})
+    scratch.put_json({"id": TRANSCRIPT, "title": "Override", "body": "A pushed replacement."})
+    scratch.index_paths([SEEDS], into_new=True)
+    assert search(scratch, "levee").total == 1, "a pushed story survives a rebuild from files"
+    assert scratch.stats()["documents"] == 6
+    # where files and a push share an id, the rebuild from files wins
+    assert search(scratch, "", filters={"speaker": ["Xu Nanping"]}).total > 0
+
+
+def test_backup_is_atomic_and_restore_refuses_a_damaged_one(scratch, tmp_path):
+    good = scratch.backup(tmp_path / "good")
+    assert (good / "MANIFEST.json").exists()
+    assert not list(tmp_path.glob(".good.partial-*"))
+    damaged = tmp_path / "damaged"
+    shutil.copytree(good, damaged)
+    biggest = max(
+        (p for p in damaged.iterdir() if p.suffix != ".json"), key=lambda p: p.stat().st_size
+    )
+    biggest.write_bytes(biggest.read_bytes()[: biggest.stat().st_size // 2])
+    before = scratch.stats()
+    with pytest.raises(InvalidParameter):
+        scratch.restore(damaged)
+    assert scratch.stats()["chunks"] == before["chunks"]
+    assert search(scratch, "genome").total > 0

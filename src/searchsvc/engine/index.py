@@ -181,8 +181,33 @@ class IndexStore:
                 )
             w.delete_by_term("doc_id", doc.id)
             for chunk in chunks:
-                w.add_document(**chunk_fields(doc, chunk))
+                w.add_document(**chunk_fields(doc, chunk, origin="push"))
         return stored is None
+
+    def carry_pushed(self, new_ix: whoosh_index.Index) -> int:
+        """Copy every pushed document of the live generation that ``new_ix`` lacks into it.
+
+        Called under the writer lock right before a swap, so stories a CMS pushed — before the
+        rebuild or during it — survive a rebuild from files. Files win where both have an id."""
+        old_ix = self.open()
+        carried: set[str] = set()
+        with old_ix.searcher() as old, new_ix.searcher() as new:
+            rows = [f for f in old.all_stored_fields() if f.get("doc", {}).get("origin") == "push"]
+            rows = [f for f in rows if new.document(doc_id=f["doc_id"]) is None]
+        if not rows:
+            return 0
+        w = new_ix.writer(limitmb=256, compound=False)
+        try:
+            for fields in rows:
+                doc, chunk = _from_stored(fields)
+                w.add_document(**chunk_fields(doc, chunk, origin="push"))
+                carried.add(doc.id)
+        except BaseException:
+            w.cancel()
+            raise
+        w.commit()
+        log.info("carried %d pushed documents into the rebuilt index", len(carried))
+        return len(carried)
 
     def delete(self, doc_id: str) -> None:
         with self.writer() as w:
@@ -202,6 +227,7 @@ class IndexStore:
         live nor ``new_dir`` is the one replaced or an orphan of a killed reindex. Readers that
         still hold the old segments keep their open files (POSIX unlink)."""
         with self.locked():
+            self.carry_pushed(whoosh_index.open_dir(str(new_dir)))
             self._point_live_at(new_dir)
             stale = [p for p in self.root.glob("gen-*") if p.is_dir() and p != new_dir]
             for path in stale:
@@ -231,10 +257,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def chunk_fields(doc: Document, chunk: Chunk) -> dict[str, Any]:
-    """The Whoosh fields of one chunk."""
+def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str, Any]:
+    """The Whoosh fields of one chunk. ``origin`` says whether it came from files (``file``) or
+    was pushed (``push``): a rebuild from files carries pushed documents over."""
     meta = doc.metadata()
     meta.update(
+        origin=origin,
+        speaker=doc.speaker,
         version=doc.version,
         byline=doc.byline,
         person=list(doc.person),
@@ -282,6 +311,33 @@ def chunk_fields(doc: Document, chunk: Chunk) -> dict[str, Any]:
         },
         "doc": meta,
     }
+
+
+def _from_stored(fields: dict[str, Any]) -> tuple[Document, Chunk]:
+    """Rebuild the Document (metadata only) and Chunk a stored chunk was indexed from."""
+    meta = fields.get("doc", {})
+    c = fields.get("chunk", {})
+    doc = Document(
+        id=fields["doc_id"],
+        text="",
+        title=meta.get("title") or "",
+        **{k: meta.get(k) for k in ("source", "date", "kind", "event", "url", "speaker")},
+        byline=meta.get("byline"),
+        version=meta.get("version"),
+        **{k: list(meta.get(k) or []) for k in ("person", "organisation", "subject", "place")},
+    )
+    chunk = Chunk(
+        doc_id=doc.id,
+        paragraph=c.get("paragraph", fields.get("paragraph", 0)),
+        start=c.get("start", 0),
+        end=c.get("end", 0),
+        text=fields.get("text", ""),
+        speaker=c.get("speaker"),
+        role=c.get("role"),
+        section=c.get("section"),
+        kind=c.get("kind", "paragraph"),
+    )
+    return doc, chunk
 
 
 def _stored_doc(searcher: Any, doc_id: str) -> dict[str, Any] | None:

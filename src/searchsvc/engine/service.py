@@ -7,7 +7,10 @@ index directory. Callers never touch Whoosh; they hand in ``Document``s, JSON ob
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import shutil
 import time
 import uuid
@@ -153,29 +156,100 @@ class Engine:
 
     # --- maintenance ------------------------------------------------------------------------
     def backup(self, dest: Path) -> Path:
-        """A consistent copy of the live generation (taken under the writer lock)."""
+        """A consistent copy of the live generation, taken under the writer lock.
+
+        Copied into a temporary directory beside ``dest`` with a manifest (names, sizes, SHA-256)
+        written last, then renamed into place: a backup killed half-way never looks complete."""
         dest = Path(dest)
         if dest.exists() and any(dest.iterdir()):
             raise InvalidParameter(f"backup destination {dest} is not empty")
-        with self.store.locked():
-            shutil.copytree(self.store.live_dir(), dest, dirs_exist_ok=True)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        partial = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
+        try:
+            with self.store.locked():
+                shutil.copytree(self.store.live_dir(), partial, ignore=_not_index_files)
+            _write_manifest(partial)
+            if dest.exists():
+                dest.rmdir()
+            os.rename(partial, dest)
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
         return dest
 
     def restore(self, src: Path) -> None:
-        """Make a backup live: copied in as a new generation, then swapped atomically."""
+        """Make a backup live: checked against its manifest, copied in as a new generation,
+        opened and read whole, and only then swapped in — a damaged backup is refused and the
+        live index is left alone."""
         from whoosh import index as whoosh_index
 
         src = Path(src)
         if not whoosh_index.exists_in(str(src)):
             raise InvalidParameter(f"{src} holds no index")
+        _check_manifest(src)
         with self.store.building():
             new_dir = (
                 self.store.root
                 / f"gen-restore-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
             )
             shutil.copytree(src, new_dir)
+            try:
+                _verify_index(new_dir)
+            except Exception as exc:
+                shutil.rmtree(new_dir, ignore_errors=True)
+                raise InvalidParameter(f"backup at {src} is incomplete or damaged: {exc}") from exc
             self.store.swap_in(new_dir)
         self.reader.invalidate()
+
+
+MANIFEST = "MANIFEST.json"
+
+
+def _not_index_files(directory: str, names: list[str]) -> list[str]:
+    return [n for n in names if n.endswith("WRITELOCK")]
+
+
+def _write_manifest(directory: Path) -> None:
+    files = {
+        p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
+        for p in sorted(directory.iterdir())
+        if p.is_file() and p.name != MANIFEST
+    }
+    (directory / MANIFEST).write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
+
+
+def _check_manifest(directory: Path) -> None:
+    path = directory / MANIFEST
+    if not path.exists():
+        return  # a copy made by hand: _verify_index still reads it whole
+    try:
+        files = json.loads(path.read_text(encoding="utf-8"))["files"]
+    except (ValueError, KeyError) as exc:
+        raise InvalidParameter(f"backup at {directory} has an unreadable manifest") from exc
+    for name, want in files.items():
+        p = directory / name
+        if not p.is_file() or p.stat().st_size != want["size"] or _sha256(p) != want["sha256"]:
+            raise InvalidParameter(f"backup at {directory} is damaged: {name} differs")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verify_index(directory: Path) -> None:
+    """Open an index and read every stored chunk and the postings of one field."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(directory))
+    with ix.searcher() as s:
+        n = sum(1 for _ in s.all_stored_fields())
+        if n != s.doc_count():
+            raise ValueError(f"{n} stored chunks, {s.doc_count()} expected")
+        for _term in s.reader().all_terms():
+            pass
 
 
 def _read_all(
