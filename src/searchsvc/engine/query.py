@@ -44,7 +44,7 @@ class QueryPlan:
 
     text: str
     query: Query | None  # None: match everything (empty query, lone "*")
-    loose: Query | None = None  # OR of the plain words, when there are two or more
+    loose_words: list[str] = field(default_factory=list)  # ORed for the partial top-up
     words: list[str] = field(default_factory=list)  # plain words, for did-you-mean
     stems: set[str] = field(default_factory=set)  # stemmed terms to mark
     exact: set[str] = field(default_factory=set)  # surface terms to mark
@@ -97,8 +97,12 @@ class QueryParser:
         plan = QueryPlan(text=text, query=_normalize(q), words=words)
         _collect_marks(plan.query, plan)
         if len(words) > 1:
-            plan.loose = self._literal(words, OrGroup)
+            plan.loose_words = words
         return plan
+
+    def loose(self, plan: QueryPlan) -> Query | None:
+        """The OR of the plan's words, parsed only when a search needs the partial top-up."""
+        return self._literal(plan.loose_words, OrGroup) if plan.loose_words else None
 
     def _literal(self, words: list[str], group) -> Query | None:
         """The words alone (syntax characters already stripped), ANDed or ORed."""

@@ -164,11 +164,11 @@ class Reader:
         filtered = filters & match
         partial = np.zeros(cols.size, dtype=bool)
         if (
-            plan.loose is not None
+            plan.loose_words
             and ranking
             and _count(cols, filtered, by_doc) < req.page * req.per_page
         ):
-            loose = self._evaluate(scorer, plan.loose, cols, True)
+            loose = self._evaluate(scorer, self.parser.loose(plan), cols, True)
             extra = loose.mask & ~match
             if by_doc:  # a document with a complete match does not come back as partial
                 extra &= ~np.isin(cols.single["doc_id"], cols.single["doc_id"][filtered])
