@@ -356,12 +356,18 @@ def test_cli_index_and_reindex_killed_mid_run(tmp_path: Path) -> None:
 # --- backup and restore -------------------------------------------------------------------------
 
 
+def _segment_file(backup: Path) -> Path:
+    """The biggest index file of a backup (segment data, whatever Whoosh's file layout)."""
+    files = [p for p in backup.iterdir() if p.suffix != ".toc" and p.name != "MANIFEST.json"]
+    return max(files, key=lambda p: p.stat().st_size)
+
+
 def _damage_missing_segment(backup: Path) -> None:
-    next(p for p in backup.iterdir() if p.suffix == ".seg").unlink()
+    _segment_file(backup).unlink()
 
 
 def _damage_truncated_segment(backup: Path) -> None:
-    seg = next(p for p in backup.iterdir() if p.suffix == ".seg")
+    seg = _segment_file(backup)
     seg.write_bytes(seg.read_bytes()[: seg.stat().st_size // 2])
 
 
@@ -370,10 +376,21 @@ def _damage_missing_toc(backup: Path) -> None:
         toc.unlink()
 
 
+def _damage_segment_without_manifest(backup: Path) -> None:
+    """A copy made by hand (no manifest) and cut short: only reading it whole can tell."""
+    (backup / "MANIFEST.json").unlink(missing_ok=True)
+    _damage_truncated_segment(backup)
+
+
 @pytest.mark.parametrize(
     "damage",
-    [_damage_missing_segment, _damage_truncated_segment, _damage_missing_toc],
-    ids=["missing-segment", "truncated-segment", "missing-toc"],
+    [
+        _damage_missing_segment,
+        _damage_truncated_segment,
+        _damage_missing_toc,
+        _damage_segment_without_manifest,
+    ],
+    ids=["missing-segment", "truncated-segment", "missing-toc", "no-manifest"],
 )
 def test_restore_refuses_a_backup_cut_short_and_keeps_the_live_index(
     tmp_path: Path, damage
