@@ -353,6 +353,71 @@ def test_cli_index_and_reindex_killed_mid_run(tmp_path: Path) -> None:
     assert gens == [os.readlink(index_dir / "live")], f"orphaned generations: {gens}"
 
 
+def test_writes_acknowledged_before_and_during_a_reindex_survive_it(tmp_path: Path) -> None:
+    """A CMS keeps pushing while ``searchsvc reindex`` rebuilds from files: every acknowledged
+    push — before the rebuild, during it, or while a rebuild is SIGKILLed — is in the index
+    afterwards, and so is every file document. Trial 0 completes; the others are killed at a
+    random point of the build (scaled to trial 0's duration)."""
+    from searchsvc.config import Settings
+    from searchsvc.engine.service import Engine
+
+    rng = random.Random(SEED + 4)
+    index_dir, docs = tmp_path / "index", tmp_path / "docs"
+    write_cli_docs(docs, 0, {})
+    engine = Engine(Settings(index_dir=index_dir, lock_timeout=60.0))
+    engine.index_paths([docs])
+    ledger = Ledger()
+    seq = 0
+
+    def push(trial: int) -> None:
+        nonlocal seq
+        seq += 1
+        doc_id = f"pool-{rng.randrange(POOL)}" if rng.random() < 0.3 else f"t{trial}-{seq}"
+        version, n = time.time_ns(), rng.randint(1, 4)
+        engine.put_json(
+            {"id": doc_id, "title": doc_id, "body": body_of(doc_id, version, n), "version": version}
+        )
+        ledger.ack(doc_id, version)
+
+    for _ in range(5):
+        push(0)  # pushed before any rebuild
+    duration = 0.0
+    during = 0
+    for trial in range(3):
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "searchsvc.cli",
+                "reindex",
+                "--index-dir",
+                str(index_dir),
+                str(docs),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=child_env(),
+        )
+        assert proc.stderr is not None
+        proc.stderr.read(1)  # the rebuild has begun reading files
+        started = time.monotonic()
+        kill_at = None if trial == 0 else started + rng.uniform(0.0, 0.9 * duration)
+        while proc.poll() is None:
+            if kill_at is not None and time.monotonic() >= kill_at:
+                proc.send_signal(signal.SIGKILL)
+                break
+            push(trial)
+            during += 1
+        err = proc.communicate(timeout=120)[1].decode(errors="replace")
+        if trial == 0:
+            assert proc.returncode == 0, err[-2000:]
+            duration = time.monotonic() - started
+        versions = check_index(index_dir, ledger)
+        assert sum(1 for d in versions if d.startswith("cli-")) == CLI_DOCS
+        next_writer_gets_the_lock(index_dir)
+    assert during >= 1, "no write landed while a rebuild was running"
+
+
 # --- backup and restore -------------------------------------------------------------------------
 
 
