@@ -240,16 +240,24 @@ def _sha256(path: Path) -> str:
 
 
 def _verify_index(directory: Path) -> None:
-    """Open an index and read every stored chunk and the postings of one field."""
+    """Open an index and read all of it: every stored chunk, every posting block, every column
+    the searches use. Slow on a big index, but a restore must never swap in a broken one."""
     from whoosh import index as whoosh_index
+
+    from .columns import ColumnCache
+    from .scoring import _postings
 
     ix = whoosh_index.open_dir(str(directory))
     with ix.searcher() as s:
         n = sum(1 for _ in s.all_stored_fields())
         if n != s.doc_count():
             raise ValueError(f"{n} stored chunks, {s.doc_count()} expected")
-        for _term in s.reader().all_terms():
-            pass
+        for leaf, _offset in s.reader().leaf_readers():
+            if leaf.segment() is None:
+                continue
+            for fieldname, text in leaf.all_terms():
+                _postings(leaf, fieldname, text)
+        ColumnCache().for_reader(s.reader())
 
 
 def _read_all(
