@@ -27,3 +27,15 @@ def test_ci_runs_the_readme_test_command():
 def test_readme_start_command_starts_the_service():
     blocks = re.findall(r"```sh\n(.*?)```", README, re.S)
     assert any("searchsvc serve" in b and "pip install" in b for b in blocks)
+
+
+def test_reliability_claims_name_tests_that_exist():
+    """Every `tests/test_x.py::name` RELIABILITY.md cites as proof is a real function there."""
+    text = (ROOT / "RELIABILITY.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"(test_\w+\.py)::(\w+)", text))
+    assert cited, "RELIABILITY.md cites no tests"
+    for filename, name in cited:
+        source = (ROOT / "tests" / filename).read_text(encoding="utf-8")
+        assert re.search(rf"^(?:async )?def {name}\b|^class {name}\b|^{name} = ", source, re.M), (
+            f"RELIABILITY.md cites {filename}::{name}, which does not exist"
+        )
