@@ -152,7 +152,9 @@ class Engine:
         return zlib.crc32(view.live.encode()) * 1_000_000 + view.generation
 
     def is_empty(self) -> bool:
-        return self.stats()["chunks"] == 0
+        """Cheap: asks Whoosh for the live chunk count without loading any columns (``serve``
+        calls it before gunicorn starts, on indexes of a million chunks too)."""
+        return self.store.open().doc_count() == 0
 
     # --- maintenance ------------------------------------------------------------------------
     def backup(self, dest: Path) -> Path:
