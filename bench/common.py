@@ -6,6 +6,8 @@ same units) and every results file carries the machine it was measured on.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -98,7 +100,18 @@ def _git(*args: str) -> str:
         return ""
 
 
+def _src_digest() -> str:
+    """Hash of the engine's source files: gunicorn workers and indexing children import the
+    working tree when they start, so an edit in the middle of a run changes what is measured."""
+    h = hashlib.sha1()
+    for path in sorted((REPO / "src").rglob("*.py")):
+        with contextlib.suppress(OSError):  # a file removed while we list them
+            h.update(path.as_posix().encode() + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 _START_COMMIT = _git("rev-parse", "--short", "HEAD")
+_START_SRC = _src_digest()
 _START_LOAD = os.getloadavg()
 _START_DIRTY = len(_git("status", "--porcelain", "--", "src").splitlines())
 
@@ -141,6 +154,9 @@ def machine_info() -> dict[str, Any]:
         # uncommitted files under src/, which the run measured too.
         "searchsvc_commit": _START_COMMIT,
         "src_uncommitted_files": _START_DIRTY,
+        # True when src/ changed between the start and the end of the run: numbers (and errors,
+        # e.g. a server started on a half-edited module) may then belong to two versions.
+        "src_changed_during_run": _src_digest() != _START_SRC,
     }
 
 

@@ -79,6 +79,7 @@ class Server:
                "--port", str(self.port), "--workers", str(self.workers),
                "--index-dir", str(self.index_dir)]  # fmt: skip
         self.log = open(self.log_path, "ab")  # closed in __exit__
+        self.log_offset = self.log.tell()  # this server's part of the shared log starts here
         env = {**os.environ, **self.extra_env}
         self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT,
                                      env=env, start_new_session=True)  # fmt: skip
@@ -96,6 +97,28 @@ class Server:
         self.__exit__()
         tail = self.log_path.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"searchsvc serve did not become ready:\n{tail}")
+
+    def log_summary(self, since: int | None = None) -> dict[str, Any]:
+        """Status codes of /search requests in the access log since ``since`` (byte offset; default
+        this server's start), and gunicorn's warnings/errors (worker timeouts, kills, tracebacks)."""
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            f.seek(self.log_offset if since is None else since)
+            text = f.read().decode("utf-8", errors="replace")
+        statuses: dict[str, int] = {}
+        events: list[str] = []
+        for line in text.splitlines():
+            m = _ACCESS.match(line)
+            if m:
+                if m.group(1).startswith("/search"):
+                    statuses[m.group(2)] = statuses.get(m.group(2), 0) + 1
+            elif re.search(r"\[(WARNING|ERROR|CRITICAL)\]|Traceback|SIGKILL|TIMEOUT", line):
+                events.append(line[:300])
+        return {"search_statuses": statuses, "events": events[:20], "events_total": len(events)}
+
+    def log_position(self) -> int:
+        self.log.flush()
+        return self.log_path.stat().st_size
 
     def worker_pids(self) -> list[int]:
         try:
@@ -163,6 +186,9 @@ def wrk_script(paths: list[str], path: Path) -> Path:
     return path
 
 
+# gunicorn access log (api/gunicorn_conf.py): h "request line" status bytes seconds "agent"
+_ACCESS = re.compile(r'^\S+ "[A-Z]+ (\S+) HTTP/[\d.]+" (\d{3}) ')
+
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
@@ -180,6 +206,7 @@ def wrk(base: str, script: Path, duration: int, connections: int, threads: int =
     m = re.search(r"Socket errors:(.*)", out)
     res["socket_errors"] = m.group(1).strip() if m else None
     res["failures"] = re.findall(r"^FAILED (.*)$", out, re.M)[:6]
+    res["wrk_summary"] = [ln for ln in out.splitlines() if not ln.startswith("FAILED ")][-6:]
     for pct in ("50", "90", "99"):
         m = re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M)
         res[f"p{pct}_ms"] = round(float(m.group(1)) * _UNITS[m.group(2)], 2) if m else None
@@ -224,6 +251,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"replaying {len(queries)} queries through {srv.base} (2 workers)", flush=True)
             rep = replay(srv.base, queries)
             rep["rss_mb"] = srv.rss_mb()
+            rep["server_log"] = srv.log_summary()
         no_cache_env, has_setting = cache_env()
         cached_paths = [search_path(q) for q in queries[:HOT_SET]]
         uncached_paths = (
@@ -246,8 +274,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     script = wrk_script(paths, work / f"{mode}.lua")
                     print(f"wrk {duration}s, {workers} workers, {conns} connections, {mode}",
                           flush=True)  # fmt: skip
+                    start = srv.log_position()
                     r = wrk(srv.base, script, duration, conns)
                     r["rss_mb"] = srv.rss_mb()
+                    r["server_log"] = srv.log_summary(since=start)  # the measured run only
+                    r["server_log_incl_warmup"] = srv.log_summary()
                 load[f"{workers}w {mode}"] = {"workers": workers, "mode": mode, **r}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -271,10 +302,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )  # fmt: skip
     print_table(
         f"Throughput (wrk, {duration} s per run, loopback)",
-        ["workers", "cache", "QPS", "p50 ms", "p99 ms", "non-2xx", "worker RSS MB"],
+        ["workers", "cache", "QPS", "p50 ms", "p99 ms", "non-2xx", "statuses (server log)",
+         "worker RSS MB"],
         [[v["workers"], v["mode"], v["qps"], v["p50_ms"], v["p99_ms"], v["non_2xx"],
+          " ".join(f"{k}×{n}" for k, n in sorted(v["server_log"]["search_statuses"].items())),
           ", ".join(str(x) for x in v["rss_mb"]["workers"])] for v in load.values()],
     )  # fmt: skip
+    for name, v in load.items():
+        if v["non_2xx"] or v["failures"] or v["server_log"]["events_total"]:
+            print(f"\n{name}: failures {v['failures']}; server log events "
+                  f"({v['server_log']['events_total']}): {v['server_log']['events'][:5]}")  # fmt: skip
     payload = {
         "index": stats,
         "built": built,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -92,10 +93,28 @@ def test_indexing_quick(tmp_path):
 
 @needs_corpus
 def test_in_process_latency_quick(tmp_path):
-    out = run_bench(tmp_path, "latency", "--limit", "10", "--max-queries", "40")
+    out = run_bench(tmp_path, "latency", "--limit", "10", "--max-queries", "40", "--profile")
     assert out["searchsvc"]["all"]["n"] == 40 and out["tantivy"]["all"]["n"] == 40
-    assert out["ratio_p50"] is not None
+    assert out["searchsvc"]["warm"]["all"]["n"] == 40  # second uncached pass, postings cached
+    assert out["ratio_p50"] is not None and out["ratio_warm_p50"] is not None
     assert out["index"]["chunks"] > 0
+    for which in ("profile", "profile_warm"):  # cold (fresh engine) and warm cProfile passes
+        assert out["searchsvc"][which]["cumulative"] and out["searchsvc"][which]["total_s"] > 0
+    assert out["machine"]["src_changed_during_run"] in (True, False)
+
+
+@needs_corpus
+@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk missing (Debian: apt-get install wrk)")
+def test_http_quick(tmp_path):
+    out = run_bench(tmp_path, "http", "--limit", "10", "--max-queries", "40",
+                    "--workers", "1", "--duration", "1")  # fmt: skip
+    rep = out["replay_2_workers"]
+    assert rep["client"]["n"] == 40 and rep["errors"] == 0
+    assert set(rep["server_log"]["search_statuses"]) == {"200"}  # read from gunicorn's access log
+    for run in out["load"].values():
+        assert run["qps"] and run["non_2xx"] == 0, run
+        assert run["server_log"]["search_statuses"].get("200", 0) > 0, run["server_log"]
+        assert run["rss_mb"]["workers"]
 
 
 @needs_cisi
