@@ -9,6 +9,7 @@ off, each worker calls it after the fork, so each opens its own engine and metri
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import falcon
@@ -84,4 +85,9 @@ def get_app() -> falcon.App:
         level=settings.log_level.upper(),
         format="%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s",
     )
-    return create_app(settings)
+    engine = Engine(settings)
+    # Decode the facet columns and open the searcher in the background right after the worker
+    # boots, so the first user request does not pay seconds for it (gunicorn's boot timeout
+    # would, were it done before the app is returned).
+    threading.Thread(target=engine.warm, name="searchsvc-warm", daemon=True).start()
+    return create_app(settings, engine)

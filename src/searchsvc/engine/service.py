@@ -151,6 +151,13 @@ class Engine:
         view = self.reader.view()
         return zlib.crc32(view.live.encode()) * 1_000_000 + view.generation
 
+    def warm(self) -> None:
+        """Open the live generation and build its columns now rather than on the first search."""
+        try:
+            self.reader.view()
+        except Exception:  # a broken index will say so on the first request, with its error
+            log.exception("warming the index failed")
+
     def is_empty(self) -> bool:
         """Cheap: asks Whoosh for the live chunk count without loading any columns (``serve``
         calls it before gunicorn starts, on indexes of a million chunks too)."""
