@@ -83,6 +83,10 @@ class Columns:
                 codes.append(cod)
                 base += len(cod)
             self.multi[f] = (np.concatenate(offsets), _concat(codes, np.int32))
+        # The chunk each multi-value belongs to, built once per generation, not per count.
+        self.owner = {
+            f: np.repeat(np.arange(self.size), np.diff(self.multi[f][0])) for f in MULTI_FACETS
+        }
 
     # --- filters ---------------------------------------------------------------------------
     def value_mask(self, field: str, values: Iterable[str]) -> np.ndarray:
@@ -91,11 +95,10 @@ class Columns:
         wanted = np.array(sorted({c for v in values for c in vocab.lookup(v)}), dtype=np.int32)
         if field in self.single:
             return np.isin(self.single[field], wanted)
-        offsets, codes = self.multi[field]
+        _, codes = self.multi[field]
         hit = np.isin(codes, wanted)
-        owner = np.repeat(np.arange(self.size), np.diff(offsets))
         mask = np.zeros(self.size, dtype=bool)
-        mask[owner[hit]] = True
+        mask[self.owner[field][hit]] = True
         return mask
 
     def date_mask(self, date_from: dt.date | None, date_to: dt.date | None) -> np.ndarray:
@@ -123,9 +126,8 @@ class Columns:
             codes = self.single[field][mask]
             docs = self.single["doc_id"][mask] if by_document else None
         else:
-            offsets, all_codes = self.multi[field]
-            lengths = np.diff(offsets)
-            owner = np.repeat(np.arange(self.size), lengths)
+            _, all_codes = self.multi[field]
+            owner = self.owner[field]
             sel = mask[owner]
             codes = all_codes[sel]
             docs = self.single["doc_id"][owner[sel]] if by_document else None

@@ -79,6 +79,9 @@ class Reader:
         self._checked = 0.0
         self._lock = threading.Lock()
         self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
+        # Spelling corrections by word for the current snapshot: the corrector walks the
+        # whole vocabulary, and a newsroom repeats its typos.
+        self._corrections: dict[str, list[str]] = {}
 
     # --- snapshots -------------------------------------------------------------------------
     def view(self) -> View:
@@ -103,6 +106,7 @@ class Reader:
                 self.lengths.forget_except(self.cache.segment_ids())
                 self.postings.forget_except(self.cache.segment_ids())
                 self._results.clear()
+                self._corrections.clear()
             self._checked = now
             return view
 
@@ -284,8 +288,15 @@ class Reader:
                 if t not in STOPWORDS and t.isalpha() and reader.doc_frequency("exact", t) == 0
             ]
             if len(terms) == 1 and unknown:
-                corrector = corrector or searcher.corrector("exact")
-                fixes = corrector.suggest(terms[0], limit=1, maxdist=2, prefix=1)
+                key = terms[0]
+                if key not in self._corrections:
+                    corrector = corrector or searcher.corrector("exact")
+                    self._corrections[key] = corrector.suggest(
+                        terms[0], limit=1, maxdist=2, prefix=1
+                    )
+                    if len(self._corrections) > 4096:
+                        self._corrections.pop(next(iter(self._corrections)))
+                fixes = self._corrections[key]
                 if fixes:
                     out.append(fixes[0])
                     changed = True
