@@ -221,13 +221,14 @@ class IndexStore:
         with filelock.FileLock(str(self.root / BUILD_LOCK)):
             yield
 
-    def swap_in(self, new_dir: Path) -> None:
+    def swap_in(self, new_dir: Path, carry_pushed: bool = False) -> None:
         """Make ``new_dir`` live atomically and remove every other generation. Call it inside
         ``building()``: then no other generation is being built, so any directory that is neither
         live nor ``new_dir`` is the one replaced or an orphan of a killed reindex. Readers that
         still hold the old segments keep their open files (POSIX unlink)."""
         with self.locked():
-            self.carry_pushed(whoosh_index.open_dir(str(new_dir)))
+            if carry_pushed:  # a rebuild from files; a restore means the backup's state
+                self.carry_pushed(whoosh_index.open_dir(str(new_dir)))
             self._point_live_at(new_dir)
             stale = [p for p in self.root.glob("gen-*") if p.is_dir() and p != new_dir]
             for path in stale:

@@ -100,7 +100,7 @@ class Engine:
                 except BaseException:
                     shutil.rmtree(new_dir, ignore_errors=True)
                     raise
-                self.store.swap_in(new_dir)
+                self.store.swap_in(new_dir, carry_pushed=True)
         else:
             n_docs, n_chunks = self.store.add_documents(docs, procs=procs)
         self.reader.invalidate()
