@@ -380,3 +380,17 @@ def test_backup_is_atomic_and_restore_refuses_a_damaged_one(scratch, tmp_path):
         scratch.restore(damaged)
     assert scratch.stats()["chunks"] == before["chunks"]
     assert search(scratch, "genome").total > 0
+
+
+def test_the_same_id_twice_in_one_batch_is_indexed_once(tmp_path):
+    a = tmp_path / "a" / "story.txt"
+    b = tmp_path / "b" / "story.txt"
+    for path, word in ((a, "walrus"), (b, "narwhal")):
+        path.parent.mkdir()
+        path.write_text(f"A story\n\nThe {word} swam north today.\n", encoding="utf-8")
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    eng.index_paths([tmp_path / "a", tmp_path / "b"])
+    assert eng.stats()["documents"] == 1
+    assert search(eng, "walrus").total == 0 and search(eng, "narwhal").total == 1
+    paragraphs = eng.get_document("story")["paragraphs"]
+    assert len({p["number"] for p in paragraphs}) == len(paragraphs)

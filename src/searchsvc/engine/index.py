@@ -143,13 +143,13 @@ class IndexStore:
             kwargs: dict[str, Any] = {"limitmb": 1024, "compound": False}
             if procs > 1:
                 kwargs = {"procs": procs, "multisegment": True, "limitmb": 512, "compound": False}
-            w = ix.writer(**kwargs)
+            batch = _Batch(ix, kwargs)
             try:
-                yield w
+                yield batch  # type: ignore[misc]
             except BaseException:
-                w.cancel()
+                batch.writer.cancel()
                 raise
-            w.commit()
+            batch.writer.commit()
 
     # --- writes ----------------------------------------------------------------------------
     def add_documents(
@@ -158,10 +158,22 @@ class IndexStore:
         procs: int = 1,
         index: whoosh_index.Index | None = None,
     ) -> tuple[int, int]:
-        """Replace-or-add many documents in one commit; returns (documents, chunks)."""
+        """Replace-or-add many documents in one commit; returns (documents, chunks).
+
+        Whoosh's ``delete_by_term`` only sees committed chunks, so when an id comes back within
+        the batch (the same story in two folders, a JSON list repeating an id) the batch is
+        committed first and the later copy replaces the earlier one, as across runs."""
         n_docs = n_chunks = 0
+        seen: set[str] = set()
         with self.writer(procs=procs, index=index) as w:
             for doc, chunks in docs:
+                if doc.id in seen:
+                    log.info(
+                        "document id %r appears twice in one batch; the later one wins", doc.id
+                    )
+                    w.flush()
+                    seen.clear()
+                seen.add(doc.id)
                 w.delete_by_term("doc_id", doc.id)
                 for chunk in chunks:
                     w.add_document(**chunk_fields(doc, chunk))
@@ -239,6 +251,23 @@ class IndexStore:
         tmp = self.root / f".live-{uuid.uuid4().hex}"
         os.symlink(target.name, tmp)
         os.replace(tmp, self.root / LIVE)
+
+
+class _Batch:
+    """A Whoosh writer that can be committed and reopened mid-batch (``flush``); every other
+    attribute is the current writer's."""
+
+    def __init__(self, ix: whoosh_index.Index, kwargs: dict[str, Any]):
+        self.ix = ix
+        self.kwargs = kwargs
+        self.writer = ix.writer(**kwargs)
+
+    def flush(self) -> None:
+        self.writer.commit()
+        self.writer = self.ix.writer(**self.kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.writer, name)
 
 
 def _write_owner(path: Path, state: str) -> None:
