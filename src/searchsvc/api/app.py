@@ -8,11 +8,13 @@ off, each worker calls it after the fork, so each opens its own engine and metri
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Any
 
 import falcon
+import orjson
 
 from ..config import Settings
 from ..engine.service import Engine
@@ -72,6 +74,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> falcon.App:
     app.req_options.auto_parse_qs_csv = False
     app.req_options.keep_blank_qs_values = False
     app.req_options.strip_url_path_trailing_slash = True
+    # Responses are encoded with orjson (a search answer is up to ~30 KB of JSON; the stdlib
+    # encoder was a visible slice of each request); bodies are still parsed by api/bodies.py.
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = falcon.media.JSONHandler(
+        dumps=orjson.dumps, loads=json.loads
+    )
     errors.register(app)
     for template, resource in routes(settings, engine, app_metrics):
         app.add_route(template, resource)
