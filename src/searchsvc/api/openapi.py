@@ -21,6 +21,9 @@ from .errors import STATUS
 from .search import FILTER_PARAMS, MAX_PER_PAGE
 from .suggest import MAX_LIMIT
 
+# A filter or list-valued field: one value, or several (OR).
+_STRING_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+
 
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
@@ -259,15 +262,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "date_from": {"type": "string", "format": "date"},
                 "date_to": {"type": "string", "format": "date"},
                 "facets": {"type": "boolean", "default": True},
-                **{
-                    name: {
-                        "oneOf": [
-                            {"type": "string"},
-                            {"type": "array", "items": {"type": "string"}},
-                        ]
-                    }
-                    for name in FILTER_PARAMS
-                },
+                **{name: _STRING_OR_LIST for name in FILTER_PARAMS},
             },
         },
         "ESSearchRequest": {
@@ -318,15 +313,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "speaker": {"type": "string"},
                 "byline": {"type": "string"},
                 "version": {"type": ["string", "integer"]},
-                **{
-                    name: {
-                        "oneOf": [
-                            {"type": "string"},
-                            {"type": "array", "items": {"type": "string"}},
-                        ]
-                    }
-                    for name in EXTRA_FACETS
-                },
+                **{name: _STRING_OR_LIST for name in EXTRA_FACETS},
             },
         },
         "NinjsDocument": {
