@@ -394,3 +394,12 @@ def test_the_same_id_twice_in_one_batch_is_indexed_once(tmp_path):
     assert search(eng, "walrus").total == 0 and search(eng, "narwhal").total == 1
     paragraphs = eng.get_document("story")["paragraphs"]
     assert len({p["number"] for p in paragraphs}) == len(paragraphs)
+
+
+def test_explicit_syntax_is_not_topped_up_and_question_marks_are_punctuation(engine):
+    phrase = search(engine, '"genome sequence"', filters={"speaker": ["Xu Nanping"]})
+    assert phrase.total == 0 and not phrase.hits, "a quoted phrase is not loosened into its words"
+    question = search(engine, "what has China done for data sharing?")
+    assert question.total > 0 and not any(h.partial for h in question.hits[:1])
+    plan = engine.reader.parser.parse("their call late last evening?", None)
+    assert "evening" in str(plan.query) and "Wildcard" not in repr(plan.query)

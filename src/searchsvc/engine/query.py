@@ -84,8 +84,11 @@ class QueryParser:
         words = _SYNTAX_RE.sub(" ", text).split()
         if not text or text.strip("*? ") == "":
             return QueryPlan(text=text, query=None)
+        # A question mark that ends a word is punctuation ("…since their call?"), not a
+        # one-character wildcard; "colo?r" keeps its wildcard.
+        parsed_text = _QUESTION_MARK_RE.sub("", text) or text
         try:
-            q = self._strict.parse(text)
+            q = self._strict.parse(parsed_text)
             # One expansion budget for the whole query: 26 prefixes must not mean 26 × the limit.
             q = self._expand(q, reader, [self.max_expansion * len(SEARCH_FIELDS)])
         except InvalidParameter:
@@ -96,7 +99,9 @@ class QueryParser:
             q = self._literal(words, AndGroup)
         plan = QueryPlan(text=text, query=_normalize(q), words=words)
         _collect_marks(plan.query, plan)
-        if len(words) > 1:
+        # Only plain words get the partial top-up: quotes, operators, fields and wildcards
+        # say exactly what the user wants matched.
+        if len(words) > 1 and not _EXPLICIT_RE.search(parsed_text):
             plan.loose_words = words
         return plan
 
@@ -160,6 +165,8 @@ class PhraseWords(wq.And):
     """A phrase's words ANDed in a field without positions; not highlighted word by word."""
 
 
+_QUESTION_MARK_RE = re.compile(r"(?<=\w)\?+(?=[\s)]|$)")
+_EXPLICIT_RE = re.compile(r'"|\b(?:AND|OR|NOT)\b|(?<![^\s(])[+-]|\w:|[*?()]')
 _TERM_RE = re.compile(r'"[^"]*"?|\S+')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
