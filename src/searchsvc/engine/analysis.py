@@ -224,8 +224,3 @@ class NewsAnalyzer(Analyzer):
                 t.startchar = start_char + term.start
                 t.endchar = start_char + term.end
             yield t
-
-
-def query_terms(text: str, stemming: bool) -> list[str]:
-    """The terms a query word or phrase searches for in one field flavour (used by snippets)."""
-    return [stem(t.text) if stemming else t.text for t in iter_terms(text, query=True)]
