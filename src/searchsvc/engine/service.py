@@ -272,12 +272,12 @@ def _verify_index(directory: Path) -> None:
 def _read_all(
     paths: Iterable[Path], skipped: list[tuple[str, str]], progress: Callable[[int], None] | None
 ) -> Iterator[Document]:
-    from .ingest import read_path
+    from .ingest import read_file
 
     for path in paths:
         for file in _files(Path(path), skipped):
             try:
-                docs = list(read_path(file))
+                docs = read_file(file)
             except (SearchsvcError, OSError, ValueError, UnicodeDecodeError) as exc:
                 skipped.append((str(file), str(exc)))
                 log.warning("skipped %s: %s", file, exc)
@@ -288,20 +288,14 @@ def _read_all(
 
 
 def _files(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
-    if path.is_dir():
-        for p in sorted(path.rglob("*")):
-            rel = p.relative_to(path)
-            if p.is_file() and not any(part.startswith(".") for part in rel.parts):
-                if p.name.endswith(".meta.json") or p.suffix.lower() not in READABLE:
-                    continue
-                yield p
-    elif path.is_file():
-        yield path
-    else:
-        skipped.append((str(path), "no such file or directory"))
+    """The readable files under ``path`` (ingest's walk); a missing path or an unsupported file
+    named explicitly is reported as skipped instead of stopping the run."""
+    from .ingest import iter_files
 
-
-READABLE = {".txt", ".md", ".markdown", ".html", ".htm", ".json", ".ndjson"}
+    try:
+        yield from iter_files(path)
+    except SearchsvcError as exc:
+        skipped.append((str(path), exc.message))
 
 
 def _chunked(docs: Iterable[Document]) -> Iterator[tuple[Document, list[Chunk]]]:
