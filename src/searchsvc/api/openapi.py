@@ -123,6 +123,18 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
     return params
 
 
+def _error_body() -> dict[str, Any]:
+    """The contract's ``{"code", "message"}`` object, in error responses and bulk items alike."""
+    return {
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {
+            "code": {"type": "string", "enum": sorted(STATUS)},
+            "message": {"type": "string"},
+        },
+    }
+
+
 def _schemas(settings: Settings) -> dict[str, Any]:
     facet_list = {"type": "array", "items": _ref("FacetValue")}
     return {
@@ -130,14 +142,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
             "type": "object",
             "required": ["error"],
             "properties": {
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": {
-                        "code": {"type": "string", "enum": sorted(STATUS)},
-                        "message": {"type": "string"},
-                    },
-                }
+                "error": _error_body(),
             },
         },
         "DocumentRef": {
@@ -378,14 +383,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "result": {"type": "string", "enum": ["created", "updated", "deleted"]},
                 "chunks": {"type": "integer"},
                 "version": _nullable("string"),
-                "error": {
-                    "type": "object",
-                    "required": ["code", "message"],
-                    "properties": {
-                        "code": {"type": "string", "enum": sorted(STATUS)},
-                        "message": {"type": "string"},
-                    },
-                },
+                "error": _error_body(),
             },
         },
         "Paragraph": {
