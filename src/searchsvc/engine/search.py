@@ -31,7 +31,6 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
-from whoosh import scoring
 
 from ..errors import DocumentNotFound, InvalidParameter
 from .analysis import STOPWORDS, iter_terms
@@ -40,21 +39,12 @@ from .columns import ColumnCache, Columns
 from .index import IndexStore
 from .models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
 from .query import QueryParser, QueryPlan
-from .scoring import FIELD_B, K1, LengthCache, PostingCache, Scored, Scorer
+from .scoring import LengthCache, PostingCache, Scored, Scorer
 from .snippets import Marks, find_spans, snippet
 
-FRESHNESS_SECONDS = 0.0  # how stale a snapshot may be before it is re-checked
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
 RESULT_CACHE_SIZE = 512
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
-
-
-def bm25f() -> scoring.WeightingModel:
-    """Paragraph-length chunks are short and similar; title repeats on every chunk of a document,
-    so its length normalisation is softened."""
-    return scoring.BM25F(
-        B=FIELD_B["text"], K1=K1, title_B=FIELD_B["title"], speaker_t_B=FIELD_B["speaker_t"]
-    )
 
 
 @dataclass
@@ -77,7 +67,6 @@ class Reader:
         self._limits = parser_limits
         self._parser: QueryParser | None = None
         self._view: View | None = None
-        self._checked = 0.0
         self._lock = threading.Lock()
         self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
         # Spelling corrections by word for the current snapshot: the corrector walks the
@@ -86,17 +75,15 @@ class Reader:
 
     # --- snapshots -------------------------------------------------------------------------
     def view(self) -> View:
-        now = time.monotonic()
-        view = self._view
-        if view is not None and now - self._checked < FRESHNESS_SECONDS:
-            return view
         with self._lock:
+            view = self._view
             ix = self.store.open()
             live = str(self.store.live_dir())
             if view is None or view.live != live or not view.searcher.up_to_date():
                 # Not ``searcher.refresh()``: Whoosh's reader reuse keeps segments that a merge
-                # or deletion replaced, so chunks would be counted twice.
-                searcher = ix.searcher(weighting=bm25f())
+                # or deletion replaced, so chunks would be counted twice. No weighting model:
+                # scoring.py scores, Whoosh only matches.
+                searcher = ix.searcher()
                 view = View(
                     live=live,
                     generation=searcher.reader().generation() or 0,
@@ -108,12 +95,7 @@ class Reader:
                 self.postings.forget_except(self.cache.segment_ids())
                 self._results.clear()
                 self._corrections.clear()
-            self._checked = now
             return view
-
-    def invalidate(self) -> None:
-        """Look for a new generation on the next request (this process just wrote one)."""
-        self._checked = 0.0
 
     @property
     def parser(self) -> QueryParser:

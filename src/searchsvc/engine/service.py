@@ -103,7 +103,6 @@ class Engine:
                 self.store.swap_in(new_dir, carry_pushed=True)
         else:
             n_docs, n_chunks = self.store.add_documents(docs, procs=procs)
-        self.reader.invalidate()
         return IndexReport(n_docs, n_chunks, time.perf_counter() - t0, skipped)
 
     def put_document(self, doc: Document) -> WriteResult:
@@ -113,7 +112,6 @@ class Engine:
 
         chunks = chunk_document(doc)
         created = self.store.put(doc, chunks)
-        self.reader.invalidate()
         return WriteResult(doc.id, created, len(chunks), doc.version)
 
     def put_json(self, obj: Any, doc_id: str | None = None) -> WriteResult:
@@ -128,7 +126,6 @@ class Engine:
     def delete_document(self, doc_id: str) -> None:
         """Remove every chunk of a document. Raises DocumentNotFound."""
         self.store.delete(doc_id)
-        self.reader.invalidate()
 
     # --- reads ----------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
@@ -207,7 +204,6 @@ class Engine:
                 shutil.rmtree(new_dir, ignore_errors=True)
                 raise InvalidParameter(f"backup at {src} is incomplete or damaged: {exc}") from exc
             self.store.swap_in(new_dir)
-        self.reader.invalidate()
 
 
 MANIFEST = "MANIFEST.json"
