@@ -38,6 +38,7 @@ from whoosh.writing import IndexWriter
 
 from ..errors import DocumentNotFound, IndexBusy, VersionConflict
 from .models import Chunk, Document
+from .postings import NewsCodec
 from .schema import build_schema, encode_facets
 
 log = logging.getLogger("searchsvc.index")
@@ -140,9 +141,10 @@ class IndexStore:
             # pickling each one to temporary run files (a third of indexing time otherwise).
             # Separate segment files, not one compound file: Whoosh reads a compound file's
             # parts into private BytesIO copies, i.e. the whole index into every worker's memory.
-            kwargs: dict[str, Any] = {"limitmb": 1024, "compound": False}
+            # NewsCodec also writes each segment's postings as flat arrays (postings.py).
+            kwargs: dict[str, Any] = {"limitmb": 1024, "compound": False, "codec": NewsCodec()}
             if procs > 1:
-                kwargs = {"procs": procs, "multisegment": True, "limitmb": 512, "compound": False}
+                kwargs.update(procs=procs, multisegment=True, limitmb=512)
             batch = _Batch(ix, kwargs)
             try:
                 yield batch  # type: ignore[misc]
@@ -208,7 +210,7 @@ class IndexStore:
             rows = [f for f in rows if new.document(doc_id=f["doc_id"]) is None]
         if not rows:
             return 0
-        w = new_ix.writer(limitmb=256, compound=False)
+        w = new_ix.writer(limitmb=256, compound=False, codec=NewsCodec())
         try:
             for fields in rows:
                 doc, chunk = _from_stored(fields)

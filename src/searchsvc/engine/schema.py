@@ -18,6 +18,7 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import NewsAnalyzer
 from .models import EXTRA_FACETS, FACETS
+from .postings import NewsPositions
 
 # Single-valued facets, then multi-valued ones, in column order.
 SINGLE_FACETS = (*FACETS, "doc_id", "chunk_kind", "date")
@@ -29,11 +30,13 @@ VALUE_SEP = "\x1f"
 def build_schema() -> Schema:
     stemmed = NewsAnalyzer(stemming=True)
     exact = NewsAnalyzer(stemming=False)
+    text = TEXT(analyzer=stemmed, stored=True, phrase=True)
+    text.format = NewsPositions()  # flat positions, read by postings.py
     return Schema(
         id=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
         paragraph=NUMERIC(int, stored=True),
-        text=TEXT(analyzer=stemmed, stored=True, phrase=True),
+        text=text,
         # Only ``text`` keeps positions (phrases are matched there); the other fields score words,
         # and leaving positions out of them halves what indexing writes and scoring reads.
         exact=TEXT(analyzer=exact, phrase=False),

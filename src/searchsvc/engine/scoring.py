@@ -34,6 +34,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ..errors import QueryTooExpensive
+from .postings import PostingFiles, term_info
 
 # BM25 parameters, tuned on CISI together with the field boosts in query.py: term frequency
 # saturates slowly (K1) and long paragraphs are normalised firmly (B).
@@ -81,19 +82,26 @@ class LengthCache:
 
 
 class PostingCache:
-    """Decoded postings by (segment, field, term), least recently used first out, bounded in bytes.
+    """A term's postings in one segment: mapped from the flat files when the segment has them
+    (postings.py), else decoded from Whoosh's blocks and kept, least recently used first out,
+    bounded in bytes.
 
     Segments never change once written, so an entry stays true as long as its segment exists;
     deleted chunks are masked out by the caller. Frequent words are the expensive ones to decode
     and the ones every other query asks for again."""
 
     def __init__(self, max_bytes: int = 96 * 1024 * 1024):
+        self.files = PostingFiles()
         self.max_bytes = max_bytes
         self.bytes = 0
         self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
+        files = self.files.of(leaf)
+        if files is not None:  # mapped: a slice, nothing to decode or to keep
+            info = term_info(leaf, fieldname, text)
+            return None if info is None else files.postings(info)
         key = (leaf.segment().segment_id(), fieldname, text)
         with self._lock:
             if key in self._items:
@@ -110,6 +118,7 @@ class PostingCache:
         return value
 
     def forget_except(self, live_segments: set[str]) -> None:
+        self.files.forget_except(live_segments)
         with self._lock:
             for key in [k for k in self._items if k[0] not in live_segments]:
                 old = self._items.pop(key)
@@ -271,7 +280,7 @@ class Scorer:
             # the phrase: the phrase starts wherever every word's set holds the same key.
             starts = None
             for i, word in enumerate(q.words):
-                keys = _positions(leaf, q.fieldname, word, local) - i
+                keys = self._positions(leaf, q.fieldname, word, local) - i
                 starts = (
                     keys if starts is None else np.intersect1d(starts, keys, assume_unique=True)
                 )
@@ -280,6 +289,18 @@ class Scorer:
             if starts is not None and len(starts):
                 out[np.unique(starts >> _POS_BITS) + offset] = True
         return out
+
+    def _positions(self, leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
+        files = self.postings.files.of(leaf)
+        if files is not None:
+            info = term_info(leaf, fieldname, text)
+            if info is None:
+                return np.zeros(0, dtype=np.int64)
+            found = files.positions_in(info, wanted)
+            if found is not None:
+                chunks, positions = found
+                return np.unique((chunks << _POS_BITS) | positions)
+        return _positions(leaf, fieldname, text, wanted)
 
     def _whoosh_mask(self, q: wq.Query) -> np.ndarray:
         out = self._none()

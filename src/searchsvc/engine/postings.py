@@ -1,0 +1,253 @@
+"""Postings laid out for numpy: a flat copy of each segment's posting lists, written with it.
+
+Whoosh stores a posting list as zlib-compressed pickles of 128-posting blocks, positions as a
+pickled list per posting. Reading a common word means hundreds of decompress-and-unpickle steps
+in Python, and a phrase means one unpickle per candidate chunk: that, not scoring, was the cost of
+a first-time query (BENCHMARKS.md). Real engines read postings as flat integer arrays; so do we.
+
+``NewsCodec`` is Whoosh's own codec with one addition: as its postings writer hands each finished
+block to disk, the block's document numbers, term frequencies and positions — already in memory as
+``array`` objects — are appended to three raw files beside the segment, and every term gets a row
+in a small table keyed by where Whoosh put its postings. Writes are C-level appends per block;
+merges and multi-process writes go through the same writer, so every segment the codec writes has
+its copy. Readers map the files (``numpy.memmap``): a term's postings are a slice, shared by every
+worker through the page cache, with nothing to decode or to cache per process.
+
+Whoosh's files stay complete and authoritative: its parser, spelling, term statistics and any query
+this module does not handle read them, and a segment without the copy (an index written before it
+existed) is read through Whoosh as before.
+
+Positions use ``NewsPositions``: raw little-endian ``uint32`` offsets instead of pickled deltas, so
+the copy can be appended as-is and a posting's positions are a slice as well.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
+from whoosh.formats import Positions, tokens
+from whoosh.reading import TermNotFound
+
+# Per-segment files, named like Whoosh's own (``<index>_<segment id>.<ext>``) so that Whoosh
+# deletes them with their segment.
+TABLE_EXT = ".npt"  # int64[3, terms + 1]: Whoosh postings offset, first posting, first position
+IDS_EXT = ".npi"  # uint32 document numbers, term by term, ascending within a term
+FREQS_EXT = ".npf"  # float32 term frequencies (Whoosh's posting weights)
+POSITIONS_EXT = ".npp"  # uint32 positions, posting by posting, for ``NewsPositions`` fields
+# Native byte order throughout: the files are appended straight from Whoosh's ``array`` buffers.
+_POSITION_DTYPE = np.dtype("=u4")
+
+
+class NewsPositions(Positions):
+    """Whoosh's ``Positions`` with positions stored as raw ``uint32`` (not pickled deltas) and the
+    weight of a posting equal to its number of positions (boosts belong to the query, see
+    query.py), so a posting's range in the positions file follows from the weights before it."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        poses: dict[str, list[int]] = {}
+        kwargs["positions"] = True
+        for t in tokens(value, analyzer, kwargs):
+            poses.setdefault(t.text, []).append(t.pos)
+        for word, poslist in poses.items():
+            yield word, len(poslist), float(len(poslist)), array("I", poslist).tobytes()
+
+    def encode(self, poslist) -> bytes:
+        return array("I", poslist).tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return np.frombuffer(valuestring, dtype=_POSITION_DTYPE).tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // _POSITION_DTYPE.itemsize
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return float(self.decode_frequency(valuestring))
+
+
+class NewsCodec(W3Codec):
+    """Whoosh 3's codec, also writing the flat posting copy. Blocks are stored uncompressed: the
+    copy is what queries read, and zlib was a tenth of indexing time."""
+
+    def __init__(self, blocklimit: int = 128, compression: int = 0, inlinelimit: int = 1):
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def field_writer(self, storage, segment):
+        return _FieldWriter(self, storage, segment)
+
+
+class _FieldWriter(W3FieldWriter):
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._ids_file = self._create_file(IDS_EXT)
+        self._freqs_file = self._create_file(FREQS_EXT)
+        self._positions_file = self._create_file(POSITIONS_EXT)
+        self._table = (array("q"), array("q"), array("q"))
+        self._n_postings = 0
+        self._n_positions = 0
+        self._keep_positions = False
+
+    def start_field(self, fieldname, fieldobj):
+        super().start_field(fieldname, fieldobj)
+        self._keep_positions = isinstance(fieldobj.format, NewsPositions)
+        codec = self._codec
+        self._postwriter = _PostingsWriter(
+            self,
+            self._postfile,
+            blocklimit=codec._blocklimit,
+            compression=codec._compression,
+            inlinelimit=codec._inlinelimit,
+        )
+
+    def term_started(self) -> None:
+        _, first_posting, first_position = self._table
+        first_posting.append(self._n_postings)
+        first_position.append(self._n_positions)
+
+    def term_finished(self, terminfo) -> None:
+        self._table[0].append(terminfo._offset if terminfo._offset is not None else -1)
+
+    def block(self, ids: array, weights: array, values: list[bytes]) -> None:
+        """One finished block of the current term, as Whoosh's writer buffered it."""
+        self._ids_file.write(ids.tobytes())
+        self._freqs_file.write(weights.tobytes())
+        self._n_postings += len(ids)
+        if self._keep_positions:
+            raw = b"".join(values)
+            self._positions_file.write(raw)
+            self._n_positions += len(raw) // _POSITION_DTYPE.itemsize
+
+    def close(self):
+        offsets, first_posting, first_position = self._table
+        offsets.append(-1)
+        first_posting.append(self._n_postings)
+        first_position.append(self._n_positions)
+        for f in (self._ids_file, self._freqs_file, self._positions_file):
+            f.close()
+        table = np.array([offsets, first_posting, first_position], dtype="=i8")
+        with self._create_file(TABLE_EXT) as f:
+            f.write(table.tobytes())
+        super().close()
+
+
+class _PostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer, showing each term and each block to the field writer."""
+
+    def __init__(self, owner: _FieldWriter, postfile, **kwargs):
+        super().__init__(postfile, **kwargs)
+        self._owner = owner
+
+    def start_postings(self, format_, terminfo):
+        super().start_postings(format_, terminfo)
+        self._owner.term_started()
+
+    def _write_block(self, last=False):
+        self._owner.block(self._ids, self._weights, self._values)
+        super()._write_block(last)
+
+    def finish_postings(self):
+        terminfo = super().finish_postings()
+        self._owner.term_finished(terminfo)
+        return terminfo
+
+
+class SegmentPostings:
+    """One segment's flat postings, memory-mapped."""
+
+    def __init__(self, folder: Path, segment_name: str):
+        table = _map(folder / (segment_name + TABLE_EXT), np.dtype("=i8"))
+        n = len(table) // 3
+        self.offsets = table[: n - 1]  # ascending: Whoosh appends posting lists in term order
+        self.first_posting = table[n : 2 * n]
+        self.first_position = table[2 * n :]
+        self.ids = _map(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
+        self.freqs = _map(folder / (segment_name + FREQS_EXT), np.dtype("=f4"))
+        self.positions = _map(folder / (segment_name + POSITIONS_EXT), _POSITION_DTYPE)
+
+    def _row(self, terminfo) -> int | None:
+        offset = terminfo._offset
+        if offset is None:
+            return None
+        row = int(np.searchsorted(self.offsets, offset))
+        if row >= len(self.offsets) or self.offsets[row] != offset:
+            return None
+        return row
+
+    def postings(self, terminfo) -> tuple[np.ndarray, np.ndarray] | None:
+        """(document numbers, frequencies) of a term, as views into the mapped files."""
+        row = self._row(terminfo)
+        if row is None:
+            return None
+        lo, hi = int(self.first_posting[row]), int(self.first_posting[row + 1])
+        return self.ids[lo:hi], self.freqs[lo:hi]
+
+    def positions_in(self, terminfo, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(document number, position) pairs of a term in the ``wanted`` (sorted) documents; None
+        when this segment has no positions for the term's field."""
+        row = self._row(terminfo)
+        if row is None:
+            return None
+        lo, hi = int(self.first_posting[row]), int(self.first_posting[row + 1])
+        p_lo, p_hi = int(self.first_position[row]), int(self.first_position[row + 1])
+        if p_hi == p_lo and hi > lo:
+            return None
+        ids = self.ids[lo:hi]
+        counts = self.freqs[lo:hi].astype(np.int64)
+        at = np.searchsorted(ids, wanted)
+        inside = at < len(ids)
+        at = at[inside]
+        at = at[ids[at] == wanted[inside]]
+        if not len(at):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        ends = np.cumsum(counts)
+        lens = counts[at]
+        starts = p_lo + ends[at] - lens
+        # Expand each posting's [start, start + len) range into one index per position.
+        before = np.cumsum(lens) - lens
+        index = np.repeat(starts - before, lens) + np.arange(int(lens.sum()))
+        return np.repeat(ids[at].astype(np.int64), lens), self.positions[index].astype(np.int64)
+
+
+def _map(path: Path, dtype: np.dtype) -> np.ndarray:
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+class PostingFiles:
+    """The mapped postings of each segment, opened once per process and kept while the segment
+    lives; None for a segment written without them (or not in a directory)."""
+
+    def __init__(self) -> None:
+        self._segments: dict[str, SegmentPostings | None] = {}
+        self._lock = threading.Lock()
+
+    def of(self, leaf) -> SegmentPostings | None:
+        segment = leaf.segment()
+        segid = segment.segment_id()
+        if segid in self._segments:
+            return self._segments[segid]
+        folder = getattr(leaf._storage, "folder", None) if hasattr(leaf, "_storage") else None
+        found = None
+        if folder is not None and (Path(folder) / (segment.make_filename(TABLE_EXT))).exists():
+            found = SegmentPostings(Path(folder), segid)
+        with self._lock:
+            self._segments[segid] = found
+        return found
+
+    def forget_except(self, live_segments: set[str]) -> None:
+        with self._lock:
+            for key in [k for k in self._segments if k not in live_segments]:
+                del self._segments[key]
+
+
+def term_info(leaf, fieldname: str, text):
+    """Whoosh's term record of ``text`` in one segment, or None."""
+    try:
+        return leaf._terms.term_info(fieldname, leaf._text_to_bytes(fieldname, text))
+    except (TermNotFound, KeyError):
+        return None

@@ -1,0 +1,147 @@
+"""The flat posting files (engine/postings.py) hold exactly what Whoosh's own postings hold, for
+every segment the engine writes — one process, two processes, pushes and merges — and searches
+give the same answers with them as through Whoosh's blocks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+
+from searchsvc.config import Settings
+from searchsvc.engine.models import Document, SearchRequest
+from searchsvc.engine.postings import NewsPositions, PostingFiles, term_info
+from searchsvc.engine.service import Engine
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+FLAT_EXTS = (".npt", ".npi", ".npf", ".npp")
+
+
+def _story(i: int) -> Document:
+    return Document(
+        id=f"story-{i}",
+        title=f"Harbour story {i}",
+        text=f"The harbour cranes stopped at dawn, day {i}.\n\n"
+        f"Dock workers said the harbour cranes would restart on day {i + 1}; "
+        "the port authority disagreed.",
+        source="Wire",
+        kind="article",
+    )
+
+
+def _whoosh_postings(leaf, fieldname, text):
+    """Whoosh's postings as stored, deleted chunks included (searches mask those)."""
+    btext = leaf._text_to_bytes(fieldname, text)
+    m = leaf._terms.matcher(fieldname, btext, leaf.schema[fieldname].format)
+    ids, weights, values = [], [], []
+    while m.is_active():
+        ids.append(m.id())
+        weights.append(m.weight())
+        values.append(m.value())
+        m.next()
+    return ids, weights, values
+
+
+def _assert_flat_files_match(index_dir: Path) -> int:
+    """Every term of every segment: ids, weights and (for ``text``) positions agree."""
+    ix = whoosh_index.open_dir(str(index_dir))
+    files = PostingFiles()
+    checked = 0
+    with ix.searcher() as s:
+        for leaf, _ in s.reader().leaf_readers():
+            flat = files.of(leaf)
+            assert flat is not None, "every segment the engine writes has flat postings"
+            for fieldname, text in leaf.all_terms():
+                info = term_info(leaf, fieldname, text)
+                ids, tf = flat.postings(info)
+                w_ids, w_weights, w_values = _whoosh_postings(leaf, fieldname, text)
+                assert ids.tolist() == w_ids, (fieldname, text)
+                assert tf.tolist() == pytest.approx(w_weights), (fieldname, text)
+                fmt = leaf.schema[fieldname].format
+                if isinstance(fmt, NewsPositions):
+                    got_ids, got_pos = flat.positions_in(info, np.asarray(w_ids, dtype=np.int64))
+                    want = [
+                        (d, p)
+                        for d, v in zip(w_ids, w_values, strict=True)
+                        for p in fmt.decode_positions(v)
+                    ]
+                    assert list(zip(got_ids.tolist(), got_pos.tolist(), strict=True)) == want
+                checked += 1
+    return checked
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> Engine:
+    """Seeds indexed with two processes, then pushes (small segments, merged by Whoosh) and a
+    delete."""
+    eng = Engine(Settings(index_dir=tmp_path_factory.mktemp("ix")))
+    eng.index_paths([SEEDS], procs=2)
+    for i in range(12):
+        eng.put_document(_story(i))
+    eng.delete_document("story-3")
+    return eng
+
+
+def test_flat_postings_equal_whoosh_postings_in_every_segment(written):
+    assert _assert_flat_files_match(written.store.live_dir()) > 1000
+
+
+def test_single_process_build_writes_matching_flat_postings(tmp_path):
+    eng = Engine(Settings(index_dir=tmp_path / "ix"))
+    eng.index_paths([SEEDS])
+    assert _assert_flat_files_match(eng.store.live_dir()) > 1000
+
+
+def test_phrase_positions_from_flat_files_respect_the_candidates(written):
+    ix = whoosh_index.open_dir(str(written.store.live_dir()))
+    with ix.searcher() as s:
+        leaf = next(leaf for leaf, _ in s.reader().leaf_readers() if ("text", "harbour") in leaf)
+        flat = PostingFiles().of(leaf)
+        info = term_info(leaf, "text", "harbour")
+        all_ids, _ = flat.postings(info)
+        some = np.asarray(all_ids[::2], dtype=np.int64)
+        ids, positions = flat.positions_in(info, some)
+        assert set(ids.tolist()) == set(some.tolist())
+        assert len(positions) == len(ids) and positions.min() >= 0
+        none_ids, _ = flat.positions_in(info, np.array([10**9], dtype=np.int64))
+        assert len(none_ids) == 0
+        assert term_info(leaf, "text", "no-such-word-anywhere") is None
+
+
+QUERIES = [
+    '"harbour cranes"',
+    '"port authority"',
+    "harbour cranes",
+    '"genome sequence"',
+    "dock OR genome",
+    "harbour -authority",
+    "cran*",
+]
+
+
+def _answers(engine: Engine) -> list[tuple]:
+    out = []
+    for q in QUERIES:
+        r = engine.search(SearchRequest(q=q, per_page=50))
+        out.append((q, r.total, [(h.id, round(h.score, 4)) for h in r.hits]))
+    return out
+
+
+def test_search_answers_match_an_index_without_flat_files(written, tmp_path):
+    """An index written before the flat files existed is searched through Whoosh's blocks: copy
+    the live index without them and compare every answer."""
+    copy = tmp_path / "copy"
+    shutil.copytree(written.store.root, copy, symlinks=True)
+    live = copy / "live"
+    removed = [f for f in live.resolve().iterdir() if f.suffix in FLAT_EXTS]
+    assert removed
+    for f in removed:
+        f.unlink()
+    without = Engine(Settings(index_dir=copy))
+    with_files = _answers(written)
+    assert with_files == _answers(without)
+    # both paragraphs of every story but the deleted one; one paragraph names the port authority
+    assert [t for _, t, _ in with_files][:2] == [22, 11]
