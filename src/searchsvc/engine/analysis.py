@@ -161,16 +161,19 @@ def _cjk_terms(run: str, pos: int, start: int, query: bool) -> Iterator[Term]:
             yield Term(run[i : i + 2], pos + i, start + i, start + i + 2, True)
 
 
-# One-entry memo: the same chunk text is analyzed for the ``text`` and the ``exact`` field in a row.
-_last: tuple[str, bool, tuple[Term, ...]] = ("", False, ())
+# A few-entry memo: Whoosh indexes a chunk's fields in name order, so the same chunk text is
+# analyzed for ``exact`` and again for ``text`` with the speaker and source fields in between.
+_recent: dict[tuple[str, bool], tuple[Term, ...]] = {}
 
 
 def _terms(value: str, query: bool) -> tuple[Term, ...]:
-    global _last
-    if _last[0] == value and _last[1] == query and value:
-        return _last[2]
-    terms = tuple(iter_terms(value, query=query))
-    _last = (value, query, terms)
+    key = (value, query)
+    terms = _recent.get(key)
+    if terms is None:
+        terms = tuple(iter_terms(value, query=query))
+        if len(_recent) >= 8:
+            _recent.clear()
+        _recent[key] = terms
     return terms
 
 
@@ -185,6 +188,14 @@ class NewsAnalyzer(Analyzer):
 
     def __hash__(self) -> int:
         return hash(("NewsAnalyzer", self.stemming))
+
+    def index_terms(self, value: str) -> list[tuple[str, int]]:
+        """(term, position) of every term a document's ``value`` indexes: what ``__call__`` yields
+        in index mode, without a ``Token`` per term (the index formats in postings.py use it)."""
+        terms = _terms(value, False)
+        if self.stemming:
+            return [(stem(t.text), t.pos) for t in terms]
+        return [(t.text, t.pos) for t in terms]
 
     def __call__(
         self,

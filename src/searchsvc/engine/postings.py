@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import threading
 from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
-from whoosh.formats import Positions, tokens
+from whoosh.formats import Frequency, Positions, tokens
 from whoosh.reading import TermNotFound
+from whoosh.system import pack_uint
 
 # Per-segment files, named like Whoosh's own (``<index>_<segment id>.<ext>``) so that Whoosh
 # deletes them with their segment.
@@ -48,10 +51,9 @@ class NewsPositions(Positions):
     query.py), so a posting's range in the positions file follows from the weights before it."""
 
     def word_values(self, value, analyzer, **kwargs):
-        poses: dict[str, list[int]] = {}
-        kwargs["positions"] = True
-        for t in tokens(value, analyzer, kwargs):
-            poses.setdefault(t.text, []).append(t.pos)
+        poses: defaultdict[str, list[int]] = defaultdict(list)
+        for word, pos in _index_terms(value, analyzer, kwargs):
+            poses[word].append(pos)
         for word, poslist in poses.items():
             yield word, len(poslist), float(len(poslist)), array("I", poslist).tobytes()
 
@@ -68,9 +70,31 @@ class NewsPositions(Positions):
         return float(self.decode_frequency(valuestring))
 
 
+class NewsFrequency(Frequency):
+    """Whoosh's ``Frequency`` (same values), fed by the analyzer's token-free fast path."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        counts = Counter(word for word, _ in _index_terms(value, analyzer, kwargs))
+        boost = self.field_boost
+        return ((word, n, n * boost, pack_uint(n)) for word, n in counts.items())
+
+
+def _index_terms(value, analyzer, kwargs) -> Iterable[tuple[str, int]]:
+    """(term, position) pairs of an indexed value: NewsAnalyzer's list when it can give one,
+    else Whoosh's token stream."""
+    if isinstance(value, str) and hasattr(analyzer, "index_terms"):
+        return analyzer.index_terms(value)
+    kwargs["positions"] = True
+    return [(t.text, t.pos) for t in tokens(value, analyzer, kwargs)]
+
+
 class NewsCodec(W3Codec):
-    """Whoosh 3's codec, also writing the flat posting copy. Blocks are stored uncompressed: the
-    copy is what queries read, and zlib was a tenth of indexing time."""
+    """Whoosh 3's codec, also writing the flat posting copy. Blocks are stored uncompressed (the
+    copy is what queries read) and without per-block length statistics, which Whoosh gathers by
+    reading a document's length back from disk once per posting — a third of the writer's time —
+    for a block-skipping optimisation of its own scorer, which scoring.py replaces."""
+
+    length_stats = False
 
     def __init__(self, blocklimit: int = 128, compression: int = 0, inlinelimit: int = 1):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)

@@ -18,7 +18,7 @@ from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from .analysis import NewsAnalyzer
 from .models import EXTRA_FACETS, FACETS
-from .postings import NewsPositions
+from .postings import NewsFrequency, NewsPositions
 
 # Single-valued facets, then multi-valued ones, in column order.
 SINGLE_FACETS = (*FACETS, "doc_id", "chunk_kind", "date")
@@ -29,20 +29,25 @@ VALUE_SEP = "\x1f"
 
 def build_schema() -> Schema:
     stemmed = NewsAnalyzer(stemming=True)
-    exact = NewsAnalyzer(stemming=False)
+    surface = NewsAnalyzer(stemming=False)
     text = TEXT(analyzer=stemmed, stored=True, phrase=True)
     text.format = NewsPositions()  # flat positions, read by postings.py
+    # Only ``text`` keeps positions (phrases are matched there); the other fields score words,
+    # and leaving positions out of them halves what indexing writes and scoring reads.
+    exact, title, speaker, source = (
+        TEXT(analyzer=analyzer, phrase=False) for analyzer in (surface, stemmed, surface, surface)
+    )
+    for field in (exact, title, speaker, source):
+        field.format = NewsFrequency()
     return Schema(
         id=ID(stored=True, unique=True),
         doc_id=ID(stored=True),
         paragraph=NUMERIC(int, stored=True),
         text=text,
-        # Only ``text`` keeps positions (phrases are matched there); the other fields score words,
-        # and leaving positions out of them halves what indexing writes and scoring reads.
-        exact=TEXT(analyzer=exact, phrase=False),
-        title=TEXT(analyzer=stemmed, phrase=False),
-        speaker_t=TEXT(analyzer=exact, phrase=False),
-        source_t=TEXT(analyzer=exact, phrase=False),
+        exact=exact,
+        title=title,
+        speaker_t=speaker,
+        source_t=source,
         kind=ID(analyzer=_folded_id()),
         role=ID(analyzer=_folded_id()),
         facets=COLUMN(VarBytesColumn()),
