@@ -6,18 +6,28 @@ column data instead, and so do we: each segment's ``facets`` column is decoded o
 codes (one array per single-valued facet, CSR arrays for multi-valued ones), cached by segment id,
 and concatenated per reader generation. Counting a result set is then ``numpy.bincount`` over the
 matching document numbers; a filter is a boolean mask built from the codes of the wanted values.
+
+Decoding a big segment's column takes seconds of Python, and every gunicorn worker used to pay it
+at start-up. The first process to decode a segment therefore saves the result beside it (a
+``.fcols`` file, codes into the segment's own value lists); every later one loads that and maps
+the segment's codes to its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from .schema import MULTI_FACETS, SINGLE_FACETS, decode_facets
+from .schema import MULTI_FACETS, SINGLE_FACETS, VALUE_SEP, decode_facets
+
+log = logging.getLogger(__name__)
 
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -185,40 +195,131 @@ class ColumnCache:
         return set(self._segments)
 
     def _decode(self, leaf) -> SegmentColumns:
-        n = leaf.doc_count_all()
-        single_names = [f for f in SINGLE_FACETS if f != "date"]
-        single = {f: np.full(n, -1, dtype=np.int32) for f in single_names}
-        date = np.full(n, -1, dtype=np.int32)
-        multi_offsets = {f: np.zeros(n + 1, dtype=np.int64) for f in MULTI_FACETS}
-        multi_codes: dict[str, list[int]] = {f: [] for f in MULTI_FACETS}
-        if leaf.has_column("facets"):
-            column = leaf.column_reader("facets", translate=False)
-            vocab = self.vocab
-            date_codes: dict[str, int] = {}
-            date_index = SINGLE_FACETS.index("date")
-            for docnum in range(n):
-                raw = column[docnum]
-                if not raw:
-                    continue
-                values, multis = decode_facets(raw)
-                for name, value in zip(
-                    single_names, (v for i, v in enumerate(values) if i != date_index), strict=True
-                ):
-                    if value:
-                        single[name][docnum] = vocab[name].code(value)
-                day = values[date_index]
-                if day:
-                    if day not in date_codes:
-                        date_codes[day] = _days(day)
-                    date[docnum] = date_codes[day]
-                for name, vals in zip(MULTI_FACETS, multis, strict=True):
-                    multi_codes[name].extend(vocab[name].code(v) for v in vals)
-                    multi_offsets[name][docnum + 1] = len(vals)
-        multi = {
-            f: (np.cumsum(multi_offsets[f]), np.array(multi_codes[f], dtype=np.int32))
-            for f in MULTI_FACETS
-        }
-        return SegmentColumns(single=single, multi=multi, date=date)
+        """A segment's columns in this process's codes: from the segment's column file when an
+        earlier process wrote one, else decoded from Whoosh's ``facets`` column (seconds on a big
+        segment, in every worker) and written for the next process."""
+        path = _column_file(leaf)
+        local = _read_column_file(path) if path is not None else None
+        if local is None:
+            local = _decode_segment(leaf)
+            if path is not None:
+                _write_column_file(path, local)
+        return local.in_codes_of(self.vocab)
+
+
+@dataclass
+class _LocalColumns:
+    """A segment's columns with codes into its own value lists: what the column file holds."""
+
+    values: dict[str, list[str]]  # field -> values, code = index
+    single: dict[str, np.ndarray]
+    multi: dict[str, tuple[np.ndarray, np.ndarray]]
+    date: np.ndarray
+
+    def in_codes_of(self, vocab: dict[str, Vocabulary]) -> SegmentColumns:
+        def recode(field: str, codes: np.ndarray) -> np.ndarray:
+            table = np.array([vocab[field].code(v) for v in self.values[field]] + [-1], np.int32)
+            return table[codes]  # -1 (no value) indexes the table's last entry, -1
+
+        return SegmentColumns(
+            single={f: recode(f, c) for f, c in self.single.items()},
+            multi={f: (off, recode(f, c)) for f, (off, c) in self.multi.items()},
+            date=self.date,
+        )
+
+
+_SINGLE_NAMES = [f for f in SINGLE_FACETS if f != "date"]
+COLUMNS_EXT = ".fcols"  # beside the segment, named like its files so Whoosh deletes it with them
+
+
+def _decode_segment(leaf) -> _LocalColumns:
+    n = leaf.doc_count_all()
+    vocab = {f: Vocabulary() for f in (*_SINGLE_NAMES, *MULTI_FACETS)}
+    single = {f: np.full(n, -1, dtype=np.int32) for f in _SINGLE_NAMES}
+    date = np.full(n, -1, dtype=np.int32)
+    multi_offsets = {f: np.zeros(n + 1, dtype=np.int64) for f in MULTI_FACETS}
+    multi_codes: dict[str, list[int]] = {f: [] for f in MULTI_FACETS}
+    if leaf.has_column("facets"):
+        column = leaf.column_reader("facets", translate=False)
+        date_codes: dict[str, int] = {}
+        date_index = SINGLE_FACETS.index("date")
+        for docnum in range(n):
+            raw = column[docnum]
+            if not raw:
+                continue
+            values, multis = decode_facets(raw)
+            for name, value in zip(
+                _SINGLE_NAMES, (v for i, v in enumerate(values) if i != date_index), strict=True
+            ):
+                if value:
+                    single[name][docnum] = vocab[name].code(value)
+            day = values[date_index]
+            if day:
+                if day not in date_codes:
+                    date_codes[day] = _days(day)
+                date[docnum] = date_codes[day]
+            for name, vals in zip(MULTI_FACETS, multis, strict=True):
+                multi_codes[name].extend(vocab[name].code(v) for v in vals)
+                multi_offsets[name][docnum + 1] = len(vals)
+    multi = {
+        f: (np.cumsum(multi_offsets[f]), np.array(multi_codes[f], dtype=np.int32))
+        for f in MULTI_FACETS
+    }
+    return _LocalColumns(
+        values={f: v.values for f, v in vocab.items()}, single=single, multi=multi, date=date
+    )
+
+
+def _column_file(leaf) -> Path | None:
+    folder = getattr(getattr(leaf, "_storage", None), "folder", None)
+    segment = leaf.segment()
+    if folder is None or segment is None:
+        return None
+    return Path(folder) / segment.make_filename(COLUMNS_EXT)
+
+
+def _read_column_file(path: Path) -> _LocalColumns | None:
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            values = {f: _split_values(z[f"values_{f}"]) for f in (*_SINGLE_NAMES, *MULTI_FACETS)}
+            return _LocalColumns(
+                values=values,
+                single={f: z[f"single_{f}"] for f in _SINGLE_NAMES},
+                multi={f: (z[f"offsets_{f}"], z[f"codes_{f}"]) for f in MULTI_FACETS},
+                date=z["date"],
+            )
+    except FileNotFoundError:
+        return None
+    except (OSError, KeyError, ValueError) as exc:  # damaged or from another version: redo it
+        log.warning("ignoring column file %s: %s", path, exc)
+        return None
+
+
+def _write_column_file(path: Path, cols: _LocalColumns) -> None:
+    """Written under a dot-name, then renamed: a concurrent reader sees all of it or none."""
+    arrays = {f"values_{f}": _join_values(v) for f, v in cols.values.items()}
+    arrays.update({f"single_{f}": c for f, c in cols.single.items()})
+    for f, (offsets, codes) in cols.multi.items():
+        arrays[f"offsets_{f}"], arrays[f"codes_{f}"] = offsets, codes
+    arrays["date"] = cols.date
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only index still searches, decoding in each process
+        log.info("could not write column file %s: %s", path, exc)
+        tmp.unlink(missing_ok=True)
+
+
+# Facet values never hold the schema's separators (``schema._clean`` strips them).
+def _join_values(values: list[str]) -> np.ndarray:
+    return np.frombuffer(VALUE_SEP.join(values).encode("utf-8"), dtype=np.uint8)
+
+
+def _split_values(raw: np.ndarray) -> list[str]:
+    text = raw.tobytes().decode("utf-8")
+    return text.split(VALUE_SEP) if text else []
 
 
 def _days(iso: str) -> int:

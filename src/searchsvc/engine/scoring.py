@@ -193,32 +193,30 @@ class Scorer:
 
     # --- leaves ----------------------------------------------------------------------------
     def _terms(self, terms: list[wq.Term], boost: float, scored: bool) -> Scored:
-        """The OR of plain terms: one scatter for the mask, one ``bincount`` for the scores."""
+        """The OR of plain terms: a scatter for the mask and a scatter-add for the scores."""
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise QueryTooExpensive(
                 "the query took longer than the time budget; use fewer or rarer terms"
             )
         ids_parts: list[np.ndarray] = []
-        score_parts: list[np.ndarray] = []
+        score_parts: list[np.ndarray | None] = []  # None: a field that is not scored
         for term in terms:
             for ids, contribution in self._postings_of(term, scored):
                 ids_parts.append(ids)
-                if contribution is not None:
-                    score_parts.append(contribution)
+                score_parts.append(contribution)
         mask = self._none()
         if not ids_parts:
             return Scored(mask, np.zeros(self.size, dtype=np.float32) if scored else None)
-        ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
-        mask[ids] = True
+        for ids in ids_parts:
+            mask[ids] = True
         if not scored:
             return Scored(mask, None)
-        if len(score_parts) != len(ids_parts):  # some field is not scorable: score those 0
-            score_parts = [
-                np.zeros(len(i), dtype=np.float32) if k >= len(score_parts) else score_parts[k]
-                for k, i in enumerate(ids_parts)
-            ]
-        weights = np.concatenate(score_parts) if len(score_parts) > 1 else score_parts[0]
-        score = np.bincount(ids, weights=weights, minlength=self.size).astype(np.float32)
+        # A term's ids are unique within one field of one segment, so each part can be added
+        # in place: work in proportion to the postings, not to the whole index.
+        score = np.zeros(self.size, dtype=np.float32)
+        for ids, contribution in zip(ids_parts, score_parts, strict=True):
+            if contribution is not None:
+                score[ids] += contribution
         if boost != 1.0:
             score *= boost
         return Scored(mask, score)

@@ -103,6 +103,7 @@ class Engine:
                 self.store.swap_in(new_dir, carry_pushed=True)
         else:
             n_docs, n_chunks = self.store.add_documents(docs, procs=procs)
+        self.warm()  # decodes the new segments' facet columns once, for every worker to load
         return IndexReport(n_docs, n_chunks, time.perf_counter() - t0, skipped)
 
     def put_document(self, doc: Document) -> WriteResult:

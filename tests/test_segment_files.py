@@ -1,6 +1,9 @@
-"""The flat posting files (engine/postings.py) hold exactly what Whoosh's own postings hold, for
-every segment the engine writes — one process, two processes, pushes and merges — and searches
-give the same answers with them as through Whoosh's blocks."""
+"""The files the engine keeps beside each Whoosh segment.
+
+Flat posting files (engine/postings.py) hold exactly what Whoosh's own postings hold, for every
+segment the engine writes — one process, two processes, pushes and merges — and searches give the
+same answers with them as through Whoosh's blocks. Facet column files (engine/columns.py) give the
+same counts and filters as decoding Whoosh's column, and a damaged one is decoded again."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from searchsvc.engine.service import Engine
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 FLAT_EXTS = (".npt", ".npi", ".npf", ".npp")
+COLUMN_EXT = ".fcols"
 
 
 def _story(i: int) -> Document:
@@ -145,3 +149,34 @@ def test_search_answers_match_an_index_without_flat_files(written, tmp_path):
     assert with_files == _answers(without)
     # both paragraphs of every story but the deleted one; one paragraph names the port authority
     assert [t for _, t, _ in with_files][:2] == [22, 11]
+
+
+def _facets(engine: Engine) -> list[dict]:
+    out = []
+    for q, filters in [("", {}), ("harbour", {"source": ["wire"]}), ("genome", {})]:
+        r = engine.search(SearchRequest(q=q, filters=filters, per_page=5))
+        out.append({"total": r.total, "facets": r.facets, "hits": [h.id for h in r.hits]})
+    return out
+
+
+def test_column_files_are_written_once_and_give_the_same_facets(written, tmp_path, caplog):
+    expected = _facets(written)  # the first search decodes segments pushed since the last one
+    live = written.store.live_dir()
+    segments = {f.name.split(".")[0] for f in live.iterdir() if f.suffix == ".npt"}
+    files = sorted(f for f in live.iterdir() if f.suffix == COLUMN_EXT)
+    assert {f.name.split(".")[0] for f in files} == segments, "one column file per segment"
+    assert expected[1]["total"] > 0 and expected[0]["facets"]["kind"]
+
+    copy = tmp_path / "copy"
+    shutil.copytree(written.store.root, copy, symlinks=True)
+    copied = sorted(f for f in (copy / "live").resolve().iterdir() if f.suffix == COLUMN_EXT)
+    assert _facets(Engine(Settings(index_dir=copy))) == expected  # loaded from the files
+
+    for f in copied:
+        f.unlink()
+    assert _facets(Engine(Settings(index_dir=copy))) == expected  # decoded, and written again
+    assert all(f.exists() for f in copied)
+
+    copied[0].write_bytes(b"not a column file")
+    assert _facets(Engine(Settings(index_dir=copy))) == expected
+    assert "ignoring column file" in caplog.text
