@@ -93,7 +93,7 @@ class Columns:
                 codes.append(cod)
                 base += len(cod)
             self.multi[f] = (np.concatenate(offsets), _concat(codes, np.int32))
-        # The chunk each multi-value belongs to, built once per generation, not per count.
+        # The chunk each multi-value belongs to (for filters), built once per generation.
         self.owner = {
             f: np.repeat(np.arange(self.size), np.diff(self.multi[f][0])) for f in MULTI_FACETS
         }
@@ -123,24 +123,27 @@ class Columns:
     def counts(
         self,
         field: str,
-        mask: np.ndarray,
+        rows: np.ndarray,
         by_document: bool = False,
         limit: int | None = None,
         keep: Iterable[str] = (),
     ) -> list[dict]:
-        """[{"value", "count"}] for the chunks (or documents) in ``mask``, most frequent first:
-        the ``limit`` most frequent values, plus the ``keep`` values (a selected filter stays
-        listed, with its count, even when it is rare or absent)."""
+        """[{"value", "count"}] for the chunks (or documents) at ``rows`` (sorted chunk numbers),
+        most frequent first: the ``limit`` most frequent values, plus the ``keep`` values (a
+        selected filter stays listed, with its count, even when it is rare or absent). Work is in
+        proportion to the rows, not to the index."""
         vocab = self.vocab[field]
         if field in self.single:
-            codes = self.single[field][mask]
-            docs = self.single["doc_id"][mask] if by_document else None
+            codes = self.single[field][rows]
+            docs = self.single["doc_id"][rows] if by_document else None
         else:
-            _, all_codes = self.multi[field]
-            owner = self.owner[field]
-            sel = mask[owner]
-            codes = all_codes[sel]
-            docs = self.single["doc_id"][owner[sel]] if by_document else None
+            offsets, all_codes = self.multi[field]
+            first = offsets[rows]
+            lens = offsets[rows + 1] - first
+            # Each row's [first, first + len) range of values, expanded into one index per value.
+            index = np.repeat(first - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+            codes = all_codes[index]
+            docs = np.repeat(self.single["doc_id"][rows], lens) if by_document else None
         present = codes >= 0
         codes = codes[present]
         if docs is not None:
@@ -154,7 +157,11 @@ class Columns:
         extra = np.array(sorted(kept - set(nz.tolist())), dtype=np.int64)
         nz = np.concatenate([nz, extra]) if len(extra) else nz
         order = np.lexsort((nz, -tally[nz]))
-        out = [{"value": vocab.values[c], "count": int(tally[c])} for c in nz[order]]
+        values, counts = vocab.values, tally[nz[order]].tolist()
+        out = [
+            {"value": values[c], "count": n}
+            for c, n in zip(nz[order].tolist(), counts, strict=True)
+        ]
         found = {vocab.values[c].casefold() for c in kept}
         out.extend({"value": v, "count": 0} for v in keep if v.strip().casefold() not in found)
         return out

@@ -166,13 +166,13 @@ class Scorer:
                 parts.append(self._terms(terms, 1.0, scored))
             if not parts:
                 return Scored(self._none(), None)
-            mask = parts[0].mask.copy()
+            mask = parts[0].mask  # owned, like every part's arrays (see ``_sum``)
             for p in parts[1:]:
                 mask |= p.mask
             return Scored(mask, _sum(parts, q.boost))
         if isinstance(q, wq.And):
             parts = [self.evaluate(sub, scored) for sub in q.subqueries]
-            mask = parts[0].mask.copy()
+            mask = parts[0].mask
             for p in parts[1:]:
                 mask &= p.mask
             return Scored(mask, _sum(parts, q.boost))
@@ -225,27 +225,26 @@ class Scorer:
         """(global ids, BM25F contributions or None) of one term, per segment."""
         fieldname, text = term.fieldname, term.text
         if fieldname not in self.searcher.schema:
-            return
-        field = self.searcher.schema[fieldname]
-        idf = avg = None
-        b = FIELD_B.get(fieldname, 0.75)
+            return []
+        found = []
         for leaf, offset in self.leaves:
             postings = self.postings.get(leaf, fieldname, text)
-            if postings is None:
-                continue
-            ids, tf = postings
-            if not scored or not field.scorable:
-                yield ids + offset, None
-                continue
-            if idf is None:
-                df = self.searcher.doc_frequency(fieldname, text)
-                idf = log(self.n_docs / (df + 1)) + 1
-                avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
+            if postings is not None:
+                found.append((leaf, offset, postings))
+        if not scored or not self.searcher.schema[fieldname].scorable:
+            return [(ids + offset, None) for _, offset, (ids, _) in found]
+        # Document frequency as Whoosh counts it (postings, deleted chunks included), from the
+        # postings in hand rather than a second term lookup per segment.
+        df = sum(len(ids) for _, _, (ids, _) in found)
+        idf = log(self.n_docs / (df + 1)) + 1
+        avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
+        b = FIELD_B.get(fieldname, 0.75)
+        out = []
+        for leaf, offset, (ids, tf) in found:
             fl = self.lengths.lengths(leaf, fieldname)[ids]
-            yield (
-                ids + offset,
-                term.boost * idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - b) + b * fl / avg)),
-            )
+            norm = tf + K1 * ((1 - b) + b * fl / avg)
+            out.append((ids + offset, term.boost * idf * (tf * (K1 + 1)) / norm))
+        return out
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
         # Only chunks with every word can hold the phrase: check positions on those alone.
@@ -311,10 +310,12 @@ class Scorer:
 
 
 def _sum(parts: list[Scored], boost: float) -> np.ndarray | None:
+    """The parts' scores added into the first one's array: every ``Scored`` owns its arrays
+    (each node builds fresh ones and its parent consumes them), so no copy is needed."""
     scores = [p.score for p in parts if p.score is not None]
     if not scores:
         return None
-    total = scores[0].copy()
+    total = scores[0]
     for more in scores[1:]:
         total += more
     if boost != 1.0:

@@ -210,16 +210,25 @@ class Reader:
         return Scored(result.mask & cols.live, score)
 
     def _facets(self, cols: Columns, base: np.ndarray, field_masks, req, by_doc) -> dict:
+        """Disjunctive counts: each field sees every filter but its own. Fields without a filter
+        of their own all see the same chunks, found once."""
+        everything = base.copy()
+        for m in field_masks.values():
+            everything &= m
+        shared = np.flatnonzero(everything)
         out = {}
         for f in ALL_FACETS:
             if f in EXTRA_FACETS and not len(cols.vocab[f].values) and f not in req.filters:
                 continue
-            mask = base.copy()
-            for other, m in field_masks.items():
-                if other != f:
-                    mask &= m
+            rows = shared
+            if f in field_masks:
+                mask = base.copy()
+                for other, m in field_masks.items():
+                    if other != f:
+                        mask &= m
+                rows = np.flatnonzero(mask)
             out[f] = cols.counts(
-                f, mask, by_document=by_doc, limit=FACET_LIMIT, keep=req.filters.get(f, ())
+                f, rows, by_document=by_doc, limit=FACET_LIMIT, keep=req.filters.get(f, ())
             )
         return out
 
@@ -325,7 +334,7 @@ class Reader:
             return []
         folded = prefix.casefold()
         out: list[dict[str, Any]] = []
-        speakers = view.columns.counts("speaker", view.columns.live)
+        speakers = view.columns.counts("speaker", np.flatnonzero(view.columns.live))
         for entry in speakers:
             name = entry["value"]
             if any(
