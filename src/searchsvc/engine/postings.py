@@ -10,8 +10,8 @@ block to disk, the block's document numbers, term frequencies and positions — 
 ``array`` objects — are appended to three raw files beside the segment, and every term gets a row
 in a small table keyed by where Whoosh put its postings. Writes are C-level appends per block;
 merges and multi-process writes go through the same writer, so every segment the codec writes has
-its copy. Readers map the files (``numpy.memmap``): a term's postings are a slice, shared by every
-worker through the page cache, with nothing to decode or to cache per process.
+its copy. Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing
+to cache per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
 
 Whoosh's files stay complete and authoritative: its parser, spelling, term statistics and any query
 this module does not handle read them, and a segment without the copy (an index written before it
@@ -23,6 +23,7 @@ the copy can be appended as-is and a posting's positions are a slice as well.
 
 from __future__ import annotations
 
+import os
 import threading
 from array import array
 from collections import Counter, defaultdict
@@ -179,7 +180,10 @@ class _PostingsWriter(W3PostingsWriter):
 
 
 class SegmentPostings:
-    """One segment's flat postings, memory-mapped."""
+    """One segment's flat postings. The term table is memory-mapped (a lookup touches a few
+    pages); posting ranges are read with ``pread`` into arrays the query owns and drops, so a
+    worker's memory does not grow with the index: the kernel's page cache, shared by all workers,
+    is what keeps them hot."""
 
     def __init__(self, folder: Path, segment_name: str):
         table = _map(folder / (segment_name + TABLE_EXT), np.dtype("=i8"))
@@ -187,9 +191,13 @@ class SegmentPostings:
         self.offsets = table[: n - 1]  # ascending: Whoosh appends posting lists in term order
         self.first_posting = table[n : 2 * n]
         self.first_position = table[2 * n :]
-        self.ids = _map(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
-        self.freqs = _map(folder / (segment_name + FREQS_EXT), np.dtype("=f4"))
-        self.positions = _map(folder / (segment_name + POSITIONS_EXT), _POSITION_DTYPE)
+        self.ids = _RangeFile(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
+        self.freqs = _RangeFile(folder / (segment_name + FREQS_EXT), np.dtype("=f4"))
+        self.positions = _RangeFile(folder / (segment_name + POSITIONS_EXT), _POSITION_DTYPE)
+
+    def close(self) -> None:
+        for f in (self.ids, self.freqs, self.positions):
+            f.close()
 
     def _row(self, terminfo) -> int | None:
         offset = terminfo._offset
@@ -201,12 +209,12 @@ class SegmentPostings:
         return row
 
     def postings(self, terminfo) -> tuple[np.ndarray, np.ndarray] | None:
-        """(document numbers, frequencies) of a term, as views into the mapped files."""
+        """(document numbers, frequencies) of a term."""
         row = self._row(terminfo)
         if row is None:
             return None
         lo, hi = int(self.first_posting[row]), int(self.first_posting[row + 1])
-        return self.ids[lo:hi], self.freqs[lo:hi]
+        return self.ids.read(lo, hi), self.freqs.read(lo, hi)
 
     def positions_in(self, terminfo, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """(document number, position) pairs of a term in the ``wanted`` (sorted) documents; None
@@ -218,8 +226,8 @@ class SegmentPostings:
         p_lo, p_hi = int(self.first_position[row]), int(self.first_position[row + 1])
         if p_hi == p_lo and hi > lo:
             return None
-        ids = self.ids[lo:hi]
-        counts = self.freqs[lo:hi].astype(np.int64)
+        ids = self.ids.read(lo, hi)
+        counts = self.freqs.read(lo, hi).astype(np.int64)
         at = np.searchsorted(ids, wanted)
         inside = at < len(ids)
         at = at[inside]
@@ -229,11 +237,35 @@ class SegmentPostings:
             return empty, empty
         ends = np.cumsum(counts)
         lens = counts[at]
-        starts = p_lo + ends[at] - lens
+        starts = ends[at] - lens  # within this term's positions
         # Expand each posting's [start, start + len) range into one index per position.
         before = np.cumsum(lens) - lens
         index = np.repeat(starts - before, lens) + np.arange(int(lens.sum()))
-        return np.repeat(ids[at].astype(np.int64), lens), self.positions[index].astype(np.int64)
+        positions = self.positions.read(p_lo, p_hi)
+        return np.repeat(ids[at].astype(np.int64), lens), positions[index].astype(np.int64)
+
+
+class _RangeFile:
+    """A flat file of one dtype, read by element ranges."""
+
+    def __init__(self, path: Path, dtype: np.dtype):
+        self.dtype = dtype
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def read(self, lo: int, hi: int) -> np.ndarray:
+        size = self.dtype.itemsize
+        raw = os.pread(self._fd, (hi - lo) * size, lo * size)
+        if len(raw) != (hi - lo) * size:
+            raise OSError(f"posting file truncated: wanted {hi - lo} values from {lo}")
+        return np.frombuffer(raw, dtype=self.dtype)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __del__(self) -> None:
+        self.close()
 
 
 def _map(path: Path, dtype: np.dtype) -> np.ndarray:
@@ -243,7 +275,7 @@ def _map(path: Path, dtype: np.dtype) -> np.ndarray:
 
 
 class PostingFiles:
-    """The mapped postings of each segment, opened once per process and kept while the segment
+    """The flat postings of each segment, opened once per process and kept while the segment
     lives; None for a segment written without them (or not in a directory)."""
 
     def __init__(self) -> None:
@@ -266,7 +298,9 @@ class PostingFiles:
     def forget_except(self, live_segments: set[str]) -> None:
         with self._lock:
             for key in [k for k in self._segments if k not in live_segments]:
-                del self._segments[key]
+                old = self._segments.pop(key)
+                if old is not None:
+                    old.close()
 
 
 def term_info(leaf, fieldname: str, text):

@@ -82,7 +82,7 @@ class LengthCache:
 
 
 class PostingCache:
-    """A term's postings in one segment: mapped from the flat files when the segment has them
+    """A term's postings in one segment: read from the flat files when the segment has them
     (postings.py), else decoded from Whoosh's blocks and kept, least recently used first out,
     bounded in bytes.
 
@@ -99,7 +99,7 @@ class PostingCache:
 
     def get(self, leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
         files = self.files.of(leaf)
-        if files is not None:  # mapped: a slice, nothing to decode or to keep
+        if files is not None:  # flat files: one read, nothing to decode or to keep
             info = term_info(leaf, fieldname, text)
             return None if info is None else files.postings(info)
         key = (leaf.segment().segment_id(), fieldname, text)
