@@ -22,6 +22,7 @@ from typing import Any
 
 from ..config import Settings
 from ..errors import InvalidParameter, SearchsvcError
+from .allocator import keep_large_arrays_on_heap
 from .index import IndexStore
 from .models import Chunk, Document, SearchRequest, SearchResult
 from .search import Reader
@@ -58,6 +59,7 @@ class Engine:
     serialised across processes by the index's writer lock."""
 
     def __init__(self, settings: Settings | None = None):
+        keep_large_arrays_on_heap()
         self.settings = settings or Settings.from_env()
         self.store = IndexStore(self.settings.index_dir, lock_timeout=self.settings.lock_timeout)
         self.reader = Reader(
