@@ -59,14 +59,14 @@ def _assert_flat_files_match(index_dir: Path) -> int:
             flat = files.of(leaf)
             assert flat is not None, "every segment the engine writes has flat postings"
             for fieldname, text in leaf.all_terms():
-                info = term_info(leaf, fieldname, text)
-                ids, tf = flat.postings(info)
+                row = flat.find(leaf, fieldname, text)
+                ids, tf = flat.postings(row)
                 w_ids, w_weights, w_values = _whoosh_postings(leaf, fieldname, text)
                 assert ids.tolist() == w_ids, (fieldname, text)
                 assert tf.tolist() == pytest.approx(w_weights), (fieldname, text)
                 fmt = leaf.schema[fieldname].format
                 if isinstance(fmt, NewsPositions):
-                    got_ids, got_pos = flat.positions_in(info, np.asarray(w_ids, dtype=np.int64))
+                    got_ids, got_pos = flat.positions_in(row, np.asarray(w_ids, dtype=np.int64))
                     want = [
                         (d, p)
                         for d, v in zip(w_ids, w_values, strict=True)
@@ -104,15 +104,17 @@ def test_phrase_positions_from_flat_files_respect_the_candidates(written):
     with ix.searcher() as s:
         leaf = next(leaf for leaf, _ in s.reader().leaf_readers() if ("text", "harbour") in leaf)
         flat = PostingFiles().of(leaf)
-        info = term_info(leaf, "text", "harbour")
-        all_ids, _ = flat.postings(info)
+        row = flat.find(leaf, "text", "harbour")
+        all_ids, _ = flat.postings(row)
         some = np.asarray(all_ids[::2], dtype=np.int64)
-        ids, positions = flat.positions_in(info, some)
+        ids, positions = flat.positions_in(row, some)
         assert set(ids.tolist()) == set(some.tolist())
         assert len(positions) == len(ids) and positions.min() >= 0
-        none_ids, _ = flat.positions_in(info, np.array([10**9], dtype=np.int64))
+        none_ids, _ = flat.positions_in(row, np.array([10**9], dtype=np.int64))
         assert len(none_ids) == 0
         assert term_info(leaf, "text", "no-such-word-anywhere") is None
+        assert flat.find(leaf, "text", "no-such-word-anywhere") is None
+        assert flat.find(leaf, "text", "harbour") == row  # remembered
 
 
 QUERIES = [

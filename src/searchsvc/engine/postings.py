@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 import threading
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -44,6 +44,7 @@ FREQS_EXT = ".npf"  # float32 term frequencies (Whoosh's posting weights)
 POSITIONS_EXT = ".npp"  # uint32 positions, posting by posting, for ``NewsPositions`` fields
 # Native byte order throughout: the files are appended straight from Whoosh's ``array`` buffers.
 _POSITION_DTYPE = np.dtype("=u4")
+TERM_CACHE_SIZE = 50_000  # term rows remembered per segment and process
 
 
 class NewsPositions(Positions):
@@ -194,6 +195,25 @@ class SegmentPostings:
         self.ids = _RangeFile(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
         self.freqs = _RangeFile(folder / (segment_name + FREQS_EXT), np.dtype("=f4"))
         self.positions = _RangeFile(folder / (segment_name + POSITIONS_EXT), _POSITION_DTYPE)
+        # (field, term) -> table row or None: Whoosh's term lookup walks a hash file in Python
+        # (~10 µs), and a newsroom's queries repeat their words.
+        self._rows: OrderedDict[tuple[str, object], int | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def find(self, leaf, fieldname: str, text) -> int | None:
+        """The table row of a term of this segment (``leaf``), or None when it has no postings."""
+        key = (fieldname, text)
+        with self._lock:
+            if key in self._rows:
+                self._rows.move_to_end(key)
+                return self._rows[key]
+        info = term_info(leaf, fieldname, text)
+        row = None if info is None else self._row(info)
+        with self._lock:
+            self._rows[key] = row
+            if len(self._rows) > TERM_CACHE_SIZE:
+                self._rows.popitem(last=False)
+        return row
 
     def close(self) -> None:
         for f in (self.ids, self.freqs, self.positions):
@@ -208,20 +228,14 @@ class SegmentPostings:
             return None
         return row
 
-    def postings(self, terminfo) -> tuple[np.ndarray, np.ndarray] | None:
-        """(document numbers, frequencies) of a term."""
-        row = self._row(terminfo)
-        if row is None:
-            return None
+    def postings(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, frequencies) of the term at ``row``."""
         lo, hi = int(self.first_posting[row]), int(self.first_posting[row + 1])
         return self.ids.read(lo, hi), self.freqs.read(lo, hi)
 
-    def positions_in(self, terminfo, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-        """(document number, position) pairs of a term in the ``wanted`` (sorted) documents; None
-        when this segment has no positions for the term's field."""
-        row = self._row(terminfo)
-        if row is None:
-            return None
+    def positions_in(self, row: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(document number, position) pairs of the term at ``row`` in the ``wanted`` (sorted)
+        documents; None when this segment has no positions for the term's field."""
         lo, hi = int(self.first_posting[row]), int(self.first_posting[row + 1])
         p_lo, p_hi = int(self.first_position[row]), int(self.first_position[row + 1])
         if p_hi == p_lo and hi > lo:

@@ -34,7 +34,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ..errors import QueryTooExpensive
-from .postings import PostingFiles, term_info
+from .postings import PostingFiles
 
 # BM25 parameters, tuned on CISI together with the field boosts in query.py: term frequency
 # saturates slowly (K1) and long paragraphs are normalised firmly (B).
@@ -100,8 +100,8 @@ class PostingCache:
     def get(self, leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
         files = self.files.of(leaf)
         if files is not None:  # flat files: one read, nothing to decode or to keep
-            info = term_info(leaf, fieldname, text)
-            return None if info is None else files.postings(info)
+            row = files.find(leaf, fieldname, text)
+            return None if row is None else files.postings(row)
         key = (leaf.segment().segment_id(), fieldname, text)
         with self._lock:
             if key in self._items:
@@ -290,10 +290,10 @@ class Scorer:
     def _positions(self, leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
         files = self.postings.files.of(leaf)
         if files is not None:
-            info = term_info(leaf, fieldname, text)
-            if info is None:
+            row = files.find(leaf, fieldname, text)
+            if row is None:
                 return np.zeros(0, dtype=np.int64)
-            found = files.positions_in(info, wanted)
+            found = files.positions_in(row, wanted)
             if found is not None:
                 chunks, positions = found
                 return np.unique((chunks << _POS_BITS) | positions)
