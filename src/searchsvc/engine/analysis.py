@@ -34,8 +34,9 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import NamedTuple
 
-from nltk.stem.snowball import SnowballStemmer
 from whoosh.analysis import Analyzer, Token
+
+from .stemmer import SnowballStemmer
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_RE = re.compile(f"[{_CJK}]+")

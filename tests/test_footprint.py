@@ -1,5 +1,7 @@
-"""The allocator tuning (engine/allocator.py): after it, the index-sized arrays a query builds and
-drops are reused heap memory, not fresh pages the kernel must fault in and zero each time."""
+"""What a worker costs beyond the index: the allocator tuning (engine/allocator.py) makes the
+index-sized arrays a query builds and drops reused heap memory, not fresh pages the kernel must
+fault in and zero each time; and loading the app does not drag in scipy through nltk
+(engine/stemmer.py)."""
 
 from __future__ import annotations
 
@@ -47,3 +49,12 @@ def test_query_sized_arrays_stop_faulting_pages_once_tuned():
     untuned, tuned = _page_faults("untuned"), _page_faults("tuned")
     assert untuned > 20_000  # ~1,500 faults per query: every big array is a fresh mapping
     assert tuned < untuned / 10
+
+
+def test_the_app_loads_without_scipy_even_where_scipy_is_installed():
+    code = "import sys, searchsvc.api.app; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    code = "import searchsvc.engine.analysis as a; print(a.stem('running'), a.stem('briefings'))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["run", "brief"]
