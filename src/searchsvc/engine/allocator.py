@@ -22,6 +22,7 @@ MMAP_THRESHOLD = 256 * 1024 * 1024  # arrays below this come from the heap
 TRIM_THRESHOLD = 128 * 1024 * 1024  # free heap above this goes back to the system
 
 _done = False
+_libc: ctypes.CDLL | None = None
 
 
 def keep_large_arrays_on_heap() -> bool:
@@ -29,14 +30,23 @@ def keep_large_arrays_on_heap() -> bool:
     global _done
     if _done:
         return True
+    global _libc
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         mallopt = libc.mallopt
     except (OSError, AttributeError):
         return False
+    _libc = libc
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     _done = bool(mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
         mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     )
     log.debug("glibc mallopt thresholds set: %s", _done)
     return _done
+
+
+def release_free_memory() -> None:
+    """Give free heap back to the system now (``malloc_trim``): called after loading a generation,
+    whose temporaries the raised trim threshold would otherwise keep resident."""
+    if _libc is not None:
+        _libc.malloc_trim(0)

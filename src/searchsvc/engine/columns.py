@@ -83,16 +83,30 @@ class Columns:
         }
         self.date = _concat([p.date for p in parts], np.int32)
         self.multi: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        value_starts: dict[str, list[int]] = {}
         for f in MULTI_FACETS:
             offsets = [np.zeros(1, dtype=np.int64)]
             codes = []
             base = 0
+            value_starts[f] = []
             for p in parts:
                 off, cod = p.multi[f]
+                value_starts[f].append(base)
                 offsets.append(off[1:] + base)
                 codes.append(cod)
                 base += len(cod)
-            self.multi[f] = (np.concatenate(offsets), _concat(codes, np.int32))
+            dtype = np.int32 if base < 2**31 else np.int64
+            self.multi[f] = (np.concatenate(offsets).astype(dtype), _concat(codes, np.int32))
+        # The segments' own code arrays become views into these: one copy of the columns in
+        # memory, not two, while the segment cache still rebuilds the next generation quickly.
+        for k, (seg, offset, _) in enumerate(segments):
+            n = seg.size
+            seg.single = {f: self.single[f][offset : offset + n] for f in seg.single}
+            seg.date = self.date[offset : offset + n]
+            for f in MULTI_FACETS:
+                off, cod = seg.multi[f]
+                start = value_starts[f][k]
+                seg.multi[f] = (off, self.multi[f][1][start : start + len(cod)])
         # The chunk each multi-value belongs to (for filters), built once per generation.
         self.owner = {
             f: np.repeat(np.arange(self.size), np.diff(self.multi[f][0])) for f in MULTI_FACETS
@@ -269,12 +283,16 @@ def _decode_segment(leaf) -> _LocalColumns:
                 multi_codes[name].extend(vocab[name].code(v) for v in vals)
                 multi_offsets[name][docnum + 1] = len(vals)
     multi = {
-        f: (np.cumsum(multi_offsets[f]), np.array(multi_codes[f], dtype=np.int32))
+        f: (_offsets(np.cumsum(multi_offsets[f])), np.array(multi_codes[f], dtype=np.int32))
         for f in MULTI_FACETS
     }
     return _LocalColumns(
         values={f: v.values for f, v in vocab.items()}, single=single, multi=multi, date=date
     )
+
+
+def _offsets(cumulative: np.ndarray) -> np.ndarray:
+    return cumulative.astype(np.int32 if cumulative[-1] < 2**31 else np.int64)
 
 
 def _column_file(leaf) -> Path | None:

@@ -50,27 +50,26 @@ class Scored:
 
 
 class LengthCache:
-    """Per-segment field lengths as float arrays, decoded once per segment."""
+    """Per-segment field lengths as Whoosh's one-byte codes (``_BYTE_LENGTHS`` maps them to
+    lengths), read once per segment: a byte per chunk and field instead of a float."""
 
     def __init__(self) -> None:
         self._lengths: dict[tuple[str, str], np.ndarray] = {}
         self._lock = threading.Lock()
 
-    def lengths(self, leaf, fieldname: str) -> np.ndarray:
+    def codes(self, leaf, fieldname: str) -> np.ndarray:
         segment = leaf.segment()
         key = (segment.segment_id(), fieldname)
         cached = self._lengths.get(key)
         if cached is not None:
             return cached
         n = leaf.doc_count_all()
-        out = np.ones(n, dtype=np.float32)
+        out = np.zeros(n, dtype=np.uint8)  # no length column: no postings in this field either
         reader = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         if reader is not None:
             count = min(reader._count, n)
             raw = reader._dbfile.get(reader._basepos, count)
-            codes = np.zeros(n, dtype=np.uint8)
-            codes[:count] = np.frombuffer(bytes(raw), dtype=np.uint8)
-            out = _BYTE_LENGTHS[codes]
+            out[:count] = np.frombuffer(bytes(raw), dtype=np.uint8)
         with self._lock:
             self._lengths[key] = out
         return out
@@ -241,7 +240,7 @@ class Scorer:
         b = FIELD_B.get(fieldname, 0.75)
         out = []
         for leaf, offset, (ids, tf) in found:
-            fl = self.lengths.lengths(leaf, fieldname)[ids]
+            fl = _BYTE_LENGTHS[self.lengths.codes(leaf, fieldname)[ids]]
             norm = tf + K1 * ((1 - b) + b * fl / avg)
             out.append((ids + offset, term.boost * idf * (tf * (K1 + 1)) / norm))
         return out

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DocumentNotFound, InvalidParameter
+from .allocator import release_free_memory
 from .analysis import STOPWORDS, iter_terms
 from .citation import cite
 from .columns import ColumnCache, Columns
@@ -95,6 +96,7 @@ class Reader:
                 self.postings.forget_except(self.cache.segment_ids())
                 self._results.clear()
                 self._corrections.clear()
+                release_free_memory()
             return view
 
     @property
