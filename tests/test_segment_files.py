@@ -18,6 +18,7 @@ from searchsvc.config import Settings
 from searchsvc.engine.models import Document, SearchRequest
 from searchsvc.engine.postings import NewsPositions, PostingFiles, term_info
 from searchsvc.engine.service import Engine
+from searchsvc.errors import InvalidParameter
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 FLAT_EXTS = (".npt", ".npi", ".npf", ".npp")
@@ -182,3 +183,33 @@ def test_column_files_are_written_once_and_give_the_same_facets(written, tmp_pat
     copied[0].write_bytes(b"not a column file")
     assert _facets(Engine(Settings(index_dir=copy))) == expected
     assert "ignoring column file" in caplog.text
+
+
+def _truncate_first(directory: Path, ext: str) -> Path:
+    victim = sorted(f for f in directory.iterdir() if f.suffix == ext and f.stat().st_size > 8)[0]
+    with victim.open("r+b") as f:
+        f.truncate(victim.stat().st_size // 2)
+    return victim
+
+
+def test_a_flat_file_cut_short_falls_back_to_whoosh_with_the_same_answers(
+    written, tmp_path, caplog
+):
+    copy = tmp_path / "copy"
+    shutil.copytree(written.store.root, copy, symlinks=True)
+    _truncate_first((copy / "live").resolve(), ".npi")
+    damaged = Engine(Settings(index_dir=copy))
+    assert _answers(damaged) == _answers(written)
+    assert "flat postings of segment" in caplog.text and "unusable" in caplog.text
+
+
+def test_restore_refuses_a_backup_whose_flat_postings_are_cut_short(written, tmp_path):
+    backup = written.backup(tmp_path / "backup")
+    (backup / "MANIFEST.json").unlink()  # a copy made by hand: only reading it whole can tell
+    _truncate_first(backup, ".npp")
+    target = Engine(Settings(index_dir=tmp_path / "target"))
+    target.index_paths([SEEDS])
+    before = _answers(target)
+    with pytest.raises(InvalidParameter, match="damaged"):
+        target.restore(backup)
+    assert _answers(target) == before

@@ -23,6 +23,7 @@ the copy can be appended as-is and a posting's positions are a slice as well.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from array import array
@@ -35,6 +36,8 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.formats import Frequency, Positions, tokens
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
+
+log = logging.getLogger(__name__)
 
 # Per-segment files, named like Whoosh's own (``<index>_<segment id>.<ext>``) so that Whoosh
 # deletes them with their segment.
@@ -199,6 +202,23 @@ class SegmentPostings:
         # (~10 µs), and a newsroom's queries repeat their words.
         self._rows: OrderedDict[tuple[str, object], int | None] = OrderedDict()
         self._lock = threading.Lock()
+        self.check()
+
+    def check(self) -> None:
+        """Raise ValueError unless the files hold exactly what the term table says they do (a
+        copy cut short, a file from another segment)."""
+        n_postings = int(self.first_posting[-1]) if len(self.first_posting) else 0
+        n_positions = int(self.first_position[-1]) if len(self.first_position) else 0
+        for f, want in ((self.ids, n_postings), (self.freqs, n_postings)):
+            if f.length != want:
+                raise ValueError(f"{f.path.name}: {f.length} values, the term table says {want}")
+        if self.positions.length != n_positions:
+            raise ValueError(
+                f"{self.positions.path.name}: {self.positions.length} positions, "
+                f"the term table says {n_positions}"
+            )
+        if len(self.offsets) and np.any(np.diff(self.offsets) <= 0):
+            raise ValueError("term table offsets are not ascending")
 
     def find(self, leaf, fieldname: str, text) -> int | None:
         """The table row of a term of this segment (``leaf``), or None when it has no postings."""
@@ -263,8 +283,10 @@ class _RangeFile:
     """A flat file of one dtype, read by element ranges."""
 
     def __init__(self, path: Path, dtype: np.dtype):
+        self.path = path
         self.dtype = dtype
         self._fd = os.open(path, os.O_RDONLY)
+        self.length = os.fstat(self._fd).st_size // dtype.itemsize
 
     def read(self, lo: int, hi: int) -> np.ndarray:
         size = self.dtype.itemsize
@@ -301,10 +323,11 @@ class PostingFiles:
         segid = segment.segment_id()
         if segid in self._segments:
             return self._segments[segid]
-        folder = getattr(leaf._storage, "folder", None) if hasattr(leaf, "_storage") else None
         found = None
-        if folder is not None and (Path(folder) / (segment.make_filename(TABLE_EXT))).exists():
-            found = SegmentPostings(Path(folder), segid)
+        try:
+            found = open_segment(leaf)
+        except (OSError, ValueError) as exc:  # Whoosh's own postings still answer correctly
+            log.warning("flat postings of segment %s unusable, reading Whoosh's: %s", segid, exc)
         with self._lock:
             self._segments[segid] = found
         return found
@@ -315,6 +338,18 @@ class PostingFiles:
                 old = self._segments.pop(key)
                 if old is not None:
                     old.close()
+
+
+def open_segment(leaf) -> SegmentPostings | None:
+    """The flat postings of a segment (checked), or None when it was written without them.
+    Raises OSError or ValueError when they exist but are damaged."""
+    segment = leaf.segment()
+    folder = getattr(getattr(leaf, "_storage", None), "folder", None)
+    if segment is None or folder is None:
+        return None
+    if not (Path(folder) / segment.make_filename(TABLE_EXT)).exists():
+        return None
+    return SegmentPostings(Path(folder), segment.segment_id())
 
 
 def term_info(leaf, fieldname: str, text):

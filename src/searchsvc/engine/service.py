@@ -253,6 +253,7 @@ def _verify_index(directory: Path) -> None:
     from whoosh import index as whoosh_index
 
     from .columns import ColumnCache
+    from .postings import open_segment
     from .scoring import _postings
 
     ix = whoosh_index.open_dir(str(directory))
@@ -265,6 +266,9 @@ def _verify_index(directory: Path) -> None:
                 continue
             for fieldname, text in leaf.all_terms():
                 _postings(leaf, fieldname, text)
+            flat = open_segment(leaf)  # raises on a flat posting file cut short
+            if flat is not None:
+                flat.close()
         ColumnCache().for_reader(s.reader())
 
 
