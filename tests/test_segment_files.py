@@ -15,6 +15,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from searchsvc.config import Settings
+from searchsvc.engine.chunking import chunk_document
 from searchsvc.engine.models import Document, SearchRequest
 from searchsvc.engine.postings import NewsPositions, PostingFiles, term_info
 from searchsvc.engine.service import Engine
@@ -213,3 +214,18 @@ def test_restore_refuses_a_backup_whose_flat_postings_are_cut_short(written, tmp
     with pytest.raises(InvalidParameter, match="damaged"):
         target.restore(backup)
     assert _answers(target) == before
+
+
+def test_a_batch_bigger_than_the_posting_pool_is_written_as_several_complete_segments(tmp_path):
+    from searchsvc.engine.index import IndexStore
+
+    store = IndexStore(tmp_path / "ix", pool_mb=1)  # about twenty stories per pool
+    stories = [_story(i) for i in range(300)]
+    n_docs, n_chunks = store.add_documents((d, chunk_document(d)) for d in stories)
+    assert (n_docs, n_chunks) == (300, 600)
+    ix = store.open()
+    assert len(ix._segments()) > 3, "the pool filled several times: one segment per fill"
+    assert ix.doc_count() == 600
+    assert _assert_flat_files_match(store.live_dir()) > 100
+    eng = Engine(Settings(index_dir=tmp_path / "ix"))
+    assert eng.search(SearchRequest(q='"port authority"')).total == 300

@@ -52,9 +52,10 @@ BUILD_LOCK = "build.lock"
 class IndexStore:
     """The index root directory: which generation directory is live, and the writer lock."""
 
-    def __init__(self, root: Path, lock_timeout: float = 10.0):
+    def __init__(self, root: Path, lock_timeout: float = 10.0, pool_mb: int = 1024):
         self.root = Path(root)
         self.lock_timeout = lock_timeout
+        self.pool_mb = pool_mb  # a single-process writer's posting pool; half each with procs=2
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = filelock.FileLock(str(self.root / LOCK), timeout=lock_timeout)
         self._opened: tuple[Path, whoosh_index.Index] | None = None
@@ -142,9 +143,13 @@ class IndexStore:
             # Separate segment files, not one compound file: Whoosh reads a compound file's
             # parts into private BytesIO copies, i.e. the whole index into every worker's memory.
             # NewsCodec also writes each segment's postings as flat arrays (postings.py).
-            kwargs: dict[str, Any] = {"limitmb": 1024, "compound": False, "codec": NewsCodec()}
+            kwargs: dict[str, Any] = {
+                "limitmb": self.pool_mb,
+                "compound": False,
+                "codec": NewsCodec(),
+            }
             if procs > 1:
-                kwargs.update(procs=procs, multisegment=True, limitmb=512)
+                kwargs.update(procs=procs, multisegment=True, limitmb=max(1, self.pool_mb // 2))
             batch = _Batch(ix, kwargs)
             try:
                 yield batch  # type: ignore[misc]
@@ -164,7 +169,13 @@ class IndexStore:
 
         Whoosh's ``delete_by_term`` only sees committed chunks, so when an id comes back within
         the batch (the same story in two folders, a JSON list repeating an id) the batch is
-        committed first and the later copy replaces the earlier one, as across runs."""
+        committed first and the later copy replaces the earlier one, as across runs.
+
+        A big batch is also committed whenever Whoosh's in-memory posting pool is nearly full, one
+        segment per pool (as Lucene flushes its RAM buffer): past its limit Whoosh would spill
+        sorted runs to disk and merge them in Python at the commit, a third slower overall. So a
+        batch is not atomic: a crash half-way leaves the documents of the flushed segments
+        indexed, and indexing the same files again replaces them."""
         n_docs = n_chunks = 0
         seen: set[str] = set()
         with self.writer(procs=procs, index=index) as w:
@@ -181,6 +192,8 @@ class IndexStore:
                     w.add_document(**chunk_fields(doc, chunk))
                 n_docs += 1
                 n_chunks += len(chunks)
+                if w.pool_nearly_full():
+                    w.flush()
         return n_docs, n_chunks
 
     def put(self, doc: Document, chunks: list[Chunk]) -> bool:
@@ -267,6 +280,14 @@ class _Batch:
     def flush(self) -> None:
         self.writer.commit()
         self.writer = self.ix.writer(**self.kwargs)
+
+    def pool_nearly_full(self) -> bool:
+        """True when a single-process writer's posting pool is past 90 % of its limit (the next
+        additions would spill to disk). Multi-process writers fill pools in their children."""
+        pool = getattr(self.writer, "pool", None)
+        if pool is None or getattr(self.writer, "procs", 1) > 1:
+            return False
+        return getattr(pool, "currentsize", 0) > 0.9 * getattr(pool, "limit", float("inf"))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.writer, name)
