@@ -23,6 +23,7 @@ the copy can be appended as-is and a posting's positions are a slice as well.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
@@ -45,6 +46,7 @@ TABLE_EXT = ".npt"  # int64[3, terms + 1]: Whoosh postings offset, first posting
 IDS_EXT = ".npi"  # uint32 document numbers, term by term, ascending within a term
 FREQS_EXT = ".npf"  # float32 term frequencies (Whoosh's posting weights)
 POSITIONS_EXT = ".npp"  # uint32 positions, posting by posting, for ``NewsPositions`` fields
+KEYS_EXT = ".npk"  # uint64[3, terms]: 128-bit hash of (field, term) in two halves, sorted; row
 # Native byte order throughout: the files are appended straight from Whoosh's ``array`` buffers.
 _POSITION_DTYPE = np.dtype("=u4")
 TERM_CACHE_SIZE = 50_000  # term rows remembered per segment and process
@@ -115,6 +117,7 @@ class _FieldWriter(W3FieldWriter):
         self._freqs_file = self._create_file(FREQS_EXT)
         self._positions_file = self._create_file(POSITIONS_EXT)
         self._table = (array("q"), array("q"), array("q"))
+        self._hashes = (array("Q"), array("Q"))
         self._n_postings = 0
         self._n_positions = 0
         self._keep_positions = False
@@ -138,6 +141,9 @@ class _FieldWriter(W3FieldWriter):
 
     def term_finished(self, terminfo) -> None:
         self._table[0].append(terminfo._offset if terminfo._offset is not None else -1)
+        high, low = term_hash(self._fieldname, self._btext)
+        self._hashes[0].append(high)
+        self._hashes[1].append(low)
 
     def block(self, ids: array, weights: array, values: list[bytes]) -> None:
         """One finished block of the current term, as Whoosh's writer buffered it."""
@@ -159,6 +165,12 @@ class _FieldWriter(W3FieldWriter):
         table = np.array([offsets, first_posting, first_position], dtype="=i8")
         with self._create_file(TABLE_EXT) as f:
             f.write(table.tobytes())
+        high = np.frombuffer(self._hashes[0], dtype=np.uint64)
+        low = np.frombuffer(self._hashes[1], dtype=np.uint64)
+        order = np.lexsort((low, high))
+        keys = np.array([high[order], low[order], order.astype(np.uint64)], dtype="=u8")
+        with self._create_file(KEYS_EXT) as f:
+            f.write(keys.tobytes())
         super().close()
 
 
@@ -198,6 +210,8 @@ class SegmentPostings:
         self.ids = _RangeFile(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
         self.freqs = _RangeFile(folder / (segment_name + FREQS_EXT), np.dtype("=f4"))
         self.positions = _RangeFile(folder / (segment_name + POSITIONS_EXT), _POSITION_DTYPE)
+        keys_path = folder / (segment_name + KEYS_EXT)
+        self.keys = _map(keys_path, np.dtype("=u8")).reshape(3, -1) if keys_path.exists() else None
         # (field, term) -> table row or None: Whoosh's term lookup walks a hash file in Python
         # (~10 µs), and a newsroom's queries repeat their words.
         self._rows: OrderedDict[tuple[str, object], int | None] = OrderedDict()
@@ -219,6 +233,8 @@ class SegmentPostings:
             )
         if len(self.offsets) and np.any(np.diff(self.offsets) <= 0):
             raise ValueError("term table offsets are not ascending")
+        if self.keys is not None and self.keys.shape[1] != len(self.offsets):
+            raise ValueError(f"{self.keys.shape[1]} term keys for {len(self.offsets)} terms")
 
     def find(self, leaf, fieldname: str, text) -> int | None:
         """The table row of a term of this segment (``leaf``), or None when it has no postings."""
@@ -227,13 +243,31 @@ class SegmentPostings:
             if key in self._rows:
                 self._rows.move_to_end(key)
                 return self._rows[key]
-        info = term_info(leaf, fieldname, text)
-        row = None if info is None else self._row(info)
+        row = self._lookup(leaf, fieldname, text)
         with self._lock:
             self._rows[key] = row
             if len(self._rows) > TERM_CACHE_SIZE:
                 self._rows.popitem(last=False)
         return row
+
+    def _lookup(self, leaf, fieldname: str, text) -> int | None:
+        """Binary search of the term's 128-bit hash: a few µs, against ~10 µs of Python for
+        Whoosh's on-disk hash table (which segments written without a key file still use)."""
+        if self.keys is None:
+            info = term_info(leaf, fieldname, text)
+            return None if info is None else self._row(info)
+        try:
+            btext = leaf._text_to_bytes(fieldname, text)
+        except (KeyError, ValueError, TypeError):
+            return None
+        high, low = term_hash(fieldname, btext)
+        his = self.keys[0]
+        at = int(np.searchsorted(his, np.uint64(high)))
+        while at < len(his) and int(his[at]) == high:
+            if int(self.keys[1][at]) == low:
+                return int(self.keys[2][at])
+            at += 1
+        return None
 
     def close(self) -> None:
         for f in (self.ids, self.freqs, self.positions):
@@ -350,6 +384,13 @@ def open_segment(leaf) -> SegmentPostings | None:
     if not (Path(folder) / segment.make_filename(TABLE_EXT)).exists():
         return None
     return SegmentPostings(Path(folder), segment.segment_id())
+
+
+def term_hash(fieldname: str, btext: bytes) -> tuple[int, int]:
+    """128 bits of BLAKE2b over field and term, as two unsigned 64-bit halves: two distinct
+    terms of one segment share it with odds of about 2^-88 even at a million terms."""
+    digest = hashlib.blake2b(fieldname.encode("utf-8") + b"\0" + btext, digest_size=16).digest()
+    return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little")
 
 
 def term_info(leaf, fieldname: str, text):
