@@ -3,9 +3,10 @@
 Why in-process as well as over HTTP: it separates the engine's cost from gunicorn/Falcon/JSON, and it
 is what the "query cost within 5× of tantivy" target compares. Each searchsvc query is a default
 /search: top 10, exact total, facet counts, highlighted snippets (``SearchRequest`` defaults), with
-the engine's result cache disabled so every query is computed: a *cold* pass (terms read from the
-index) and a *warm* pass (the same queries again, postings now in the engine's posting cache, as in a
-long-running worker); a third, cached pass is reported apart. ``--profile`` runs a cold pass on a
+the engine's result cache disabled so every query is computed: a *cold* pass (each query's first
+visit: its terms looked up in each segment's term keys, or decoded from Whoosh's blocks for segments
+without flat postings) and a *warm* pass (the same queries again: terms remembered, postings hot in
+the page cache, as in a long-running worker); a third, cached pass is reported apart. ``--profile`` runs a cold pass on a
 fresh Engine and a warm pass under cProfile and prints/records the hot spots.
 
     python -m bench latency [--quick] [--index-dir D --tantivy-dir T] [--profile]
@@ -89,11 +90,11 @@ def open_tantivy(path: Path) -> TantivyIndex:
 def searchsvc_run(
     engine: Any, queries: list[dict[str, Any]], profile: bool = False, fresh_engine: Any = None
 ) -> dict:
-    """Timed passes: *cold* (result cache off, the engine's posting cache only holds the warm-up
-    queries), *warm* (result cache off, the same queries again: their postings are decoded and
-    cached — what a long-running worker sees for popular words) and *cached* (result cache on).
-    ``--profile`` profiles a cold pass on ``fresh_engine()`` (a new Engine: empty posting cache)
-    and a warm pass after it, untimed."""
+    """Timed passes: *cold* (result cache off, each query's first visit after the warm-up
+    queries), *warm* (result cache off, the same queries again: their terms remembered — what a
+    long-running worker sees for popular words) and *cached* (result cache on). ``--profile``
+    profiles a cold pass on ``fresh_engine()`` (a new Engine: nothing remembered) and a warm pass
+    after it, untimed."""
     for q in queries[:WARMUP]:
         engine.search(request_for(q, per_page=5))
     times: list[float] = []
@@ -143,7 +144,7 @@ def searchsvc_run(
     out["cached"] = percentiles(cached)
     if profile:  # separate, untimed passes: cProfile's overhead must not leak into the numbers
         target = fresh_engine() if fresh_engine is not None else engine
-        for key in ("profile", "profile_warm"):  # cold (fresh posting cache) then warm
+        for key in ("profile", "profile_warm"):  # cold (fresh engine) then warm
             prof = cProfile.Profile()
             with result_cache(target, False):
                 prof.enable()
@@ -217,7 +218,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if sv["errors"]:
         print(f"\nsearchsvc refused some queries: {sv['errors']}")
     w = sv["warm"]["all"]
-    print(f"\nsearchsvc warm (result cache off, postings cached): p50 {w['p50']} ms, "
+    print(f"\nsearchsvc warm (result cache off, second visit): p50 {w['p50']} ms, "
           f"p95 {w['p95']} ms, p99 {w['p99']} ms (×tantivy {ratio(w['p50'], tv['all']['p50'])} / "
           f"{ratio(w['p95'], tv['all']['p95'])})")  # fmt: skip
     print(f"\nsearchsvc with a warm result cache: p50 {sv['cached']['p50']} ms, "
