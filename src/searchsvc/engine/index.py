@@ -52,7 +52,7 @@ BUILD_LOCK = "build.lock"
 class IndexStore:
     """The index root directory: which generation directory is live, and the writer lock."""
 
-    def __init__(self, root: Path, lock_timeout: float = 10.0, pool_mb: int = 1024):
+    def __init__(self, root: Path, lock_timeout: float = 10.0, pool_mb: int = 2048):
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         self.pool_mb = pool_mb  # a single-process writer's posting pool; half each with procs=2

@@ -221,29 +221,34 @@ class Scorer:
         return Scored(mask, score)
 
     def _postings_of(self, term: wq.Term, scored: bool):
-        """(global ids, BM25F contributions or None) of one term, per segment."""
+        """[(global ids, BM25F contributions or None)] of one term: one pair for all segments,
+        so the arithmetic and the scatter that follow are a few numpy calls however many
+        segments the index has."""
         fieldname, text = term.fieldname, term.text
         if fieldname not in self.searcher.schema:
             return []
-        found = []
+        ids_parts, tf_parts, codes_parts = [], [], []
         for leaf, offset in self.leaves:
             postings = self.postings.get(leaf, fieldname, text)
             if postings is not None:
-                found.append((leaf, offset, postings))
+                ids, tf = postings
+                ids_parts.append(ids + offset)
+                tf_parts.append(tf)
+                codes_parts.append(self.lengths.codes(leaf, fieldname)[ids])
+        if not ids_parts:
+            return []
+        ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
         if not scored or not self.searcher.schema[fieldname].scorable:
-            return [(ids + offset, None) for _, offset, (ids, _) in found]
+            return [(ids, None)]
+        tf = np.concatenate(tf_parts) if len(tf_parts) > 1 else tf_parts[0]
+        codes = np.concatenate(codes_parts) if len(codes_parts) > 1 else codes_parts[0]
         # Document frequency as Whoosh counts it (postings, deleted chunks included), from the
         # postings in hand rather than a second term lookup per segment.
-        df = sum(len(ids) for _, _, (ids, _) in found)
-        idf = log(self.n_docs / (df + 1)) + 1
+        idf = log(self.n_docs / (len(ids) + 1)) + 1
         avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
         b = FIELD_B.get(fieldname, 0.75)
-        out = []
-        for leaf, offset, (ids, tf) in found:
-            fl = _BYTE_LENGTHS[self.lengths.codes(leaf, fieldname)[ids]]
-            norm = tf + K1 * ((1 - b) + b * fl / avg)
-            out.append((ids + offset, term.boost * idf * (tf * (K1 + 1)) / norm))
-        return out
+        norm = tf + K1 * ((1 - b) + b * _BYTE_LENGTHS[codes] / avg)
+        return [(ids, term.boost * idf * (tf * (K1 + 1)) / norm)]
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
         # Only chunks with every word can hold the phrase: check positions on those alone.
