@@ -309,6 +309,31 @@ def test_reindex_swaps_in_a_new_generation(scratch):
     assert after["chunks"] == before["chunks"]
 
 
+def test_a_search_racing_a_reindex_reads_the_new_generation(tmp_path):
+    """The interleaving a serving worker can hit (seen under CI load): it resolves ``live``, a
+    reindex then swaps the link and removes that generation, and only then does the worker open
+    it. The worker's store below replays exactly that order with a real reindex in between; the
+    search must answer from the new generation instead of failing."""
+    serving = Engine(Settings(index_dir=tmp_path / "ix"))
+    serving.index_paths([SEEDS])
+    stale = serving.store.open_live()
+    serving.reader._view = None  # not opened yet in this worker
+    Engine(Settings(index_dir=tmp_path / "ix")).index_paths([SEEDS], into_new=True)
+    assert not stale[0].exists(), "the reindex removed the generation the worker resolved"
+
+    real_open_live = serving.store.open_live
+    calls = []
+
+    def resolved_before_the_swap():
+        calls.append(1)
+        return stale if len(calls) == 1 else real_open_live()
+
+    serving.store.open_live = resolved_before_the_swap
+    result = search(serving, "genome")
+    assert result.total > 0 and len(calls) >= 2  # the stale pair, then a fresh resolve
+    assert serving.stats()["index"] != stale[0].name
+
+
 def test_backup_and_restore(scratch, tmp_path):
     scratch.backup(tmp_path / "backup")
     scratch.delete_document(TRANSCRIPT)

@@ -86,10 +86,15 @@ class IndexStore:
 
     def open(self) -> whoosh_index.Index:
         """The Whoosh index behind ``live``; reopened when ``live`` moved (after a reindex)."""
+        return self.open_live()[1]
+
+    def open_live(self) -> tuple[Path, whoosh_index.Index]:
+        """The live directory and its index, resolved once (so the two always agree)."""
         live = self.live_dir()
-        if self._opened is None or self._opened[0] != live:
-            self._opened = (live, whoosh_index.open_dir(str(live)))
-        return self._opened[1]
+        opened = self._opened
+        if opened is None or opened[0] != live:
+            opened = self._opened = (live, whoosh_index.open_dir(str(live)))
+        return opened
 
     # --- locking ---------------------------------------------------------------------------
     @contextmanager

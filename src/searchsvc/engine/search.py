@@ -31,6 +31,7 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
+from whoosh.index import EmptyIndexError
 
 from ..errors import DocumentNotFound, InvalidParameter
 from .allocator import release_free_memory
@@ -45,6 +46,7 @@ from .snippets import Marks, find_spans, snippet
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
 RESULT_CACHE_SIZE = 512
+SWAP_RETRIES = 3  # a reindex can swap ``live`` and remove the old generation mid-open
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 
 
@@ -78,18 +80,28 @@ class Reader:
     def view(self) -> View:
         with self._lock:
             view = self._view
-            ix = self.store.open()
-            live = str(self.store.live_dir())
-            if view is None or view.live != live or not view.searcher.up_to_date():
+            for attempt in range(SWAP_RETRIES):
+                live_dir, ix = self.store.open_live()
+                live = str(live_dir)
+                if view is not None and view.live == live and _up_to_date(view.searcher):
+                    return view
                 # Not ``searcher.refresh()``: Whoosh's reader reuse keeps segments that a merge
                 # or deletion replaced, so chunks would be counted twice. No weighting model:
                 # scoring.py scores, Whoosh only matches.
-                searcher = ix.searcher()
+                try:
+                    searcher = ix.searcher()
+                    columns = self.cache.for_reader(searcher.reader())
+                except (EmptyIndexError, OSError):
+                    # A reindex swapped ``live`` and removed this generation between resolving
+                    # the link and reading it: resolve the link again.
+                    if attempt == SWAP_RETRIES - 1:
+                        raise
+                    continue
                 view = View(
                     live=live,
                     generation=searcher.reader().generation() or 0,
                     searcher=searcher,
-                    columns=self.cache.for_reader(searcher.reader()),
+                    columns=columns,
                 )
                 self._view = view
                 self.lengths.forget_except(self.cache.segment_ids())
@@ -97,7 +109,8 @@ class Reader:
                 self._results.clear()
                 self._corrections.clear()
                 release_free_memory()
-            return view
+                return view
+            raise AssertionError("unreachable")
 
     @property
     def parser(self) -> QueryParser:
@@ -441,6 +454,14 @@ def _by_date(cols: Columns, mask: np.ndarray, sort: str, by_doc: bool) -> np.nda
         _, first = np.unique(cols.single["doc_id"][ids], return_index=True)
         ids = ids[np.sort(first)]
     return ids
+
+
+def _up_to_date(searcher) -> bool:
+    """False also when the searcher's generation directory is gone (swapped out and removed)."""
+    try:
+        return searcher.up_to_date()
+    except OSError:
+        return False
 
 
 def _cache_key(req: SearchRequest, view: View) -> tuple:
