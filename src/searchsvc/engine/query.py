@@ -87,14 +87,17 @@ class QueryParser:
         # A question mark that ends a word is punctuation ("…since their call?"), not a
         # one-character wildcard; "colo?r" keeps its wildcard.
         parsed_text = _QUESTION_MARK_RE.sub("", text) or text
-        try:
-            q = self._strict.parse(parsed_text)
-            # One expansion budget for the whole query: 26 prefixes must not mean 26 × the limit.
-            q = self._expand(q, reader, [self.max_expansion * len(SEARCH_FIELDS)])
-        except InvalidParameter:
-            raise
-        except Exception:  # the parser chokes on odd syntax: fall back to the words, literally
-            q = None
+        q = self._plain(parsed_text.split(), wq.And)
+        if q is None:
+            try:
+                q = self._strict.parse(parsed_text)
+                # One expansion budget for the whole query: 26 prefixes must not mean 26 × the
+                # limit.
+                q = self._expand(q, reader, [self.max_expansion * len(SEARCH_FIELDS)])
+            except InvalidParameter:
+                raise
+            except Exception:  # the parser chokes on odd syntax: fall back to the words
+                q = None
         if q is None or _has_error(q):
             q = self._literal(words, AndGroup)
         plan = QueryPlan(text=text, query=_normalize(q), words=words)
@@ -114,7 +117,34 @@ class QueryParser:
         parser = self._strict if group is AndGroup else self._loose
         if not words:
             return wq.NullQuery
-        return _normalize(parser.parse(" ".join(words)))
+        plain = self._plain(words, wq.And if group is AndGroup else wq.Or)
+        return _normalize(plain if plain is not None else parser.parse(" ".join(words)))
+
+    def _plain(self, words: list[str], group: type[wq.CompoundQuery]) -> Query | None:
+        """The query Whoosh's parser builds for plain words (each word: an OR of its term in
+        every search field, with the field boosts), built directly — Whoosh's parser and its
+        plugins were a fifth of a simple query's time. None (use Whoosh's parser) for anything
+        else: syntax (operators included), or a word that analyses to several terms (CJK runs)
+        or to a term in some fields only. tests/test_query.py checks the two agree."""
+        if not words or any(w in _OPERATORS or not _PLAIN_WORD_RE.fullmatch(w) for w in words):
+            return None
+        clauses: list[Query] = []
+        for word in words:
+            terms = []
+            for fieldname in SEARCH_FIELDS:
+                analyzer = self.schema[fieldname].analyzer
+                texts = [t.text for t in analyzer(word, mode="query")]
+                if len(texts) > 1:
+                    return None
+                if texts:
+                    terms.append(wq.Term(fieldname, texts[0], boost=FIELD_BOOSTS[fieldname]))
+            if terms and len(terms) != len(SEARCH_FIELDS):
+                return None
+            if terms:
+                clauses.append(wq.Or(terms))
+        if not clauses:
+            return wq.NullQuery
+        return clauses[0] if len(clauses) == 1 else group(clauses)
 
     def _expand(self, q: Query, reader, budget: list[int]) -> Query:
         """Replace prefix and wildcard queries by an OR of their most frequent expansions, and
@@ -165,6 +195,9 @@ class PhraseWords(wq.And):
     """A phrase's words ANDed in a field without positions; not highlighted word by word."""
 
 
+# A word with nothing Whoosh's parser would read as syntax: letters or digits at both ends, only
+# joiners (- & ' ’ .) and thousands commas inside, and trailing sentence punctuation.
+_PLAIN_WORD_RE = re.compile(r"[^\W_](?:[\w&'’.,-]*[^\W_])?[.,;!]*")
 _QUESTION_MARK_RE = re.compile(r"(?<=\w)\?+(?=[\s)]|$)")
 _EXPLICIT_RE = re.compile(r'"|\b(?:AND|OR|NOT)\b|(?<![^\s(])[+-]|\w:|[*?()]')
 _TERM_RE = re.compile(r'"[^"]*"?|\S+')
