@@ -180,8 +180,9 @@ class Columns:
         out.extend({"value": v, "count": 0} for v in keep if v.strip().casefold() not in found)
         return out
 
-    def documents(self, mask: np.ndarray) -> int:
-        codes = self.single["doc_id"][mask]
+    def documents(self, rows: np.ndarray) -> int:
+        """How many documents the chunks ``rows`` (or a mask) belong to."""
+        codes = self.single["doc_id"][rows]
         return len(np.unique(codes[codes >= 0]))
 
 

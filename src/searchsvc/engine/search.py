@@ -145,12 +145,16 @@ class Reader:
             for f, vals in req.filters.items()
             if vals and f in cols.vocab
         }
-        base = cols.live.copy()
+        # Masks are only copied when a filter narrows them; ``match`` already excludes deleted
+        # chunks (``_evaluate``).
+        base = cols.live
         if req.date_from or req.date_to:
-            base &= cols.date_mask(_date(req.date_from), _date(req.date_to))
-        filters = base.copy()
-        for mask in field_masks.values():
-            filters &= mask
+            base = base & cols.date_mask(_date(req.date_from), _date(req.date_to))
+        filters = base
+        if field_masks:
+            filters = base.copy()
+            for mask in field_masks.values():
+                filters &= mask
         ranking = plan.query is not None and req.sort == "relevance"
         scorer = Scorer(
             searcher,
@@ -164,12 +168,9 @@ class Reader:
         strict = self._evaluate(scorer, plan.query, cols, ranking)
         match, score = strict.mask, strict.score
         filtered = filters & match
-        partial = np.zeros(cols.size, dtype=bool)
-        if (
-            plan.loose_words
-            and ranking
-            and _count(cols, filtered, by_doc) < req.page * req.per_page
-        ):
+        rows = np.flatnonzero(filtered)  # every result chunk: counted, faceted, ranked
+        partial: np.ndarray | None = None
+        if plan.loose_words and ranking and _count(cols, rows, by_doc) < req.page * req.per_page:
             loose = self._evaluate(scorer, self.parser.loose(plan), cols, True)
             extra = loose.mask & ~match
             if by_doc:  # a document with a complete match does not come back as partial
@@ -178,11 +179,12 @@ class Reader:
                 partial = extra
                 match = match | extra
                 filtered = filters & match
+                rows = np.flatnonzero(filtered)
                 score = np.where(partial, loose.score, score)
 
-        total = _count(cols, filtered, by_doc)
+        total = _count(cols, rows, by_doc)
         facets = (
-            self._facets(cols, base & match, field_masks, req, by_doc)
+            self._facets(cols, base, match, rows, field_masks, req, by_doc)
             if req.facets
             else {f: [] for f in FACETS}
         )
@@ -191,15 +193,21 @@ class Reader:
         want = req.page * req.per_page
         if ranking:
             keys = cols.single["doc_id"] if by_doc else None
-            ranked = _top(filtered & ~partial, score, want, keys)
-            if len(ranked) < want:
-                ranked = np.concatenate(
-                    [ranked, _top(filtered & partial, score, want - len(ranked), keys)]
-                )
+            if partial is None:
+                ranked = _top(rows, score, want, keys)
+            else:
+                ranked = _top(np.flatnonzero(filtered & ~partial), score, want, keys)
+                if len(ranked) < want:
+                    more = _top(np.flatnonzero(filtered & partial), score, want - len(ranked), keys)
+                    ranked = np.concatenate([ranked, more])
         else:
-            ranked = _by_date(cols, filtered, req.sort, by_doc)[:want]
+            ranked = _by_date(cols, rows, req.sort, by_doc)[:want]
         page = [
-            (int(d), float(score[d]) if ranking else 0.0, bool(partial[d]))
+            (
+                int(d),
+                float(score[d]) if ranking else 0.0,
+                bool(partial[d]) if partial is not None else False,
+            )
             for d in ranked[start:want]
         ]
         hits = self._hits(searcher, plan, page, start, req.highlight)
@@ -224,26 +232,28 @@ class Reader:
         score = result.score if result.score is not None else np.zeros(cols.size, np.float32)
         return Scored(result.mask & cols.live, score)
 
-    def _facets(self, cols: Columns, base: np.ndarray, field_masks, req, by_doc) -> dict:
+    def _facets(
+        self, cols: Columns, base: np.ndarray, match: np.ndarray, rows: np.ndarray,
+        field_masks, req, by_doc,
+    ) -> dict:  # fmt: skip
         """Disjunctive counts: each field sees every filter but its own. Fields without a filter
-        of their own all see the same chunks, found once."""
-        everything = base.copy()
-        for m in field_masks.values():
-            everything &= m
-        shared = np.flatnonzero(everything)
+        of their own see exactly the result chunks (``rows``)."""
         out = {}
+        base_match = None
         for f in ALL_FACETS:
             if f in EXTRA_FACETS and not len(cols.vocab[f].values) and f not in req.filters:
                 continue
-            rows = shared
+            counted = rows
             if f in field_masks:
-                mask = base.copy()
+                if base_match is None:
+                    base_match = base & match
+                mask = base_match.copy()
                 for other, m in field_masks.items():
                     if other != f:
                         mask &= m
-                rows = np.flatnonzero(mask)
+                counted = np.flatnonzero(mask)
             out[f] = cols.counts(
-                f, rows, by_document=by_doc, limit=FACET_LIMIT, keep=req.filters.get(f, ())
+                f, counted, by_document=by_doc, limit=FACET_LIMIT, keep=req.filters.get(f, ())
             )
         return out
 
@@ -416,10 +426,9 @@ def _date(value: str | None, name: str = "date") -> dt.date | None:
         ) from exc
 
 
-def _top(mask: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None) -> np.ndarray:
-    """The best ``want`` chunks in ``mask`` by score (ties: document order); with ``keys``, only
-    the best chunk of each document."""
-    ids = np.flatnonzero(mask)
+def _top(ids: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None) -> np.ndarray:
+    """The best ``want`` of the chunks ``ids`` (ascending) by score (ties: document order); with
+    ``keys``, only the best chunk of each document."""
     if not len(ids) or want <= 0:
         return ids[:0]
     s = score[ids]
@@ -437,13 +446,12 @@ def _top(mask: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None
     return ids[np.lexsort((ids, -s))]
 
 
-def _count(cols: Columns, mask: np.ndarray, by_doc: bool) -> int:
-    return cols.documents(mask) if by_doc else int(mask.sum())
+def _count(cols: Columns, rows: np.ndarray, by_doc: bool) -> int:
+    return cols.documents(rows) if by_doc else len(rows)
 
 
-def _by_date(cols: Columns, mask: np.ndarray, sort: str, by_doc: bool) -> np.ndarray:
-    """Document numbers in ``mask`` ordered by date (newest first unless sort is ``date``)."""
-    ids = np.flatnonzero(mask)
+def _by_date(cols: Columns, ids: np.ndarray, sort: str, by_doc: bool) -> np.ndarray:
+    """The chunks ``ids`` ordered by date (newest first unless sort is ``date``)."""
     dates = cols.date[ids]
     if sort == "date":
         order = np.lexsort((ids, np.where(dates < 0, np.iinfo(np.int32).max, dates)))
