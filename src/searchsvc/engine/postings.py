@@ -7,8 +7,10 @@ a first-time query (BENCHMARKS.md). Real engines read postings as flat integer a
 
 ``NewsCodec`` is Whoosh's own codec with one addition: as its postings writer hands each finished
 block to disk, the block's document numbers, term frequencies and positions — already in memory as
-``array`` objects — are appended to three raw files beside the segment, and every term gets a row
-in a small table keyed by where Whoosh put its postings. Writes are C-level appends per block;
+``array`` objects — are appended to three raw files beside the segment; every term gets a row in a
+small table (where its postings and positions start) and a 128-bit hash of (field, term) in a
+sorted key file, which finds the row without Whoosh's term dictionary. Writes are C-level appends
+per block;
 merges and multi-process writes go through the same writer, so every segment the codec writes has
 its copy. Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing
 to cache per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
@@ -17,8 +19,9 @@ Whoosh's files stay complete and authoritative: its parser, spelling, term stati
 this module does not handle read them, and a segment without the copy (an index written before it
 existed) is read through Whoosh as before.
 
-Positions use ``NewsPositions``: raw little-endian ``uint32`` offsets instead of pickled deltas, so
-the copy can be appended as-is and a posting's positions are a slice as well.
+Positions use ``NewsPositions``: raw ``uint32`` offsets (native byte order, like every file here)
+instead of pickled deltas, so the copy can be appended as-is and a posting's positions are a slice
+as well.
 """
 
 from __future__ import annotations
