@@ -10,9 +10,8 @@ block to disk, the block's document numbers, term frequencies and positions — 
 ``array`` objects — are appended to three raw files beside the segment; every term gets a row in a
 small table (where its postings and positions start) and a 128-bit hash of (field, term) in a
 sorted key file, which finds the row without Whoosh's term dictionary. Writes are C-level appends
-per block;
-merges and multi-process writes go through the same writer, so every segment the codec writes has
-its copy. Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing
+per block; merges and multi-process writes go through the same writer, so every segment the codec
+writes has its copy. Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing
 to cache per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
 
 Whoosh's files stay complete and authoritative: its parser, spelling, term statistics and any query
