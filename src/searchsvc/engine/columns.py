@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .postings import expand_ranges, segment_path
 from .schema import MULTI_FACETS, SINGLE_FACETS, VALUE_SEP, decode_facets
 
 log = logging.getLogger(__name__)
@@ -154,9 +155,7 @@ class Columns:
             offsets, all_codes = self.multi[field]
             first = offsets[rows]
             lens = offsets[rows + 1] - first
-            # Each row's [first, first + len) range of values, expanded into one index per value.
-            index = np.repeat(first - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
-            codes = all_codes[index]
+            codes = all_codes[expand_ranges(first, lens)]  # each row's values
             docs = np.repeat(self.single["doc_id"][rows], lens) if by_document else None
         present = codes >= 0
         codes = codes[present]
@@ -220,7 +219,7 @@ class ColumnCache:
         """A segment's columns in this process's codes: from the segment's column file when an
         earlier process wrote one, else decoded from Whoosh's ``facets`` column (seconds on a big
         segment, in every worker) and written for the next process."""
-        path = _column_file(leaf)
+        path = segment_path(leaf, COLUMNS_EXT)
         local = _read_column_file(path) if path is not None else None
         if local is None:
             local = _decode_segment(leaf)
@@ -251,7 +250,7 @@ class _LocalColumns:
 
 
 _SINGLE_NAMES = [f for f in SINGLE_FACETS if f != "date"]
-COLUMNS_EXT = ".fcols"  # beside the segment, named like its files so Whoosh deletes it with them
+COLUMNS_EXT = ".fcols"  # beside the segment (``postings.segment_path``)
 
 
 def _decode_segment(leaf) -> _LocalColumns:
@@ -294,14 +293,6 @@ def _decode_segment(leaf) -> _LocalColumns:
 
 def _offsets(cumulative: np.ndarray) -> np.ndarray:
     return cumulative.astype(np.int32 if cumulative[-1] < 2**31 else np.int64)
-
-
-def _column_file(leaf) -> Path | None:
-    folder = getattr(getattr(leaf, "_storage", None), "folder", None)
-    segment = leaf.segment()
-    if folder is None or segment is None:
-        return None
-    return Path(folder) / segment.make_filename(COLUMNS_EXT)
 
 
 def _read_column_file(path: Path) -> _LocalColumns | None:

@@ -307,10 +307,7 @@ class SegmentPostings:
             return empty, empty
         ends = np.cumsum(counts)
         lens = counts[at]
-        starts = ends[at] - lens  # within this term's positions
-        # Expand each posting's [start, start + len) range into one index per position.
-        before = np.cumsum(lens) - lens
-        index = np.repeat(starts - before, lens) + np.arange(int(lens.sum()))
+        index = expand_ranges(ends[at] - lens, lens)  # within this term's positions
         positions = self.positions.read(p_lo, p_hi)
         return np.repeat(ids[at].astype(np.int64), lens), positions[index].astype(np.int64)
 
@@ -379,13 +376,25 @@ class PostingFiles:
 def open_segment(leaf) -> SegmentPostings | None:
     """The flat postings of a segment (checked), or None when it was written without them.
     Raises OSError or ValueError when they exist but are damaged."""
+    table = segment_path(leaf, TABLE_EXT)
+    if table is None or not table.exists():
+        return None
+    return SegmentPostings(table.parent, leaf.segment().segment_id())
+
+
+def segment_path(leaf, ext: str) -> Path | None:
+    """The path of a file kept beside a segment (named like Whoosh's own, so Whoosh deletes it
+    with the segment); None for a segment not stored in a directory."""
     segment = leaf.segment()
     folder = getattr(getattr(leaf, "_storage", None), "folder", None)
     if segment is None or folder is None:
         return None
-    if not (Path(folder) / segment.make_filename(TABLE_EXT)).exists():
-        return None
-    return SegmentPostings(Path(folder), segment.segment_id())
+    return Path(folder) / segment.make_filename(ext)
+
+
+def expand_ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Every index of the ranges [start, start + len), in order: one array, no Python loop."""
+    return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
 
 
 def term_hash(fieldname: str, btext: bytes) -> tuple[int, int]:

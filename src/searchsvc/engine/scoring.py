@@ -200,9 +200,10 @@ class Scorer:
         ids_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray | None] = []  # None: a field that is not scored
         for term in terms:
-            for ids, contribution in self._postings_of(term, scored):
-                ids_parts.append(ids)
-                score_parts.append(contribution)
+            found = self._postings_of(term, scored)
+            if found is not None:
+                ids_parts.append(found[0])
+                score_parts.append(found[1])
         mask = self._none()
         if not ids_parts:
             return Scored(mask, np.zeros(self.size, dtype=np.float32) if scored else None)
@@ -220,13 +221,15 @@ class Scorer:
             score *= boost
         return Scored(mask, score)
 
-    def _postings_of(self, term: wq.Term, scored: bool):
-        """[(global ids, BM25F contributions or None)] of one term: one pair for all segments,
-        so the arithmetic and the scatter that follow are a few numpy calls however many
-        segments the index has."""
+    def _postings_of(
+        self, term: wq.Term, scored: bool
+    ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """(global ids, BM25F contributions or None) of one term over all segments at once, so
+        the arithmetic and the scatter that follow are a few numpy calls however many segments
+        the index has; None when no segment has the term."""
         fieldname, text = term.fieldname, term.text
         if fieldname not in self.searcher.schema:
-            return []
+            return None
         ids_parts, tf_parts, codes_parts = [], [], []
         for leaf, offset in self.leaves:
             postings = self.postings.get(leaf, fieldname, text)
@@ -236,10 +239,10 @@ class Scorer:
                 tf_parts.append(tf)
                 codes_parts.append(self.lengths.codes(leaf, fieldname)[ids])
         if not ids_parts:
-            return []
+            return None
         ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
         if not scored or not self.searcher.schema[fieldname].scorable:
-            return [(ids, None)]
+            return ids, None
         tf = np.concatenate(tf_parts) if len(tf_parts) > 1 else tf_parts[0]
         codes = np.concatenate(codes_parts) if len(codes_parts) > 1 else codes_parts[0]
         # Document frequency as Whoosh counts it (postings, deleted chunks included), from the
@@ -248,7 +251,7 @@ class Scorer:
         avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
         b = FIELD_B.get(fieldname, 0.75)
         norm = tf + K1 * ((1 - b) + b * _BYTE_LENGTHS[codes] / avg)
-        return [(ids, term.boost * idf * (tf * (K1 + 1)) / norm)]
+        return ids, term.boost * idf * (tf * (K1 + 1)) / norm
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
         # Only chunks with every word can hold the phrase: check positions on those alone.
@@ -299,9 +302,8 @@ class Scorer:
                 return np.zeros(0, dtype=np.int64)
             found = files.positions_in(row, wanted)
             if found is not None:
-                chunks, positions = found
-                return np.unique((chunks << _POS_BITS) | positions)
-        return _positions(leaf, fieldname, text, wanted)
+                return _keys(*found)
+        return _keys(*_positions(leaf, fieldname, text, wanted))
 
     def _whoosh_mask(self, q: wq.Query) -> np.ndarray:
         out = self._none()
@@ -327,21 +329,22 @@ def _sum(parts: list[Scored], boost: float) -> np.ndarray | None:
     return total
 
 
+_NONE = np.zeros(0, dtype=np.int64)
 _POS_BITS = 24  # positions below 16 M per chunk; a chunk is at most a few hundred words
 
 
-def _positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
-    """``chunk << _POS_BITS | position`` for every position of one term in the ``wanted`` (sorted,
-    segment-local) chunks of one segment; only blocks holding a wanted chunk are decoded."""
+def _positions(leaf, fieldname: str, text, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk, position) of every position of one term in the ``wanted`` (sorted, segment-local)
+    chunks of one segment, from Whoosh's blocks; only blocks holding a wanted chunk are decoded."""
     chunks: list[int] = []
     positions: list[int] = []
     if (fieldname, text) not in leaf:
-        return np.zeros(0, dtype=np.int64)
+        return _NONE, _NONE
     fmt = leaf.schema[fieldname].format
     try:
         m = leaf._terms.matcher(fieldname, leaf._text_to_bytes(fieldname, text), fmt)
     except TermNotFound:
-        return np.zeros(0, dtype=np.int64)
+        return _NONE, _NONE
     previous_max = -1
     while m.is_active():
         block_max = m._maxid if hasattr(m, "_maxid") else m.id()
@@ -370,8 +373,12 @@ def _positions(leaf, fieldname: str, text, wanted: np.ndarray) -> np.ndarray:
             continue
         previous_max = block_max
         m._next_block()
-    keys = (np.array(chunks, dtype=np.int64) << _POS_BITS) | np.array(positions, dtype=np.int64)
-    return np.unique(keys)
+    return np.array(chunks, dtype=np.int64), np.array(positions, dtype=np.int64)
+
+
+def _keys(chunks: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``chunk << _POS_BITS | position``, unique and sorted: one integer per occurrence."""
+    return np.unique((chunks << _POS_BITS) | positions)
 
 
 def _postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
