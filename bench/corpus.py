@@ -6,8 +6,8 @@ The wh-briefings corpus lives outside the repo (``--corpus`` / ``SEARCHSVC_CORPU
 posting lists grow N-fold exactly as a bigger newsroom archive would. ``--quick`` takes an evenly
 spread sample of a few hundred files.
 
-Documents and chunks come from the engine's own reader and chunker (``searchsvc.engine.ingest`` and
-``searchsvc.engine.chunking``) so that searchsvc and tantivy index identical text. Until those land, a
+Documents and chunks come from the engine's own reader and chunker (``searchsvc.engine.text.ingest`` and
+``searchsvc.engine.text.chunking``) so that searchsvc and tantivy index identical text. Until those land, a
 small stand-in (front matter + blank-line paragraphs) keeps the tantivy side runnable; results record
 which one was used.
 """
@@ -61,8 +61,8 @@ def corpus_files(
 
 def _engine_reader():
     try:
-        from searchsvc.engine.chunking import chunk_document
-        from searchsvc.engine.ingest import read_path
+        from searchsvc.engine.text.chunking import chunk_document
+        from searchsvc.engine.text.ingest import read_path
     except ImportError:
         return None
     return read_path, chunk_document

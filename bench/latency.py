@@ -46,7 +46,7 @@ def request_for(q: dict[str, Any], **overrides: Any):
 @contextmanager
 def result_cache(engine: Any, enabled: bool):
     """Switch the engine's per-process result cache off (emptied, size 0) for the block."""
-    from searchsvc.engine import search as engine_search
+    from searchsvc.engine.whoosh import reader as engine_search
 
     saved = getattr(engine_search, "RESULT_CACHE_SIZE", None)
     if saved is not None and not enabled:

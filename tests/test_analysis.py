@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchsvc.engine.analysis import NewsAnalyzer, iter_terms
+from searchsvc.engine.text.analysis import iter_terms
+from searchsvc.engine.whoosh.analyzer import NewsAnalyzer
 
 
 def terms(text: str, **kw) -> list[str]:

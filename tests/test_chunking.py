@@ -13,10 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchsvc.engine.chunking import MAX_CHUNK_CHARS, chunk_document
-from searchsvc.engine.ingest import read_file, read_path
 from searchsvc.engine.models import Document
-from searchsvc.engine.speakers import NameResolver, find_label, role_for, speaker_from_title
+from searchsvc.engine.text.chunking import MAX_CHUNK_CHARS, chunk_document
+from searchsvc.engine.text.ingest import read_file, read_path
+from searchsvc.engine.text.speakers import NameResolver, find_label, role_for, speaker_from_title
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

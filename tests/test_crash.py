@@ -211,8 +211,8 @@ import sys
 from pathlib import Path
 from searchsvc.config import Settings
 from searchsvc.engine.models import Document
-from searchsvc.engine.chunking import chunk_document
-from searchsvc.engine.index import chunk_fields
+from searchsvc.engine.text.chunking import chunk_document
+from searchsvc.engine.whoosh.store import chunk_fields
 from searchsvc.engine.service import Engine
 
 engine = Engine(Settings(index_dir=Path(sys.argv[1])))

@@ -102,7 +102,7 @@ def test_exact_word_outranks_stem_only_match(tmp_path):
 
 
 def _doc(doc_id: str, text: str, **meta):
-    from searchsvc.engine.chunking import chunk_document
+    from searchsvc.engine.text.chunking import chunk_document
 
     doc = Document(id=doc_id, text=text, title=meta.pop("title", doc_id), **meta)
     return doc, chunk_document(doc)
@@ -358,7 +358,7 @@ def test_an_empty_index_answers(tmp_path):
 
 
 def test_facets_list_the_most_frequent_values_and_keep_the_selected_ones(tmp_path):
-    from searchsvc.engine.search import FACET_LIMIT
+    from searchsvc.engine.whoosh.reader import FACET_LIMIT
 
     eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
     n = FACET_LIMIT + 20

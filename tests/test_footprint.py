@@ -55,6 +55,8 @@ def test_the_app_loads_without_scipy_even_where_scipy_is_installed():
     code = "import sys, searchsvc.api.app; print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-    code = "import searchsvc.engine.analysis as a; print(a.stem('running'), a.stem('briefings'))"
+    code = (
+        "import searchsvc.engine.text.analysis as a; print(a.stem('running'), a.stem('briefings'))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["run", "brief"]

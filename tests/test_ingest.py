@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.engine.boilerplate import is_boilerplate, remove_boilerplate
-from searchsvc.engine.chunking import chunk_document, paragraph_spans
-from searchsvc.engine.ingest import document_from_json, iter_files, read_file, read_path
+from searchsvc.engine.text.boilerplate import is_boilerplate, remove_boilerplate
+from searchsvc.engine.text.chunking import chunk_document, paragraph_spans
+from searchsvc.engine.text.ingest import document_from_json, iter_files, read_file, read_path
 from searchsvc.errors import InvalidDocument, UnsupportedFormat
 
 ROOT = Path(__file__).resolve().parent.parent

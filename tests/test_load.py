@@ -200,7 +200,7 @@ def _check_document(resp: requests.Response, doc_id: str, token: str, n: int) ->
 
 def _seed_chunks() -> int:
     from helpers import SEEDS
-    from searchsvc.engine.chunking import chunk_document
-    from searchsvc.engine.ingest import read_path
+    from searchsvc.engine.text.chunking import chunk_document
+    from searchsvc.engine.text.ingest import read_path
 
     return sum(len(chunk_document(doc)) for doc in read_path(SEEDS))

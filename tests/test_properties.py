@@ -20,12 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from searchsvc.engine.analysis import NewsAnalyzer, iter_terms, stem
-from searchsvc.engine.chunking import MAX_CHUNK_CHARS, chunk_document
-from searchsvc.engine.ingest import document_from_json
-from searchsvc.engine.ingest.paragraphs import join_paragraphs, split_paragraphs
 from searchsvc.engine.models import Document
-from searchsvc.engine.snippets import Marks, find_spans, snippet
+from searchsvc.engine.render.snippets import Marks, find_spans, snippet
+from searchsvc.engine.text.analysis import iter_terms, stem
+from searchsvc.engine.text.chunking import MAX_CHUNK_CHARS, chunk_document
+from searchsvc.engine.text.ingest import document_from_json
+from searchsvc.engine.text.ingest.paragraphs import join_paragraphs, split_paragraphs
+from searchsvc.engine.whoosh.analyzer import NewsAnalyzer
 from searchsvc.errors import InvalidDocument
 
 settings.register_profile(

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
 
-from searchsvc.engine.query import QueryParser, _normalize
-from searchsvc.engine.schema import build_schema
+from searchsvc.engine.whoosh.query import QueryParser, _normalize
+from searchsvc.engine.whoosh.schema import build_schema
 
 PARSER = QueryParser(build_schema())
 QUERIES = json.loads((Path(__file__).resolve().parents[1] / "bench" / "queries.json").read_text())

@@ -15,10 +15,10 @@ import pytest
 from whoosh import index as whoosh_index
 
 from searchsvc.config import Settings
-from searchsvc.engine.chunking import chunk_document
 from searchsvc.engine.models import Document, SearchRequest
-from searchsvc.engine.postings import NewsPositions, PostingFiles, term_info
 from searchsvc.engine.service import Engine
+from searchsvc.engine.text.chunking import chunk_document
+from searchsvc.engine.whoosh.postings import NewsPositions, PostingFiles, term_info
 from searchsvc.errors import InvalidParameter
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -217,7 +217,7 @@ def test_restore_refuses_a_backup_whose_flat_postings_are_cut_short(written, tmp
 
 
 def test_a_batch_bigger_than_the_posting_pool_is_written_as_several_complete_segments(tmp_path):
-    from searchsvc.engine.index import IndexStore
+    from searchsvc.engine.whoosh.store import IndexStore
 
     store = IndexStore(tmp_path / "ix", pool_mb=1)  # about twenty stories per pool
     stories = [_story(i) for i in range(300)]

@@ -15,7 +15,7 @@ from typing import Any
 
 import falcon
 
-from ..engine.ingest.jsonfmt import scrub_json
+from ..engine.text.ingest.jsonfmt import scrub_json
 from ..errors import InvalidParameter, PayloadTooLarge, SearchsvcError
 
 JSON_TYPES = ("application/json",)

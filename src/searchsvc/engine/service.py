@@ -23,9 +23,9 @@ from typing import Any
 from ..config import Settings
 from ..errors import InvalidParameter, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
-from .index import IndexStore
 from .models import Chunk, Document, SearchRequest, SearchResult
-from .search import Reader
+from .whoosh.reader import Reader
+from .whoosh.store import IndexStore
 
 log = logging.getLogger("searchsvc.engine")
 
@@ -111,7 +111,7 @@ class Engine:
     def put_document(self, doc: Document) -> WriteResult:
         """Index or replace one document. Raises VersionConflict if ``doc.version`` is older than
         the stored version, IndexBusy if the writer lock is not had in ``settings.lock_timeout``."""
-        from .chunking import chunk_document
+        from .text.chunking import chunk_document
 
         chunks = chunk_document(doc)
         created = self.store.put(doc, chunks)
@@ -119,7 +119,7 @@ class Engine:
 
     def put_json(self, obj: Any, doc_id: str | None = None) -> WriteResult:
         """Native JSON or IPTC ninjs (detected by ``uri``) → ``put_document``."""
-        from .ingest import document_from_json
+        from .text.ingest import document_from_json
 
         doc = document_from_json(obj, doc_id)
         if doc_id is not None and doc.id != doc_id:
@@ -252,9 +252,9 @@ def _verify_index(directory: Path) -> None:
     the searches use. Slow on a big index, but a restore must never swap in a broken one."""
     from whoosh import index as whoosh_index
 
-    from .columns import ColumnCache
-    from .postings import open_segment
-    from .scoring import _postings
+    from .whoosh.columns import ColumnCache
+    from .whoosh.postings import open_segment
+    from .whoosh.scoring import _postings
 
     ix = whoosh_index.open_dir(str(directory))
     with ix.searcher() as s:
@@ -275,7 +275,7 @@ def _verify_index(directory: Path) -> None:
 def _read_all(
     paths: Iterable[Path], skipped: list[tuple[str, str]], progress: Callable[[int], None] | None
 ) -> Iterator[Document]:
-    from .ingest import read_file
+    from .text.ingest import read_file
 
     for path in paths:
         for file in _files(Path(path), skipped):
@@ -293,7 +293,7 @@ def _read_all(
 def _files(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
     """The readable files under ``path`` (ingest's walk); a missing path or an unsupported file
     named explicitly is reported as skipped instead of stopping the run."""
-    from .ingest import iter_files
+    from .text.ingest import iter_files
 
     try:
         yield from iter_files(path)
@@ -302,7 +302,7 @@ def _files(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
 
 
 def _chunked(docs: Iterable[Document]) -> Iterator[tuple[Document, list[Chunk]]]:
-    from .chunking import chunk_document
+    from .text.chunking import chunk_document
 
     for doc in docs:
         yield doc, chunk_document(doc)

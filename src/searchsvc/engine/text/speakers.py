@@ -1,6 +1,6 @@
 """Speaker labels, display names and roles: the part of chunking that knows who is talking.
 
-Used by :mod:`searchsvc.engine.chunking` (and by the ingest paragraph builder, which must not glue a
+Used by :mod:`searchsvc.engine.text.chunking` (and by the ingest paragraph builder, which must not glue a
 turn to the previous line when a hard-wrapped file starts a new turn without a blank line).
 
 Three label shapes are recognised, all at the start of a paragraph:

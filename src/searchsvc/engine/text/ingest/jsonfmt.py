@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ...errors import InvalidDocument
-from ..models import Document
+from ....errors import InvalidDocument
+from ...models import Document
 from .html import html_to_text
 from .metadata import analyse, is_caption, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs

@@ -21,8 +21,8 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Query
 
-from ..errors import InvalidParameter, QueryTooLong
-from .analysis import stem
+from ...errors import InvalidParameter, QueryTooLong
+from ..text.analysis import stem
 
 SEARCH_FIELDS = ("text", "exact", "title", "speaker_t")
 # Tuned on CISI (bench/cisi.py: nDCG@10 0.3198 → 0.338, tantivy BM25 0.333): a title word is

@@ -3,7 +3,7 @@
 Every text-bearing reader (plain text, Markdown, JSON bodies, HTML after extraction) funnels its
 body through :func:`split_paragraphs`, so the cleaned ``Document.text`` has one shape whatever the
 format: whitespace and no-break spaces collapsed, boilerplate lines dropped
-(:mod:`searchsvc.engine.boilerplate`), hard-wrapped lines joined, one paragraph per line, and
+(:mod:`searchsvc.engine.text.boilerplate`), hard-wrapped lines joined, one paragraph per line, and
 paragraphs separated by exactly one blank line (:func:`join_paragraphs`).
 
 Hard wrap or one-paragraph-per-line? The scraped seeds put a paragraph on each (long) line, with or

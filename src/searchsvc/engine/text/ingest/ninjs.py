@@ -16,8 +16,8 @@ from typing import Any
 
 from dateutil import parser as dateparser
 
-from ...errors import InvalidDocument
-from ..models import Document
+from ....errors import InvalidDocument
+from ...models import Document
 from .jsonfmt import body_document, check_id, opt_date, opt_list, opt_str, opt_version, safe_id
 
 

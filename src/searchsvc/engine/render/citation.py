@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .models import Citation
+from ..models import Citation
 
 
 def permalink(doc_id: str, paragraph: int) -> str:

@@ -28,8 +28,8 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ...errors import InvalidDocument, SearchsvcError, UnsupportedFormat
-from ..models import Document
+from ....errors import InvalidDocument, SearchsvcError, UnsupportedFormat
+from ...models import Document
 from .html import read_html
 from .jsonfmt import apply_overrides, document_from_json, read_json, safe_id
 from .markdown import read_markdown

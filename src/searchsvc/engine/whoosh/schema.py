@@ -16,8 +16,8 @@ from whoosh.analysis import IDTokenizer, LowercaseFilter
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
-from .analysis import NewsAnalyzer
-from .models import EXTRA_FACETS, FACETS
+from ..models import EXTRA_FACETS, FACETS
+from .analyzer import NewsAnalyzer
 from .postings import NewsFrequency, NewsPositions
 
 # Single-valued facets, then multi-valued ones, in column order.

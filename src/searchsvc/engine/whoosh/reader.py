@@ -33,16 +33,16 @@ from typing import Any
 import numpy as np
 from whoosh.index import EmptyIndexError
 
-from ..errors import DocumentNotFound, InvalidParameter
-from .allocator import release_free_memory
-from .analysis import STOPWORDS, iter_terms
-from .citation import cite
+from ...errors import DocumentNotFound, InvalidParameter
+from ..allocator import release_free_memory
+from ..models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
+from ..render.citation import cite
+from ..render.snippets import Marks, find_spans, snippet
+from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
-from .index import IndexStore
-from .models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
 from .query import QueryParser, QueryPlan
 from .scoring import LengthCache, PostingCache, Scored, Scorer
-from .snippets import Marks, find_spans, snippet
+from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
 RESULT_CACHE_SIZE = 512

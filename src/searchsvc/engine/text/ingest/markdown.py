@@ -22,8 +22,8 @@ from urllib.parse import urlparse
 
 import yaml
 
-from ...errors import InvalidDocument
-from ..models import Document
+from ....errors import InvalidDocument
+from ...models import Document
 from ..speakers import find_label, speaker_from_title
 from .metadata import analyse, is_caption, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs

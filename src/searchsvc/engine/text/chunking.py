@@ -17,7 +17,7 @@ the order they are applied to each paragraph:
   section is itself; it sets ``section`` for the chunks that follow.
 * **Turns**: an inline label ("MS. PSAKI:  Good afternoon…", "Q  Thank you") starts a turn and the
   chunk's text starts after the label; the speaker carries over to the following paragraphs until
-  the next label (see :mod:`searchsvc.engine.speakers` for shapes, display names and roles).
+  the next label (see :mod:`searchsvc.engine.text.speakers` for shapes, display names and roles).
   Unlabelled paragraphs before the first label that end in a question mark are ``questioner``
   paragraphs (the SCIO page that opens with CGTN's question). After all turns are known, a speaker
   whose turns mostly hand the floor on becomes ``moderator``.
@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-from .models import Chunk, Document
+from ..models import Chunk, Document
 from .speakers import (
     MODERATOR,
     OFFICIAL,

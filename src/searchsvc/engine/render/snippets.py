@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from .analysis import iter_terms, stem
+from ..text.analysis import iter_terms, stem
 
 FRAGMENT_CHARS = 200
 MAX_FRAGMENTS = 3

@@ -36,8 +36,8 @@ import filelock
 from whoosh import index as whoosh_index
 from whoosh.writing import IndexWriter
 
-from ..errors import DocumentNotFound, IndexBusy, VersionConflict
-from .models import Chunk, Document
+from ...errors import DocumentNotFound, IndexBusy, VersionConflict
+from ..models import Chunk, Document
 from .postings import NewsCodec
 from .schema import build_schema, encode_facets
 

@@ -33,7 +33,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from ..errors import QueryTooExpensive
+from ...errors import QueryTooExpensive
 from .postings import PostingFiles
 
 # BM25 parameters, tuned on CISI together with the field boosts in query.py: term frequency

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..models import Document
+from ...models import Document
 from .metadata import analyse, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs
 from .text import read_source

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..models import Document
+from ...models import Document
 from .metadata import analyse
 from .paragraphs import join_paragraphs, split_paragraphs
 

@@ -1,0 +1,412 @@
+"""Postings laid out for numpy: a flat copy of each segment's posting lists, written with it.
+
+Whoosh stores a posting list as zlib-compressed pickles of 128-posting blocks, positions as a
+pickled list per posting. Reading a common word means hundreds of decompress-and-unpickle steps
+in Python, and a phrase means one unpickle per candidate chunk: that, not scoring, was the cost of
+a first-time query (BENCHMARKS.md). Real engines read postings as flat integer arrays; so do we.
+
+``NewsCodec`` is Whoosh's own codec with one addition: as its postings writer hands each finished
+block to disk, the block's document numbers, term frequencies and positions — already in memory as
+``array`` objects — are appended to three raw files beside the segment; every term gets a row in a
+small table (where its postings and positions start) and a 128-bit hash of (field, term) in a
+sorted key file, which finds the row without Whoosh's term dictionary. Writes are C-level appends
+per block; merges and multi-process writes go through the same writer, so every segment the codec
+writes has its copy. Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing
+to cache per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
+
+Whoosh's files stay complete and authoritative: its parser, spelling, term statistics and any query
+this module does not handle read them, and a segment without the copy (an index written before it
+existed) is read through Whoosh as before.
+
+Positions use ``NewsPositions``: raw ``uint32`` offsets (native byte order, like every file here)
+instead of pickled deltas, so the copy can be appended as-is and a posting's positions are a slice
+as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from array import array
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
+from whoosh.formats import Frequency, Positions, tokens
+from whoosh.reading import TermNotFound
+from whoosh.system import pack_uint
+
+log = logging.getLogger(__name__)
+
+# Per-segment files, named like Whoosh's own (``<index>_<segment id>.<ext>``) so that Whoosh
+# deletes them with their segment.
+TABLE_EXT = ".npt"  # int64[3, terms + 1]: Whoosh postings offset, first posting, first position
+IDS_EXT = ".npi"  # uint32 document numbers, term by term, ascending within a term
+FREQS_EXT = ".npf"  # float32 term frequencies (Whoosh's posting weights)
+POSITIONS_EXT = ".npp"  # uint32 positions, posting by posting, for ``NewsPositions`` fields
+KEYS_EXT = ".npk"  # uint64[3, terms]: 128-bit hash of (field, term) in two halves, sorted; row
+# Native byte order throughout: the files are appended straight from Whoosh's ``array`` buffers.
+_POSITION_DTYPE = np.dtype("=u4")
+TERM_CACHE_SIZE = 50_000  # term rows remembered per segment and process
+
+
+class NewsPositions(Positions):
+    """Whoosh's ``Positions`` with positions stored as raw ``uint32`` (not pickled deltas) and the
+    weight of a posting equal to its number of positions (boosts belong to the query, see
+    query.py), so a posting's range in the positions file follows from the weights before it."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        poses: defaultdict[str, list[int]] = defaultdict(list)
+        for word, pos in _index_terms(value, analyzer, kwargs):
+            poses[word].append(pos)
+        for word, poslist in poses.items():
+            yield word, len(poslist), float(len(poslist)), array("I", poslist).tobytes()
+
+    def encode(self, poslist) -> bytes:
+        return array("I", poslist).tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return np.frombuffer(valuestring, dtype=_POSITION_DTYPE).tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // _POSITION_DTYPE.itemsize
+
+    def decode_weight(self, valuestring: bytes) -> float:
+        return float(self.decode_frequency(valuestring))
+
+
+class NewsFrequency(Frequency):
+    """Whoosh's ``Frequency`` (same values), fed by the analyzer's token-free fast path."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        counts = Counter(word for word, _ in _index_terms(value, analyzer, kwargs))
+        boost = self.field_boost
+        return ((word, n, n * boost, pack_uint(n)) for word, n in counts.items())
+
+
+def _index_terms(value, analyzer, kwargs) -> Iterable[tuple[str, int]]:
+    """(term, position) pairs of an indexed value: NewsAnalyzer's list when it can give one,
+    else Whoosh's token stream."""
+    if isinstance(value, str) and hasattr(analyzer, "index_terms"):
+        return analyzer.index_terms(value)
+    kwargs["positions"] = True
+    return [(t.text, t.pos) for t in tokens(value, analyzer, kwargs)]
+
+
+class NewsCodec(W3Codec):
+    """Whoosh 3's codec, also writing the flat posting copy. Blocks are stored uncompressed (the
+    copy is what queries read) and without per-block length statistics, which Whoosh gathers by
+    reading a document's length back from disk once per posting — a third of the writer's time —
+    for a block-skipping optimisation of its own scorer, which scoring.py replaces."""
+
+    length_stats = False
+
+    def __init__(self, blocklimit: int = 128, compression: int = 0, inlinelimit: int = 1):
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def field_writer(self, storage, segment):
+        return _FieldWriter(self, storage, segment)
+
+
+class _FieldWriter(W3FieldWriter):
+    def __init__(self, codec, storage, segment):
+        super().__init__(codec, storage, segment)
+        self._ids_file = self._create_file(IDS_EXT)
+        self._freqs_file = self._create_file(FREQS_EXT)
+        self._positions_file = self._create_file(POSITIONS_EXT)
+        self._table = (array("q"), array("q"), array("q"))
+        self._hashes = (array("Q"), array("Q"))
+        self._n_postings = 0
+        self._n_positions = 0
+        self._keep_positions = False
+
+    def start_field(self, fieldname, fieldobj):
+        super().start_field(fieldname, fieldobj)
+        self._keep_positions = isinstance(fieldobj.format, NewsPositions)
+        codec = self._codec
+        self._postwriter = _PostingsWriter(
+            self,
+            self._postfile,
+            blocklimit=codec._blocklimit,
+            compression=codec._compression,
+            inlinelimit=codec._inlinelimit,
+        )
+
+    def term_started(self) -> None:
+        _, first_posting, first_position = self._table
+        first_posting.append(self._n_postings)
+        first_position.append(self._n_positions)
+
+    def term_finished(self, terminfo) -> None:
+        self._table[0].append(terminfo._offset if terminfo._offset is not None else -1)
+        high, low = term_hash(self._fieldname, self._btext)
+        self._hashes[0].append(high)
+        self._hashes[1].append(low)
+
+    def block(self, ids: array, weights: array, values: list[bytes]) -> None:
+        """One finished block of the current term, as Whoosh's writer buffered it."""
+        self._ids_file.write(ids.tobytes())
+        self._freqs_file.write(weights.tobytes())
+        self._n_postings += len(ids)
+        if self._keep_positions:
+            raw = b"".join(values)
+            self._positions_file.write(raw)
+            self._n_positions += len(raw) // _POSITION_DTYPE.itemsize
+
+    def close(self):
+        offsets, first_posting, first_position = self._table
+        offsets.append(-1)
+        first_posting.append(self._n_postings)
+        first_position.append(self._n_positions)
+        for f in (self._ids_file, self._freqs_file, self._positions_file):
+            f.close()
+        table = np.array([offsets, first_posting, first_position], dtype="=i8")
+        with self._create_file(TABLE_EXT) as f:
+            f.write(table.tobytes())
+        high = np.frombuffer(self._hashes[0], dtype=np.uint64)
+        low = np.frombuffer(self._hashes[1], dtype=np.uint64)
+        order = np.lexsort((low, high))
+        keys = np.array([high[order], low[order], order.astype(np.uint64)], dtype="=u8")
+        with self._create_file(KEYS_EXT) as f:
+            f.write(keys.tobytes())
+        super().close()
+
+
+class _PostingsWriter(W3PostingsWriter):
+    """Whoosh's postings writer, showing each term and each block to the field writer."""
+
+    def __init__(self, owner: _FieldWriter, postfile, **kwargs):
+        super().__init__(postfile, **kwargs)
+        self._owner = owner
+
+    def start_postings(self, format_, terminfo):
+        super().start_postings(format_, terminfo)
+        self._owner.term_started()
+
+    def _write_block(self, last=False):
+        self._owner.block(self._ids, self._weights, self._values)
+        super()._write_block(last)
+
+    def finish_postings(self):
+        terminfo = super().finish_postings()
+        self._owner.term_finished(terminfo)
+        return terminfo
+
+
+class SegmentPostings:
+    """One segment's flat postings. The term table is memory-mapped (a lookup touches a few
+    pages); posting ranges are read with ``pread`` into arrays the query owns and drops, so a
+    worker's memory does not grow with the index: the kernel's page cache, shared by all workers,
+    is what keeps them hot."""
+
+    def __init__(self, folder: Path, segment_name: str):
+        table = _map(folder / (segment_name + TABLE_EXT), np.dtype("=i8"))
+        n = len(table) // 3
+        self.offsets = table[: n - 1]  # ascending: Whoosh appends posting lists in term order
+        self.first_posting = table[n : 2 * n]
+        self.first_position = table[2 * n :]
+        self.ids = _RangeFile(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
+        self.freqs = _RangeFile(folder / (segment_name + FREQS_EXT), np.dtype("=f4"))
+        self.positions = _RangeFile(folder / (segment_name + POSITIONS_EXT), _POSITION_DTYPE)
+        keys_path = folder / (segment_name + KEYS_EXT)
+        self.keys = _map(keys_path, np.dtype("=u8")).reshape(3, -1) if keys_path.exists() else None
+        # (field, term) -> table row or None: Whoosh's term lookup walks a hash file in Python
+        # (~10 µs), and a newsroom's queries repeat their words.
+        self._rows: OrderedDict[tuple[str, object], int | None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.check()
+
+    def check(self) -> None:
+        """Raise ValueError unless the files hold exactly what the term table says they do (a
+        copy cut short, a file from another segment)."""
+        n_postings = int(self.first_posting[-1]) if len(self.first_posting) else 0
+        n_positions = int(self.first_position[-1]) if len(self.first_position) else 0
+        for f, want in ((self.ids, n_postings), (self.freqs, n_postings)):
+            if f.length != want:
+                raise ValueError(f"{f.path.name}: {f.length} values, the term table says {want}")
+        if self.positions.length != n_positions:
+            raise ValueError(
+                f"{self.positions.path.name}: {self.positions.length} positions, "
+                f"the term table says {n_positions}"
+            )
+        if len(self.offsets) and np.any(np.diff(self.offsets) <= 0):
+            raise ValueError("term table offsets are not ascending")
+        if self.keys is not None and self.keys.shape[1] != len(self.offsets):
+            raise ValueError(f"{self.keys.shape[1]} term keys for {len(self.offsets)} terms")
+
+    def find(self, leaf, fieldname: str, text) -> int | None:
+        """The table row of a term of this segment (``leaf``), or None when it has no postings."""
+        key = (fieldname, text)
+        with self._lock:
+            if key in self._rows:
+                self._rows.move_to_end(key)
+                return self._rows[key]
+        row = self._lookup(leaf, fieldname, text)
+        with self._lock:
+            self._rows[key] = row
+            if len(self._rows) > TERM_CACHE_SIZE:
+                self._rows.popitem(last=False)
+        return row
+
+    def _lookup(self, leaf, fieldname: str, text) -> int | None:
+        """Binary search of the term's 128-bit hash: a few µs, against ~10 µs of Python for
+        Whoosh's on-disk hash table (which segments written without a key file still use)."""
+        if self.keys is None:
+            info = term_info(leaf, fieldname, text)
+            return None if info is None else self._row(info)
+        try:
+            btext = leaf._text_to_bytes(fieldname, text)
+        except (KeyError, ValueError, TypeError):
+            return None
+        high, low = term_hash(fieldname, btext)
+        his = self.keys[0]
+        at = int(np.searchsorted(his, np.uint64(high)))
+        while at < len(his) and int(his[at]) == high:
+            if int(self.keys[1][at]) == low:
+                return int(self.keys[2][at])
+            at += 1
+        return None
+
+    def close(self) -> None:
+        for f in (self.ids, self.freqs, self.positions):
+            f.close()
+
+    def _row(self, terminfo) -> int | None:
+        offset = terminfo._offset
+        if offset is None:
+            return None
+        row = int(np.searchsorted(self.offsets, offset))
+        if row >= len(self.offsets) or self.offsets[row] != offset:
+            return None
+        return row
+
+    def postings(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """(document numbers, frequencies) of the term at ``row``."""
+        lo, hi = int(self.first_posting[row]), int(self.first_posting[row + 1])
+        return self.ids.read(lo, hi), self.freqs.read(lo, hi)
+
+    def positions_in(self, row: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """(document number, position) pairs of the term at ``row`` in the ``wanted`` (sorted)
+        documents; None when this segment has no positions for the term's field."""
+        lo, hi = int(self.first_posting[row]), int(self.first_posting[row + 1])
+        p_lo, p_hi = int(self.first_position[row]), int(self.first_position[row + 1])
+        if p_hi == p_lo and hi > lo:
+            return None
+        ids = self.ids.read(lo, hi)
+        counts = self.freqs.read(lo, hi).astype(np.int64)
+        at = np.searchsorted(ids, wanted)
+        inside = at < len(ids)
+        at = at[inside]
+        at = at[ids[at] == wanted[inside]]
+        if not len(at):
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        ends = np.cumsum(counts)
+        lens = counts[at]
+        index = expand_ranges(ends[at] - lens, lens)  # within this term's positions
+        positions = self.positions.read(p_lo, p_hi)
+        return np.repeat(ids[at].astype(np.int64), lens), positions[index].astype(np.int64)
+
+
+class _RangeFile:
+    """A flat file of one dtype, read by element ranges."""
+
+    def __init__(self, path: Path, dtype: np.dtype):
+        self.path = path
+        self.dtype = dtype
+        self._fd = os.open(path, os.O_RDONLY)
+        self.length = os.fstat(self._fd).st_size // dtype.itemsize
+
+    def read(self, lo: int, hi: int) -> np.ndarray:
+        size = self.dtype.itemsize
+        raw = os.pread(self._fd, (hi - lo) * size, lo * size)
+        if len(raw) != (hi - lo) * size:
+            raise OSError(f"posting file truncated: wanted {hi - lo} values from {lo}")
+        return np.frombuffer(raw, dtype=self.dtype)
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def _map(path: Path, dtype: np.dtype) -> np.ndarray:
+    if path.stat().st_size == 0:
+        return np.zeros(0, dtype=dtype)
+    return np.memmap(path, dtype=dtype, mode="r")
+
+
+class PostingFiles:
+    """The flat postings of each segment, opened once per process and kept while the segment
+    lives; None for a segment written without them (or not in a directory)."""
+
+    def __init__(self) -> None:
+        self._segments: dict[str, SegmentPostings | None] = {}
+        self._lock = threading.Lock()
+
+    def of(self, leaf) -> SegmentPostings | None:
+        segment = leaf.segment()
+        segid = segment.segment_id()
+        if segid in self._segments:
+            return self._segments[segid]
+        found = None
+        try:
+            found = open_segment(leaf)
+        except (OSError, ValueError) as exc:  # Whoosh's own postings still answer correctly
+            log.warning("flat postings of segment %s unusable, reading Whoosh's: %s", segid, exc)
+        with self._lock:
+            self._segments[segid] = found
+        return found
+
+    def forget_except(self, live_segments: set[str]) -> None:
+        with self._lock:
+            for key in [k for k in self._segments if k not in live_segments]:
+                old = self._segments.pop(key)
+                if old is not None:
+                    old.close()
+
+
+def open_segment(leaf) -> SegmentPostings | None:
+    """The flat postings of a segment (checked), or None when it was written without them.
+    Raises OSError or ValueError when they exist but are damaged."""
+    table = segment_path(leaf, TABLE_EXT)
+    if table is None or not table.exists():
+        return None
+    return SegmentPostings(table.parent, leaf.segment().segment_id())
+
+
+def segment_path(leaf, ext: str) -> Path | None:
+    """The path of a file kept beside a segment (named like Whoosh's own, so Whoosh deletes it
+    with the segment); None for a segment not stored in a directory."""
+    segment = leaf.segment()
+    folder = getattr(getattr(leaf, "_storage", None), "folder", None)
+    if segment is None or folder is None:
+        return None
+    return Path(folder) / segment.make_filename(ext)
+
+
+def expand_ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Every index of the ranges [start, start + len), in order: one array, no Python loop."""
+    return np.repeat(starts - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+
+
+def term_hash(fieldname: str, btext: bytes) -> tuple[int, int]:
+    """128 bits of BLAKE2b over field and term, as two unsigned 64-bit halves: two distinct
+    terms of one segment share it with odds of about 2^-88 even at a million terms."""
+    digest = hashlib.blake2b(fieldname.encode("utf-8") + b"\0" + btext, digest_size=16).digest()
+    return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little")
+
+
+def term_info(leaf, fieldname: str, text):
+    """Whoosh's term record of ``text`` in one segment, or None."""
+    try:
+        return leaf._terms.term_info(fieldname, leaf._text_to_bytes(fieldname, text))
+    except (TermNotFound, KeyError):
+        return None
