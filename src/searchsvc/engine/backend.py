@@ -1,0 +1,87 @@
+"""The storage seam: everything that differs between an embedded index and a cluster.
+
+``Engine`` (``service.py``) owns what every backend shares — reading files and pushed stories into
+``Document``s, chunking, validating a ``SearchRequest`` once, parsing the query into the tree of
+:mod:`searchsvc.engine.query.tree` — and hands a backend only chunks to store and validated,
+parsed searches to answer. A backend never sees the user's raw query text as something to parse.
+Snippets and citations are built outside the backend by :mod:`searchsvc.engine.render`, from the
+stored text and the match spans the backend returns, so a hit looks the same on every backend.
+
+Backends: ``whoosh`` (embedded, the default; :mod:`searchsvc.engine.whoosh`) and ``opensearch``
+(a cluster). ``SEARCHSVC_BACKEND`` chooses; one that is not configured fails at start with one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from .models import Chunk, Document, SearchRequest, SearchResult
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """One kind of storage. Every method raises ``SearchsvcError``s with stable codes
+    (``IndexBusy``, ``VersionConflict``, ``DocumentNotFound``, …), never a storage exception."""
+
+    name: str
+
+    # --- writes -------------------------------------------------------------------------------
+    def add_documents(
+        self, docs: Iterable[tuple[Document, list[Chunk]]], *, procs: int = 1
+    ) -> tuple[int, int]:
+        """Add or replace many chunked documents; returns (documents, chunks) written."""
+        ...
+
+    def put(self, doc: Document, chunks: list[Chunk]) -> bool:
+        """Replace one document's chunks in one step (True when it was new); an older
+        ``doc.version`` than the stored one raises ``VersionConflict`` and changes nothing."""
+        ...
+
+    def delete(self, doc_id: str) -> None:
+        """Remove every chunk of a document; ``DocumentNotFound`` when there is none."""
+        ...
+
+    def rebuild(
+        self, docs: Iterable[tuple[Document, list[Chunk]]], *, procs: int = 1
+    ) -> tuple[int, int]:
+        """Build a fresh index beside the live one and swap it in atomically (``reindex``);
+        stories pushed through the API whose ids the files lack are carried over."""
+        ...
+
+    def backup(self, dest: Path) -> Path:
+        """A consistent copy of the live index at (or described by) ``dest``."""
+        ...
+
+    def restore(self, src: Path) -> None:
+        """Make a backup live, refusing a damaged one and leaving the live index alone."""
+        ...
+
+    # --- reads --------------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Answer a validated request (``request.tree`` is the parsed query)."""
+        ...
+
+    def document(self, doc_id: str) -> dict[str, Any]:
+        """Metadata + ``speakers`` + ``paragraphs``; ``DocumentNotFound`` when absent."""
+        ...
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, Any]]: ...
+
+    def stats(self) -> dict[str, Any]:
+        """At least ``documents``, ``chunks``, ``generation``, ``index``."""
+        ...
+
+    def generation(self) -> int:
+        """Changes whenever a write commits or a reindex swaps in (ETags, caches)."""
+        ...
+
+    def is_empty(self) -> bool: ...
+
+    def warm(self) -> None:
+        """Open what the first search would open, now."""
+        ...
+
+
+BACKENDS = ("whoosh", "opensearch")
