@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..ranking import KIND_PRIOR
 from .postings import expand_ranges, segment_path
 from .schema import MULTI_FACETS, SINGLE_FACETS, VALUE_SEP, decode_facets
 
@@ -112,6 +113,19 @@ class Columns:
         self.owner = {
             f: np.repeat(np.arange(self.size), np.diff(self.multi[f][0])) for f in MULTI_FACETS
         }
+
+    def kind_prior(self) -> np.ndarray:
+        """Each chunk's ranking prior by its kind (``ranking.KIND_PRIOR``), built once per
+        generation: captions and headings rank below paragraphs that match as well."""
+        prior = getattr(self, "_kind_prior", None)
+        if prior is None:
+            vocab = self.vocab["chunk_kind"]
+            by_code = np.ones(len(vocab.values) + 1, dtype=np.float32)  # last slot: no kind (-1)
+            for kind, weight in KIND_PRIOR.items():
+                for code in vocab.lookup(kind):
+                    by_code[code] = weight
+            prior = self._kind_prior = by_code[self.single["chunk_kind"]]
+        return prior
 
     # --- filters ---------------------------------------------------------------------------
     def value_mask(self, field: str, values: Iterable[str]) -> np.ndarray:

@@ -229,8 +229,9 @@ class Reader:
         if q is None:
             return Scored(cols.live.copy(), np.zeros(cols.size, dtype=np.float32))
         result = scorer.evaluate(q, scored)
-        score = result.score if result.score is not None else np.zeros(cols.size, np.float32)
-        return Scored(result.mask & cols.live, score)
+        if result.score is None:
+            return Scored(result.mask & cols.live, np.zeros(cols.size, np.float32))
+        return Scored(result.mask & cols.live, result.score * cols.kind_prior())
 
     def _facets(
         self, cols: Columns, base: np.ndarray, match: np.ndarray, rows: np.ndarray,

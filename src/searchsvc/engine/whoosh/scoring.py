@@ -14,9 +14,9 @@ Real engines score postings in bulk; this module does the same with the data Who
   positions, so their match set comes from Whoosh's phrase matcher and their score is the BM25 of
   their words on those chunks.
 
-The formula and parameters are Whoosh's BM25F (idf = ln(N / (df + 1)) + 1, per-field B, K1), so
-scores agree with Whoosh's own to rounding. Whoosh remains the parser, the storage and the phrase
-matcher; this module only replaces its per-document scoring loop.
+The formula is BM25F with per-field B and K1, the probabilistic idf and a floor on relative length
+(``engine/ranking.py`` says why). Whoosh remains the storage and the phrase matcher; this module
+only replaces its per-document scoring loop.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from math import log
 
 import numpy as np
 from whoosh import query as wq
@@ -34,6 +33,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ...errors import QueryTooExpensive
+from ..ranking import MIN_RELATIVE_LENGTH, bm25_idf
 from .postings import PostingFiles
 
 # BM25 parameters, tuned on CISI together with the field boosts in query.py: term frequency
@@ -247,10 +247,11 @@ class Scorer:
         codes = np.concatenate(codes_parts) if len(codes_parts) > 1 else codes_parts[0]
         # Document frequency as Whoosh counts it (postings, deleted chunks included), from the
         # postings in hand rather than a second term lookup per segment.
-        idf = log(self.n_docs / (len(ids) + 1)) + 1
+        idf = bm25_idf(self.n_docs, len(ids))
         avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
         b = FIELD_B.get(fieldname, 0.75)
-        norm = tf + K1 * ((1 - b) + b * _BYTE_LENGTHS[codes] / avg)
+        relative = np.maximum(_BYTE_LENGTHS[codes] / avg, MIN_RELATIVE_LENGTH)
+        norm = tf + K1 * ((1 - b) + b * relative)
         return ids, term.boost * idf * (tf * (K1 + 1)) / norm
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
