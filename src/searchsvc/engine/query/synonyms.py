@@ -1,0 +1,204 @@
+"""Synonyms the newsroom controls, applied to the parsed query so no reindex is ever needed.
+
+The set is written in the Solr/Elasticsearch synonyms format, one rule per line:
+
+* ``covid-19, 2019-ncov, novel coronavirus pneumonia, ncp`` — equivalent: any one of them finds
+  every other;
+* ``ncp => novel coronavirus pneumonia`` — one way: the left side also finds the right side, not the
+  reverse (several terms on either side are comma-separated);
+* ``#`` starts a comment; blank lines are ignored.
+
+Rules are matched on analysed terms (folded and stemmed by :mod:`searchsvc.engine.text.analysis`),
+so ``Vaccines`` meets a rule written for ``vaccine`` and ``WHO`` keeps meaning the organisation. A
+match replaces the words by ``Or(the words, Boost(alternative, SYNONYM_WEIGHT), …)``: chunks with
+the literal words rank above those found only through a synonym, and every backend translates the
+same tree. Multi-word alternatives become phrases. Words addressed to a field (``speaker:…``) are
+left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ...errors import InvalidParameter
+from ..text.analysis import iter_terms, stem
+from .tree import And, Boost, Node, Not, Or, Phrase, Prefer, Word
+
+SYNONYM_WEIGHT = 0.6
+MAX_RULES = 10_000
+
+
+class InvalidSynonyms(InvalidParameter):
+    code = "invalid_synonyms"
+
+
+Key = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rule:
+    line: int
+    sources: tuple[str, ...]  # as written
+    targets: tuple[str, ...]  # as written; equal to sources for an equivalence
+    one_way: bool
+
+
+@dataclass
+class SynonymSet:
+    """Parsed rules plus the lookup the expansion uses: analysed key → alternatives as written."""
+
+    text: str = ""
+    rules: list[Rule] = field(default_factory=list)
+    lookup: dict[Key, list[str]] = field(default_factory=dict)
+    longest: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.lookup)
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What one run of the query's words was expanded to (reported in the response)."""
+
+    term: str
+    synonyms: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"term": self.term, "synonyms": list(self.synonyms)}
+
+
+def key_of(entry: str) -> Key:
+    """The analysed form an entry is matched by: folded, stemmed terms in order."""
+    return tuple(stem(t.text) for t in iter_terms(entry, query=True))
+
+
+def parse_synonyms(text: str) -> SynonymSet:
+    """Parse a synonyms file; a malformed line is an ``InvalidSynonyms`` naming it."""
+    out = SynonymSet(text=text)
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.count("=>") > 1:
+            raise InvalidSynonyms(f"synonyms line {number}: more than one '=>'")
+        one_way = "=>" in line
+        left, _, right = line.partition("=>")
+        sources = _entries(left, number)
+        targets = _entries(right, number) if one_way else sources
+        if one_way and not targets:
+            raise InvalidSynonyms(f"synonyms line {number}: nothing after '=>'")
+        if not one_way and len(sources) < 2:
+            raise InvalidSynonyms(
+                f"synonyms line {number}: an equivalence needs two or more comma-separated terms"
+            )
+        out.rules.append(Rule(number, sources, targets, one_way))
+        if len(out.rules) > MAX_RULES:
+            raise InvalidSynonyms(f"more than {MAX_RULES} synonym rules")
+    for rule in out.rules:
+        for source in rule.sources:
+            key = key_of(source)
+            alternatives = out.lookup.setdefault(key, [])
+            for target in rule.targets:
+                if key_of(target) != key and target not in alternatives:
+                    alternatives.append(target)
+            out.longest = max(out.longest, len(key))
+    out.lookup = {k: v for k, v in out.lookup.items() if v}
+    return out
+
+
+def _entries(part: str, number: int) -> tuple[str, ...]:
+    entries = tuple(" ".join(e.split()) for e in part.split(","))
+    if any(not e for e in entries) and part.strip():
+        raise InvalidSynonyms(f"synonyms line {number}: an empty term between commas")
+    for entry in entries:
+        if entry and not key_of(entry):
+            raise InvalidSynonyms(
+                f"synonyms line {number}: {entry!r} has no searchable word (only stopwords?)"
+            )
+    return tuple(e for e in entries if e)
+
+
+def expand(tree: Node, synonyms: SynonymSet) -> tuple[Node, list[Expansion]]:
+    """The tree with every rule that matches applied, and what was expanded."""
+    if not synonyms:
+        return tree, []
+    used: list[Expansion] = []
+    return _expand(tree, synonyms, used), used
+
+
+def _expand(node: Node, syn: SynonymSet, used: list[Expansion]) -> Node:
+    if isinstance(node, Word) and node.field is None:
+        return _run([node], syn, used)[0] if _match_len([node], 0, syn) else node
+    if isinstance(node, Phrase) and node.field is None:
+        alternatives = syn.lookup.get(key_of(" ".join(node.words)))
+        if alternatives:
+            return _alternated(node, " ".join(node.words), alternatives, used)
+        return node
+    if isinstance(node, And):
+        return And(tuple(_run(list(node.children), syn, used)))
+    if isinstance(node, Or):
+        return Or(tuple(_expand(c, syn, used) for c in node.children))
+    if isinstance(node, Not):
+        return Not(_expand(node.child, syn, used))
+    if isinstance(node, Boost):
+        return Boost(_expand(node.child, syn, used), node.weight)
+    if isinstance(node, Prefer):
+        return Prefer(_expand(node.required, syn, used), node.bonus)
+    return node
+
+
+def _run(children: list[Node], syn: SynonymSet, used: list[Expansion]) -> list[Node]:
+    """Children of an AND: runs of plain words matching a rule (longest first) are replaced by
+    one alternation; everything else is expanded on its own."""
+    out: list[Node] = []
+    i = 0
+    while i < len(children):
+        n = _match_len(children, i, syn)
+        if n:
+            words = [c.text for c in children[i : i + n]]  # type: ignore[union-attr]
+            original: Node = children[i] if n == 1 else And(tuple(children[i : i + n]))
+            text = " ".join(words)
+            out.append(_alternated(original, text, syn.lookup[key_of(text)], used))
+            i += n
+        else:
+            out.append(_expand(children[i], syn, used))
+            i += 1
+    return out
+
+
+def _match_len(children: list[Node], i: int, syn: SynonymSet) -> int:
+    """How many plain words from ``i`` on form the longest rule source (0: none)."""
+    words: list[str] = []
+    for child in children[i : i + syn.longest]:
+        if not (isinstance(child, Word) and child.field is None):
+            break
+        words.append(child.text)
+    for n in range(len(words), 0, -1):
+        if key_of(" ".join(words[:n])) in syn.lookup:
+            return n
+    return 0
+
+
+def _alternated(
+    original: Node, text: str, alternatives: Iterable[str], used: list[Expansion]
+) -> Node:
+    alternatives = tuple(alternatives)
+    used.append(Expansion(text, alternatives))
+    nodes: list[Node] = [original]
+    for alt in alternatives:
+        words = alt.split()
+        target: Node = Word(words[0]) if len(words) == 1 else Phrase(tuple(words))
+        nodes.append(Boost(target, SYNONYM_WEIGHT))
+    return Or(tuple(nodes))
+
+
+def count_terms(node: Node) -> int:
+    """Words, phrases, prefixes and wildcards in a tree: what the term limit counts."""
+    if isinstance(node, And | Or):
+        return sum(count_terms(c) for c in node.children)
+    if isinstance(node, Not | Boost):
+        return count_terms(node.child)
+    if isinstance(node, Prefer):
+        return count_terms(node.required) + count_terms(node.bonus)
+    return 0 if node.__class__.__name__ in ("MatchAll", "MatchNone") else 1
