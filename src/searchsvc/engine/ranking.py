@@ -19,7 +19,10 @@ not see.
 
 from __future__ import annotations
 
-from math import log
+from collections import Counter
+from math import exp, log
+
+from .text.analysis import iter_terms, stem
 
 MIN_RELATIVE_LENGTH = 0.5
 KIND_PRIOR = {"caption": 0.35, "heading": 0.5}
@@ -27,3 +30,57 @@ KIND_PRIOR = {"caption": 0.35, "heading": 0.5}
 
 def bm25_idf(n_docs: int, df: int) -> float:
     return log(1 + (n_docs - df + 0.5) / (df + 0.5))
+
+
+# --- pseudo-relevance feedback -------------------------------------------------------------------
+# A long question in plain words names its topic with a few words among many; the best chunks it
+# finds first use the topic's other words too. RM3 (Lavrenko & Croft's relevance model, mixed back
+# into the query) adds those words as score-only terms: they reorder what the question matches,
+# never widen it, so totals and facets stay the question's own.
+FEEDBACK_MIN_WORDS = 5  # content words (stopwords aside) before a query counts as a question
+FEEDBACK_CHUNKS = 10  # best first-pass chunks the relevance model is estimated from
+FEEDBACK_TERMS = 20  # expansion terms kept
+FEEDBACK_ORIGINAL_WEIGHT = 0.8  # λ: the question's own words keep most of the weight
+
+
+def wants_feedback(words: list[str]) -> bool:
+    """A query of plain words long enough to be a natural-language question."""
+    return len(_content_stems(words)) >= FEEDBACK_MIN_WORDS
+
+
+def feedback_terms(hits: list[tuple[str, float]], words: list[str]) -> list[tuple[str, float]]:
+    """Expansion terms and their weights from the first pass's best chunks ``(text, score)``.
+
+    Each chunk votes for its terms in proportion to their share of its length and to the
+    chunk's own weight ``exp(score - best)``; the question's words are left out (they are already
+    asked for). Weights are scaled to the question's own words, whose weight is 1 each, so a
+    backend adds ``weight × score(term)`` to the chunks the question matched.
+    """
+    if not hits:
+        return []
+    asked = _content_stems(words)
+    best = max(score for _, score in hits)
+    model: Counter[str] = Counter()
+    surface: dict[str, str] = {}
+    for text, score in hits[:FEEDBACK_CHUNKS]:
+        terms = [t.text for t in iter_terms(text) if not t.part and t.text.isalpha()]
+        terms = [t for t in terms if len(t) > 2]
+        if not terms:
+            continue
+        weight = exp(score - best) / len(terms)
+        for term in terms:
+            key = stem(term)
+            surface.setdefault(key, term)
+            model[key] += weight
+    total = sum(model.values())
+    chosen = [(k, v) for k, v in model.most_common(FEEDBACK_TERMS * 3) if k not in asked]
+    chosen = chosen[:FEEDBACK_TERMS]
+    mass = sum(v for _, v in chosen)
+    if not total or not mass:
+        return []
+    scale = (1 - FEEDBACK_ORIGINAL_WEIGHT) / FEEDBACK_ORIGINAL_WEIGHT * len(asked)
+    return [(surface[k], scale * v / mass) for k, v in chosen]
+
+
+def _content_stems(words: list[str]) -> set[str]:
+    return {stem(t.text) for w in words for t in iter_terms(w, query=True) if not t.part}
