@@ -131,6 +131,12 @@ public final class DevNode {
             node.start();
         } catch (Throwable t) {
             t.printStackTrace();
+            // One line last, so that the tail of the log says why (e.g. a port already in use).
+            StringBuilder why = new StringBuilder();
+            for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+                why.append(why.length() == 0 ? "" : " <- ").append(c);
+            }
+            System.out.println("devnode: " + args.get("node-name") + " failed to start: " + why);
             System.out.flush();
             Runtime.getRuntime().halt(1);
         }
