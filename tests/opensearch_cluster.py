@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "deploy" / "opensearch-dev" / "cluster"
 
 # Three JVMs on two cores take ~15 s on an idle machine, minutes on a loaded one.
-START_TIMEOUT = float(os.environ.get("OPENSEARCH_DEV_START_TIMEOUT", "300"))
+START_TIMEOUT = float(os.environ.get("OPENSEARCH_DEV_START_TIMEOUT", "480"))
 
 
 def run_script(*args: str, timeout: float = START_TIMEOUT + 120) -> str:
