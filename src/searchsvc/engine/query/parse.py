@@ -230,7 +230,7 @@ class _Parser:
             node = _leaf(tok.text, field)
         nxt = self._peek()
         boost = _BOOST_RE.match(nxt.text) if nxt is not None and nxt.glued else None
-        if node is not None and nxt.kind == "word" and boost and not boost.group("body"):
+        if node is not None and boost and nxt.kind == "word" and not boost.group("body"):
             node = _boosted(node, float(boost.group("boost")))
             self.i += 1
         if node is not None and negate:
