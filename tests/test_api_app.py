@@ -27,10 +27,12 @@ class Boom:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[falcon.testing.TestClient]:
+def client(
+    tmp_path_factory: pytest.TempPathFactory, backend: str
+) -> Iterator[falcon.testing.TestClient]:
     index_dir: Path = tmp_path_factory.mktemp("app") / "index"
-    build_index(index_dir, [SEEDS])
-    app = create_app(Settings(index_dir=index_dir))
+    build_index(index_dir, [SEEDS], backend)
+    app = create_app(Settings(index_dir=index_dir, backend=backend))
     app.add_route("/boom", Boom())
     yield falcon.testing.TestClient(app)
 

@@ -33,10 +33,10 @@ STREAK = 20  # consecutive answers on fresh connections: both workers answer amo
 
 
 @pytest.fixture(scope="module")
-def cms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def cms(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
     """Seeds + write key + one CORS origin; reads public."""
     env = {"SEARCHSVC_WRITE_KEYS": f"{WRITE_KEY},other-write", "SEARCHSVC_CORS_ORIGINS": ORIGIN}
-    with running_server(tmp_path_factory.mktemp("cms"), env=env) as srv:
+    with running_server(tmp_path_factory.mktemp("cms"), env=env, backend=backend) as srv:
         yield srv
 
 

@@ -472,7 +472,7 @@ WRITE_KEY = "hostile-write-key"
 
 
 @pytest.fixture(scope="module")
-def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def hostile_server(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
     docs = tmp_path_factory.mktemp("hostile-docs")
     (docs / "hostile-1.json").write_text(json.dumps(HOSTILE_DOC), encoding="utf-8")
     try:
@@ -481,6 +481,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
             docs=[SEEDS, docs],
             workers=1,
             env={"SEARCHSVC_WRITE_KEYS": WRITE_KEY, "SEARCHSVC_MAX_BODY_BYTES": "20000"},
+            backend=backend,
         ) as srv:
             yield srv
     except RuntimeError as exc:
