@@ -1,7 +1,7 @@
 """Hostile input through the real gunicorn: every request gets 200 or a 4xx, never a 5xx.
 
 Each request is timed on its own and must answer within ``LATENCY_BOUND`` (2 s, the per-request
-promise of issue 8; ``SEARCHSVC_TEST_LATENCY_BOUND`` loosens it on a very slow machine). That is
+promise of the README's limits; ``SEARCHSVC_TEST_LATENCY_BOUND`` loosens it on a very slow machine). That is
 a correctness bound on the limits (query length, terms, wildcard expansion, result window, time
 budget), not a benchmark. 4xx answers from the application must have the JSON error shape.
 

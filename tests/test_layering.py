@@ -1,4 +1,4 @@
-"""Imports flow one way: config/errors ← engine ← api, cli (STYLE.md). The engine must never learn
+"""Imports flow one way: config/errors ← engine ← api, cli. The engine must never learn
 about HTTP or the command line, and the HTTP layer never touches Whoosh directly."""
 
 from __future__ import annotations

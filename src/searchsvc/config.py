@@ -126,6 +126,15 @@ def describe() -> list[tuple[str, str, str]]:
     return rows
 
 
+def markdown_table() -> str:
+    """The README's configuration table, row for row from ``describe()`` (``searchsvc config
+    --markdown`` prints it; ``tests/test_docs.py`` checks the README holds exactly this)."""
+    lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for var, default, help_text in describe():
+        lines.append(f"| `{var}` | {f'`{default}`' if default else ''} | {help_text} |")
+    return "\n".join(lines)
+
+
 def _field(name: str) -> dataclasses.Field:
     for f in dataclasses.fields(Settings):
         if f.name == name:
