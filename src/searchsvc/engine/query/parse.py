@@ -303,28 +303,24 @@ def _boosted(node: Node, boost: float) -> Node:
 
 
 def _and(children: list[Node]) -> Node:
-    flat: list[Node] = []
-    for c in children:
-        if isinstance(c, And) and c.boost == 1.0:
-            flat.extend(c.children)
-        elif not isinstance(c, MatchAll):
-            flat.append(c)
-    if any(isinstance(c, MatchNone) for c in flat):
-        return MatchNone()
-    if not flat:
-        return MatchAll()
-    return flat[0] if len(flat) == 1 else And(tuple(flat))
+    return _joined(And, children, neutral=MatchAll, absorbing=MatchNone)
 
 
 def _or(children: list[Node]) -> Node:
+    return _joined(Or, children, neutral=MatchNone, absorbing=MatchAll)
+
+
+def _joined(kind: type[And | Or], children: list[Node], neutral: type, absorbing: type) -> Node:
+    """``kind`` of the children, nested unweighted groups of the same kind flattened; a child
+    that changes nothing (``neutral``) is dropped, one that decides everything wins."""
     flat: list[Node] = []
     for c in children:
-        if isinstance(c, Or) and c.boost == 1.0:
+        if isinstance(c, kind) and c.boost == 1.0:
             flat.extend(c.children)
-        elif not isinstance(c, MatchNone):
+        elif not isinstance(c, neutral):
             flat.append(c)
-    if any(isinstance(c, MatchAll) for c in flat):
-        return MatchAll()
+    if any(isinstance(c, absorbing) for c in flat):
+        return absorbing()
     if not flat:
-        return MatchNone()
-    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+        return neutral()
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
