@@ -268,7 +268,7 @@ PRECEDENCE = ("ANDMAYBE", "ANDNOT", "OR", "AND")
 
 def _by_precedence(seg: list[Node | str], level: int) -> Node:
     """A run of terms joined by operators (``[term, op, term, …]``) as one node."""
-    if level == len(PRECEDENCE):
+    if level == len(PRECEDENCE) or len(seg) == 1:
         return cast(Node, seg[0])
     op = PRECEDENCE[level]
     runs: list[list[Node | str]] = [[]]
