@@ -11,7 +11,7 @@ from searchsvc.engine.query.synonyms import (
     expand,
     parse_synonyms,
 )
-from searchsvc.engine.query.tree import And, Boost, Not, Or, Phrase, Word
+from searchsvc.engine.query.tree import And, Not, Or, Phrase, Word
 
 RULES = """
 # the outbreak's many names
@@ -19,6 +19,7 @@ COVID-19, 2019-nCoV, novel coronavirus pneumonia, NCP
 jab => vaccine
 WHO, World Health Organization
 """
+W = SYNONYM_WEIGHT
 
 
 def test_equivalence_finds_every_other_term():
@@ -27,9 +28,9 @@ def test_equivalence_finds_every_other_term():
     assert tree == Or(
         (
             Word("ncp"),
-            Boost(Word("COVID-19"), SYNONYM_WEIGHT),
-            Boost(Word("2019-nCoV"), SYNONYM_WEIGHT),
-            Boost(Phrase(("novel", "coronavirus", "pneumonia")), SYNONYM_WEIGHT),
+            Word("COVID-19", boost=W, synonym_of="ncp"),
+            Word("2019-nCoV", boost=W, synonym_of="ncp"),
+            Phrase("novel coronavirus pneumonia", boost=W),
         )
     )
     assert [u.as_dict() for u in used] == [
@@ -39,18 +40,18 @@ def test_equivalence_finds_every_other_term():
 
 def test_one_way_rule_does_not_run_backwards():
     syn = parse_synonyms(RULES)
-    assert expand(Word("jab"), syn)[0] == Or((Word("jab"), Boost(Word("vaccine"), SYNONYM_WEIGHT)))
+    tree, _ = expand(Word("jab"), syn)
+    assert tree == Or((Word("jab"), Word("vaccine", boost=W, synonym_of="jab")))
     assert expand(Word("vaccine"), syn) == (Word("vaccine"), [])
 
 
 def test_matching_is_on_analysed_terms():
-    syn = parse_synonyms("vaccine, immunisation")
-    _tree, used = expand(Word("Vaccines"), syn)
+    _tree, used = expand(Word("Vaccines"), parse_synonyms("vaccine, immunisation"))
     assert used and used[0].synonyms == ("immunisation",)
     # Capitals keep a stopword meaningful: "WHO" is the organisation, "who" is nothing.
-    who = parse_synonyms(RULES)
-    assert expand(Word("WHO"), who)[1]
-    assert expand(Word("who"), who)[1] == []
+    syn = parse_synonyms(RULES)
+    assert expand(Word("WHO"), syn)[1]
+    assert expand(Word("who"), syn)[1] == []
 
 
 def test_multi_word_source_matches_a_run_of_plain_words_longest_first():
@@ -61,22 +62,22 @@ def test_multi_word_source_matches_a_run_of_plain_words_longest_first():
     first = tree.children[0]
     assert isinstance(first, Or)
     assert first.children[0] == And((Word("novel"), Word("coronavirus"), Word("pneumonia")))
-    assert Boost(Word("NCP"), SYNONYM_WEIGHT) in first.children
+    assert Word("NCP", boost=W, synonym_of="novel coronavirus pneumonia") in first.children
     assert used[0].term == "novel coronavirus pneumonia"
 
 
 def test_phrases_and_negations_expand_fielded_words_do_not():
     syn = parse_synonyms(RULES)
-    tree, _ = expand(Phrase(("World", "Health", "Organization")), syn)
-    assert Boost(Word("WHO"), SYNONYM_WEIGHT) in tree.children
+    tree, _ = expand(Phrase("World Health Organization"), syn)
+    assert isinstance(tree, Or)
+    assert Word("WHO", boost=W, synonym_of="World Health Organization") in tree.children
     tree, _ = expand(Not(Word("jab")), syn)
-    assert tree == Not(Or((Word("jab"), Boost(Word("vaccine"), SYNONYM_WEIGHT))))
+    assert tree == Not(Or((Word("jab"), Word("vaccine", boost=W, synonym_of="jab"))))
     assert expand(Word("jab", field="speaker"), syn) == (Word("jab", field="speaker"), [])
 
 
 def test_count_terms_sees_the_expansion():
-    syn = parse_synonyms(RULES)
-    assert count_terms(expand(Word("ncp"), syn)[0]) == 4
+    assert count_terms(expand(Word("ncp"), parse_synonyms(RULES))[0]) == 4
 
 
 @pytest.mark.parametrize(
