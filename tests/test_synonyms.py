@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from searchsvc.config import Settings
+from searchsvc.engine.models import SearchRequest
 from searchsvc.engine.query.synonyms import (
     SYNONYM_WEIGHT,
     InvalidSynonyms,
@@ -12,6 +16,8 @@ from searchsvc.engine.query.synonyms import (
     parse_synonyms,
 )
 from searchsvc.engine.query.tree import And, Not, Or, Phrase, Word
+from searchsvc.engine.service import Engine
+from searchsvc.errors import InvalidParameter
 
 RULES = """
 # the outbreak's many names
@@ -93,3 +99,51 @@ def test_count_terms_sees_the_expansion():
 def test_malformed_rules_name_their_line(text: str, where: str):
     with pytest.raises(InvalidSynonyms, match=where):
         parse_synonyms(text)
+
+
+# --- through the engine, on the seeds -------------------------------------------------------------
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    ix = tmp_path_factory.mktemp("syn")
+    eng = Engine(Settings.from_env(index_dir=ix / "index", synonyms=ix / "synonyms.txt"))
+    eng.index_paths([SEEDS])
+    eng.synonyms.replace("inoculation => vaccine\ngenome, genetic code\n")
+    return eng
+
+
+def test_engine_reports_and_applies_expansions(engine: Engine):
+    plain = engine.search(SearchRequest(q="vaccine"))
+    syn = engine.search(SearchRequest(q="inoculation"))
+    assert syn.expansions == [{"term": "inoculation", "synonyms": ["vaccine"]}]
+    assert syn.total == plain.total > 0  # nobody says "inoculation": every hit is via the synonym
+    assert all("<mark>" in h.snippet for h in syn.hits), "synonym matches are highlighted"
+    off = engine.search(SearchRequest(q="inoculation", synonyms=False))
+    assert off.total == 0 and off.expansions == []
+
+
+def test_literal_matches_rank_above_synonym_matches(engine: Engine):
+    result = engine.search(SearchRequest(q="genome", per_page=100))
+    literal = [h.rank for h in result.hits if "genome" in h.text.lower()]
+    via_synonym = [h.rank for h in result.hits if "genome" not in h.text.lower()]
+    assert via_synonym, "the seeds speak of the genetic code too"
+    assert result.hits[0].rank in literal
+    assert sum(literal) / len(literal) < sum(via_synonym) / len(via_synonym)
+
+
+def test_a_set_that_expands_past_the_term_limit_is_a_clear_400(tmp_path):
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix", max_query_terms=4))
+    eng.synonyms.replace("a1, a2, a3, a4, a5, a6\n")
+    with pytest.raises(InvalidParameter, match="synonyms expand q") as exc:
+        eng.search(SearchRequest(q="a1"))
+    assert exc.value.code == "too_many_terms"
+
+
+def test_a_bad_set_is_refused_whole_and_the_old_one_stays(engine: Engine):
+    before = engine.synonyms.path.read_text()
+    with pytest.raises(InvalidSynonyms):
+        engine.synonyms.replace("ok, fine\nbroken =>\n")
+    assert engine.synonyms.path.read_text() == before
+    assert engine.search(SearchRequest(q="inoculation")).expansions
