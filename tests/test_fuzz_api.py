@@ -1,49 +1,55 @@
 """API fuzzing: schemathesis generates requests from the live server's own ``/openapi.json`` and
 checks every answer against it, through the real gunicorn.
 
-Every documented operation is exercised, with valid and invalid inputs (positive and negative
-generation). Checks: no 5xx (``not_a_server_error``), the status is documented
-(``status_code_conformance``), the content type and the body match the documented schema
-(``content_type_conformance``, ``response_schema_conformance``). Examples per operation are
-bounded (``SEARCHSVC_FUZZ_EXAMPLES``, default 40) so the module takes about a minute.
+Every documented operation is exercised with valid inputs (positive generation) and invalid ones
+(negative generation), under every check schemathesis has: no 5xx, documented statuses, content
+types, bodies and headers, *schema-valid requests accepted* (``positive_data_acceptance``) and
+*schema-invalid requests rejected* (``negative_data_rejection``), auth not ignored, unsupported
+methods answered 405. Together the last two hold the OpenAPI document to stating exactly the rules
+the server enforces. The few rules JSON Schema cannot state — they relate two values and are
+documented in the descriptions (``openapi_rules.cross_field_rules``) — are applied to positive
+cases here (``honour_cross_field_rules``), as a client reading the descriptions would.
+
+Examples per operation and mode are bounded (``SEARCHSVC_FUZZ_EXAMPLES``, default 25) and
+derandomized, so the module is reproducible and takes about a minute.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS, load_all_checks
 
 from helpers import Server, running_server
+from searchsvc.api.es_query import es_fields, is_es_body
+from searchsvc.config import Settings
+from searchsvc.engine.request import count_terms
+from searchsvc.errors import InvalidParameter
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = int(os.environ.get("SEARCHSVC_FUZZ_EXAMPLES", "40"))
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
+EXAMPLES = int(os.environ.get("SEARCHSVC_FUZZ_EXAMPLES", "25"))
+SETTINGS = Settings()  # the servers run with the defaults: the same limits
+
+
+def all_checks() -> list:
+    load_all_checks()
+    return CHECKS.get_all()
 
 
 def documented_operations(method: str | None = None) -> list[tuple[str, str]]:
     """(METHOD, path) of every operation the service documents (the same spec it serves)."""
     from searchsvc.api.openapi import build_spec
-    from searchsvc.config import Settings
 
-    spec = build_spec(Settings())
+    spec = build_spec(SETTINGS)
     return [
         (m.upper(), path)
         for path, item in spec["paths"].items()
@@ -52,9 +58,40 @@ def documented_operations(method: str | None = None) -> list[tuple[str, str]]:
     ]
 
 
-@pytest.fixture(scope="module")
-def live_schema(server: Server):
-    return schemathesis.openapi.from_url(server.url + "/openapi.json")
+def _search_fields(case) -> dict[str, Any] | None:
+    """The search a positive case asks for, in native field names (None: not a search)."""
+    if case.path == "/search" and case.method == "POST":
+        body = case.body if isinstance(case.body, dict) else {}
+        if is_es_body(body):
+            size, start = body.get("size") or 10, body.get("from") or 0
+            if start % size:
+                return None  # from must be a multiple of size: the case is not valid
+            try:
+                return es_fields(body)
+            except InvalidParameter:
+                return {}  # not a cross-field rule: let the checks report it
+        return body
+    if case.path in ("/search", "/search.atom"):
+        fields = dict(case.query or {})
+        fields.setdefault("per_page", 20 if case.path == "/search.atom" else 10)
+        return fields
+    return {}
+
+
+def honour_cross_field_rules(case) -> None:
+    """Make a positive case keep the rules its schema cannot state (or drop it)."""
+    if case.method == "PUT" and isinstance(case.body, dict) and case.body.get("id") is not None:
+        case.body["id"] = unquote(case.path_parameters["doc_id"])  # a body's id is the URL's
+    fields = _search_fields(case)
+    assume(fields is not None)
+    page, per_page = fields.get("page") or 1, fields.get("per_page") or 10
+    assume(page * per_page <= SETTINGS.max_result_window)
+    date_from, date_to = fields.get("date_from"), fields.get("date_to")
+    assume(not (date_from and date_to and date_from > date_to))
+    q = fields.get("q") or ""
+    assume(len(q) <= SETTINGS.max_query_length)  # ES text clauses add up
+    assume(count_terms(q) <= SETTINGS.max_query_terms)
+    assume(all(len(v) <= 50 for v in fields.values() if isinstance(v, list)))
 
 
 def fuzz(operation, base_url: str, mode: GenerationMode, headers: dict | None = None) -> None:
@@ -63,6 +100,7 @@ def fuzz(operation, base_url: str, mode: GenerationMode, headers: dict | None = 
     (schemathesis's own pytest plugin, ``from_fixture``, does not run under pytest 9 —
     it writes ``Function._nodeid`` — so the hypothesis test is built here.)
     """
+    checks = all_checks()
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -73,13 +111,26 @@ def fuzz(operation, base_url: str, mode: GenerationMode, headers: dict | None = 
         database=None,
     )
     def run(case) -> None:
-        case.call_and_validate(base_url=base_url, headers=headers, checks=CHECKS, timeout=30)
+        if mode is GenerationMode.POSITIVE:
+            honour_cross_field_rules(case)
+        case.call_and_validate(base_url=base_url, headers=headers, checks=checks, timeout=30)
 
     try:
         run()
     except Unsatisfiable:
         # Nothing to negate: the operation has no inputs (or only a free-form path segment).
         assert mode is GenerationMode.NEGATIVE, "positive cases must always be generated"
+
+
+def test_every_check_schemathesis_has_is_run() -> None:
+    names = {check.__name__ for check in all_checks()}
+    assert {"positive_data_acceptance", "negative_data_rejection"} <= names
+    assert {"status_code_conformance", "response_schema_conformance", "ignored_auth"} <= names
+
+
+@pytest.fixture(scope="module")
+def live_schema(server: Server):
+    return schemathesis.openapi.from_url(server.url + "/openapi.json")
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
@@ -90,7 +141,7 @@ def test_read_endpoints_conform_to_the_schema(
     fuzz(live_schema[path][method], server.url, mode)
 
 
-# --- write endpoints (issue 6) and POST /search, with a write key ------------------------------
+# --- write endpoints and POST /search, with a write key ------------------------------------------
 # A server of their own: fuzzed PUTs and DELETEs change the index, which must not disturb the
 # session server the other modules search. 503 index_busy is documented and allowed; no other 5xx.
 

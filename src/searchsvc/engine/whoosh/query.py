@@ -5,8 +5,8 @@ Syntax (Whoosh's parser, trimmed and extended): words are ANDed; ``"phrases"``; 
 ``prefix*``. Each bare word searches the stemmed ``text``, the surface-form ``exact`` field (so exact
 matches outrank stem-only ones), the title and the speaker name, with BM25F field boosts.
 
-Nothing a user types may raise: limits (length, number of terms, prefix expansion) become
-``InvalidParameter`` errors, and syntax the parser cannot make sense of falls back to the words
+Nothing a user types may raise: length and term limits belong to the request and are checked
+before parsing (``engine/request.py``), a prefix expands to its most frequent terms only, and syntax the parser cannot make sense of falls back to the words
 alone, as a literal AND query. A ``loose`` (OR) variant of the same words serves the partial-match
 top-up for natural-language questions.
 """
@@ -21,7 +21,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser, OrGroup, plugins
 from whoosh.query import Query
 
-from ...errors import InvalidParameter, QueryTooLong
+from ...errors import InvalidParameter
 from ..text.analysis import stem
 
 SEARCH_FIELDS = ("text", "exact", "title", "speaker_t")
@@ -52,12 +52,8 @@ class QueryPlan:
 
 
 class QueryParser:
-    def __init__(
-        self, schema, max_length: int = 1000, max_terms: int = 64, max_expansion: int = 128
-    ):
+    def __init__(self, schema, max_expansion: int = 128):
         self.schema = schema
-        self.max_length = max_length
-        self.max_terms = max_terms
         self.max_expansion = max_expansion
         self._strict = self._parser(AndGroup)
         self._loose = self._parser(OrGroup)
@@ -73,14 +69,8 @@ class QueryParser:
         return p
 
     def parse(self, text: str, reader) -> QueryPlan:
+        # Length and term limits were checked with the request (engine/request.py).
         text = _CONTROL_RE.sub(" ", text or "").strip()
-        if len(text) > self.max_length:
-            raise QueryTooLong(f"q is {len(text)} characters; the limit is {self.max_length}")
-        n_terms = count_terms(text)
-        if n_terms > self.max_terms:
-            raise InvalidParameter(
-                f"q has {n_terms} terms; the limit is {self.max_terms}", code="too_many_terms"
-            )
         words = _SYNTAX_RE.sub(" ", text).split()
         if not text or text.strip("*? ") == "":
             return QueryPlan(text=text, query=None)
@@ -200,14 +190,7 @@ class PhraseWords(wq.And):
 _PLAIN_WORD_RE = re.compile(r"[^\W_](?:[\w&'’.,-]*[^\W_])?[.,;!]*")
 _QUESTION_MARK_RE = re.compile(r"(?<=\w)\?+(?=[\s)]|$)")
 _EXPLICIT_RE = re.compile(r'"|\b(?:AND|OR|NOT)\b|(?<![^\s(])[+-]|\w:|[*?()]')
-_TERM_RE = re.compile(r'"[^"]*"?|\S+')
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
-
-
-def count_terms(text: str) -> int:
-    """Words, phrases and prefixes a query asks for; operators and a phrase's inner words are not
-    counted, so 40 words joined by OR are 40 terms."""
-    return sum(1 for t in _TERM_RE.findall(text) if t not in _OPERATORS and t.strip("+-()"))
 
 
 def _has_positions(schema, fieldname: str) -> bool:

@@ -22,7 +22,6 @@ first request after a commit pays for opening the new generation.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from collections import OrderedDict
@@ -33,11 +32,12 @@ from typing import Any
 import numpy as np
 from whoosh.index import EmptyIndexError
 
-from ...errors import DocumentNotFound, InvalidParameter
+from ...errors import DocumentNotFound
 from ..allocator import release_free_memory
-from ..models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
+from ..models import EXTRA_FACETS, FACETS, Hit, SearchRequest, SearchResult
 from ..render.citation import cite
 from ..render.snippets import Marks, find_spans, snippet
+from ..request import parse_day
 from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
 from .query import QueryParser, QueryPlan
@@ -121,7 +121,6 @@ class Reader:
     # --- search ----------------------------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
-        _validate(req)
         view = self.view()
         key = _cache_key(req, view)
         cached = self._results.get(key)
@@ -149,7 +148,9 @@ class Reader:
         # chunks (``_evaluate``).
         base = cols.live
         if req.date_from or req.date_to:
-            base = base & cols.date_mask(_date(req.date_from), _date(req.date_to))
+            base = base & cols.date_mask(
+                parse_day(req.date_from, "date_from"), parse_day(req.date_to, "date_to")
+            )
         filters = base
         if field_masks:
             filters = base.copy()
@@ -394,36 +395,6 @@ class Reader:
             "generation": view.generation,
             "index": view.live.rsplit("/", 1)[-1],
         }
-
-
-def _validate(req: SearchRequest) -> None:
-    if req.page < 1:
-        raise InvalidParameter("page must be 1 or more")
-    if not 1 <= req.per_page <= 100:
-        raise InvalidParameter("per_page must be 1..100")
-    if req.page * req.per_page > 10_000:
-        raise InvalidParameter("page × per_page must be at most 10000; narrow the query instead")
-    if req.sort not in SORTS:
-        raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}")
-    if req.group not in (None, "", "document"):
-        raise InvalidParameter("group must be 'document'")
-    for name in req.filters:
-        if name not in ALL_FACETS:
-            raise InvalidParameter(f"unknown filter {name!r}")
-    a, b = _date(req.date_from, "date_from"), _date(req.date_to, "date_to")
-    if a and b and a > b:
-        raise InvalidParameter("date_from is after date_to")
-
-
-def _date(value: str | None, name: str = "date") -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidParameter(
-            f"{name} must be an ISO date (YYYY-MM-DD), got {value[:40]!r}"
-        ) from exc
 
 
 def _top(ids: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None) -> np.ndarray:
