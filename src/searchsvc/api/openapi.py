@@ -689,8 +689,8 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist
                 op["responses"].setdefault("401", err)
             for param in op.get("parameters", []):
-                if param["in"] == "query":  # the server drops empty values (web forms send them)
-                    param["allowEmptyValue"] = True
+                if param["in"] == "query" and param["schema"].get("type") != "array":
+                    param["allowEmptyValue"] = True  # web forms send empty fields
     return spec
 
 

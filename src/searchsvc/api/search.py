@@ -57,9 +57,11 @@ def _default(value: Any, default: Any) -> Any:
 def parse_query_string(
     req: falcon.Request, *, per_page: int = DEFAULT_PER_PAGE, sort: str = "relevance"
 ) -> SearchRequest:
-    """GET: unknown parameters are ignored (cache busters, tracking tags). An empty scalar is an
-    absent one (web forms send them); filter lists are kept whole, blanks included, so their
-    length is counted as sent (the engine drops blank values)."""
+    """GET: unknown parameters are ignored (cache busters, tracking tags). A parameter sent once
+    with an empty value is an absent one (web forms send them, OpenAPI's ``allowEmptyValue``);
+    filters are kept whole, blanks included, and checked value by value by the engine (which
+    ignores blank ones, but a blank is not a year); a repeated single-valued parameter is
+    refused."""
     raw = falcon.uri.parse_query_string(req.query_string, keep_blank=True, csv=False)
     fields: dict[str, Any] = {
         name: _scalar(raw, name) for name in ("q", "sort", "group", "date_from", "date_to")
@@ -74,10 +76,10 @@ def parse_query_string(
 
 
 def _scalar(raw: dict[str, str | list[str]], name: str) -> str | None:
-    """The parameter's value (the last, when repeated); None when absent or empty."""
+    """The parameter's value; None when absent or empty."""
     value = raw.get(name)
     if isinstance(value, list):
-        value = value[-1]
+        raise InvalidParameter(f"{name} takes one value; it was given {len(value)}.")
     return value or None
 
 
