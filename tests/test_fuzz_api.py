@@ -29,7 +29,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 
 from helpers import Server, running_server
-from searchsvc.api.es_query import es_fields, is_es_body
+from searchsvc.api.es_query import MAX_ES_DEPTH, es_fields, is_es_body
 from searchsvc.config import Settings
 from searchsvc.engine.request import FILTER_FIELDS, count_terms
 from searchsvc.errors import InvalidParameter
@@ -38,6 +38,12 @@ pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("SEARCHSVC_FUZZ_EXAMPLES", "25"))
 SETTINGS = Settings()  # the servers run with the defaults: the same limits
+
+
+@schemathesis.serializer("application/x-ndjson", "application/ndjson")
+def ndjson(ctx, value) -> bytes:
+    """A bulk body is documented as text (its lines are answered one by one): sent as is."""
+    return value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
 
 
 def all_checks() -> list:
@@ -63,6 +69,10 @@ def _search_fields(case) -> dict[str, Any] | None:
     if case.path == "/search" and case.method == "POST":
         body = case.body if isinstance(case.body, dict) else {}
         if is_es_body(body):
+            if any(
+                bool_depth(body.get(k)) > MAX_ES_DEPTH for k in ("query", "post_filter", "filter")
+            ):
+                return None  # bool nests at most MAX_ES_DEPTH deep
             size, start = body.get("size") or 10, body.get("from") or 0
             if start % size:
                 return None  # from must be a multiple of size: the case is not valid
@@ -76,6 +86,17 @@ def _search_fields(case) -> dict[str, Any] | None:
         fields.setdefault("per_page", 20 if case.path == "/search.atom" else 10)
         return fields
     return {}
+
+
+def bool_depth(clauses: Any) -> int:
+    """How deep ``bool`` clauses nest in an Elasticsearch query."""
+    items = clauses if isinstance(clauses, list) else [clauses]
+    deepest = 0
+    for clause in items:
+        inner = clause.get("bool") if isinstance(clause, dict) else None
+        if isinstance(inner, dict):
+            deepest = max(deepest, 1 + max(bool_depth(inner.get(k)) for k in ("must", "filter")))
+    return deepest
 
 
 def honour_cross_field_rules(case) -> None:
@@ -101,7 +122,9 @@ TEXT_PARAMETERS = frozenset({"q", *FILTER_FIELDS})
 def sends_text_anyway(case) -> bool:
     """In a query string everything is text: a number or null generated as an "invalid" value of
     a free-text parameter goes on the wire as ``-1.5e+16`` or ``null``, which is valid text, so
-    such a negative case is not negative once sent."""
+    such a negative case is not negative once sent. So is a bulk body: text, whatever it was."""
+    if case.media_type in ("application/x-ndjson", "application/ndjson"):
+        return True
     for name, value in (case.query or {}).items():
         items = value if isinstance(value, list) else [value]
         if name in TEXT_PARAMETERS and any(not isinstance(v, str) for v in items):
