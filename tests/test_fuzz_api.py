@@ -10,8 +10,8 @@ the server enforces. The few rules JSON Schema cannot state — they relate two 
 documented in the descriptions (``openapi_rules.cross_field_rules``) — are applied to positive
 cases here (``honour_cross_field_rules``), as a client reading the descriptions would.
 
-Examples per operation and mode are bounded (``SEARCHSVC_FUZZ_EXAMPLES``, default 25) and
-derandomized, so the module is reproducible and takes about a minute.
+Examples per operation and mode are bounded (``SEARCHSVC_FUZZ_EXAMPLES``, default 20) and
+derandomized, so the module is reproducible and takes one to two minutes.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from searchsvc.errors import InvalidParameter
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = int(os.environ.get("SEARCHSVC_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("SEARCHSVC_FUZZ_EXAMPLES", "20"))
 SETTINGS = Settings()  # the servers run with the defaults: the same limits
 
 
@@ -122,9 +122,7 @@ TEXT_PARAMETERS = frozenset({"q", *FILTER_FIELDS})
 def sends_text_anyway(case) -> bool:
     """In a query string everything is text: a number or null generated as an "invalid" value of
     a free-text parameter goes on the wire as ``-1.5e+16`` or ``null``, which is valid text, so
-    such a negative case is not negative once sent. So is a bulk body: text, whatever it was."""
-    if case.media_type in ("application/x-ndjson", "application/ndjson"):
-        return True
+    such a negative case is not negative once sent."""
     for name, value in (case.query or {}).items():
         items = value if isinstance(value, list) else [value]
         if name in TEXT_PARAMETERS and any(not isinstance(v, str) for v in items):
@@ -205,10 +203,21 @@ def write_schema(write_server: Server):
 
 
 WRITES = [op for op in documented_operations() if op[0] != "GET"]
+#: A bulk body is NDJSON text: every generated "invalid" body is text again on the wire, so there
+#: is no negative case to send (each line's errors are checked in tests/test_cms.py).
+TEXT_BODIES = {("POST", "/documents/_bulk")}
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
-@pytest.mark.parametrize(("method", "path"), WRITES)
+@pytest.mark.parametrize(
+    ("method", "path", "mode"),
+    [
+        (method, path, mode)
+        for method, path in WRITES
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        if mode is GenerationMode.POSITIVE or (method, path) not in TEXT_BODIES
+    ],
+    ids=str,
+)
 def test_write_endpoints_conform_to_the_schema(
     write_schema, write_server: Server, method: str, path: str, mode: GenerationMode
 ) -> None:
