@@ -187,10 +187,12 @@ WRITE_KEY = "fuzz-write-key"
 
 
 @pytest.fixture(scope="module")
-def write_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def write_server(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
     try:
         with running_server(
-            tmp_path_factory.mktemp("fuzz-write"), env={"SEARCHSVC_WRITE_KEYS": WRITE_KEY}
+            tmp_path_factory.mktemp("fuzz-write"),
+            env={"SEARCHSVC_WRITE_KEYS": WRITE_KEY},
+            backend=backend,
         ) as srv:
             yield srv
     except RuntimeError as exc:

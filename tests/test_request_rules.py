@@ -216,11 +216,14 @@ KEY = "rules-write-key"
 
 
 @pytest.fixture(scope="module")
-def writable(tmp_path_factory: pytest.TempPathFactory):
+def writable(tmp_path_factory: pytest.TempPathFactory, backend: str):
     from helpers import running_server
 
     with running_server(
-        tmp_path_factory.mktemp("rules"), env={"SEARCHSVC_WRITE_KEYS": KEY}, workers=1
+        tmp_path_factory.mktemp("rules"),
+        env={"SEARCHSVC_WRITE_KEYS": KEY},
+        workers=1,
+        backend=backend,
     ) as srv:
         yield srv
 
