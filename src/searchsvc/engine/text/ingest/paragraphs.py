@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..boilerplate import is_boilerplate, strip_trailing
-from ..speakers import starts_with_inline_label
+from ..boilerplate import is_boilerplate, is_page_mark, strip_trailing
+from ..labels import strong_at_line_start as starts_with_inline_label
+from .layout import reflow
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]\s|\d{1,2}[.)]\s)")
@@ -83,12 +84,18 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
     """Normalise ``raw`` and cut it into paragraphs (boilerplate already removed)."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     raw = _INVISIBLE.sub("", raw)
+    if not markdown:
+        flowed = reflow(raw)
+        if flowed is not None:
+            raw = flowed
     if markdown:
         raw = strip_markdown(raw)
     raw_lines = raw.split("\n")
     lines: list[str] = []
     hard_break: list[bool] = []
     for rl in raw_lines:
+        if is_page_mark(rl):
+            rl = ""  # furniture; a rule under a heading also ends the heading's paragraph
         # a Markdown hard break: two trailing spaces (or no-break spaces), or a backslash
         hb = len(rl) - len(rl.rstrip(" \t\u00a0")) >= 2 or rl.endswith("\\")
         line = normalise_line(rl)

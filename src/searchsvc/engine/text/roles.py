@@ -1,0 +1,101 @@
+"""Roles of a transcript's speakers: what their labels say, then how they behave.
+
+A label may state the role (:func:`~searchsvc.engine.text.speakers.label_role`: ``Q`` and outlets
+ask, ``MODERATOR`` and chairs named by office moderate, an office naming its holder answers). For
+everyone else the turns decide, per speaker, over the whole document:
+
+* **moderator**: opens and passes the floor — at least two turns (and a third of them) that hand
+  it on ("Next question", "Order!", "I recognise …", "Mr. Long.", "Supplementary?"), while few
+  turns are long answers; or opens the event and then speaks only briefly between others' long
+  turns.
+* **questioner**: asks — half or more of the speaker's turns end in a question (or open with
+  "My question is …"), and the speaker is not the one giving the long answers. An executive rank
+  ("President Biden", "Secretary Blinken") is never a questioner: presidents ask roundtables
+  questions too.
+* **official**: everyone else — the ones who answer, testify, argue or state.
+
+A speaker keeps one role in a document: the role of their first labelled turn that states one
+("The Secretary of State … (Mr William Hague)" makes every "Mr Hague:" turn an official's).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from statistics import median
+
+from ..models import Turn
+from .speakers import MODERATOR, OFFICIAL, QUESTIONER, has_rank, is_floor_passing, label_role
+
+_ASKING = re.compile(
+    r"^\W*(?:(?:mr\.?|madam|mister) speaker,?\s+)?(?:my (?:first |next |final )?question|"
+    r"i (?:want|would like) to ask|will the (?:minister|secretary|premier|government)|"
+    r"(?:does|will|can|would|is|has) (?:not )?the (?:minister|secretary|prime minister|premier|"
+    r"government|foreign secretary)|what (?:recent )?(?:progress|assessment|steps|discussions))",
+    re.IGNORECASE,
+)
+_EXECUTIVE = frozenset(
+    [
+        "president",
+        "vice",
+        "secretary",
+        "minister",
+        "premier",
+        "governor",
+        "ambassador",
+        "administrator",
+    ]
+)
+LONG_TURN = 600
+
+
+def _asks(t: Turn) -> bool:
+    return t.asks > 0 or bool(_ASKING.match(t.first_text))
+
+
+def assign_roles(turns: list[Turn]) -> None:
+    """Set ``role`` on every labelled turn (turns with a role already keep it)."""
+    by_speaker: dict[str, list[Turn]] = defaultdict(list)
+    for t in turns:
+        if t.speaker and t.role is None:
+            by_speaker[t.speaker].append(t)
+    if not by_speaker:
+        return
+    stated: dict[str, str] = {}
+    for spk, ts in by_speaker.items():
+        for t in ts:
+            r = label_role(t.label or "", spk)
+            if r is not None:
+                stated[spk] = r
+                break
+    mean_chars = {s: sum(t.chars for t in ts) / len(ts) for s, ts in by_speaker.items()}
+    first = next((t.speaker for t in turns if t.speaker), None)
+    for spk, ts in by_speaker.items():
+        role = stated.get(spk) or _by_behaviour(spk, ts, mean_chars, first)
+        if role == OFFICIAL and spk not in stated:
+            role = _by_behaviour(spk, ts, mean_chars, first)
+        for t in ts:
+            t.role = role
+
+
+def _by_behaviour(spk: str, ts: list[Turn], mean_chars: dict[str, float], first: str | None) -> str:
+    n = len(ts)
+    longs = sum(1 for t in ts[1:] if t.chars > LONG_TURN)
+    others = [m for s, m in mean_chars.items() if s != spk]
+    others_mean = median(others) if others else 0.0
+    if n >= 2 and longs * 5 <= n:
+        passing = sum(
+            1 for t in ts if is_floor_passing(t.first_text) or is_floor_passing(t.last_text)
+        )
+        if passing >= 2 and passing * 3 >= n:
+            return MODERATOR
+        if spk == first and n >= 3 and mean_chars[spk] * 2.5 < others_mean:
+            return MODERATOR
+    asking = sum(1 for t in ts if _asks(t))
+    executive = has_rank(spk) and spk.split(" ", 1)[0].lower() in _EXECUTIVE
+    if executive:
+        return OFFICIAL
+    answers_most = bool(others) and mean_chars[spk] > 2 * max(others)
+    if asking * 2 >= n and asking >= 1 and not answers_most and (n >= 2 or len(mean_chars) > 1):
+        return QUESTIONER
+    return OFFICIAL
