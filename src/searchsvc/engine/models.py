@@ -89,8 +89,9 @@ class Turn:
     first_text: str = ""
     last_text: str = ""
     chars: int = 0
-    asks: int = 0  # paragraphs that end with a question
+    asks: int = 0  # paragraphs that ask something (a question mark)
     number: str | None = None  # a question number printed before the label ("3.")
+    opens_section: bool = False  # the first turn after a heading (a question's topic)
 
     def add(self, index: int, text: str) -> None:
         if not self.chunks:
@@ -98,7 +99,7 @@ class Turn:
         self.chunks.append(index)
         self.last_text = text
         self.chars += len(text)
-        if text.rstrip("\"”’' )]").endswith("?"):
+        if "?" in text:
             self.asks += 1
 
 

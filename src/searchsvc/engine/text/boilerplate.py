@@ -56,7 +56,7 @@ _PAGE_OF = re.compile(r"^(?:page\s+)?\d{1,4}\s*(?:of|/)\s*\d{1,4}(?:\s+pages?)?$
 # underscore-keyed lines a transcription tool leaves ("_tape :").
 PAGE_MARK = re.compile(
     r"^\s*(?:\[\[\s*page\s+\d+\s*\]\]|-\s*\d{1,4}\s*-|_?page\s*[:#]?\s*\d{1,4}(?:\s*of\s*\d{1,4})?"
-    r"|_[a-z]+\s*:.*)\s*$",
+    r"|_[a-z]+\s*:.*|[^\n]{0,30}\bcol(?:umn|\.)\s+\d{1,5}(?:\s*[-–]\s*\d{1,5})?)\s*$",
     re.IGNORECASE,
 )
 # A setext/RST heading underline, or a rule: "=====", "-----", "~~~~".

@@ -46,9 +46,11 @@ any Unicode input. When turns are found, a document typed ``article`` (or untype
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..models import Chunk, Document, Turn
+from .ingest.metadata import is_caption
+from .ingest.paragraphs import Para
 from .labels import Label, LabelSet, read_label
 from .roles import assign_roles
 from .speakers import (
@@ -218,16 +220,33 @@ def _find_labels(doc: Document, paras: list[_Para]) -> LabelSet:
             p.label = labels.accept(p.label)
             if p.label is not None and p.kind == "caption":
                 p.kind = "body"  # a labelled turn is never a photo caption
+    if labels:
+        for p in paras:
+            # inside a transcript only a caption's own shape makes one ("Photo 1: …"), not
+            # standing alone between blank lines
+            if p.kind == "caption" and not is_caption(Para(text[p.start : p.end]), isolated=False):
+                p.kind = "body"
     return labels
 
 
+def _label_names(labels: LabelSet) -> set[str]:
+    """The names a document's accepted labels write, brackets apart: "Mr David Hanson (Delyn)
+    (Lab)" gives "Mr David Hanson"; "The Minister (Alistair Burt)" gives "Alistair Burt"."""
+    names = set()
+    for key in labels.accepted:
+        outer = _BRACKET_PART.sub("", key).strip()
+        names.add(outer)
+        names.update(p.strip() for p in _BRACKET_PART.findall(key))
+        words = outer.split()
+        if len(words) >= 3 and words[0].rstrip(".") in ("mr", "mrs", "ms", "dr", "hon"):
+            names.add(" ".join(words[1:]))
+    return {n for n in names if 2 <= len(n.split()) <= 5 and len(n) <= 60 and "," not in n}
+
+
 def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[_Para]:
-    """Split a paragraph where an accepted multi-word label follows a sentence end inside it."""
-    names = sorted(
-        {c for c in labels.accepted if " " in c and "(" not in c and len(c) <= 60},
-        key=len,
-        reverse=True,
-    )
+    """Split a paragraph where an accepted label (two words or more) follows a sentence end
+    inside it: a reader that lost the markup glued the next turn on."""
+    names = sorted(_label_names(labels), key=len, reverse=True)
     if not names:
         return paras
     pat = re.compile(
@@ -248,9 +267,15 @@ def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[
         for k in range(len(bounds) - 1):
             s, e = p.start + bounds[k], p.start + bounds[k + 1]
             seg = text[s:e].rstrip()
-            lab = p.label if k == 0 else labels.accept(read_label(seg[:200]))
+            lab = p.label
+            if k:
+                cand = read_label(seg[:200])
+                lab = None if cand is None else replace(cand, strong=True)
             out.append(_Para(s, s + len(seg), "body", lab))
     return out
+
+
+_BRACKET_PART = re.compile(r"\(([^()]*)\)")
 
 
 # --- steps 3 to 5: turns, names, roles ------------------------------------------------------------
@@ -342,6 +367,7 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
     opening: Turn | None = None
     opener = opener_from_title(doc.title or "")
     seen_label = False
+    after_heading = False
     for i, p in enumerate(paras):
         s, e = p.start, p.end
         if p.kind == "procedure":
@@ -358,7 +384,7 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
             if lab.pseudo:
                 turn = None
             else:
-                turn = Turn(label=lab.raw)
+                turn = Turn(label=lab.raw, opens_section=after_heading)
                 number = text[s : s + lab.start].strip().rstrip(".")
                 turn.number = number if number.isdigit() else None
                 b.turns.append(turn)
@@ -371,8 +397,10 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
         if lab is None and _heading_here(text, para, paras, i, turn is None):
             turn = None
             section = para
+            after_heading = True
             b.emit(s, e, "heading", None, section)
             continue
+        after_heading = False
         if turn is not None:
             b.emit(s, e, "paragraph", turn, section)
         elif not seen_label and para.rstrip().endswith("?"):

@@ -69,16 +69,31 @@ def assign_roles(turns: list[Turn]) -> None:
                 stated[spk] = r
                 break
     mean_chars = {s: sum(t.chars for t in ts) / len(ts) for s, ts in by_speaker.items()}
+    ask_rate = {s: sum(1 for t in ts if _asks(t)) / len(ts) for s, ts in by_speaker.items()}
     first = next((t.speaker for t in turns if t.speaker), None)
+    # the one who answers: most words, among those whose labels do not make them ask or chair
+    talk = {
+        s: sum(t.chars for t in ts)
+        for s, ts in by_speaker.items()
+        if stated.get(s) not in (QUESTIONER, MODERATOR)
+    }
+    main = max(talk, key=talk.__getitem__) if talk else None
+    if main is not None and ask_rate[main] >= 0.5 and stated.get(main) is None:
+        main = None  # an interview of equals: nobody answers most
     for spk, ts in by_speaker.items():
-        role = stated.get(spk) or _by_behaviour(spk, ts, mean_chars, first)
-        if role == OFFICIAL and spk not in stated:
-            role = _by_behaviour(spk, ts, mean_chars, first)
+        role = stated.get(spk) or _by_behaviour(spk, ts, mean_chars, first, ask_rate, main)
         for t in ts:
             t.role = role
 
 
-def _by_behaviour(spk: str, ts: list[Turn], mean_chars: dict[str, float], first: str | None) -> str:
+def _by_behaviour(
+    spk: str,
+    ts: list[Turn],
+    mean_chars: dict[str, float],
+    first: str | None,
+    ask_rate: dict[str, float],
+    main: str | None,
+) -> str:
     n = len(ts)
     longs = sum(1 for t in ts[1:] if t.chars > LONG_TURN)
     others = [m for s, m in mean_chars.items() if s != spk]
@@ -91,11 +106,16 @@ def _by_behaviour(spk: str, ts: list[Turn], mean_chars: dict[str, float], first:
             return MODERATOR
         if spk == first and n >= 3 and mean_chars[spk] * 2.5 < others_mean:
             return MODERATOR
-    asking = sum(1 for t in ts if _asks(t))
     executive = has_rank(spk) and spk.split(" ", 1)[0].lower() in _EXECUTIVE
-    if executive:
+    if executive or spk == main:
         return OFFICIAL
-    answers_most = bool(others) and mean_chars[spk] > 2 * max(others)
-    if asking * 2 >= n and asking >= 1 and not answers_most and (n >= 2 or len(mean_chars) > 1):
+    rate = ask_rate[spk]
+    base = ask_rate.get(main, 0.0) if main else 0.0
+    if rate >= 0.5 and (n >= 2 or len(mean_chars) > 1):
         return QUESTIONER
+    if n >= 3 and rate >= 0.2 and rate >= 2 * base and main and mean_chars[spk] < mean_chars[main]:
+        return QUESTIONER  # asks far more often than the one who answers most
+    opens = any(t.opens_section or t.number for t in ts)
+    if opens and rate > 0 and rate >= base:
+        return QUESTIONER  # opens a question's topic, or its question is numbered
     return OFFICIAL

@@ -379,7 +379,8 @@ class NameResolver:
         the document's "William Hague"), "Lady Hallett" as it is."""
         inner = _BRACKET.findall(raw)
         outer = _BRACKET.sub("", raw).strip()
-        for part in inner:
+        office = outer.lower().startswith("the ")
+        for part in inner if office else ():
             name = _strip_honorifics(part)
             words = name.split()
             if (
@@ -506,6 +507,10 @@ def has_rank(display: str) -> bool:
 # --- roles --------------------------------------------------------------------------------------
 _CHAIR_WORDS = _words("""speaker chair chairman chairwoman chairperson presiding court judge
     president-of-the-assembly""")
+_PRESIDING = _words("""chief presiding""")
+_BENCH = _words("""justice judge magistrate""")
+_COURT_OFFICERS = _words("""clerk witness interpreter bailiff registrar usher officer deponent
+    defendant plaintiff petitioner respondent""")
 _GOVERNMENT = _words("""minister secretary spokesperson spokesman spokeswoman ambassador director
     administrator commissioner governor premier president prime attorney-general solicitor
     undersecretary under-secretary cabinet""")
@@ -529,6 +534,12 @@ def label_role(raw: str, display: str) -> str | None:
     lead = [w for w in words if w not in ("the", "mr", "madam", "mister", "deputy", "acting")]
     if lead and lead[0] in _CHAIR_WORDS and (len(lead) == 1 or words[0] == "the" or "(" in low):
         return MODERATOR  # an office without a name: THE COURT, The Speaker (…), Mr Speaker
+    if len(lead) >= 2 and lead[0] in _PRESIDING and lead[1] in _BENCH | {"officer"}:
+        return MODERATOR  # CHIEF JUSTICE ROBERTS, Presiding Judge Doe
+    if lead and lead[0] in _BENCH and len(lead) >= 2:
+        return QUESTIONER  # JUSTICE SCALIA, JUDGE DOE: a bench that hears argument asks
+    if words and words[0] == "the" and lead and lead[0] in _COURT_OFFICERS:
+        return OFFICIAL  # THE CLERK, THE WITNESS, THE INTERPRETER
     if words and (words[0] in _AUDIENCE or words[-1] in _AUDIENCE):
         return QUESTIONER
     dlow = display.lower()

@@ -153,7 +153,7 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
                 new = (
                     starts_with_inline_label(cur)
                     or bool(_LIST_ITEM.match(cur))
-                    or (hard_break[k - 1] and prev[-1] in _SENTENCE_FINAL)
+                    or (markdown and hard_break[k - 1] and prev[-1] in _SENTENCE_FINAL)
                 )
                 if new:
                     groups.append([k])
@@ -171,7 +171,28 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
                     line=g[0],
                 )
             )
-    return paras
+    return _rejoin_broken(paras)
+
+
+def _rejoin_broken(paras: list[Para]) -> list[Para]:
+    """A paragraph the page furniture cut in two ("… of the Iranian leadership" / column heading /
+    "on this that it has …"): a paragraph that opens in lower case after one that ends without
+    sentence punctuation continues it."""
+    out: list[Para] = []
+    for p in paras:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and p.text[:1].islower()
+            and len(prev.text) >= 40
+            and prev.text[-1] not in _SENTENCE_FINAL + ";"
+            and not _LIST_ITEM.match(p.text)
+        ):
+            prev.text = prev.text + " " + p.text
+            prev.blank_after = p.blank_after
+            continue
+        out.append(p)
+    return out
 
 
 def join_paragraphs(texts: list[str]) -> str:
