@@ -60,6 +60,7 @@ from .speakers import (
     NameResolver,
     QuoteTracker,
     is_procedure,
+    label_role,
     merge_short_forms,
     opener_from_title,
 )
@@ -214,7 +215,7 @@ def _find_labels(doc: Document, paras: list[_Para]) -> LabelSet:
                 lab = None  # the window ended in the label shape, but the paragraph goes on
             p.label = lab
             candidates.append(lab)
-    labels = LabelSet(candidates)
+    labels = LabelSet(candidates, vouch=_outlet)
     for p in paras:
         if p.label is not None:
             p.label = labels.accept(p.label)
@@ -227,6 +228,26 @@ def _find_labels(doc: Document, paras: list[_Para]) -> LabelSet:
             if p.kind == "caption" and not is_caption(Para(text[p.start : p.end]), isolated=False):
                 p.kind = "body"
     return labels
+
+
+def _outlet(c: Label) -> bool:
+    """A name-shaped label that is a media outlet asking: "Harbor Morning Post:"."""
+    return c.shape == "name" and label_role(c.raw, c.raw) == QUESTIONER
+
+
+def _unlabelled_answers(paras: list[_Para]) -> bool:
+    """Do answers go without labels here? Questions (Q, an outlet) mostly follow each other
+    with no answering label between: a ministry's page that bolds only its questions."""
+    asking = [
+        label_role(p.label.raw, p.label.raw) == QUESTIONER
+        for p in paras
+        if p.label is not None and not p.label.pseudo
+    ]
+    n_questions = sum(asking)
+    unanswered = sum(
+        1 for k, a in enumerate(asking) if a and (k + 1 == len(asking) or asking[k + 1])
+    )
+    return n_questions >= 2 and unanswered * 2 >= n_questions
 
 
 def _label_names(labels: LabelSet) -> set[str]:
@@ -366,6 +387,8 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
     section: str | None = None
     opening: Turn | None = None
     opener = opener_from_title(doc.title or "")
+    bare_answers = _unlabelled_answers(paras)
+    answerer: str | None = None  # the label of the last one who answered
     seen_label = False
     after_heading = False
     for i, p in enumerate(paras):
@@ -385,6 +408,8 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
                 turn = None
             else:
                 turn = Turn(label=lab.raw, opens_section=after_heading)
+                if label_role(lab.raw, lab.raw) != QUESTIONER:
+                    answerer = lab.raw
                 number = text[s : s + lab.start].strip().rstrip(".")
                 turn.number = number if number.isdigit() else None
                 b.turns.append(turn)
@@ -401,6 +426,18 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
             b.emit(s, e, "heading", None, section)
             continue
         after_heading = False
+        if (
+            bare_answers
+            and lab is None
+            and turn is not None
+            and turn.label is not None
+            and label_role(turn.label, turn.label) == QUESTIONER
+            and turn.last_text.rstrip().endswith("?")
+            and not para.rstrip().endswith("?")
+            and (answerer or opener)
+        ):
+            turn = Turn(label=answerer) if answerer else Turn(label=None, speaker=opener)
+            b.turns.append(turn)
         if turn is not None:
             b.emit(s, e, "paragraph", turn, section)
         elif not seen_label and para.rstrip().endswith("?"):

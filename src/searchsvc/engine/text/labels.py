@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -224,7 +224,7 @@ def _classify_period(body: str) -> tuple[str, bool] | None:
     if first in STOP:
         return None
     if _is_upper(body):
-        if not any(w in RANKS or w in HONORIFICS for w in plain_words) or len(words) < 2:
+        if len(words) < 2 or len(words) > 5:
             return None
         return "period", True
     if first not in HONORIFICS and first not in RANKS:
@@ -302,7 +302,7 @@ def find_label(paragraph: str) -> Label | None:
     and the paragraph builder use :class:`LabelSet`, which also accepts labels that recur.
     """
     lab = read_label(paragraph)
-    if lab is None or lab.pseudo:
+    if lab is None:
         return None
     if lab.strong or (lab.own_line and lab.shape == "name"):
         return lab
@@ -316,8 +316,13 @@ class LabelSet:
     says whether a candidate is a label there.
     """
 
-    def __init__(self, candidates: Iterable[Label | None]):
+    def __init__(
+        self,
+        candidates: Iterable[Label | None],
+        vouch: Callable[[Label], bool] | None = None,
+    ):
         cands = [c for c in candidates if c is not None]
+        self._vouch = vouch
         self.counts: Counter[str] = Counter(c.key for c in cands)
         shapes: Counter[str] = Counter()
         period_keys: Counter[str] = Counter()
@@ -337,7 +342,13 @@ class LabelSet:
         )
         # "Xu Nanping:" alone on its line, followed by the turn: a layout, when it recurs
         self._own_lines = sum(1 for c in cands if c.own_line and c.colon and c.shape != "period")
+        self.accepted = set()
+        self._surnames: set[str] = set()
         self.accepted = {c.key for c in cands if self.accept(c)}
+        # a short form of an accepted label ("Wang Wei" beside "Spokesperson Wang Wei", "Mr
+        # Hague" beside "… (Mr William Hague)") is the same speaker's label
+        self._surnames = {_surname(k) for k in self.accepted} - {""}
+        self.accepted |= {c.key for c in cands if self.accept(c)}
 
     def _alone_ok(self, c: Label) -> bool:
         if c.shape == "code":
@@ -364,10 +375,24 @@ class LabelSet:
             return c
         if c.shape == "name" and self._name_style:
             return c
+        if c.shape in ("name", "titled") and _surname(c.key) in self._surnames:
+            return c
+        if self.accepted and self._vouch is not None and self._vouch(c):
+            return c  # e.g. an outlet naming itself: "Harbor Morning Post:"
         return None
 
     def __bool__(self) -> bool:
         return bool(self.accepted)
+
+
+def _surname(key: str) -> str:
+    """The last name word of a label key, brackets included: "the minister (alistair burt)" →
+    "burt"; "mr david hanson (delyn) (lab)" → "hanson"."""
+    inner = _BRACKETS.findall(key)
+    outer = _BRACKETS.sub("", key).strip()
+    source = inner[0] if inner and outer.startswith("the ") else outer
+    words = [w for w in re.split(r"[\s.]+", source) if w]
+    return words[-1] if words and len(words[-1]) > 1 else ""
 
 
 def strong_at_line_start(line: str) -> bool:

@@ -29,7 +29,7 @@ from .speakers import MODERATOR, OFFICIAL, QUESTIONER, has_rank, is_floor_passin
 
 _ASKING = re.compile(
     r"^\W*(?:(?:mr\.?|madam|mister) speaker,?\s+)?(?:my (?:first |next |final )?question|"
-    r"i (?:want|would like) to ask|will the (?:minister|secretary|premier|government)|"
+    r"i (?:want|would like) to ask (?:the|you|whether|if|about|a question)|will the (?:minister|secretary|premier|government)|"
     r"(?:does|will|can|would|is|has) (?:not )?the (?:minister|secretary|prime minister|premier|"
     r"government|foreign secretary)|what (?:recent )?(?:progress|assessment|steps|discussions))",
     re.IGNORECASE,
@@ -113,7 +113,7 @@ def _by_behaviour(
     base = ask_rate.get(main, 0.0) if main else 0.0
     if rate >= 0.5 and (n >= 2 or len(mean_chars) > 1):
         return QUESTIONER
-    if n >= 3 and rate >= 0.2 and rate >= 2 * base and main and mean_chars[spk] < mean_chars[main]:
+    if n >= 3 and rate >= 0.15 and rate >= 2 * base and main and mean_chars[spk] < mean_chars[main]:
         return QUESTIONER  # asks far more often than the one who answers most
     opens = any(t.opens_section or t.number for t in ts)
     if opens and rate > 0 and rate >= base:

@@ -402,9 +402,7 @@ class NameResolver:
         if not 2 <= len(code) <= 4 or not code.isalpha():
             return None
         words = r"\s+".join(rf"({c}[a-z][\w’'\-]*)" for c in code)
-        pat = re.compile(
-            rf"(?:\b(?:name is|I am|I'm|I’m|this is|Dr\.?|Professor|Prof\.?)\s+){words}\b"
-        )
+        pat = re.compile(rf"(?:\b(?:name is|I am|I'm|I’m|Dr\.?|Professor|Prof\.?)\s+){words}\b")
         m = pat.search(self.text)
         if not m:
             return None
@@ -589,12 +587,27 @@ _OPENER = re.compile(
 )
 
 
+_OWNER = re.compile(
+    r"(?P<who>(?:[A-Z][\w\-]+\s+){0,5}[A-Z][\w\-]+)['’]s\s+(?:[A-Z][\w\-]+\s+){0,3}"
+    r"(?:press conference|news conference|press briefing|briefing|remarks|statement|speech)",
+    re.IGNORECASE,
+)
+
+
 def opener_from_title(title: str) -> str | None:
     """Who speaks an unlabelled opening statement: the person a title names after an office
-    ("Daily briefing by the Spokesperson, Jane Doe" → "Jane Doe"), else a speech's speaker."""
+    ("Daily briefing by the Spokesperson, Jane Doe" → "Jane Doe"; "Foreign Ministry Spokesperson
+    Wang Wei's Regular Press Conference" → "Wang Wei"), else a speech's speaker."""
     m = _OPENER.search(title or "")
     if m:
         return m.group("name")
+    m = _OWNER.search(title or "")
+    if m:
+        words = m.group("who").split()
+        k = max((i for i, w in enumerate(words) if w.lower() in _RANKS), default=-1)
+        name = words[k + 1 :]
+        if name and all(w[0].isupper() for w in name):
+            return " ".join(name)
     return speaker_from_title(title)
 
 

@@ -94,6 +94,8 @@ def _strip_furniture(lines: list[str]) -> list[_Line | None]:
                     page += 1
                 last_no = no
                 line = " " * m.end() + line[m.end() :]
+        elif _PAGE_MARK.match(line):
+            page += 1  # "Page 4 of 28" closes a page
         elif _BARE_NUMBER.match(line):
             no = int(line)
             if no == 1 and last_no != 0:
@@ -144,13 +146,25 @@ def _paragraphs(lines: list[_Line | None]) -> list[str]:
     widths = sorted(x.width for x in texts)
     width = widths[int(len(widths) * 0.9)] if widths else 0
     labels = LabelSet(read_label(x.text) for x in texts)
+    # Blank lines that survive (no double spacing) already separate paragraphs: then a short
+    # line inside a block is a short line, not a paragraph's end.
+    blanks = sum(1 for x in lines if x is None)
+    blocked = blanks * 5 >= len(texts)
+    # Hanging indent (continuation lines indented under a label) is no paragraph break.
+    indented = [k for k, x in enumerate(lines) if x is not None and x.indent > margin + 2]
+    under = sum(
+        1
+        for k in indented
+        if k > 0 and lines[k - 1] is not None and lines[k - 1].indent > margin + 2  # type: ignore[union-attr]
+    )
+    hanging = bool(indented) and under * 5 >= len(indented) * 2
     paras: list[list[str]] = []
     prev: _Line | None = None
     for x in lines:
         if x is None:
             prev = None
             continue
-        if prev is None or _breaks(prev, x, margin, width, labels):
+        if prev is None or _breaks(prev, x, margin, width, labels, blocked, hanging):
             paras.append([x.text])
         else:
             paras[-1].append(x.text)
@@ -158,12 +172,23 @@ def _paragraphs(lines: list[_Line | None]) -> list[str]:
     return [" ".join(p) for p in paras]
 
 
-def _breaks(prev: _Line, cur: _Line, margin: int, width: int, labels: LabelSet) -> bool:
+def _breaks(
+    prev: _Line,
+    cur: _Line,
+    margin: int,
+    width: int,
+    labels: LabelSet,
+    blocked: bool,
+    hanging: bool,
+) -> bool:
     ends = prev.text[-1] in _SENTENCE_END or prev.text.endswith(("--", "—", "-\u00ad"))
     lab = labels.accept(read_label(cur.text))
-    if lab is not None and not lab.own_line and (lab.strong or ends or cur.indent > margin + 2):
+    indented = cur.indent > margin + 2 and not hanging
+    if lab is not None and not lab.own_line and (lab.strong or ends or indented):
         return True
-    if cur.indent > margin + 2 and (ends or cur.indent > prev.indent):
+    if blocked:
+        return False
+    if indented and (ends or cur.indent > prev.indent):
         return True
     caps_cur = bool(_CAPS.match(cur.text)) and len(cur.text) > 3
     caps_prev = bool(_CAPS.match(prev.text)) and len(prev.text) > 3
