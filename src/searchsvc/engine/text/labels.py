@@ -172,8 +172,10 @@ def _classify_colon(body: str) -> tuple[str, bool, bool] | None:
     first = _plain(words[0])
     low = outer.lower()
     plain_words = [_plain(w) for w in words]
-    if all(w in PSEUDO or w in _PARTICLES for w in plain_words) and any(
-        w in PSEUDO for w in plain_words
+    if (
+        first not in STOP
+        and all(w in PSEUDO or w in _PARTICLES for w in plain_words)
+        and any(w in PSEUDO for w in plain_words)
     ):
         return "pseudo", True, True
     if first in STOP or low in _STOP_PHRASES:
@@ -217,8 +219,8 @@ def _classify_colon(body: str) -> tuple[str, bool, bool] | None:
 
 def _classify_period(body: str) -> tuple[str, bool] | None:
     words = body.replace(".", ". ").split()
-    if not 1 <= len(words) <= 7:
-        return None
+    if not 1 <= len(words) <= 7 or len(words[-1].strip(".")) < 2:
+        return None  # "ORAL ARGUMENT OF DONALD B." ends in an initial: a heading runs on
     plain_words = [_plain(w) for w in words]
     first = plain_words[0]
     if first in STOP:

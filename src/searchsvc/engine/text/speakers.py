@@ -134,6 +134,7 @@ _FLOOR = re.compile(
     r"let['’]?s (?:welcome|invite|give the floor)|"
     r"i(?:['’]d| would) like to (?:introduce|invite|give the floor)|we have invited|"
     r"welcome to (?:the|today['’]?s|this) (?:press conference|briefing|call|event)|"
+    r"let['’]?s go to |over to you|go ahead,? please|"
     r"(?:please )?(?:identify|introduce) (?:yourself|your (?:name|outlet|media|organi[sz]ation))|"
     r"raise your hands?|time for (?:one|two|a few) more|open (?:it )?up for questions|"
     r"take (?:your |some )?questions|order[,.!]|i (?:now )?recogni[sz]e|recogni[sz]es? the|"
@@ -144,6 +145,9 @@ _FLOOR = re.compile(
     r"thank you,? (?:counsel|mr\.? \w+|ms\.? \w+|madam \w+|minister|member)[.!]$)"
 )
 _FLOOR_KEYS = (
+    "go to",
+    "over to",
+    "go ahead",
     "floor",
     "question",
     "joined",
@@ -169,6 +173,13 @@ _FLOOR_KEYS = (
     "seated",
     "speaker",
 )
+_BARE_NAME = re.compile(
+    r"^(?:(?:Mr|Ms|Mrs|Dr|Madam|Mister|General|Justice|Senator)\.?\s+)?([A-Z][a-z'’\-]+)"
+    r"(?:\s+[A-Z][a-z'’\-]+){0,2}[.?!]?$"
+)
+_REPLIES = _words("""sure yes yeah okay ok thanks thank right good great correct exactly absolutely
+    go next please sorry well no hello hi fine true agreed indeed certainly understood roger
+    affirmative negative standby over""")
 _SHORT_PASS = re.compile(
     r"^(?:(?:ok(?:ay)?|yes|yeah|sure|all right|alright|great|thanks?|thank you|good)[,.!]?\s*)*"
     r"(?:go ahead|next|please|[^\W\d_][\w .'’&-]{0,40},? (?:please|go ahead)|"
@@ -571,6 +582,9 @@ def is_floor_passing(turn_text: str) -> bool:
     s = turn_text.strip()
     if len(s) <= 80 and _SHORT_PASS.match(s):
         return True
+    m = _BARE_NAME.match(s)
+    if m and m.group(1).lower() not in _REPLIES:
+        return True  # "Anna.", "Mr. Long.": calling on the next speaker
     head = s[:600].lower()
     # cheap keyword gate: every _FLOOR alternative contains one of these
     if not any(k in head for k in _FLOOR_KEYS):
