@@ -87,6 +87,7 @@ _NUMBERED_HEADING = re.compile(r"^(?:[IVX]{1,5}|\d{1,2})[.)]\s+\S")
 _FINAL_PUNCT = ".,;:!?…\"'”’)]—–-"
 _SPACE = re.compile(r"\s+")
 _CAPS_HEADING = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
+_EDITORIAL = re.compile(r"^\[[^\[\]]{10,400}\]\.?$")
 _MARKUP_EDGE = re.compile(r"^[*_\\]+|[*_\\]+$")
 
 
@@ -387,6 +388,9 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
     section: str | None = None
     opening: Turn | None = None
     opener = opener_from_title(doc.title or "")
+    intro = -1
+    if not opener:
+        intro, opener = _opener_in_text(doc, paras)
     bare_answers = _unlabelled_answers(paras)
     answerer: str | None = None  # the label of the last one who answered
     seen_label = False
@@ -438,11 +442,14 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
         ):
             turn = Turn(label=answerer) if answerer else Turn(label=None, speaker=opener)
             b.turns.append(turn)
+        if lab is None and _EDITORIAL.match(para):
+            b.emit(s, e, "paragraph", None, section)  # "[The prepared statement follows:]"
+            continue
         if turn is not None:
             b.emit(s, e, "paragraph", turn, section)
         elif not seen_label and para.rstrip().endswith("?"):
             b.emit(s, e, "paragraph", None, section, None, QUESTIONER)
-        elif not seen_label and opener:
+        elif not seen_label and opener and i != intro:
             if opening is None:
                 opening = Turn(label=None, speaker=opener, role=OFFICIAL)
                 b.turns.append(opening)
@@ -457,6 +464,20 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
     if (doc.kind or "article") == "article":
         doc.kind = "transcript"
     return b.chunks
+
+
+def _opener_in_text(doc: Document, paras: list[_Para]) -> tuple[int, str | None]:
+    """An introduction before the first label that names who briefs ("… today's noon briefing
+    by the Spokesperson, Jane Doe."): its index (the introduction itself is narration) and
+    the name."""
+    for i, p in enumerate(paras[:6]):
+        if p.label is not None:
+            break
+        if p.kind in ("body", "title"):
+            found = opener_from_title(_MARKUP_EDGE.sub("", doc.text[p.start : p.end]))
+            if found:
+                return i, found
+    return -1, None
 
 
 def _name_turns(doc: Document, turns: list[Turn]) -> None:

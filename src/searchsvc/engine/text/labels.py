@@ -178,12 +178,12 @@ def _classify_colon(body: str) -> tuple[str, bool, bool] | None:
         and any(w in PSEUDO for w in plain_words)
     ):
         return "pseudo", True, True
+    if outer == "Q" or low in ("question", "questioner"):
+        return "q", True, False
     if first in STOP or low in _STOP_PHRASES:
         return None
     if plain_words[-1] in _PARTICLES:
         return None  # "DEPARTMENT OF HEALTH AND :" is a caption's fragment
-    if outer == "Q" or low in ("question", "questioner"):
-        return "q", True, False
     digits = [w for w in words if any(c.isdigit() for c in w)]
     if digits and not (len(digits) == 1 and _ALNUM_WORD.match(words[-1])):
         return None  # "Photo 1", "COVID-19" — but "Lead 2A", "Speaker 1" may be aliases

@@ -113,7 +113,13 @@ def _by_behaviour(
     base = ask_rate.get(main, 0.0) if main else 0.0
     if rate >= 0.5 and (n >= 2 or len(mean_chars) > 1):
         return QUESTIONER
-    if n >= 3 and rate >= 0.15 and rate >= 2 * base and main and mean_chars[spk] < mean_chars[main]:
+    if (
+        n >= 3
+        and rate >= 0.15
+        and rate >= 1.5 * base
+        and main
+        and mean_chars[spk] < mean_chars[main]
+    ):
         return QUESTIONER  # asks far more often than the one who answers most
     opens = any(t.opens_section or t.number for t in ts)
     if opens and rate > 0 and rate >= base:

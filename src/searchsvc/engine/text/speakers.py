@@ -134,7 +134,8 @@ _FLOOR = re.compile(
     r"let['’]?s (?:welcome|invite|give the floor)|"
     r"i(?:['’]d| would) like to (?:introduce|invite|give the floor)|we have invited|"
     r"welcome to (?:the|today['’]?s|this) (?:press conference|briefing|call|event)|"
-    r"let['’]?s go to |over to you|go ahead,? please|"
+    r"let['’]?s go to |over to you|go ahead,? please|(?:stands|is|are) (?:now )?adjourned|"
+    r"(?:you are|is) (?:now )?recogni[sz]ed|"
     r"(?:please )?(?:identify|introduce) (?:yourself|your (?:name|outlet|media|organi[sz]ation))|"
     r"raise your hands?|time for (?:one|two|a few) more|open (?:it )?up for questions|"
     r"take (?:your |some )?questions|order[,.!]|i (?:now )?recogni[sz]e|recogni[sz]es? the|"
@@ -145,6 +146,7 @@ _FLOOR = re.compile(
     r"thank you,? (?:counsel|mr\.? \w+|ms\.? \w+|madam \w+|minister|member)[.!]$)"
 )
 _FLOOR_KEYS = (
+    "adjourned",
     "go to",
     "over to",
     "go ahead",
@@ -307,7 +309,7 @@ class NameResolver:
         and returns its last word; the title wins over the text, then the most frequent.
         """
         pat = re.compile(
-            rf"(?<!Vice )(?<!Former )(?<!former )(?<!Deputy )\b{re.escape(rank)}\s+"
+            rf"(?<!Vice )(?<!Former )(?<!former )(?<!Deputy )\b{re.escape(rank)},?\s+"
             rf"((?:{_UPPERWORD}\s+){{0,2}}{_UPPERWORD})"
         )
         for source in (self.title, self.text):
@@ -402,9 +404,20 @@ class NameResolver:
                 return name
         name = _strip_honorifics(outer)
         words = name.split()
+        if len(words) == 1 and words[0] == outer and outer.lower() in _RANKS:
+            surname = self._named(outer)  # "Spokesperson:" after "the Spokesperson, Jane Doe"
+            if surname:
+                given, spelled = self.full_name(surname)
+                return f"{given} {spelled}" if given else spelled
+        if len(words) >= 3 and words[1] == "of" and name != outer:
+            words = words[:1]  # "Mr. Lee of Ohio": a state or seat, not part of the name
         if len(words) == 1 and words[0] != outer:
             given, spelled = self.full_name(words[0])
             return f"{given} {spelled}" if given else words[0]
+        if len(words) == 2 and words[0].lower() in _TITLE_WORDS - {"president", "vice", "first"}:
+            given, spelled = self.full_name(words[1])  # "Chairman Smith" → "Margaret Smith"
+            if given:
+                return f"{given} {spelled}"
         return name or outer
 
     def initials(self, code: str) -> str | None:
@@ -412,12 +425,14 @@ class NameResolver:
         those initials ("my name is Alice Brown" for ``AB``); None otherwise."""
         if not 2 <= len(code) <= 4 or not code.isalpha():
             return None
-        words = r"\s+".join(rf"({c}[a-z][\w’'\-]*)" for c in code)
-        pat = re.compile(rf"(?:\b(?:name is|I am|I'm|I’m|Dr\.?|Professor|Prof\.?)\s+){words}\b")
+        words = r"[\s\-]+".join(rf"{c}[a-z][\w’']*" for c in code)
+        pat = re.compile(
+            rf"(?:\b(?:name is|I am|I'm|I’m|Dr\.?|Professor|Prof\.?)\s+)(?P<name>{words})\b"
+        )
         m = pat.search(self.text)
         if not m:
             return None
-        return " ".join(m.groups())
+        return m.group("name")
 
 
 _BRACKET = re.compile(r"\s*\(([^()]*)\)")
@@ -468,11 +483,15 @@ def merge_short_forms(names: Iterable[str]) -> dict[str, str]:
 
 
 def _is_ranked(words: list[str]) -> bool:
-    """ "Secretary Blinken", "Chief Justice Roberts", "Lady Hallett": office words, then one name."""
-    return all(
-        w.lower() in _RANKS or w.lower() in _HONORIFICS or w.lower() in ("lady", "lord")
-        for w in words[:-1]
-    )
+    """ "Secretary Blinken", "Chief Justice Roberts", "Lady Hallett": titles, then one name."""
+    return all(w.lower().rstrip(".") in _TITLE_WORDS for w in words[:-1])
+
+
+_TITLE_WORDS = _HONORIFICS | _words("""lady lord secretary minister senator governor ambassador
+    director administrator chair chairman chairwoman chairperson justice judge general admiral
+    commissioner mayor representative congressman congresswoman leader speaker spokesperson
+    spokesman spokeswoman doctor professor chief deputy vice prime first press attorney surgeon
+    assistant acting under""")
 
 
 _TITLE_SPEAKER = re.compile(
@@ -666,7 +685,10 @@ def is_procedure(paragraph: str) -> bool:
 
 
 # --- quotes in prose ----------------------------------------------------------------------------
-_NAME_SEQ = r"(?:[A-Z][\w’'\-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]+|[A-Z]\.)){0,3}"
+_NAME_SEQ = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|St)\.\s+)?"
+    r"(?:[A-Z][\w’'\-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]+|[A-Z]\.)){0,3}"
+)
 _VERBS = (
     r"(?:said|says|explained|explains|added|adds|noted|notes|stressed|stresses|emphasi[sz]ed|"
     r"pointed out|points out|told [\w ]{1,30}?|asked|asks|stated|states|remarked|recalled|"
@@ -679,7 +701,7 @@ _QUOTE_NAME_VERB = re.compile(
     rf"(?:[\"”’']\s+|^)(?P<name>{_NAME_SEQ})(?:\s+(?:also|further|then|later|again))?\s+"
     rf"{_VERBS}\b"
 )
-_ACCORDING = re.compile(rf"\baccording to (?P<name>{_NAME_SEQ})")
+_ACCORDING = re.compile(rf"\b[Aa]ccording to (?P<name>{_NAME_SEQ})")
 _QUOTE_MARK = re.compile(r"[\"“”]")
 _NOT_NAMES = _words("""he she it they we i you this that these those there the a an his her its their our however
     but and so then meanwhile also in on at for as when while after before one some many most
@@ -721,7 +743,10 @@ _PRONOUN_VERB = re.compile(
 )
 _VERB_PRONOUN = re.compile(rf"[,.?!…][\"”’']\s+{_VERBS}\s+(?:she|he)\b")
 # reported speech: "Jane Doe said that …", "Minister Wang stressed that …"
-_REPORTED = re.compile(rf"(?:^|[.;]\s+)(?P<name>{_NAME_SEQ})\s+{_VERBS}\s+that\b")
+_REPORTED = re.compile(
+    rf"(?:^|[.;]\s+)(?P<name>{_NAME_SEQ})\s+(?:said|says|told|added|argued|warned|noted|stressed|"
+    r"insisted|explained|believes|thinks)\b(?!\s+(?:in|on|at|during|of)\b)"
+)
 _PERSON = re.compile(
     r"\b(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+|(?:Minister|Secretary|Director|Professor|President|"
     r"Governor|Senator|Ambassador|spokesperson|spokesman|spokeswoman)\s+)?"
@@ -786,8 +811,10 @@ class QuoteTracker:
         m = _REPORTED.search(paragraph)
         if m:
             name = _clean_quoted_name(m.group("name"))
-            if name and len(name.split()) >= 2:
-                return name
+            last = self.last_named
+            known = bool(last and name and last.split()[-1] == name.split()[-1])
+            if name and (len(name.split()) >= 2 or known):
+                return last if known and " " not in name else name
         return None
 
     def _remember(self, paragraph: str, who: str | None) -> None:
@@ -796,8 +823,8 @@ class QuoteTracker:
             name = _clean_quoted_name(m.group("name"))
             if name and name.split()[0].lower() not in _NOT_NAMES:
                 last = name
-        if who and (last is None or who.split()[-1] in last):
-            last = who if len(who) >= len(last or "") else last
+        if who:
+            last = who  # the one quoted is the one a later "she said" means
         if last:
             self.last_named = last
 

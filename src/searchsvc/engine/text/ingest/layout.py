@@ -70,7 +70,29 @@ def _is_page_text(raw: str, lines: list[str]) -> bool:
     numbered = sum(1 for x in nonblank if _LINE_NUMBER.match(x))
     bare = sum(1 for x in nonblank if _BARE_NUMBER.match(x))
     marks = sum(1 for x in nonblank if _PAGE_MARK.match(x))
-    return numbered * 3 >= len(nonblank) or bare * 6 >= len(nonblank) or marks >= 2
+    if numbered * 3 >= len(nonblank) or bare * 6 >= len(nonblank) or marks >= 2:
+        return True
+    return _indent_starts(lines) * 12 >= len(nonblank)
+
+
+def _indent_starts(lines: list[str]) -> int:
+    """Lines that open a paragraph by indentation: indented deeper than the usual margin, after
+    a line that ends a sentence (GPO ``<pre>`` text, typescript)."""
+    margins = Counter(len(x) - len(x.lstrip()) for x in lines if len(x.strip()) > 20)
+    if not margins:
+        return 0
+    margin = margins.most_common(1)[0][0]
+    count = 0
+    prev = ""
+    for x in lines:
+        s = x.strip()
+        if not s:
+            continue
+        indent = len(x) - len(x.lstrip())
+        if margin + 2 < indent <= margin + 12 and prev[-1:] in _SENTENCE_END and prev:
+            count += 1
+        prev = s
+    return count
 
 
 def _strip_furniture(lines: list[str]) -> list[_Line | None]:
@@ -120,9 +142,20 @@ def _strip_furniture(lines: list[str]) -> list[_Line | None]:
             out.append(None)
             continue
         if _BARE_NUMBER.match(text) or _PAGE_MARK.match(text) or _key(text) in furniture:
+            while out and out[-1] is None:
+                out.pop()  # the blank lines around furniture go with it
+            out.append(_FURNITURE)
             continue
         indent = len(line) - len(line.lstrip())
         out.append(_Line(" ".join(text.split()), indent, pg, len(line)))
+    kept: list[_Line | None] = []
+    for x in out:
+        if x is _FURNITURE or (x is None and kept and kept[-1] is _FURNITURE):
+            if x is _FURNITURE and (not kept or kept[-1] is not _FURNITURE):
+                kept.append(_FURNITURE)
+            continue
+        kept.append(x)
+    out = [x for x in kept if x is not _FURNITURE]
     # double spacing: blank lines between nearly all printed lines say nothing
     texts = [x for x in out if x is not None]
     singles = sum(
@@ -133,6 +166,9 @@ def _strip_furniture(lines: list[str]) -> list[_Line | None]:
     if texts and singles * 2 >= len(texts):
         out = [x for x in out if x is not None]
     return out
+
+
+_FURNITURE = _Line("", 0, 0, 0)
 
 
 def _key(text: str) -> str:
@@ -149,15 +185,19 @@ def _paragraphs(lines: list[_Line | None]) -> list[str]:
     # Blank lines that survive (no double spacing) already separate paragraphs: then a short
     # line inside a block is a short line, not a paragraph's end.
     blanks = sum(1 for x in lines if x is None)
-    blocked = blanks * 5 >= len(texts)
-    # Hanging indent (continuation lines indented under a label) is no paragraph break.
-    indented = [k for k, x in enumerate(lines) if x is not None and x.indent > margin + 2]
-    under = sum(
-        1
-        for k in indented
-        if k > 0 and lines[k - 1] is not None and lines[k - 1].indent > margin + 2  # type: ignore[union-attr]
-    )
-    hanging = bool(indented) and under * 5 >= len(indented) * 2
+    first_line_indents = _indent_starts([" " * x.indent + x.text if x else "" for x in lines])
+    blocked = blanks * 5 >= len(texts) and first_line_indents * 12 < len(texts)
+    # Hanging indent (continuation lines indented under a label) is no paragraph break: there the
+    # line before an indented one mostly runs on, where a first-line indent follows a sentence end.
+    after = [
+        lines[k - 1].text[-1] in _SENTENCE_END  # type: ignore[union-attr]
+        for k, x in enumerate(lines)
+        if k > 0
+        and x is not None
+        and lines[k - 1] is not None
+        and margin + 2 < x.indent <= margin + 12
+    ]
+    hanging = len(after) >= 3 and sum(after) * 2 < len(after)
     paras: list[list[str]] = []
     prev: _Line | None = None
     for x in lines:
