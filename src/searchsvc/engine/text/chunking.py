@@ -87,6 +87,7 @@ _NUMBERED_HEADING = re.compile(r"^(?:[IVX]{1,5}|\d{1,2})[.)]\s+\S")
 _FINAL_PUNCT = ".,;:!?…\"'”’)]—–-"
 _SPACE = re.compile(r"\s+")
 _CAPS_HEADING = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
+_PUBLISHER_NOTE = re.compile(r"^\[[^\[\]]{3,120}\](?:\s*\[[^\[\]]{3,120}\])*$")
 _EDITORIAL = re.compile(r"^\[[^\[\]]{10,400}\]\.?$")
 _MARKUP_EDGE = re.compile(r"^[*_\\]+|[*_\\]+$")
 
@@ -402,6 +403,8 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
         if p.kind == "title":
             b.emit(s, e, "heading", None, None)
             continue
+        if not b.chunks and _PUBLISHER_NOTE.match(text[s:e]):
+            continue  # "[House Hearing, 119 Congress] [From the … Publishing Office]"
         if p.kind == "caption":
             b.emit(s, e, "caption", None, section)
             continue
@@ -410,6 +413,9 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
             seen_label = True
             if lab.pseudo:
                 turn = None
+            elif lab.shape == "mark":
+                turn = Turn(label=None)  # ">>": someone new speaks, unnamed
+                b.turns.append(turn)
             else:
                 turn = Turn(label=lab.raw, opens_section=after_heading)
                 if label_role(lab.raw, lab.raw) != QUESTIONER:

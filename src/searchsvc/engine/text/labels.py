@@ -102,6 +102,7 @@ _PREFIX = re.compile(
         )\s*""",
     re.VERBOSE,
 )
+_MARK = re.compile(r"\s*!?>>")
 _OPEN_MARKUP = re.compile(r"(?:\*\*|__|\*|_)(?=\S)")
 # The label body up to its colon, with the closing emphasis on either side of the colon.
 _COLON = re.compile(
@@ -259,6 +260,8 @@ def read_label(paragraph: str) -> Label | None:
         pos = m.end()
     if pos >= len(s):
         return None
+    # ">> good morning": a caption's change of speaker, with no name
+    anonymous = Label("", pos, False, "mark", True, False, 0, False) if _MARK.match(s) else None
     c = s[pos]
     if c == "Q":
         m = _Q.match(s, pos)
@@ -268,7 +271,7 @@ def read_label(paragraph: str) -> Label | None:
             if m.group("punct") or not rest or not rest[0].islower():
                 return Label("Q", m.end(), not rest, "q", True, False, start)
     if not c.isalpha() or not c.isupper():
-        return None
+        return anonymous
     m = _COLON.match(s, pos)
     if m:
         got = _classify_colon(m.group("body"))
@@ -292,9 +295,9 @@ def read_label(paragraph: str) -> Label | None:
         raw = m.group("body")
         end = m.end()
         if _UPPER_WORD.match(s, end):
-            return None  # "ORAL ARGUMENT OF …": a heading in capitals, not a code
+            return anonymous  # "ORAL ARGUMENT OF …": a heading in capitals, not a code
         return Label(raw, end, end >= len(s.rstrip()), "code", False, False, start, False)
-    return None
+    return anonymous
 
 
 def find_label(paragraph: str) -> Label | None:

@@ -228,8 +228,13 @@ def _breaks(
         return True
     if blocked:
         return False
-    if indented and (ends or cur.indent > prev.indent):
-        return True
+    if not hanging:
+        c_prev, c_cur = _centred(prev, margin, width), _centred(cur, margin, width)
+        if c_prev != c_cur:
+            return True  # a centred block (title page, heading) starts or ends
+        if not c_cur and indented:
+            # a first-line indent: after a line at the margin, or after a sentence's end
+            return ends or prev.indent <= margin + 2
     caps_cur = bool(_CAPS.match(cur.text)) and len(cur.text) > 3
     caps_prev = bool(_CAPS.match(prev.text)) and len(prev.text) > 3
     if caps_cur != caps_prev:
@@ -237,6 +242,12 @@ def _breaks(
     short = prev.width < width * 0.8
     starts = cur.text[:1].isupper() or cur.text[:1] in "\"“(['‘" or cur.text[:1].isdigit()
     return ends and short and starts
+
+
+def _centred(x: _Line, margin: int, width: int) -> bool:
+    """Centred on the page: indented well past the margin, about as much as the line falls short
+    of the page's width."""
+    return x.indent > margin + 4 and abs(x.indent - (width - len(x.text)) / 2) <= 3
 
 
 def caption_track(raw: str) -> str:
@@ -260,5 +271,8 @@ def caption_track(raw: str) -> str:
             continue
         block.append(s)
     stream = " ".join(parts)
-    turns = [t.strip() for t in _TURN_MARK.split(stream)]
+    pieces = _TURN_MARK.split(stream)
+    # the first piece runs on from before the track began; each later one opens with the mark,
+    # which the chunker reads as a turn by an unnamed speaker
+    turns = [pieces[0].strip()] + [">> " + t.strip() for t in pieces[1:] if t.strip()]
     return "\n\n".join(t for t in turns if t)
