@@ -363,9 +363,10 @@ def _transcript_heading(para: str, nxt: _Para | None) -> bool:
 def _heading_here(text: str, para: str, paras: list[_Para], i: int, outside: bool) -> bool:
     nxt = _next_body(text, paras, i)
     if outside:
-        return _is_heading(
-            _MARKUP_EDGE.sub("", para), text[nxt.start : nxt.start + 20] if nxt else ""
-        )
+        plain = _MARKUP_EDGE.sub("", para)
+        if _CAPS_HEADING.match(plain) and len(plain) <= 240 and plain[-1] not in ".?!:":
+            return True  # a title page's block in capitals: HEARING BEFORE THE SUBCOMMITTEE …
+        return _is_heading(plain, text[nxt.start : nxt.start + 20] if nxt else "")
     return _transcript_heading(para, nxt)
 
 

@@ -245,8 +245,10 @@ def _breaks(
 
 
 def _centred(x: _Line, margin: int, width: int) -> bool:
-    """Centred on the page: indented well past the margin, about as much as the line falls short
-    of the page's width."""
+    """Set apart from the text: indented past any paragraph indent, or centred (indented about as
+    much as the line falls short of the page's width)."""
+    if x.indent > margin + 12:
+        return True  # deeper than any paragraph indent: a title block, an address, a signature
     return x.indent > margin + 4 and abs(x.indent - (width - len(x.text)) / 2) <= 3
 
 
