@@ -199,7 +199,7 @@ def _paragraphs(doc: Document, spans: list[tuple[int, int]]) -> list[_Para]:
         if not title_seen and i < 10 and _SPACE.sub(" ", para) == title:
             title_seen = True
             out.append(_Para(s, e, "title"))
-        elif is_procedure(para):
+        elif e - s <= 110 and is_procedure(para):
             out.append(_Para(s, e, "procedure"))
         else:
             out.append(_Para(s, e, "caption" if i in doc.captions else "body"))
@@ -268,36 +268,40 @@ def _label_names(labels: LabelSet) -> set[str]:
 
 def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[_Para]:
     """Split a paragraph where an accepted label (two words or more) follows a sentence end
-    inside it: a reader that lost the markup glued the next turn on."""
-    names = sorted(_label_names(labels), key=len, reverse=True)
+    inside it: a reader that lost the markup glued the next turn on ("… towards disarmament.
+    Paul Flynn: Does not …")."""
+    names = _label_names(labels)
     if not names:
         return paras
-    pat = re.compile(
-        r"(?<=[.?!”\"])\s+(?=(?:" + "|".join(re.escape(n) for n in names) + r")\s*:\s)",
-        re.IGNORECASE,
-    )
+    cuts: list[int] = []
+    for m in _MID_COLON.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        before = text[max(line_start, m.start() - 70) : m.start()]
+        end = max(before.rfind(". "), before.rfind("? "), before.rfind("! "), before.rfind("” "))
+        if end < 0:
+            continue
+        if before[end + 2 :].strip().casefold() in names:
+            cuts.append(m.start() - len(before) + end + 2)
+    if not cuts:
+        return paras
     out: list[_Para] = []
     for p in paras:
-        if p.kind != "body" or p.end - p.start < 40:
+        inside = [c for c in cuts if p.start < c < p.end]
+        if p.kind != "body" or not inside:
             out.append(p)
             continue
-        para = text[p.start : p.end]
-        cuts = [m.end() for m in pat.finditer(para)]
-        if not cuts:
-            out.append(p)
-            continue
-        bounds = [0, *cuts, len(para)]
+        bounds = [p.start, *inside, p.end]
         for k in range(len(bounds) - 1):
-            s, e = p.start + bounds[k], p.start + bounds[k + 1]
-            seg = text[s:e].rstrip()
+            seg = text[bounds[k] : bounds[k + 1]].rstrip()
             lab = p.label
             if k:
                 cand = read_label(seg[:200])
                 lab = None if cand is None else replace(cand, strong=True)
-            out.append(_Para(s, s + len(seg), "body", lab))
+            out.append(_Para(bounds[k], bounds[k] + len(seg), "body", lab))
     return out
 
 
+_MID_COLON = re.compile(r"(?<=\S):[^\S\n]")
 _BRACKET_PART = re.compile(r"\(([^()]*)\)")
 
 
@@ -427,7 +431,7 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
             s += lab.end
             while s < e and text[s].isspace():
                 s += 1
-            if s >= e or is_procedure(text[s:e]):
+            if s >= e or (e - s <= 110 and is_procedure(text[s:e])):
                 continue
         para = text[s:e]
         if lab is None and _heading_here(text, para, paras, i, turn is None):

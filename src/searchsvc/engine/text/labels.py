@@ -36,6 +36,7 @@ Adding a label style is adding one shape to :func:`read_label` and saying whethe
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -64,7 +65,8 @@ RANKS = _words("""president vice prime minister deputy secretary administrator a
     moderator host operator commissioner inspector detective officer agent professor doctor""")
 # Labels that name a function of the event, not a person.
 ROLE_WORDS = _words("""moderator host co-host cohost operator emcee mc facilitator presenter
-    chair chairman chairwoman chairperson speaker clerk court interpreter witness""")
+    chair chairman chairwoman chairperson speaker clerk court interpreter witness aide aides staff
+    translator narrator announcer guest guests panelist panelists participant""")
 AUDIENCE = _words("""audience participant participants child children student students crowd
     attendee attendees voice voices member members reporter journalist questioner""")
 # Labels a transcript uses for what happens, not for who speaks.
@@ -102,6 +104,7 @@ _PREFIX = re.compile(
         )\s*""",
     re.VERBOSE,
 )
+_FIRST_WORD = re.compile(r"[^\W\d_]+")
 _MARK = re.compile(r"\s*!?>>")
 _OPEN_MARKUP = re.compile(r"(?:\*\*|__|\*|_)(?=\S)")
 # The label body up to its colon, with the closing emphasis on either side of the colon.
@@ -158,6 +161,7 @@ def _plain(word: str) -> str:
     return word.strip(".,'’\"“”()").lower()
 
 
+@functools.lru_cache(maxsize=8192)
 def _classify_colon(body: str) -> tuple[str, bool, bool] | None:
     """(shape, strong, pseudo) of a colon label's body, or None when it is prose."""
     body = " ".join(body.split())
@@ -190,13 +194,13 @@ def _classify_colon(body: str) -> tuple[str, bool, bool] | None:
         return None  # "Photo 1", "COVID-19" — but "Lead 2A", "Speaker 1" may be aliases
     if _is_upper(outer) and not inner:
         letters = outer.replace(".", "").replace(" ", "")
-        if len(words) == 1 and len(letters) <= 4 and letters.isalpha():
-            if outer in _NOT_CODES:
-                return None
-            return "code", outer == "MC", False
         titled = any(
             w in RANKS or w in HONORIFICS or w in ROLE_WORDS or w in AUDIENCE for w in plain_words
         )
+        if len(words) == 1 and len(letters) <= 4 and letters.isalpha() and not titled:
+            if outer in _NOT_CODES:
+                return None
+            return "code", outer == "MC", False
         return "upper", titled or len(words) >= 2, False
     # Mixed case: every word capitalised (particles and alias numbers allowed).
     for w in words:
@@ -218,6 +222,7 @@ def _classify_colon(body: str) -> tuple[str, bool, bool] | None:
     return "name", False, False
 
 
+@functools.lru_cache(maxsize=8192)
 def _classify_period(body: str) -> tuple[str, bool] | None:
     words = body.replace(".", ". ").split()
     if not 1 <= len(words) <= 7 or len(words[-1].strip(".")) < 2:
@@ -251,17 +256,19 @@ def read_label(paragraph: str) -> Label | None:
     """Pass 1: the label candidate at the start of ``paragraph`` (one paragraph or line), or None."""
     if not paragraph:
         return None
-    start = _prefix_end(paragraph)
     s = paragraph
+    start = 0 if s[0].isalpha() else _prefix_end(s)
     pos = start
-    m = _OPEN_MARKUP.match(s, pos)
+    m = _OPEN_MARKUP.match(s, pos) if s[pos : pos + 1] in ("*", "_") else None
     marked = m is not None
     if m:
         pos = m.end()
     if pos >= len(s):
         return None
     # ">> good morning": a caption's change of speaker, with no name
-    anonymous = Label("", pos, False, "mark", True, False, 0, False) if _MARK.match(s) else None
+    anonymous = None
+    if ">" in s[:3] and _MARK.match(s):
+        anonymous = Label("", pos, False, "mark", True, False, 0, False)
     c = s[pos]
     if c == "Q":
         m = _Q.match(s, pos)
@@ -272,7 +279,7 @@ def read_label(paragraph: str) -> Label | None:
                 return Label("Q", m.end(), not rest, "q", True, False, start)
     if not c.isalpha() or not c.isupper():
         return anonymous
-    m = _COLON.match(s, pos)
+    m = _COLON.match(s, pos) if ":" in s[pos : pos + 125] else None
     if m:
         got = _classify_colon(m.group("body"))
         if got is not None:
@@ -284,13 +291,16 @@ def read_label(paragraph: str) -> Label | None:
             while end < len(s) and s[end].isspace():
                 end += 1
             return Label(raw, end, end >= len(s), shape, strong, pseudo, start)
-    m = _PERIOD.match(s, pos)
+    first = _FIRST_WORD.match(s, pos)
+    word = first.group(0) if first else ""
+    titled = word.isupper() or word.lower() in HONORIFICS or word.lower() in RANKS
+    m = _PERIOD.match(s, pos) if titled and "." in s[pos : pos + 80] else None
     if m:
         got = _classify_period(m.group("body"))
         if got is not None:
             raw = " ".join(m.group("body").split())
             return Label(raw, m.end(), False, "period", False, False, start, False)
-    m = _CODE.match(s, pos)
+    m = _CODE.match(s, pos) if len(word) <= 4 and word.isupper() else None
     if m and m.group("body") not in _NOT_CODES:
         raw = m.group("body")
         end = m.end()

@@ -80,8 +80,11 @@ def assign_roles(turns: list[Turn]) -> None:
     main = max(talk, key=talk.__getitem__) if talk else None
     if main is not None and ask_rate[main] >= 0.5 and stated.get(main) is None:
         main = None  # an interview of equals: nobody answers most
+    asked_by_label = QUESTIONER in stated.values()
     for spk, ts in by_speaker.items():
-        role = stated.get(spk) or _by_behaviour(spk, ts, mean_chars, first, ask_rate, main)
+        role = stated.get(spk) or _by_behaviour(
+            spk, ts, mean_chars, first, ask_rate, main, asked_by_label
+        )
         for t in ts:
             t.role = role
 
@@ -93,6 +96,7 @@ def _by_behaviour(
     first: str | None,
     ask_rate: dict[str, float],
     main: str | None,
+    asked_by_label: bool,
 ) -> str:
     n = len(ts)
     longs = sum(1 for t in ts[1:] if t.chars > LONG_TURN)
@@ -109,6 +113,11 @@ def _by_behaviour(
     executive = has_rank(spk) and spk.split(" ", 1)[0].lower() in _EXECUTIVE
     if executive or spk == main:
         return OFFICIAL
+    if asked_by_label:
+        # the askers have labels of their own (Q, outlets): anyone else asks only by habit —
+        # three turns or more, most ending in a question (an interviewer, a host)
+        ending = sum(1 for t in ts if t.last_text.rstrip("\"”’' )]").endswith("?"))
+        return QUESTIONER if n >= 3 and ending * 5 >= n * 3 else OFFICIAL
     rate = ask_rate[spk]
     base = ask_rate.get(main, 0.0) if main else 0.0
     if rate >= 0.5 and (n >= 2 or len(mean_chars) > 1):

@@ -30,6 +30,7 @@ see :func:`is_floor_passing`), ``official`` for everyone else.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -544,6 +545,7 @@ _GOVERNMENT = _words("""minister secretary spokesperson spokesman spokeswoman am
     undersecretary under-secretary cabinet""")
 
 
+@functools.lru_cache(maxsize=4096)
 def label_role(raw: str, display: str) -> str | None:
     """The role a label states on its own, or None when only behaviour can tell.
 
@@ -668,13 +670,18 @@ def is_procedure(paragraph: str) -> bool:
     """A stage direction, crosstalk or a bare time stamp: "(Laughter.)", "[inaudible]",
     "Interjections.", "Opposition members interjecting—", "*MS DOE (sworn).*", "(10.00 am)",
     "1120". These belong to nobody and never take or break a turn."""
+    if len(paragraph) > 110:
+        return False
     s = paragraph.strip()
     if len(s) > 100:
         return False
     s = _STAGE_MARKUP.sub("", s).replace("\\[", "[").replace("\\]", "]").strip()
     if not s:
         return True
-    if _CLOCK.match(s) or _SWORN.match(s) or _INTERJECTING.match(s):
+    if _CLOCK.match(s) or (s.endswith((")", ").", ")*")) and _SWORN.match(s)):
+        return True
+    low = s.lower()
+    if ("interject" in low or "laughter" in low or "applause" in low) and _INTERJECTING.match(s):
         return True
     if _BRACKETED.match(s):
         inner = s.strip("[]().").lower()
