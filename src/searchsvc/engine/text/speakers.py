@@ -452,6 +452,18 @@ def _name_words(name: str) -> list[str]:
     return [w for w in re.split(r"[\s.]+", name) if w]
 
 
+def full_names(names: Iterable[str]) -> set[str]:
+    """The names among ``names`` that give a given name and a surname ("Ashish Jha")."""
+    return {
+        n
+        for n in names
+        if n != "Q"
+        and n[:1].isupper()
+        and len(_name_words(n)) >= 2
+        and not _is_ranked(_name_words(n))
+    }
+
+
 def merge_short_forms(names: Iterable[str]) -> dict[str, str]:
     """Short forms → the one full name of the same surname among ``names``.
 
@@ -477,6 +489,8 @@ def merge_short_forms(names: Iterable[str]) -> dict[str, str]:
             continue
         if len(words) >= 2 and not _is_ranked(words):
             continue  # already a full name
+        if len(words) == 1 and words[0].lower() in _GENERIC | _RANKS:
+            continue  # "Moderator", "Audience": a function, not a surname
         fulls = full.get(words[-1].casefold(), set()) - {n}
         if len(fulls) == 1:
             out[n] = next(iter(fulls))
