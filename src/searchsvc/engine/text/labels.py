@@ -66,7 +66,8 @@ RANKS = _words("""president vice prime minister deputy secretary administrator a
 # Labels that name a function of the event, not a person.
 ROLE_WORDS = _words("""moderator host co-host cohost operator emcee mc facilitator presenter
     chair chairman chairwoman chairperson speaker clerk court interpreter witness aide aides staff
-    translator narrator announcer guest guests panelist panelists participant""")
+    translator narrator announcer guest guests panelist panelists participant spokesperson
+    spokesman spokeswoman interviewer interviewee""")
 AUDIENCE = _words("""audience participant participants child children student students crowd
     attendee attendees voice voices member members reporter journalist questioner""")
 # Labels a transcript uses for what happens, not for who speaks.

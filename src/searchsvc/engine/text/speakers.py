@@ -415,7 +415,12 @@ class NameResolver:
         if len(words) == 1 and words[0] != outer:
             given, spelled = self.full_name(words[0])
             return f"{given} {spelled}" if given else words[0]
-        if len(words) == 2 and words[0].lower() in _TITLE_WORDS - {"president", "vice", "first"}:
+        rank_free = words
+        while len(rank_free) > 2 and rank_free[0].lower() in _TITLE_WORDS - _HEADS:
+            rank_free = rank_free[1:]  # "Spokesperson Li Na" → "Li Na"
+        if rank_free is not words:
+            return " ".join(rank_free)
+        if len(words) == 2 and words[0].lower() in _TITLE_WORDS - _HEADS:
             given, spelled = self.full_name(words[1])  # "Chairman Smith" → "Margaret Smith"
             if given:
                 return f"{given} {spelled}"
@@ -437,6 +442,7 @@ class NameResolver:
 
 
 _BRACKET = re.compile(r"\s*\(([^()]*)\)")
+_HEADS = frozenset({"president", "vice", "first", "second"})
 _STRIP_HONORIFICS = _words("""mr mrs ms miss mx dr hon rev m mme prof the rt right honourable
     honorable""")
 
@@ -669,9 +675,7 @@ _INTERJECTING = re.compile(
     r"^[^\W\d_][\w .,'’\-]{0,80}\b(?:interjecting|interjections?|laughter|applause)\b[—–\-.:]*$",
     re.I,
 )
-_SWORN = re.compile(
-    r"^[^a-z]{2,80}\((?:sworn|affirmed|duly sworn|affirmed\w*|sworn\w*)\)\.?$", re.I
-)
+_SWORN = re.compile(r"^[^a-z]{2,80}\((?i:sworn|affirmed|duly sworn|affirmed\w*|sworn\w*)\)\.?$")
 _CLOCK = re.compile(
     r"^(?:\(?\s*\d{1,2}[.:]\d{2}(?:[.:]\d{2})?\s*(?:[ap]\.?\s?m\.?)?\s*\)?|\d{1,4}|"
     r"\[?-?\d{1,2}(?::\d{2}){1,3}(?:[.,]\d+)?\]?)$",

@@ -65,12 +65,13 @@ def _is_page_text(raw: str, lines: list[str]) -> bool:
     if "\f" in raw:
         return True
     nonblank = [x for x in lines if x.strip()]
+    if sum(1 for x in nonblank if _PAGE_MARK.match(x)) >= 2:
+        return True
     if len(nonblank) < 20:
         return False
     numbered = sum(1 for x in nonblank if _LINE_NUMBER.match(x))
     bare = sum(1 for x in nonblank if _BARE_NUMBER.match(x))
-    marks = sum(1 for x in nonblank if _PAGE_MARK.match(x))
-    if numbered * 3 >= len(nonblank) or bare * 6 >= len(nonblank) or marks >= 2:
+    if numbered * 3 >= len(nonblank) or bare * 6 >= len(nonblank):
         return True
     return _indent_starts(lines) * 12 >= len(nonblank)
 
