@@ -1,31 +1,26 @@
-"""Speaker labels, display names and roles: the part of chunking that knows who is talking.
+"""Who is talking: display names, roles a label states, quotes in prose, procedure lines.
 
-Used by :mod:`searchsvc.engine.text.chunking` (and by the ingest paragraph builder, which must not glue a
-turn to the previous line when a hard-wrapped file starts a new turn without a blank line).
+Label shapes live in :mod:`searchsvc.engine.text.labels` (re-exported here as ``find_label`` for
+the readers); turns are built by :mod:`searchsvc.engine.text.chunking` and roles by behaviour in
+:mod:`searchsvc.engine.text.roles`.
 
-Three label shapes are recognised, all at the start of a paragraph:
+Display names come from the document itself: ``MS. PSAKI`` → ``Jen Psaki`` when the text names
+her in full, else ``Psaki``; ``SECRETARY MAYORKAS`` → ``Alejandro Mayorkas`` when named in full,
+else ``Secretary Mayorkas``; heads of state keep the office (``THE PRESIDENT`` → ``President
+Biden``); an office with its holder in brackets gives the holder (``The Speaker (Hon. Dave
+Levac)`` → ``Dave Levac``), a member label its name (``Mr David Hanson (Delyn) (Lab)`` → ``David
+Hanson``); codes take the name the text introduces (``AB`` → ``Alan Brennan`` after "my name is
+Alan Brennan"). :func:`merge_short_forms` is the one identity rule: a short form takes the one
+full name of the same surname — within a document here, across documents in
+:mod:`searchsvc.engine.text.identity`. ``Q`` stays ``Q`` (role ``questioner``): the reporter is
+anonymous in these transcripts, and keeping the label lets a user facet on "all questions".
 
-* an upper-case inline label, ``MS. PSAKI:  Good afternoon…``, ``SENIOR ADMINISTRATION OFFICIAL:``,
-  ``THE PRESIDENT:`` — every cased letter upper-case, no digits, at most seven words;
-* a question mark label, ``Q``, ``Q:``, ``Q.`` followed by the question (``Q  Thank you, Jen.``);
-* a name-like label alone on its own line, ``Xu Nanping:`` / ``Economic Daily:`` — short, every word
-  capitalised (particles such as "of"/"de" allowed), no final punctuation before the colon.
-
-Prose that merely contains a colon is not a label: "Photo 1: Chinese staff…" (mixed case and not
-alone), "Note: …" (stop word), "Working together against COVID-19: China in Action" (digits, and not
-alone on its line), "Science and Technology Minister Wang Zhigang: boosting…" (not upper case).
-
-Display names: ``MS. PSAKI`` → ``Jen Psaki`` when the document names her in full anywhere (title or
-text), else ``Psaki``; rank titles are kept when no full name is found (``SECRETARY BLINKEN`` →
-``Antony Blinken`` or ``Secretary Blinken``); ``THE PRESIDENT`` → the president the title/text names
-(``President Biden`` → ``Joe Biden`` if named in full), else ``The President``. ``Q`` stays ``Q``
-(role ``questioner``): the reporter is anonymous in these transcripts, and keeping the label lets a
-user facet on "all questions".
-
-Roles: ``questioner`` for Q/reporters/audience members and media outlets (known names such as CGTN,
-Xinhua, Reuters, or labels ending in News/Daily/TV/Times/Post/Agency/Press/Radio/…), ``moderator``
-for MODERATOR/HOST/OPERATOR labels (and, after the fact, speakers whose turns mostly pass the floor:
-see :func:`is_floor_passing`), ``official`` for everyone else.
+Roles a label states (:func:`label_role`): ``questioner`` for Q, reporters, audience members and
+media outlets (known names such as CGTN, Xinhua, Reuters, or names ending in News/Daily/TV/Post/…);
+``moderator`` for MODERATOR/HOST/OPERATOR and chairs named by office (THE COURT, The Speaker
+(…), a chief or presiding judge); ``questioner`` for a justice or judge on a bench; ``official``
+for an office naming its holder and court officers (THE CLERK, THE WITNESS). Everyone else is
+decided by behaviour.
 """
 
 from __future__ import annotations
