@@ -275,8 +275,9 @@ def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[
         return paras
     cuts: list[int] = []
     for m in _MID_COLON.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        before = text[max(line_start, m.start() - 70) : m.start()]
+        lo = max(0, m.start() - 70)
+        before = text[lo : m.start()]
+        before = before[before.rfind("\n") + 1 :]  # the same line only
         end = max(before.rfind(". "), before.rfind("? "), before.rfind("! "), before.rfind("” "))
         if end < 0:
             continue

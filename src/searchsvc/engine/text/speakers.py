@@ -688,13 +688,22 @@ def is_procedure(paragraph: str) -> bool:
     s = paragraph.strip()
     if len(s) > 100:
         return False
-    s = _STAGE_MARKUP.sub("", s).replace("\\[", "[").replace("\\]", "]").strip()
+    if s[:1] in "*_\\" or s[-1:] in "*_\\":
+        s = _STAGE_MARKUP.sub("", s).replace("\\[", "[").replace("\\]", "]").strip()
     if not s:
         return True
-    if _CLOCK.match(s) or (s.endswith((")", ").", ")*")) and _SWORN.match(s)):
-        return True
-    low = s.lower()
-    if ("interject" in low or "laughter" in low or "applause" in low) and _INTERJECTING.match(s):
+    if s[0].isalpha():
+        # words: "Interjections.", "Opposition members interjecting—", "MS DOE (sworn)."
+        if s.endswith((")", ").")) and _SWORN.match(s):
+            return True
+        low = s.lower()
+        if ("interject" in low or "laughter" in low or "applause" in low) and _INTERJECTING.match(
+            s
+        ):
+            return True
+        if len(s) > 30:
+            return False
+    elif _CLOCK.match(s):
         return True
     if _BRACKETED.match(s):
         inner = s.strip("[]().").lower()
