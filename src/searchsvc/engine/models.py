@@ -75,6 +75,37 @@ class Chunk:
         return f"{self.doc_id}:{self.paragraph}"
 
 
+@dataclass
+class Turn:
+    """One speaker's uninterrupted stretch of a transcript, from a label to the next.
+
+    The chunker builds one per label it accepts (and one for an unlabelled opening statement) and
+    decides display names and roles per turn: ``label`` is the label as written ("Mr Hague",
+    "MS. PSAKI", "CC"), ``chunks`` the indexes of the turn's chunks in the document's chunk list.
+    ``text`` accumulates only what role decisions read: the first paragraph and the last one.
+    """
+
+    label: str | None
+    speaker: str | None = None
+    role: str | None = None
+    chunks: list[int] = field(default_factory=list)
+    first_text: str = ""
+    last_text: str = ""
+    chars: int = 0
+    asks: int = 0  # paragraphs that ask something (a question mark)
+    number: str | None = None  # a question number printed before the label ("3.")
+    opens_section: bool = False  # the first turn after a heading (a question's topic)
+
+    def add(self, index: int, text: str) -> None:
+        if not self.chunks:
+            self.first_text = text
+        self.chunks.append(index)
+        self.last_text = text
+        self.chars += len(text)
+        if "?" in text:
+            self.asks += 1
+
+
 @dataclass(frozen=True)
 class Citation:
     text: str

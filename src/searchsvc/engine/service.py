@@ -249,11 +249,26 @@ def _files(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
         skipped.append((str(path), exc.message))
 
 
-def _chunked(docs: Iterable[Document]) -> Iterator[tuple[Document, list[Chunk]]]:
-    from .text.chunking import chunk_document
+IDENTITY_WINDOW = 256  # documents whose speakers are resolved together (see text.identity)
 
+
+def _chunked(docs: Iterable[Document]) -> Iterator[tuple[Document, list[Chunk]]]:
+    """Chunked documents, their speakers resolved across documents in windows: a short form
+    ("Jha") takes the one full name ("Ashish Jha") of the same event, window or earlier windows."""
+    from .text.chunking import chunk_document
+    from .text.identity import resolve_speakers
+
+    known: set[str] = set()
+    window: list[tuple[Document, list[Chunk]]] = []
     for doc in docs:
-        yield doc, chunk_document(doc)
+        window.append((doc, chunk_document(doc)))
+        if len(window) >= IDENTITY_WINDOW:
+            known = resolve_speakers(window, known)
+            yield from window
+            window = []
+    if window:
+        resolve_speakers(window, known)
+        yield from window
 
 
 def count_files(paths: Iterable[Path]) -> int:

@@ -52,6 +52,15 @@ _PAGER_ARROWS = re.compile(
     re.IGNORECASE,
 )
 _PAGE_OF = re.compile(r"^(?:page\s+)?\d{1,4}\s*(?:of|/)\s*\d{1,4}(?:\s+pages?)?$", re.IGNORECASE)
+# Page markers anywhere in a text: "[[Page 12]]" (GPO), "- 4 -", "Page 7", "_page : 148" and other
+# underscore-keyed lines a transcription tool leaves ("_tape :").
+PAGE_MARK = re.compile(
+    r"^\s*(?:\[\[\s*page\s+\d+\s*\]\]|-\s*\d{1,4}\s*-|_?page\s*[:#]?\s*\d{1,4}(?:\s*of\s*\d{1,4})?"
+    r"|_[a-z]+\s*:.*|[^\n]{0,30}\bcol(?:umn|\.)\s+\d{1,5}(?:\s*[-–]\s*\d{1,5})?)\s*$",
+    re.IGNORECASE,
+)
+# A setext/RST heading underline, or a rule: "=====", "-----", "~~~~".
+UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,}|~{3,}|\^{3,}|\*{3,}|#{3,})\s*$")
 # Table-of-contents stubs and end marks.
 _STUB = re.compile(
     r"^(?:contents?|table of contents|in this (?:issue|article)|toc|\\?#{3,}|-{3,}|\*{3,}|"
@@ -87,6 +96,11 @@ def is_boilerplate(line: str) -> bool:
     return _only_words(s, _SHARE_WORDS, _SHARE_STRONG, 12) or _only_words(
         s, _NAV_WORDS, _NAV_STRONG, 8
     )
+
+
+def is_page_mark(line: str) -> bool:
+    """A page marker or a rule: furniture wherever it stands, even inside a wrapped paragraph."""
+    return bool(PAGE_MARK.match(line) or UNDERLINE.match(line))
 
 
 def strip_trailing(line: str) -> str:

@@ -1,57 +1,68 @@
 """Pipeline step 3: a cleaned ``Document`` → the ``Chunk``s that are indexed and cited.
 
-One chunk per paragraph of ``Document.text`` (paragraphs are separated by blank lines). Rules, in
-the order they are applied to each paragraph:
+One chunk per paragraph of ``Document.text`` (paragraphs are separated by blank lines), made in
+small named steps:
 
-* **Metadata paragraphs** (``Document.metadata_paragraphs``: the "China.org.cn March 28, 2020"
-  source/date line, a "By … Source: … Updated: …" byline, "No.2 2020", "7:06 P.M. EST") stay in
-  the text but are not chunks: they are metadata, not something to search.
-* **Label-only paragraphs** ("Xu Nanping:", "Q") are not chunks; they set the speaker.
-* **The title line** of a plain-text document (the first paragraph, among the first ten, equal to
-  ``Document.title``) is a chunk of kind ``heading`` with no section and no speaker. Formats whose
-  title lives in metadata (Markdown front matter, JSON, ninjs, HTML) have no title chunk.
-* **Captions** (``Document.captions``) are chunks of kind ``caption`` with no speaker; they do not
-  interrupt the current speaker's turn.
-* **Headings** (only outside speaker turns): numbered ("I. Deepening…", "2. …", unless the next
-  paragraph is numbered too: that is a list) or short lines without final punctuation ("Sharing research data"). A heading is a chunk of kind ``heading`` whose
-  section is itself; it sets ``section`` for the chunks that follow.
-* **Turns**: an inline label ("MS. PSAKI:  Good afternoon…", "Q  Thank you") starts a turn and the
-  chunk's text starts after the label; the speaker carries over to the following paragraphs until
-  the next label (see :mod:`searchsvc.engine.text.speakers` for shapes, display names and roles).
-  Unlabelled paragraphs before the first label that end in a question mark are ``questioner``
-  paragraphs (the SCIO page that opens with CGTN's question). After all turns are known, a speaker
-  whose turns mostly hand the floor on becomes ``moderator``.
-* **Quotes**: in documents without turns, a paragraph that quotes someone ("…," explained Xu
-  Nanping) gets that speaker with role ``quoted``; otherwise the document's default speaker
-  (``Document.speaker``), if any, with role ``official``.
-* **Long paragraphs** (> 1,500 characters) are split at sentence boundaries (a regex: terminal
-  punctuation, optional closing quote, whitespace, capital/digit; CJK 。！？ too; common
-  abbreviations excepted) into pieces of at most ~1,500 characters. **Each piece is its own
-  numbered paragraph**: chunks are numbered 1..N in document order, so ``Chunk.paragraph`` is the
-  citation number (chunk id ``doc:paragraph``) and never repeats within a document.
+1. **Paragraph kinds** (:func:`_paragraphs`). Metadata paragraphs (``Document.metadata_paragraphs``:
+   a source/date line, a byline, "7:06 P.M. EST") and *procedure* — stage directions and crosstalk
+   ("(Laughter.)", "[inaudible]", "Interjections.", "Opposition members interjecting—",
+   "*MS DOE (sworn).*"), bare time stamps and clock numbers ("(10.00 am)", "1120") — stay in the
+   text but are not chunks, and never take or break a turn. The title line of a plain-text
+   document (the first paragraph, among the first ten, equal to ``Document.title``) is a
+   ``heading`` chunk with no speaker. Captions (``Document.captions``) are ``caption`` chunks with
+   no speaker that do not interrupt a turn, unless they open with a speaker label.
+2. **Labels** (:mod:`searchsvc.engine.text.labels`): candidates by shape at every paragraph start,
+   then the document decides which are labels (recurrence, or an unmistakable shape). An accepted
+   label that a reader glued into the middle of a paragraph ("… towards disarmament. Paul Flynn:
+   Does not …") splits it.
+3. **Turns** (:class:`~searchsvc.engine.models.Turn`): a label starts one and the chunk's text
+   starts after the label; the speaker carries over to the following paragraphs until the next
+   label, a pseudo-label ("AUDIO DESCRIPTION:", "Break:", which speak for nobody) or a heading
+   followed by a new turn ("ORAL ARGUMENT OF …", a question's topic). Before the first label, a
+   paragraph that ends in a question is a ``questioner``'s; an opening statement belongs to the
+   person the title names ("Briefing by the Spokesperson, Jane Doe").
+4. **Names** (:mod:`searchsvc.engine.text.speakers`): each label's display name from the document
+   itself ("MS. PSAKI" → "Jen Psaki"; "The Secretary of State … (Mr William Hague)" → "William
+   Hague"; "AB" → "Alice Brown" when the text names her), then short forms merge into the one
+   full name of the same surname ("Mr Hague" → "William Hague").
+5. **Roles** (:mod:`searchsvc.engine.text.roles`): what the label says ("Q", an outlet, "The
+   Speaker", "MODERATOR"), then behaviour (who opens and passes the floor, who asks, who answers).
+6. **Quotes**: in documents without turns, a paragraph that quotes someone ("…," explained Xu
+   Nanping; "…," she said, after naming her; "according to X") gets that speaker with role
+   ``quoted``; a quote running over several paragraphs keeps its speaker. Otherwise the document's
+   default speaker (``Document.speaker``, a speech's speaker; never a byline), role ``official``.
+
+Headings (outside turns): numbered ("I. Deepening…", unless the next paragraph is numbered too:
+that is a list) or short lines without final punctuation. A heading sets ``section`` for the
+chunks that follow. **Long paragraphs** (> 1,500 characters) are split at sentence boundaries into
+pieces of at most ~1,500 characters, each its own numbered chunk: chunks are numbered 1..N in
+document order, so ``Chunk.paragraph`` is the citation number (chunk id ``doc:paragraph``).
 
 Every chunk's ``text`` is exactly ``doc.text[start:end]`` (stripped of surrounding whitespace), for
-any Unicode input. The work is one pass over the paragraphs with precompiled regexes, plus one scan
-of the text per distinct speaker label to find full names.
+any Unicode input. When turns are found, a document typed ``article`` (or untyped) becomes a
+``transcript``.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from dataclasses import dataclass, replace
 
-from ..models import Chunk, Document
+from ..models import Chunk, Document, Turn
+from .ingest.metadata import is_caption
+from .ingest.paragraphs import Para
+from .labels import Label, LabelSet, read_label
+from .roles import assign_roles
 from .speakers import (
-    MODERATOR,
     OFFICIAL,
     QUESTIONER,
     QUOTED,
     NameResolver,
-    find_label,
-    has_rank,
-    is_floor_passing,
-    quoted_speaker,
-    role_for,
+    QuoteTracker,
+    is_procedure,
+    label_role,
+    merge_short_forms,
+    opener_from_title,
 )
 
 
@@ -61,6 +72,9 @@ def _words(s: str) -> frozenset[str]:
 
 
 MAX_CHUNK_CHARS = 1500
+TRANSCRIPT_KINDS = frozenset(
+    {"transcript", "briefing", "remarks", "interview", "press conference", "hearing", "debate"}
+)
 
 _PARA_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _SENTENCE_END = re.compile(
@@ -70,8 +84,12 @@ _ABBREV = _words("""mr mrs ms dr st no nos vs jan feb mar apr jun jul aug sep se
     lt col sgt capt prof inc co corp ltd jr sr u.s e.g i.e etc fig p pp vol art""")
 _LAST_WORD = re.compile(r"([\w.]+)\.[\"'”’)\]]*\s*$")
 _NUMBERED_HEADING = re.compile(r"^(?:[IVX]{1,5}|\d{1,2})[.)]\s+\S")
-_FINAL_PUNCT = ".,;:!?…\"'”’)]"
+_FINAL_PUNCT = ".,;:!?…\"'”’)]—–-"
 _SPACE = re.compile(r"\s+")
+_CAPS_HEADING = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
+_PUBLISHER_NOTE = re.compile(r"^\[[^\[\]]{3,120}\](?:\s*\[[^\[\]]{3,120}\])*$")
+_EDITORIAL = re.compile(r"^\[[^\[\]]{10,400}\]\.?$")
+_MARKUP_EDGE = re.compile(r"^[*_\\]+|[*_\\]+$")
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -117,13 +135,6 @@ def _is_heading(para: str, next_para: str) -> bool:
     return ". " not in para or all(len(w) <= 3 for w in para.split(". ")[0].split()[-1:])
 
 
-def _next_text(text: str, spans: list[tuple[int, int]], i: int) -> str:
-    if i + 1 < len(spans):
-        s, e = spans[i + 1]
-        return text[s : min(e, s + 20)]
-    return ""
-
-
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split text[start:end] (longer than MAX_CHUNK_CHARS) at sentence boundaries."""
     piece_text = text[start:end]
@@ -166,195 +177,366 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def chunk_document(doc: Document) -> list[Chunk]:
-    """Split a cleaned document into numbered paragraph chunks with speaker, role and section."""
+# --- step 1: paragraph kinds ----------------------------------------------------------------------
+@dataclass
+class _Para:
+    start: int
+    end: int
+    kind: str  # "body", "caption", "title", "procedure", "meta"
+    label: Label | None = None
+
+
+def _paragraphs(doc: Document, spans: list[tuple[int, int]]) -> list[_Para]:
     text = doc.text
-    spans = paragraph_spans(text)
-    captions = doc.captions
     meta = getattr(doc, "metadata_paragraphs", set())
     title = _SPACE.sub(" ", doc.title).strip() if doc.title else ""
-
-    # Pass 1: labels, to know whether this is a transcript (own-line mixed-case labels need company).
-    labels = []
-    n_labels = 0
-    for i, (s, e) in enumerate(spans):
-        if i in meta or i in captions:
-            labels.append(None)
-            continue
-        head = text[s : min(e, s + 120)]
-        lab = find_label(head)
-        if lab is not None and lab.own_line and e - s > 120:
-            lab = None  # the window ended in the label shape, but the paragraph goes on
-        labels.append(lab)
-        if lab is not None:
-            n_labels += 1
-    transcript_kinds = {"transcript", "briefing", "remarks", "interview", "press conference"}
-    trust_own_line = n_labels >= 2 or (doc.kind or "") in transcript_kinds
-    if not trust_own_line:
-        labels = [
-            lab if lab is not None and (lab.raw == "Q" or lab.raw.isupper()) else None
-            for lab in labels
-        ]
-        n_labels = sum(1 for lab in labels if lab is not None)
-    has_turns = n_labels > 0
-
-    resolver = NameResolver(title, text) if has_turns else None
-    label_cache: dict[str, tuple[str, str]] = {}
-    chunks: list[Chunk] = []
-    speaker: str | None = None
-    role: str | None = None
-    section: str | None = None
     title_seen = not title
-    turn_of_chunk: list[int] = []  # turn number per chunk (-1: none)
-    turn = -1
-    turn_speaker: list[str] = []
-    turn_first_text: list[str] = []
-    turn_long: list[bool] = []
-    turn_chars: list[int] = []
-    turn_last_text: list[str] = []
-    seen_label = False
-
-    def emit(s: int, e: int, kind: str, spk: str | None, rl: str | None, sec: str | None) -> None:
-        parts = _split_long(text, s, e) if e - s > MAX_CHUNK_CHARS else [(s, e)]
-        for ps, pe in parts:
-            chunks.append(
-                Chunk(
-                    doc_id=doc.id,
-                    paragraph=len(chunks) + 1,
-                    start=ps,
-                    end=pe,
-                    text=text[ps:pe],
-                    speaker=spk,
-                    role=rl,
-                    section=sec,
-                    kind=kind,
-                )
-            )
-            turn_of_chunk.append(turn if spk is not None and kind == "paragraph" else -1)
-
+    out: list[_Para] = []
     for i, (s, e) in enumerate(spans):
         if i in meta:
             continue
         para = text[s:e]
-        if i in captions:
-            emit(s, e, "caption", None, None, section)
-            continue
         if not title_seen and i < 10 and _SPACE.sub(" ", para) == title:
             title_seen = True
-            section = None
-            emit(s, e, "heading", None, None, None)
+            out.append(_Para(s, e, "title"))
+        elif e - s <= 110 and is_procedure(para):
+            out.append(_Para(s, e, "procedure"))
+        else:
+            out.append(_Para(s, e, "caption" if i in doc.captions else "body"))
+    return out
+
+
+# --- step 2: labels -------------------------------------------------------------------------------
+def _find_labels(doc: Document, paras: list[_Para]) -> LabelSet:
+    text = doc.text
+    candidates = []
+    for p in paras:
+        if p.kind in ("body", "caption"):
+            lab = read_label(text[p.start : min(p.end, p.start + 200)])
+            if lab is not None and lab.own_line and p.end - p.start > 200:
+                lab = None  # the window ended in the label shape, but the paragraph goes on
+            p.label = lab
+            candidates.append(lab)
+    labels = LabelSet(candidates, vouch=_outlet)
+    for p in paras:
+        if p.label is not None:
+            p.label = labels.accept(p.label)
+            if p.label is not None and p.kind == "caption":
+                p.kind = "body"  # a labelled turn is never a photo caption
+    if labels:
+        for p in paras:
+            # inside a transcript only a caption's own shape makes one ("Photo 1: …"), not
+            # standing alone between blank lines
+            if p.kind == "caption" and not is_caption(Para(text[p.start : p.end]), isolated=False):
+                p.kind = "body"
+    return labels
+
+
+def _outlet(c: Label) -> bool:
+    """A name-shaped label that is a media outlet asking: "Harbor Morning Post:"."""
+    return c.shape == "name" and label_role(c.raw, c.raw) == QUESTIONER
+
+
+def _unlabelled_answers(paras: list[_Para]) -> bool:
+    """Do answers go without labels here? Questions (Q, an outlet) mostly follow each other
+    with no answering label between: a ministry's page that bolds only its questions."""
+    asking = [
+        label_role(p.label.raw, p.label.raw) == QUESTIONER
+        for p in paras
+        if p.label is not None and not p.label.pseudo
+    ]
+    n_questions = sum(asking)
+    unanswered = sum(
+        1 for k, a in enumerate(asking) if a and (k + 1 == len(asking) or asking[k + 1])
+    )
+    return n_questions >= 2 and unanswered * 2 >= n_questions
+
+
+def _label_names(labels: LabelSet) -> set[str]:
+    """The names a document's accepted labels write, brackets apart: "Mr David Hanson (Delyn)
+    (Lab)" gives "Mr David Hanson"; "The Minister (Alistair Burt)" gives "Alistair Burt"."""
+    names = set()
+    for key in labels.accepted:
+        outer = _BRACKET_PART.sub("", key).strip()
+        names.add(outer)
+        names.update(p.strip() for p in _BRACKET_PART.findall(key))
+        words = outer.split()
+        if len(words) >= 3 and words[0].rstrip(".") in ("mr", "mrs", "ms", "dr", "hon"):
+            names.add(" ".join(words[1:]))
+    return {n for n in names if 2 <= len(n.split()) <= 5 and len(n) <= 60 and "," not in n}
+
+
+def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[_Para]:
+    """Split a paragraph where an accepted label (two words or more) follows a sentence end
+    inside it: a reader that lost the markup glued the next turn on ("… towards disarmament.
+    Paul Flynn: Does not …")."""
+    names = _label_names(labels)
+    if not names:
+        return paras
+    cuts: list[int] = []
+    for m in _MID_COLON.finditer(text):
+        lo = max(0, m.start() - 70)
+        before = text[lo : m.start()]
+        before = before[before.rfind("\n") + 1 :]  # the same line only
+        end = max(before.rfind(". "), before.rfind("? "), before.rfind("! "), before.rfind("” "))
+        if end < 0:
             continue
-        lab = labels[i]
+        if before[end + 2 :].strip().casefold() in names:
+            cuts.append(m.start() - len(before) + end + 2)
+    if not cuts:
+        return paras
+    out: list[_Para] = []
+    for p in paras:
+        inside = [c for c in cuts if p.start < c < p.end]
+        if p.kind != "body" or not inside:
+            out.append(p)
+            continue
+        bounds = [p.start, *inside, p.end]
+        for k in range(len(bounds) - 1):
+            seg = text[bounds[k] : bounds[k + 1]].rstrip()
+            lab = p.label
+            if k:
+                cand = read_label(seg[:200])
+                lab = None if cand is None else replace(cand, strong=True)
+            out.append(_Para(bounds[k], bounds[k] + len(seg), "body", lab))
+    return out
+
+
+_MID_COLON = re.compile(r"(?<=\S):[^\S\n]")
+_BRACKET_PART = re.compile(r"\(([^()]*)\)")
+
+
+# --- steps 3 to 5: turns, names, roles ------------------------------------------------------------
+class _Builder:
+    """Walks the paragraphs once, emitting chunks and keeping the turn they belong to."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.chunks: list[Chunk] = []
+        self.turn_of: list[Turn | None] = []
+        self.turns: list[Turn] = []
+
+    def emit(
+        self,
+        s: int,
+        e: int,
+        kind: str,
+        turn: Turn | None,
+        section: str | None,
+        speaker: str | None = None,
+        role: str | None = None,
+    ) -> None:
+        text = self.doc.text
+        parts = _split_long(text, s, e) if e - s > MAX_CHUNK_CHARS else [(s, e)]
+        for ps, pe in parts:
+            piece = text[ps:pe]
+            self.chunks.append(
+                Chunk(
+                    doc_id=self.doc.id,
+                    paragraph=len(self.chunks) + 1,
+                    start=ps,
+                    end=pe,
+                    text=piece,
+                    speaker=speaker,
+                    role=role,
+                    section=section,
+                    kind=kind,
+                )
+            )
+            self.turn_of.append(turn)
+            if turn is not None:
+                turn.add(len(self.chunks) - 1, piece)
+
+
+def _next_body(text: str, paras: list[_Para], i: int) -> _Para | None:
+    for p in paras[i + 1 :]:
+        if p.kind in ("body", "caption", "title"):
+            return p
+    return None
+
+
+def _transcript_heading(para: str, nxt: _Para | None) -> bool:
+    """A heading inside a transcript: capitals or a short title, then a new turn."""
+    if nxt is None or nxt.label is None or len(para) > 160:
+        return False
+    plain = _MARKUP_EDGE.sub("", para)
+    if _CAPS_HEADING.match(plain) and len(plain.split()) >= 2:
+        return True
+    return _is_heading(plain, "")
+
+
+def _heading_here(text: str, para: str, paras: list[_Para], i: int, outside: bool) -> bool:
+    nxt = _next_body(text, paras, i)
+    if outside:
+        plain = _MARKUP_EDGE.sub("", para)
+        if _CAPS_HEADING.match(plain) and len(plain) <= 240 and plain[-1] not in ".?!:":
+            return True  # a title page's block in capitals: HEARING BEFORE THE SUBCOMMITTEE …
+        return _is_heading(plain, text[nxt.start : nxt.start + 20] if nxt else "")
+    return _transcript_heading(para, nxt)
+
+
+def chunk_document(doc: Document) -> list[Chunk]:
+    """Split a cleaned document into numbered paragraph chunks with speaker, role and section."""
+    text = doc.text
+    paras = _paragraphs(doc, paragraph_spans(text))
+    labels = _find_labels(doc, paras)
+    if labels:
+        paras = _split_glued_turns(text, paras, labels)
+    has_turns = any(p.label is not None and not p.label.pseudo for p in paras)
+    if has_turns:
+        return _chunk_transcript(doc, paras)
+    return _chunk_prose(doc, paras)
+
+
+def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
+    text = doc.text
+    b = _Builder(doc)
+    turn: Turn | None = None
+    section: str | None = None
+    opening: Turn | None = None
+    opener = opener_from_title(doc.title or "")
+    intro = -1
+    if not opener:
+        intro, opener = _opener_in_text(doc, paras)
+    bare_answers = _unlabelled_answers(paras)
+    answerer: str | None = None  # the label of the last one who answered
+    seen_label = False
+    after_heading = False
+    for i, p in enumerate(paras):
+        s, e = p.start, p.end
+        if p.kind == "procedure":
+            continue
+        if p.kind == "title":
+            b.emit(s, e, "heading", None, None)
+            continue
+        if not b.chunks and _PUBLISHER_NOTE.match(text[s:e]):
+            continue  # "[House Hearing, 119 Congress] [From the … Publishing Office]"
+        if p.kind == "caption":
+            b.emit(s, e, "caption", None, section)
+            continue
+        lab = p.label
         if lab is not None:
-            assert resolver is not None
             seen_label = True
-            known = label_cache.get(lab.raw)
-            if known is None:
-                name = resolver.display(lab.raw)
-                known = label_cache[lab.raw] = (name, role_for(lab.raw, name))
-            speaker, role = known
-            turn += 1
-            turn_speaker.append(speaker)
-            turn_first_text.append("")
-            turn_long.append(False)
-            turn_chars.append(0)
-            turn_last_text.append("")
-            if lab.own_line:
-                continue
+            if lab.pseudo:
+                turn = None
+            elif lab.shape == "mark":
+                turn = Turn(label=None)  # ">>": someone new speaks, unnamed
+                b.turns.append(turn)
+            else:
+                turn = Turn(label=lab.raw, opens_section=after_heading)
+                if label_role(lab.raw, lab.raw) != QUESTIONER:
+                    answerer = lab.raw
+                number = text[s : s + lab.start].strip().rstrip(".")
+                turn.number = number if number.isdigit() else None
+                b.turns.append(turn)
             s += lab.end
             while s < e and text[s].isspace():
                 s += 1
-            if s >= e:
+            if s >= e or (e - s <= 110 and is_procedure(text[s:e])):
                 continue
-            para = text[s:e]
-        if speaker is None and _is_heading(para, _next_text(text, spans, i)):
+        para = text[s:e]
+        if lab is None and _heading_here(text, para, paras, i, turn is None):
+            turn = None
             section = para
-            emit(s, e, "heading", None, None, section)
+            after_heading = True
+            b.emit(s, e, "heading", None, section)
             continue
-        if has_turns:
-            if speaker is not None:
-                if not turn_first_text[turn]:
-                    turn_first_text[turn] = para
-                turn_chars[turn] += len(para)
-                turn_last_text[turn] = para
-                if turn_chars[turn] > 600:
-                    turn_long[turn] = True
-                emit(s, e, "paragraph", speaker, role, section)
-            elif not seen_label and para.rstrip().endswith("?"):
-                emit(s, e, "paragraph", None, QUESTIONER, section)
-            else:
-                emit(s, e, "paragraph", None, None, section)
+        after_heading = False
+        if (
+            bare_answers
+            and lab is None
+            and turn is not None
+            and turn.label is not None
+            and label_role(turn.label, turn.label) == QUESTIONER
+            and turn.last_text.rstrip().endswith("?")
+            and not para.rstrip().endswith("?")
+            and (answerer or opener)
+        ):
+            turn = Turn(label=answerer) if answerer else Turn(label=None, speaker=opener)
+            b.turns.append(turn)
+        if lab is None and _EDITORIAL.match(para):
+            b.emit(s, e, "paragraph", None, section)  # "[The prepared statement follows:]"
             continue
-        quoted = quoted_speaker(para)
-        if quoted:
-            emit(s, e, "paragraph", _full_quoted(quoted, text), QUOTED, section)
-        elif doc.speaker:
-            emit(s, e, "paragraph", doc.speaker, OFFICIAL, section)
+        if turn is not None:
+            b.emit(s, e, "paragraph", turn, section)
+        elif not seen_label and para.rstrip().endswith("?"):
+            b.emit(s, e, "paragraph", None, section, None, QUESTIONER)
+        elif not seen_label and opener and i != intro:
+            if opening is None:
+                opening = Turn(label=None, speaker=opener, role=OFFICIAL)
+                b.turns.append(opening)
+            b.emit(s, e, "paragraph", opening, section)
         else:
-            emit(s, e, "paragraph", None, None, section)
-
-    if turn >= 0:
-        _roles_by_behaviour(
-            chunks, turn_of_chunk, turn_speaker, turn_first_text, turn_last_text, turn_long
-        )
-    return chunks
-
-
-def _full_quoted(name: str, text: str) -> str:
-    """A one-word quoted name ("Xu") → the fuller name the text uses elsewhere ("Xu Nanping")."""
-    if " " in name:
-        return name
-    m = re.search(
-        rf"\b({re.escape(name)}\s+[A-Z][\w’'\-]+|[A-Z][\w’'\-]+\s+{re.escape(name)})\b", text
-    )
-    if m:
-        cand = m.group(1)
-        first = cand.split()[0]
-        if first[0].isupper() and first.lower() not in {
-            "the",
-            "mr",
-            "ms",
-            "dr",
-            "said",
-            "president",
-        }:
-            return cand
-    return name
+            b.emit(s, e, "paragraph", None, section)
+    _name_turns(doc, b.turns)
+    assign_roles(b.turns)
+    for c, t in zip(b.chunks, b.turn_of, strict=True):
+        if t is not None:
+            c.speaker, c.role = t.speaker, t.role
+    if (doc.kind or "article") == "article":
+        doc.kind = "transcript"
+    return b.chunks
 
 
-def _roles_by_behaviour(
-    chunks: list[Chunk],
-    turn_of_chunk: list[int],
-    turn_speaker: list[str],
-    turn_first_text: list[str],
-    turn_last_text: list[str],
-    turn_long: list[bool],
-) -> None:
-    """Officials by label whose turns say otherwise.
+def _opener_in_text(doc: Document, paras: list[_Para]) -> tuple[int, str | None]:
+    """An introduction before the first label that names who briefs ("… today's noon briefing
+    by the Spokesperson, Jane Doe."): its index (the introduction itself is narration) and
+    the name."""
+    for i, p in enumerate(paras[:6]):
+        if p.label is not None:
+            break
+        if p.kind in ("body", "title"):
+            found = opener_from_title(_MARKUP_EDGE.sub("", doc.text[p.start : p.end]))
+            if found:
+                return i, found
+    return -1, None
 
-    A speaker with two or more turns is a ``moderator`` when at least half of the turns open the
-    event or pass the floor ("Our next question will go to…", "CGTN, please.") and few are long
-    answers; a ``questioner`` when, over three or more turns, at least 60% end in a question mark
-    (an interviewer) — never for a ranked official ("President Biden" asking a roundtable).
-    """
-    turns: dict[str, list[int]] = defaultdict(list)
-    for t, spk in enumerate(turn_speaker):
-        turns[spk].append(t)
-    new_role: dict[str, str] = {}
-    for spk, ts in turns.items():
-        if len(ts) < 2:
+
+def _name_turns(doc: Document, turns: list[Turn]) -> None:
+    """Display names per label, then short forms merged into the document's full names."""
+    resolver = NameResolver(doc.title or "", doc.text)
+    shown: dict[str, str] = {}
+    for t in turns:
+        if t.label is not None:
+            if t.label not in shown:
+                shown[t.label] = resolver.display(t.label)
+            t.speaker = shown[t.label]
+    merged = merge_short_forms(t.speaker for t in turns if t.speaker)
+    for t in turns:
+        if t.speaker in merged:
+            t.speaker = merged[t.speaker]
+
+
+def _chunk_prose(doc: Document, paras: list[_Para]) -> list[Chunk]:
+    text = doc.text
+    b = _Builder(doc)
+    section: str | None = None
+    quotes = QuoteTracker(text)
+    for i, p in enumerate(paras):
+        s, e = p.start, p.end
+        if p.kind == "procedure":
+            if not re.search(r"[^\W\d_]", text[s:e]):
+                continue  # a bare number or time stamp
+            p.kind = "body"
+        if p.kind == "title":
+            section = None
+            b.emit(s, e, "heading", None, None)
             continue
-        longs = sum(1 for t in ts[1:] if turn_long[t])
-        passing = 0
-        if longs * 5 <= len(ts):  # only then can they be a moderator: skip the regexes otherwise
-            passing = sum(1 for t in ts if is_floor_passing(turn_first_text[t]))
-        asking = sum(1 for t in ts if turn_last_text[t].rstrip("\"”’' )").endswith("?"))
-        if passing >= 2 and passing * 2 >= len(ts) and longs * 5 <= len(ts):
-            new_role[spk] = MODERATOR
-        elif len(ts) >= 3 and asking * 5 >= len(ts) * 3 and not has_rank(spk):
-            new_role[spk] = QUESTIONER
-    if not new_role:
-        return
-    for c, t in zip(chunks, turn_of_chunk, strict=True):
-        if t >= 0 and c.role == OFFICIAL and c.speaker in new_role:
-            c.role = new_role[c.speaker]
+        if p.kind == "caption":
+            b.emit(s, e, "caption", None, section)
+            continue
+        para = text[s:e]
+        nxt = _next_body(text, paras, i)
+        if _is_heading(para, text[nxt.start : nxt.start + 20] if nxt else ""):
+            section = para
+            quotes.reset()
+            b.emit(s, e, "heading", None, section)
+            continue
+        quoted = quotes.speaker_of(para)
+        if quoted:
+            b.emit(s, e, "paragraph", None, section, quoted, QUOTED)
+        elif doc.speaker:
+            b.emit(s, e, "paragraph", None, section, doc.speaker, OFFICIAL)
+        else:
+            b.emit(s, e, "paragraph", None, section)
+    return b.chunks

@@ -1,39 +1,39 @@
-"""Speaker labels, display names and roles: the part of chunking that knows who is talking.
+"""Who is talking: display names, roles a label states, quotes in prose, procedure lines.
 
-Used by :mod:`searchsvc.engine.text.chunking` (and by the ingest paragraph builder, which must not glue a
-turn to the previous line when a hard-wrapped file starts a new turn without a blank line).
+Label shapes live in :mod:`searchsvc.engine.text.labels` (re-exported here as ``find_label`` for
+the readers); turns are built by :mod:`searchsvc.engine.text.chunking` and roles by behaviour in
+:mod:`searchsvc.engine.text.roles`.
 
-Three label shapes are recognised, all at the start of a paragraph:
+Display names come from the document itself: ``MS. PSAKI`` → ``Jen Psaki`` when the text names
+her in full, else ``Psaki``; ``SECRETARY MAYORKAS`` → ``Alejandro Mayorkas`` when named in full,
+else ``Secretary Mayorkas``; heads of state keep the office (``THE PRESIDENT`` → ``President
+Biden``); an office with its holder in brackets gives the holder (``The Speaker (Hon. Dave
+Levac)`` → ``Dave Levac``), a member label its name (``Mr David Hanson (Delyn) (Lab)`` → ``David
+Hanson``); codes take the name the text introduces (``AB`` → ``Alan Brennan`` after "my name is
+Alan Brennan"). :func:`merge_short_forms` is the one identity rule: a short form takes the one
+full name of the same surname — within a document here, across documents in
+:mod:`searchsvc.engine.text.identity`. ``Q`` stays ``Q`` (role ``questioner``): the reporter is
+anonymous in these transcripts, and keeping the label lets a user facet on "all questions".
 
-* an upper-case inline label, ``MS. PSAKI:  Good afternoon…``, ``SENIOR ADMINISTRATION OFFICIAL:``,
-  ``THE PRESIDENT:`` — every cased letter upper-case, no digits, at most seven words;
-* a question mark label, ``Q``, ``Q:``, ``Q.`` followed by the question (``Q  Thank you, Jen.``);
-* a name-like label alone on its own line, ``Xu Nanping:`` / ``Economic Daily:`` — short, every word
-  capitalised (particles such as "of"/"de" allowed), no final punctuation before the colon.
-
-Prose that merely contains a colon is not a label: "Photo 1: Chinese staff…" (mixed case and not
-alone), "Note: …" (stop word), "Working together against COVID-19: China in Action" (digits, and not
-alone on its line), "Science and Technology Minister Wang Zhigang: boosting…" (not upper case).
-
-Display names: ``MS. PSAKI`` → ``Jen Psaki`` when the document names her in full anywhere (title or
-text), else ``Psaki``; rank titles are kept when no full name is found (``SECRETARY BLINKEN`` →
-``Antony Blinken`` or ``Secretary Blinken``); ``THE PRESIDENT`` → the president the title/text names
-(``President Biden`` → ``Joe Biden`` if named in full), else ``The President``. ``Q`` stays ``Q``
-(role ``questioner``): the reporter is anonymous in these transcripts, and keeping the label lets a
-user facet on "all questions".
-
-Roles: ``questioner`` for Q/reporters/audience members and media outlets (known names such as CGTN,
-Xinhua, Reuters, or labels ending in News/Daily/TV/Times/Post/Agency/Press/Radio/…), ``moderator``
-for MODERATOR/HOST/OPERATOR labels (and, after the fact, speakers whose turns mostly pass the floor:
-see :func:`is_floor_passing`), ``official`` for everyone else.
+Roles a label states (:func:`label_role`): ``questioner`` for Q, reporters, audience members and
+media outlets (known names such as CGTN, Xinhua, Reuters, or names ending in News/Daily/TV/Post/…);
+``moderator`` for MODERATOR/HOST/OPERATOR and chairs named by office (THE COURT, The Speaker
+(…), a chief or presiding judge); ``questioner`` for a justice or judge on a bench; ``official``
+for an office naming its holder and court officers (THE CLERK, THE WITNESS). Everyone else is
+decided by behaviour.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+
+from .labels import Label, find_label, strong_at_line_start
+
+__all__ = ["Label", "find_label", "starts_with_inline_label"]
+starts_with_inline_label = strong_at_line_start
 
 
 def _words(s: str) -> frozenset[str]:
@@ -46,28 +46,6 @@ MODERATOR = "moderator"
 OFFICIAL = "official"
 QUOTED = "quoted"
 
-# --- label shapes -------------------------------------------------------------------------------
-# Upper-case inline label: letters, dots, apostrophes, hyphens and spaces, then a colon.
-_UPPER_LABEL = re.compile(r"(?P<label>[^\W\d_](?:[^\W\d_]|[.'’\- ]){0,59}?)\s*:(?:\s+|$)")
-# Q label: "Q", "Q:", "Q." then the question (or nothing when the label is alone on its line).
-_Q_LABEL = re.compile(r"Q(?P<punct>\s*[:.])?(?:\s+|$)")
-# A name-like label alone on its line: "Xu Nanping:", "Economic Daily:".
-_OWN_LINE_LABEL = re.compile(r"(?P<label>[^\W\d_][^:\n]{0,59}?)\s*:\s*$")
-_PARTICLES = _words(
-    """of de del della di da dos das du van von der den bin ibn al el la le and & the for y e"""
-)
-# First words that make a colon-line prose, not a speaker.
-_LABEL_STOP = _words("""note notes photo photos picture image video source sources update updated editor editors
-    editor's correction caption credit credits warning breaking exclusive watch read listen
-    related fact also ps p.s to from re subject date time when where what why how location end
-    embargoed contact background summary key highlights example examples content contents table
-    figure chart step part chapter section appendix attachment tags tag keywords category
-    categories transcript advisory disclaimer copyright file files reference references website
-    web email e-mail tel phone fax address first second third finally lastly today yesterday
-    tomorrow question answer""")
-_LABEL_STOP_PHRASES = frozenset(
-    {"for immediate release", "media contact", "press contact", "fact sheet", "as prepared"}
-)
 _QUESTION_LABELS = frozenset({"q", "question", "questioner", "reporter", "journalist", "press"})
 
 # --- names --------------------------------------------------------------------------------------
@@ -152,11 +130,22 @@ _FLOOR = re.compile(
     r"let['’]?s (?:welcome|invite|give the floor)|"
     r"i(?:['’]d| would) like to (?:introduce|invite|give the floor)|we have invited|"
     r"welcome to (?:the|today['’]?s|this) (?:press conference|briefing|call|event)|"
+    r"let['’]?s go to |over to you|go ahead,? please|(?:stands|is|are) (?:now )?adjourned|"
+    r"(?:you are|is) (?:now )?recogni[sz]ed|"
     r"(?:please )?(?:identify|introduce) (?:yourself|your (?:name|outlet|media|organi[sz]ation))|"
     r"raise your hands?|time for (?:one|two|a few) more|open (?:it )?up for questions|"
-    r"take (?:your |some )?questions)\b"
+    r"take (?:your |some )?questions|order[,.!]|i (?:now )?recogni[sz]e|recogni[sz]es? the|"
+    r"has the (?:call|floor)|you have the floor|(?:new|next|final) (?:question|speaker)|"
+    r"supplementary\?|come to order|call(?:s)? (?:upon|on) |the (?:hon\.|honourable) member for|"
+    r"you may (?:proceed|begin|continue)|please (?:proceed|continue|be seated)|"
+    r"we will (?:now )?(?:hear|begin|move|take)|let(?:['’]s| us) (?:move|begin|turn)|"
+    r"thank you,? (?:counsel|mr\.? \w+|ms\.? \w+|madam \w+|minister|member)[.!]$)"
 )
 _FLOOR_KEYS = (
+    "adjourned",
+    "go to",
+    "over to",
+    "go ahead",
     "floor",
     "question",
     "joined",
@@ -169,87 +158,32 @@ _FLOOR_KEYS = (
     "time for",
     "let",
     "conference",
+    "order",
+    "recogni",
+    "call",
+    "floor",
+    "supplementary",
+    "proceed",
+    "continue",
+    "we will",
+    "thank you",
+    "member for",
+    "seated",
+    "speaker",
 )
+_BARE_NAME = re.compile(
+    r"^(?:(?:Mr|Ms|Mrs|Dr|Madam|Mister|General|Justice|Senator)\.?\s+)?([A-Z][a-z'’\-]+)"
+    r"(?:\s+[A-Z][a-z'’\-]+){0,2}[.?!]?$"
+)
+_REPLIES = _words("""sure yes yeah okay ok thanks thank right good great correct exactly absolutely
+    go next please sorry well no hello hi fine true agreed indeed certainly understood roger
+    affirmative negative standby over""")
 _SHORT_PASS = re.compile(
     r"^(?:(?:ok(?:ay)?|yes|yeah|sure|all right|alright|great|thanks?|thank you|good)[,.!]?\s*)*"
     r"(?:go ahead|next|please|[^\W\d_][\w .'’&-]{0,40},? (?:please|go ahead)|"
     r"(?:the )?(?:gentleman|lady|woman|man) (?:in|on|at) (?:the )?[\w ]{1,30})[.!]?$",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class Label:
-    """A speaker label found at the start of a paragraph."""
-
-    raw: str  # the label as written, e.g. "MS. PSAKI", "Xu Nanping", "Q"
-    end: int  # offset (into the paragraph) where the turn's own text starts
-    own_line: bool  # True when the paragraph holds nothing but the label
-
-
-def _is_upper_label(label: str) -> bool:
-    if label != label.upper() or not any(c.isalpha() for c in label):
-        return False
-    words = label.replace(".", ". ").split()
-    if not 1 <= len(words) <= 7:
-        return False
-    first = words[0].rstrip(".").lower()
-    if first in _LABEL_STOP or label.lower() in _LABEL_STOP_PHRASES:
-        return False
-    if len(label) == 1:  # "A:" in Q&A-style text is too ambiguous; "Q" has its own pattern
-        return False
-    return not (len(words) == 1 and len(label) <= 2 and label not in ("MC",))
-
-
-def _is_name_like(label: str) -> bool:
-    words = label.split()
-    if not 1 <= len(words) <= 6 or len(label) > 50:
-        return False
-    if any(c.isdigit() for c in label) or label[-1] in ".,;!?)\"'”’":
-        return False
-    if words[0].lower().rstrip(".'’s") in _LABEL_STOP or label.lower() in _LABEL_STOP_PHRASES:
-        return False
-    for w in words:
-        if w.lower() in _PARTICLES:
-            continue
-        if not (w[0].isupper() or (w[0] in "(“\"'" and len(w) > 1 and w[1].isupper())):
-            return False
-    return True
-
-
-def find_label(paragraph: str) -> Label | None:
-    """The speaker label at the start of ``paragraph`` (one cleaned paragraph), or None."""
-    if not paragraph:
-        return None
-    c = paragraph[0]
-    if c == "Q":
-        m = _Q_LABEL.match(paragraph)
-        if m:
-            rest = paragraph[m.end() :]
-            # "Q fever is…" is prose; "Q Thank you" / "Q: so…" / "Q — and" are questions.
-            if m.group("punct") or not rest or not rest[0].islower():
-                return Label("Q", m.end(), not rest)
-    if not c.isalpha() or not c.isupper():
-        return None
-    # An upper-case label's second character is never lower case: most prose stops here.
-    m = None if len(paragraph) > 1 and paragraph[1].islower() else _UPPER_LABEL.match(paragraph)
-    if m:
-        label = " ".join(m.group("label").split())
-        if _is_upper_label(label):
-            return Label(label, m.end(), m.end() >= len(paragraph))
-    if len(paragraph) <= 62 and paragraph.endswith(":"):
-        m = _OWN_LINE_LABEL.match(paragraph)
-        if m:
-            label = " ".join(m.group("label").split())
-            if _is_name_like(label):
-                return Label(label, len(paragraph), True)
-    return None
-
-
-def starts_with_inline_label(line: str) -> bool:
-    """Cheap test used while joining hard-wrapped lines: does this line open a new turn?"""
-    lab = find_label(line)
-    return lab is not None and (not lab.own_line or lab.raw == "Q" or lab.raw.isupper())
 
 
 # --- display names ------------------------------------------------------------------------------
@@ -320,27 +254,41 @@ class NameResolver:
                 i = low.find(needle, j)
 
     def full_name(self, surname: str, given_too: bool = True) -> tuple[str | None, str]:
-        """(given names or None, surname as the text spells it) for an upper-case surname."""
+        """(given names or None, surname as the text spells it) for a surname.
+
+        Prose spellings win ("Long" over "long"); names in capitals count too when they are not
+        labels themselves (an appearances page: "ROBERT A. LONG, ESQ.").
+        """
         given: Counter[str] = Counter()
         spelled = None
         prose = 0
         for source, start, end in self._occurrences(surname):
             found = source[start:end]
-            if found.isupper() and len(found) > 1:
+            upper = found.isupper() and len(found) > 1
+            if upper and source[end : end + 2].lstrip()[:1] in (":", "."):
                 continue  # another label, not prose
             if source is self.text and given and given.most_common(1)[0][1] >= 3:
                 break  # the title named them; no need to read the whole text
-            spelled = spelled or found
+            if not upper and found[:1].isupper():
+                spelled = spelled or found
             if not given_too:
-                break
+                if spelled:
+                    break
+                continue
             before = source[max(0, start - 40) : start]
             g = _GIVEN_BEFORE.search(before)
             if g:
                 words = g.group("given").split()
-                while words and (words[0].lower().rstrip(".") in _NAME_STOP or words[0].isupper()):
+                while words and (
+                    words[0].lower().rstrip(".") in _NAME_STOP or (words[0].isupper() and not upper)
+                ):
                     words = words[1:]
+                if upper and not all(w.isupper() for w in words):
+                    words = []
                 if words and all(w[0].isupper() and w.lower() not in _NAME_STOP for w in words):
-                    given[" ".join(words[-1:])] += 3 if source is self.title else 1
+                    name = words[-1] if not upper else smart_title(words[-1])
+                    if len(name) > 1:
+                        given[name] += 3 if source is self.title else 1
             prose += 1
             if prose > 60:
                 break
@@ -357,7 +305,7 @@ class NameResolver:
         and returns its last word; the title wins over the text, then the most frequent.
         """
         pat = re.compile(
-            rf"(?<!Vice )(?<!Former )(?<!former )(?<!Deputy )\b{re.escape(rank)}\s+"
+            rf"(?<!Vice )(?<!Former )(?<!former )(?<!Deputy )\b{re.escape(rank)},?\s+"
             rf"((?:{_UPPERWORD}\s+){{0,2}}{_UPPERWORD})"
         )
         for source in (self.title, self.text):
@@ -390,10 +338,10 @@ class NameResolver:
         if raw == "Q" or raw.lower() in _QUESTION_LABELS:
             return "Q"
         if raw != raw.upper():
-            return raw  # written as a name already: "Xu Nanping", "Economic Daily"
+            return self._display_mixed(raw)
         words = raw.replace(".", ". ").split()
         if len(words) == 1 and len(raw) <= 4 and raw.lower() not in _GENERIC | _RANKS:
-            return raw  # an acronym: "CGTN", "NHK", "AFP"
+            return self.initials(raw) or raw  # a code or an acronym: "CC", "CGTN", "AB"
         article = words[0] == "THE"
         if article:
             words = words[1:]
@@ -408,6 +356,8 @@ class NameResolver:
                     return f"{rank_display} {surname}"
                 return "The " + rank_display
             return ("The " if article else "") + rank_display
+        if article:
+            return "The " + " ".join(smart_title(w) for w in words)  # THE COURT, THE WITNESS
         ranks: list[str] = []
         honorific = False
         while len(words) > 1 and (
@@ -420,12 +370,144 @@ class NameResolver:
             else:
                 ranks.append(w)
         surname = " ".join(words)
-        if ranks and not honorific:
-            # A rank is part of how these people are named: "Secretary Blinken", "President Biden".
+        rank = " ".join(r.lower() for r in ranks)
+        if ranks and not honorific and any(h in rank for h in _HEAD_OF_STATE):
+            # Heads of state are named by office: "President Biden", "First Lady Biden".
             _, spelled = self.full_name(surname, given_too=False)
             return " ".join(smart_title(w) for w in ranks) + " " + spelled
         given, spelled = self.full_name(surname)
-        return f"{given} {spelled}" if given else spelled
+        if given:
+            return f"{given} {spelled}"
+        if ranks and not honorific:
+            return " ".join(smart_title(w) for w in ranks) + " " + spelled
+        return spelled
+
+    def _display_mixed(self, raw: str) -> str:
+        """A label written as a name: "Mr David Hanson (Delyn) (Lab)" → "David Hanson",
+        "The Speaker (Hon. Dave Levac)" → "Dave Levac", "Mr Hague" → "Hague" (merged later with
+        the document's "William Hague"), "Lady Hallett" as it is."""
+        inner = _BRACKET.findall(raw)
+        outer = _BRACKET.sub("", raw).strip()
+        office = outer.lower().startswith("the ")
+        for part in inner if office else ():
+            name = _strip_honorifics(part)
+            words = name.split()
+            if (
+                2 <= len(words) <= 5
+                and all(w[0].isupper() for w in words)
+                and not any(c.isdigit() or c in "/," for c in name)
+            ):
+                return name
+        name = _strip_honorifics(outer)
+        words = name.split()
+        if len(words) == 1 and words[0] == outer and outer.lower() in _RANKS:
+            surname = self._named(outer)  # "Spokesperson:" after "the Spokesperson, Jane Doe"
+            if surname:
+                given, spelled = self.full_name(surname)
+                return f"{given} {spelled}" if given else spelled
+        if len(words) >= 3 and words[1] == "of" and name != outer:
+            words = words[:1]  # "Mr. Lee of Ohio": a state or seat, not part of the name
+        if len(words) == 1 and words[0] != outer:
+            given, spelled = self.full_name(words[0])
+            return f"{given} {spelled}" if given else words[0]
+        rank_free = words
+        while len(rank_free) > 2 and rank_free[0].lower() in _TITLE_WORDS - _HEADS:
+            rank_free = rank_free[1:]  # "Spokesperson Li Na" → "Li Na"
+        if rank_free is not words:
+            return " ".join(rank_free)
+        if len(words) == 2 and words[0].lower() in _TITLE_WORDS - _HEADS:
+            given, spelled = self.full_name(words[1])  # "Chairman Smith" → "Margaret Smith"
+            if given:
+                return f"{given} {spelled}"
+        return name or outer
+
+    def initials(self, code: str) -> str | None:
+        """The name a two-to-four-letter code stands for, when the text introduces someone with
+        those initials ("my name is Alice Brown" for ``AB``); None otherwise."""
+        if not 2 <= len(code) <= 4 or not code.isalpha():
+            return None
+        words = r"[\s\-]+".join(rf"{c}[a-z][\w’']*" for c in code)
+        pat = re.compile(
+            rf"(?:\b(?:name is|I am|I'm|I’m|Dr\.?|Professor|Prof\.?)\s+)(?P<name>{words})\b"
+        )
+        m = pat.search(self.text)
+        if not m:
+            return None
+        return m.group("name")
+
+
+_BRACKET = re.compile(r"\s*\(([^()]*)\)")
+_HEADS = frozenset({"president", "vice", "first", "second"})
+_STRIP_HONORIFICS = _words("""mr mrs ms miss mx dr hon rev m mme prof the rt right honourable
+    honorable""")
+
+
+def _strip_honorifics(name: str) -> str:
+    words = name.replace(".", ". ").split()
+    while len(words) > 1 and words[0].rstrip(".").lower() in _STRIP_HONORIFICS:
+        words.pop(0)
+    return " ".join(w for w in words if w != ".").replace(" .", ".")
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.split(r"[\s.]+", name) if w]
+
+
+def full_names(names: Iterable[str]) -> set[str]:
+    """The names among ``names`` that give a given name and a surname ("Ashish Jha")."""
+    return {
+        n
+        for n in names
+        if n != "Q"
+        and n[:1].isupper()
+        and len(_name_words(n)) >= 2
+        and not _is_ranked(_name_words(n))
+    }
+
+
+def merge_short_forms(names: Iterable[str]) -> dict[str, str]:
+    """Short forms → the one full name of the same surname among ``names``.
+
+    "Psaki" → "Jen Psaki" and "Secretary Mayorkas" → "Alejandro Mayorkas" when the same
+    document (or event, or batch) has exactly one fuller name ending in that surname; heads of
+    state keep their office ("President Biden"), and two people of one surname ("Joe Biden",
+    "Jill Biden") leave the short form alone. This is the whole identity rule: within a document,
+    then within an event, then across a batch of documents.
+    """
+    distinct = set(names)
+    full: dict[str, set[str]] = {}
+    for n in distinct:
+        words = _name_words(n)
+        if len(words) >= 2 and not _is_ranked(words) and n[:1].isupper() and n != "Q":
+            full.setdefault(words[-1].casefold(), set()).add(n)
+    out: dict[str, str] = {}
+    for n in distinct:
+        words = _name_words(n)
+        if not words or n == "Q":
+            continue
+        rank = " ".join(words[:-1]).lower()
+        if any(h in rank for h in _HEAD_OF_STATE):
+            continue
+        if len(words) >= 2 and not _is_ranked(words):
+            continue  # already a full name
+        if len(words) == 1 and words[0].lower() in _GENERIC | _RANKS:
+            continue  # "Moderator", "Audience": a function, not a surname
+        fulls = full.get(words[-1].casefold(), set()) - {n}
+        if len(fulls) == 1:
+            out[n] = next(iter(fulls))
+    return out
+
+
+def _is_ranked(words: list[str]) -> bool:
+    """ "Secretary Blinken", "Chief Justice Roberts", "Lady Hallett": titles, then one name."""
+    return all(w.lower().rstrip(".") in _TITLE_WORDS for w in words[:-1])
+
+
+_TITLE_WORDS = _HONORIFICS | _words("""lady lord secretary minister senator governor ambassador
+    director administrator chair chairman chairwoman chairperson justice judge general admiral
+    commissioner mayor representative congressman congresswoman leader speaker spokesperson
+    spokesman spokeswoman doctor professor chief deputy vice prime first press attorney surgeon
+    assistant acting under""")
 
 
 _TITLE_SPEAKER = re.compile(
@@ -467,14 +549,42 @@ def has_rank(display: str) -> bool:
 
 
 # --- roles --------------------------------------------------------------------------------------
-def role_for(raw: str, display: str) -> str:
-    """The role a label implies on its own (moderator-by-behaviour is decided later)."""
+_CHAIR_WORDS = _words("""speaker chair chairman chairwoman chairperson presiding court judge
+    president-of-the-assembly""")
+_PRESIDING = _words("""chief presiding""")
+_BENCH = _words("""justice judge magistrate""")
+_COURT_OFFICERS = _words("""clerk witness interpreter bailiff registrar usher officer deponent
+    defendant plaintiff petitioner respondent""")
+_GOVERNMENT = _words("""minister secretary spokesperson spokesman spokeswoman ambassador director
+    administrator commissioner governor premier president prime attorney-general solicitor
+    undersecretary under-secretary cabinet""")
+
+
+@functools.lru_cache(maxsize=4096)
+def label_role(raw: str, display: str) -> str | None:
+    """The role a label states on its own, or None when only behaviour can tell.
+
+    Q, reporters, audience members and outlets ask; MODERATOR/HOST/OPERATOR and chairs named by
+    office ("The Speaker (Hon. Dave Levac)", "THE COURT", "Mr Speaker", "THE CHAIRMAN") moderate;
+    an office naming its holder in brackets ("The Secretary of State … (Mr William Hague)")
+    answers.
+    """
     low = raw.lower().rstrip(".")
     if raw == "Q" or low in _QUESTION_LABELS:
         return QUESTIONER
-    words = [w.strip(".") for w in low.split()]
+    outer = re.sub(r"\([^()]*\)", " ", low)
+    words = [w.strip(".,") for w in outer.split()]
     if low in _ROLE_PHRASES or (words and words[-1] in _ROLE_WORDS and len(words) <= 2):
         return MODERATOR
+    lead = [w for w in words if w not in ("the", "mr", "madam", "mister", "deputy", "acting")]
+    if lead and lead[0] in _CHAIR_WORDS and (len(lead) == 1 or words[0] == "the" or "(" in low):
+        return MODERATOR  # an office without a name: THE COURT, The Speaker (…), Mr Speaker
+    if len(lead) >= 2 and lead[0] in _PRESIDING and lead[1] in _BENCH | {"officer"}:
+        return MODERATOR  # CHIEF JUSTICE ROBERTS, Presiding Judge Doe
+    if lead and lead[0] in _BENCH and len(lead) >= 2:
+        return QUESTIONER  # JUSTICE SCALIA, JUDGE DOE: a bench that hears argument asks
+    if words and words[0] == "the" and lead and lead[0] in _COURT_OFFICERS:
+        return OFFICIAL  # THE CLERK, THE WITNESS, THE INTERPRETER
     if words and (words[0] in _AUDIENCE or words[-1] in _AUDIENCE):
         return QUESTIONER
     dlow = display.lower()
@@ -489,10 +599,18 @@ def role_for(raw: str, display: str) -> str:
         words
         and words[0] not in _HONORIFICS
         and words[0] not in _RANKS
-        and _OUTLET_SUFFIX.search(low)
+        and _OUTLET_SUFFIX.search(outer.strip())
+        and "(" not in low
     ):
         return QUESTIONER
-    return OFFICIAL
+    if "(" in low and words and words[0] == "the" and any(w in _GOVERNMENT for w in words):
+        return OFFICIAL
+    return None
+
+
+def role_for(raw: str, display: str) -> str:
+    """The role a label implies on its own (behaviour may change an ``official`` later)."""
+    return label_role(raw, display) or OFFICIAL
 
 
 def is_floor_passing(turn_text: str) -> bool:
@@ -500,6 +618,9 @@ def is_floor_passing(turn_text: str) -> bool:
     s = turn_text.strip()
     if len(s) <= 80 and _SHORT_PASS.match(s):
         return True
+    m = _BARE_NAME.match(s)
+    if m and m.group(1).lower() not in _REPLIES:
+        return True  # "Anna.", "Mr. Long.": calling on the next speaker
     head = s[:600].lower()
     # cheap keyword gate: every _FLOOR alternative contains one of these
     if not any(k in head for k in _FLOOR_KEYS):
@@ -507,8 +628,96 @@ def is_floor_passing(turn_text: str) -> bool:
     return bool(_FLOOR.search(head))
 
 
+# --- opening statements -------------------------------------------------------------------------
+_OPENER = re.compile(
+    r"\b(?:briefing|press conference|news conference|press briefing|statement|remarks|address|"
+    r"speech|opening statement|keynote|lecture)\s+(?:as prepared for delivery\s+)?(?:by|of|from)\s+"
+    r"(?:the\s+)?(?P<office>[^,:;()]{0,80}?),\s+(?P<name>(?:[A-Z][\w’'\-]+|[A-Z]\.)"
+    r"(?:\s+(?:[A-Z][\w’'\-]+|[A-Z]\.)){1,3})\b",
+)
+
+
+_OWNER = re.compile(
+    r"(?P<who>(?:[A-Z][\w\-]+\s+){0,5}[A-Z][\w\-]+)['’]s\s+(?:[A-Z][\w\-]+\s+){0,3}"
+    r"(?:press conference|news conference|press briefing|briefing|remarks|statement|speech)",
+    re.IGNORECASE,
+)
+
+
+def opener_from_title(title: str) -> str | None:
+    """Who speaks an unlabelled opening statement: the person a title names after an office
+    ("Daily briefing by the Spokesperson, Jane Doe" → "Jane Doe"; "Foreign Ministry Spokesperson
+    Wang Wei's Regular Press Conference" → "Wang Wei"), else a speech's speaker."""
+    m = _OPENER.search(title or "")
+    if m:
+        return m.group("name")
+    m = _OWNER.search(title or "")
+    if m:
+        words = m.group("who").split()
+        k = max((i for i, w in enumerate(words) if w.lower() in _RANKS), default=-1)
+        name = words[k + 1 :]
+        if name and all(w[0].isupper() for w in name):
+            return " ".join(name)
+    return speaker_from_title(title)
+
+
+# --- procedure -----------------------------------------------------------------------------------
+_PROCEDURE_WORDS = _words("""laughter laughs laughing applause interjections interjection crosstalk
+    inaudible unintelligible pause silence recess adjourned music noise cheers cheering booing
+    sworn affirmed off-mic indiscernible""")
+_BRACKETED = re.compile(r"^[\[(][^\[\]()]{1,80}[\])]\.?$")
+_INTERJECTING = re.compile(
+    r"^[^\W\d_][\w .,'’\-]{0,80}\b(?:interjecting|interjections?|laughter|applause)\b[—–\-.:]*$",
+    re.I,
+)
+_SWORN = re.compile(r"^[^a-z]{2,80}\((?i:sworn|affirmed|duly sworn|affirmed\w*|sworn\w*)\)\.?$")
+_CLOCK = re.compile(
+    r"^(?:\(?\s*\d{1,2}[.:]\d{2}(?:[.:]\d{2})?\s*(?:[ap]\.?\s?m\.?)?\s*\)?|\d{1,4}|"
+    r"\[?-?\d{1,2}(?::\d{2}){1,3}(?:[.,]\d+)?\]?)$",
+    re.I,
+)
+_STAGE_MARKUP = re.compile(r"^[*_\\]+|[*_\\]+$")
+
+
+def is_procedure(paragraph: str) -> bool:
+    """A stage direction, crosstalk or a bare time stamp: "(Laughter.)", "[inaudible]",
+    "Interjections.", "Opposition members interjecting—", "*MS DOE (sworn).*", "(10.00 am)",
+    "1120". These belong to nobody and never take or break a turn."""
+    if len(paragraph) > 110:
+        return False
+    s = paragraph.strip()
+    if len(s) > 100:
+        return False
+    if s[:1] in "*_\\" or s[-1:] in "*_\\":
+        s = _STAGE_MARKUP.sub("", s).replace("\\[", "[").replace("\\]", "]").strip()
+    if not s:
+        return True
+    if s[0].isalpha():
+        # words: "Interjections.", "Opposition members interjecting—", "MS DOE (sworn)."
+        if s.endswith((")", ").")) and _SWORN.match(s):
+            return True
+        low = s.lower()
+        if ("interject" in low or "laughter" in low or "applause" in low) and _INTERJECTING.match(
+            s
+        ):
+            return True
+        if len(s) > 30:
+            return False
+    elif _CLOCK.match(s):
+        return True
+    if _BRACKETED.match(s):
+        inner = s.strip("[]().").lower()
+        if _CLOCK.match(inner) or len(inner.split()) <= 4:
+            return True
+    words = [w.strip(".!,;:—–-") for w in s.lower().split()]
+    return 0 < len(words) <= 2 and all(w in _PROCEDURE_WORDS for w in words)
+
+
 # --- quotes in prose ----------------------------------------------------------------------------
-_NAME_SEQ = r"(?:[A-Z][\w’'\-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]+|[A-Z]\.)){0,3}"
+_NAME_SEQ = (
+    r"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sen|Rep|Gov|Gen|St)\.\s+)?"
+    r"(?:[A-Z][\w’'\-]+|[A-Z]\.)(?:\s+(?:[A-Z][\w’'\-]+|[A-Z]\.)){0,3}"
+)
 _VERBS = (
     r"(?:said|says|explained|explains|added|adds|noted|notes|stressed|stresses|emphasi[sz]ed|"
     r"pointed out|points out|told [\w ]{1,30}?|asked|asks|stated|states|remarked|recalled|"
@@ -521,7 +730,7 @@ _QUOTE_NAME_VERB = re.compile(
     rf"(?:[\"”’']\s+|^)(?P<name>{_NAME_SEQ})(?:\s+(?:also|further|then|later|again))?\s+"
     rf"{_VERBS}\b"
 )
-_ACCORDING = re.compile(rf"\baccording to (?P<name>{_NAME_SEQ})")
+_ACCORDING = re.compile(rf"\b[Aa]ccording to (?P<name>{_NAME_SEQ})")
 _QUOTE_MARK = re.compile(r"[\"“”]")
 _NOT_NAMES = _words("""he she it they we i you this that these those there the a an his her its their our however
     but and so then meanwhile also in on at for as when while after before one some many most
@@ -551,3 +760,117 @@ def quoted_speaker(paragraph: str) -> str | None:
     if m:
         return _clean_quoted_name(m.group("name"))
     return None
+
+
+# "X, the minister of Y, said" / "X, a professor at Y, told reporters"
+_APPOSITIVE_VERB = re.compile(
+    rf"(?P<name>{_NAME_SEQ}),\s+(?:the|a|an|who|its|his|her)\b[^,\"“”]{{2,100}},\s+{_VERBS}\b"
+)
+# '…," she said' / 'he added' — the pronoun stands for the last person named
+_PRONOUN_VERB = re.compile(
+    rf"[,.?!…][\"”’']?\s+(?:she|he)\s+{_VERBS}\b|\b(?:she|he)\s+{_VERBS}\s*[,:]\s*[\"“]", re.I
+)
+_VERB_PRONOUN = re.compile(rf"[,.?!…][\"”’']\s+{_VERBS}\s+(?:she|he)\b")
+# reported speech: "Jane Doe said that …", "Minister Wang stressed that …"
+_REPORTED = re.compile(
+    rf"(?:^|[.;]\s+)(?P<name>{_NAME_SEQ})\s+(?:said|says|told|added|argued|warned|noted|stressed|"
+    r"insisted|explained|believes|thinks)\b(?!\s+(?:in|on|at|during|of)\b)"
+)
+_PERSON = re.compile(
+    r"\b(?:(?:Mr|Ms|Mrs|Dr|Prof)\.?\s+|(?:Minister|Secretary|Director|Professor|President|"
+    r"Governor|Senator|Ambassador|spokesperson|spokesman|spokeswoman)\s+)?"
+    r"(?P<name>[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+){1,2})"
+)
+
+
+class QuoteTracker:
+    """Who each prose paragraph quotes, reading the paragraphs in order.
+
+    Beyond "…," said X it knows "X, the minister of Y, said", "…," she said (the last person
+    named), "according to X", reported speech ("X said that …") and quotes that run over several
+    paragraphs (a paragraph that opens a quotation mark and does not close it hands the speaker
+    to the next paragraph that opens with a quotation mark).
+    """
+
+    def __init__(self, text: str = ""):
+        self.text = text
+        self.last_named: str | None = None
+        self.open_quote: str | None = None
+        self._full: dict[str, str] = {}
+
+    def reset(self) -> None:
+        self.last_named = None
+        self.open_quote = None
+
+    def speaker_of(self, paragraph: str) -> str | None:
+        who = self._attributed(paragraph)
+        if who is None and paragraph[:1] in '"“':
+            who = self.open_quote
+        if who is not None:
+            who = self.full(who)
+        still_open = paragraph.count('"') % 2 == 1 or paragraph.count("“") > paragraph.count("”")
+        self.open_quote = who if still_open else None
+        self._remember(paragraph, who)
+        return who
+
+    def full(self, name: str) -> str:
+        """A one-word quoted name ("Xu") → the fuller name the text uses elsewhere ("Xu Nanping")."""
+        if " " in name:
+            return name
+        if name not in self._full:
+            self._full[name] = _fuller(name, self.text)
+        return self._full[name]
+
+    def _attributed(self, paragraph: str) -> str | None:
+        who = quoted_speaker(paragraph)
+        if who:
+            return who
+        has_quote = _QUOTE_MARK.search(paragraph) is not None
+        m = _APPOSITIVE_VERB.search(paragraph)
+        if m and has_quote:
+            name = _clean_quoted_name(m.group("name"))
+            if name:
+                return name
+        if (
+            has_quote
+            and self.last_named
+            and (_PRONOUN_VERB.search(paragraph) or _VERB_PRONOUN.search(paragraph))
+        ):
+            return self.last_named
+        m = _REPORTED.search(paragraph)
+        if m:
+            name = _clean_quoted_name(m.group("name"))
+            last = self.last_named
+            known = bool(last and name and last.split()[-1] == name.split()[-1])
+            if name and (len(name.split()) >= 2 or known):
+                return last if known and " " not in name else name
+        return None
+
+    def _remember(self, paragraph: str, who: str | None) -> None:
+        last = None
+        for m in _PERSON.finditer(paragraph):
+            name = _clean_quoted_name(m.group("name"))
+            if name and name.split()[0].lower() not in _NOT_NAMES:
+                last = name
+        if who:
+            last = who  # the one quoted is the one a later "she said" means
+        if last:
+            self.last_named = last
+
+
+def _fuller(name: str, text: str) -> str:
+    m = re.search(
+        rf"\b({re.escape(name)}\s+[A-Z][\w’'\-]+|[A-Z][\w’'\-]+\s+{re.escape(name)})\b", text
+    )
+    if m:
+        cand = m.group(1)
+        first = cand.split()[0]
+        if first[0].isupper() and first.lower() not in _NOT_NAMES | {
+            "mr",
+            "ms",
+            "dr",
+            "said",
+            "president",
+        }:
+            return cand
+    return name

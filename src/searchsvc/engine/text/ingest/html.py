@@ -10,6 +10,8 @@ and whitespace rules are the same as for every other format.
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -119,6 +121,24 @@ def html_to_text(html: str) -> tuple[str, str]:
     return "".join(p.parts), " ".join("".join(p.title).split())
 
 
+_PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def preformatted_text(raw: str) -> str | None:
+    """The text of a page that is mostly ``<pre>`` (GPO hearings, printed records), line for
+    line; None for other pages. Extractors reflow ``<pre>`` and lose the indents that mark its
+    paragraphs."""
+    blocks = _PRE.findall(raw)
+    if not blocks:
+        return None
+    text = "\n".join(html_lib.unescape(_TAG.sub("", b)) for b in blocks)
+    visible = html_lib.unescape(_TAG.sub(" ", _PRE.sub(" ", raw)))
+    if len(text.split()) < 3 * len(visible.split()):
+        return None
+    return text
+
+
 def parse_html(raw: str, doc_id: str, path: str | None = None) -> Document:
     title = date = source = url = None
     text = None
@@ -130,7 +150,13 @@ def parse_html(raw: str, doc_id: str, path: str | None = None) -> Document:
         )
     except Exception:  # trafilatura raises assorted parser errors on broken markup
         ext = None
-    if ext is not None and (ext.text or "").strip():
+    pre = preformatted_text(raw)
+    if pre is not None:
+        text = pre  # a <pre> page keeps its lines and indents: they are its paragraphing
+        title, url = ext.title if ext else None, ext.url if ext else None
+        source = (ext.sitename or ext.hostname) if ext else None
+        date = parse_date(ext.date) if ext is not None and ext.date else None
+    elif ext is not None and (ext.text or "").strip():
         text = ext.text.replace("\n", "\n\n")
         title, url, source = ext.title, ext.url, ext.sitename or ext.hostname
         date = parse_date(ext.date) if ext.date else None

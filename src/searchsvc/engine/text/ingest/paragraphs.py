@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..boilerplate import is_boilerplate, strip_trailing
-from ..speakers import starts_with_inline_label
+from ..boilerplate import is_boilerplate, is_page_mark, strip_trailing
+from ..labels import strong_at_line_start as starts_with_inline_label
+from .layout import reflow
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]\s|\d{1,2}[.)]\s)")
@@ -83,12 +84,18 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
     """Normalise ``raw`` and cut it into paragraphs (boilerplate already removed)."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     raw = _INVISIBLE.sub("", raw)
+    if not markdown:
+        flowed = reflow(raw)
+        if flowed is not None:
+            raw = flowed
     if markdown:
         raw = strip_markdown(raw)
     raw_lines = raw.split("\n")
     lines: list[str] = []
     hard_break: list[bool] = []
     for rl in raw_lines:
+        if is_page_mark(rl):
+            rl = ""  # furniture; a rule under a heading also ends the heading's paragraph
         # a Markdown hard break: two trailing spaces (or no-break spaces), or a backslash
         hb = len(rl) - len(rl.rstrip(" \t\u00a0")) >= 2 or rl.endswith("\\")
         line = normalise_line(rl)
@@ -146,7 +153,7 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
                 new = (
                     starts_with_inline_label(cur)
                     or bool(_LIST_ITEM.match(cur))
-                    or (hard_break[k - 1] and prev[-1] in _SENTENCE_FINAL)
+                    or (markdown and hard_break[k - 1] and prev[-1] in _SENTENCE_FINAL)
                 )
                 if new:
                     groups.append([k])
@@ -164,7 +171,28 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
                     line=g[0],
                 )
             )
-    return paras
+    return _rejoin_broken(paras)
+
+
+def _rejoin_broken(paras: list[Para]) -> list[Para]:
+    """A paragraph the page furniture cut in two ("… of the Iranian leadership" / column heading /
+    "on this that it has …"): a paragraph that opens in lower case after one that ends without
+    sentence punctuation continues it."""
+    out: list[Para] = []
+    for p in paras:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and p.text[:1].islower()
+            and len(prev.text) >= 40
+            and prev.text[-1] not in _SENTENCE_FINAL + ";"
+            and not _LIST_ITEM.match(p.text)
+        ):
+            prev.text = prev.text + " " + p.text
+            prev.blank_after = p.blank_after
+            continue
+        out.append(p)
+    return out
 
 
 def join_paragraphs(texts: list[str]) -> str:
