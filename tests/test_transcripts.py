@@ -67,6 +67,8 @@ _PRINTED_LINE_NO = re.compile(r"^\s*\d{1,2}(?:\s{2,}|\s*$)")  # court transcript
 _DASHES = re.compile(r"-{2,}|[—–]")
 _RUN = re.compile(r"[\w'’, \-]+")
 _SPACE = re.compile(r"\s+")
+# "Jerod Santo: [laughs]", "Break: [25:23]": a procedural line may carry a label
+_LEADING_LABEL = re.compile(r"^[^\W\d_][\w .'’-]{0,59}:\s+")
 
 
 def line_text(raw: str) -> str:
@@ -168,6 +170,14 @@ def name_matches(expected: str, speaker: str) -> bool:
     return any(core(expected) == core(s) for s in (speaker, *inner))
 
 
+def speaker_matches(expected, got: str | None) -> bool:
+    options = expected if isinstance(expected, frozenset) else {expected}
+    if got is None:
+        return None in options
+    keys = speaker_keys(got)
+    return any(o is not None and o.casefold() in keys for o in options)
+
+
 def role_matches(expected, got: str | None) -> bool:
     return got in expected if isinstance(expected, frozenset) else got == expected
 
@@ -203,7 +213,8 @@ def test_anchor_is_distinctive(t: Transcript, p: Para) -> None:
     """Self-check of the expectations, independent of the chunker: each anchor is long enough
     and occurs once in the source, so "the one chunk that contains it" is well defined."""
     path = source_path(t)
-    for main, line, phrase in ((True, p.line or None, p.phrase), (False, p.with_line, p.with_phrase)):
+    companions = ((p.with_line, p.with_phrase), (p.apart_from, p.apart_phrase))
+    for main, line, phrase in ((True, p.line or None, p.phrase), *((False, *c) for c in companions)):
         if line is None and phrase is None:
             continue
         whole = main and not p.standalone
@@ -231,7 +242,9 @@ def test_paragraph(t: Transcript, p: Para) -> None:
     found = [c for c in chunks if a in normalise(c.text)]
 
     if not p.standalone:
-        alone = [c for c in found if re.sub(r"\W+", "", normalise(c.text)) == re.sub(r"\W+", "", a)]
+        core = re.sub(r"\W+", "", _LEADING_LABEL.sub("", a))
+        assert core, f"{where}: nothing left of {anchor!r} without its label"
+        alone = [c for c in chunks if re.sub(r"\W+", "", _LEADING_LABEL.sub("", normalise(c.text))) == core]
         assert not alone, (
             f"{where}: procedural line {anchor!r} must not be a chunk of its own; got "
             + "; ".join(_show(c) for c in alone)
@@ -247,13 +260,9 @@ def test_paragraph(t: Transcript, p: Para) -> None:
     )
     c = found[0]
     problems = []
-    if p.speaker is None:
-        if c.speaker is not None:
-            problems.append(f"speaker should be None, is {c.speaker!r}")
-    elif c.speaker is None:
-        problems.append(f"speaker should be {p.speaker!r}, is None")
-    elif p.speaker.casefold() not in speaker_keys(c.speaker):
-        problems.append(f"speaker should be {p.speaker!r}, is {c.speaker!r}")
+    if not speaker_matches(p.speaker, c.speaker):
+        want = sorted(map(str, p.speaker)) if isinstance(p.speaker, frozenset) else p.speaker
+        problems.append(f"speaker should be {want!r}, is {c.speaker!r}")
     if p.name and c.speaker and not name_matches(p.name, c.speaker):
         problems.append(f"display name should be {p.name!r}, is {c.speaker!r}")
     if not role_matches(p.role, c.role):
@@ -263,6 +272,10 @@ def test_paragraph(t: Transcript, p: Para) -> None:
         other = normalise(_anchor(t, path, p.with_line, p.with_phrase))
         if other not in normalise(c.text):
             problems.append(f"should also hold {other!r} (one paragraph across a page break)")
+    if p.apart_from or p.apart_phrase:
+        other = normalise(_anchor(t, path, p.apart_from, p.apart_phrase))
+        if other in normalise(c.text):
+            problems.append(f"should not hold {other!r} (another turn)")
     assert not problems, f"{where} ({p.why}): " + "; ".join(problems) + f"\n  found {_show(c)}"
 
 
@@ -295,6 +308,19 @@ def test_byline_is_not_a_speaker(t: Transcript) -> None:
     assert t.author is not None
     bad = [c for c in chunks if c.speaker and name_matches(t.author, c.speaker)]
     assert not bad, f"{t.file}: the author is no speaker: " + "; ".join(_show(c) for c in bad)
+
+
+@pytest.mark.parametrize("t", [t for t in ALL if t.not_speakers], ids=lambda t: t.file)
+def test_pseudo_labels_are_not_speakers(t: Transcript) -> None:
+    _doc, chunks = _read(source_path(t))
+    bad = [
+        c
+        for c in chunks
+        if c.speaker and any(k.casefold() in speaker_keys(c.speaker) for k in t.not_speakers)
+    ]
+    assert not bad, f"{t.file}: {t.not_speakers} are not speakers: " + "; ".join(
+        _show(c) for c in bad[:5]
+    )
 
 
 @pytest.mark.parametrize("t", [t for t in ALL if t.furniture], ids=lambda t: t.file)

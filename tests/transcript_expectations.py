@@ -37,7 +37,8 @@ class Para:
     ``line``: 1-based line of the source file whose text anchors the paragraph (real files);
     ``phrase``: a phrase of our own fixture text (fixtures only).
     ``speaker``: the expected key (surname, or ``Q`` for an anonymous White House reporter), or
-    ``None`` when nobody speaks (heading, stage direction, narration, caption line).
+    ``None`` when nobody speaks (heading, stage direction, narration, caption line); a frozenset
+    lists the keys a careful reader accepts (``None`` among them: "unnamed is honest too").
     ``role``: one role, a frozenset of acceptable roles, or ``None``.
     ``name``: the full display name when the document gives it (compared ignoring honorifics,
     initials, periods and suffixes such as "Jr.").
@@ -46,10 +47,12 @@ class Para:
     chunk); speaker and role are then not checked.
     ``with_line``: another line (or ``with_phrase``: another phrase) that must be in the same chunk
     (a paragraph the page furniture split in two must be joined again).
+    ``apart_from`` (or ``apart_phrase``): a line of the previous turn that must *not* be in the
+    same chunk (a turn change the chunker must see, e.g. a ``>>`` caption marker).
     """
 
     line: int = 0
-    speaker: str | None = None
+    speaker: str | frozenset[str | None] | None = None
     role: str | frozenset[str | None] | None = None
     name: str | None = None
     why: str = ""
@@ -57,6 +60,8 @@ class Para:
     with_line: int | None = None
     phrase: str | None = None
     with_phrase: str | None = None
+    apart_from: int | None = None
+    apart_phrase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,8 @@ class Transcript:
     ``speaker_share``: the least share of body chunks (not headings or captions) that must have a
     speaker; ``None`` where no such floor is honest (captions without names).
     ``author``: the byline of an article, which is metadata and never a speaker.
-    ``max_chunks``: where the layout makes over-splitting likely, an upper bound on chunks.
+    ``not_speakers``: keys that must never be a chunk's speaker (pseudo-labels such as
+    ``Break:``, ``AUDIO DESCRIPTION:``, an article's byline).
     """
 
     file: str
@@ -80,6 +86,7 @@ class Transcript:
     speaker_share: float | None = 0.8
     author: str | None = None
     title_not: tuple[str, ...] = ()
+    not_speakers: tuple[str, ...] = ()
     corpus: str = "transcripts"  # transcripts | wh-briefings | fixtures
     note: str = ""
 
@@ -207,6 +214,182 @@ UK_COMMONS = Transcript(
     ),
 )
 
-TRANSCRIPTS: tuple[Transcript, ...] = (SCOTUS_DAY1, SCOTUS_DAY2, UK_COMMONS)
+CHANGELOG = Transcript(
+    file="changelog-2021-10-06-the-changelog-461-fauna.md",
+    date="2021-10-06",  # only the file name says so; the body has no date
+    title_has="Changelog",  # likewise: no heading, no front matter
+    not_speakers=("Break",),
+    note="bold Markdown labels; hosts interview a guest; escaped time codes \\[04:20\\]",
+    paragraphs=(
+        Para(
+            1,
+            "Santo",
+            CHAIR_OR_ASKS,
+            name="Jerod Santo",
+            why="a host opens the show: he hosts and he asks",
+        ),
+        Para(3, "Santo", CHAIR_OR_ASKS, why="host's second paragraph, unlabelled; a question"),
+        Para(5, "Weaver", OFFICIAL, name="Evan Weaver", why="the guest's first answer"),
+        Para(11, "Weaver", OFFICIAL, why="continuation that starts with a time code"),
+        Para(15, "Weaver", OFFICIAL, why="fourth paragraph of one answer"),
+        Para(35, "Weaver", OFFICIAL, why="deep inside the longest answer (no label for 4 paras)"),
+        Para(
+            59,
+            "Stacoviak",
+            CHAIR_OR_ASKS,
+            name="Adam Stacoviak",
+            why="the other host's first turn, a question",
+        ),
+        Para(93, standalone=False, why="'Break:' is an ad break, not a speaker or a paragraph"),
+        Para(95, "Santo", CHAIR_OR_ASKS, why="first turn after the ad break"),
+        Para(101, "Weaver", OFFICIAL, why="continuation with a time code"),
+        Para(125, "Stacoviak", CHAIR_OR_ASKS, why="label followed by a time code"),
+        Para(147, "Weaver", OFFICIAL, why="last paragraph before the second break"),
+        Para(155, "Weaver", OFFICIAL, why="continuation near the end of the excerpt"),
+        Para(157, standalone=False, why="'[laughs]' alone: a stage note, not a paragraph"),
+    ),
+)
+
+# Air-to-ground loop: CC (capsule communicator) calls and asks, P (the pilot, John Glenn, whom the
+# text calls only "John" and "Friendship Seven") reports; CT (com tech) and S (surgeon) are ground
+# stations. Keys: the code, or a name a reader could give it.
+_PILOT = frozenset({"P", "Pilot", "Glenn"})
+_CAPCOM = frozenset({"CC", "Capcom", "Com", "Communicator"})
+NASA = Transcript(
+    file="nasa-1962-02-20-mercury-atlas-6-air-to-ground.txt",
+    date="1962-02-20",  # only the file name says so
+    title_has="Mercury",
+    furniture=(2, 67),  # "_page : 148" metadata of the printed source
+    note="Spacelog: time stamp line, role code label, hanging-indent continuation lines",
+    paragraphs=(
+        Para(7, _PILOT, OFFICIAL, why="the pilot's first report after lift-off"),
+        Para(
+            399,
+            _CAPCOM,
+            CHAIR_OR_ASKS,
+            why="CC asks for the status report: the ground directs and asks",
+        ),
+        Para(49, _PILOT, OFFICIAL, why="one-line report"),
+        Para(68, _PILOT, OFFICIAL, why="block whose time stamp is followed by a _page line"),
+        Para(404, _PILOT, OFFICIAL, why="third line of a long block (5-space hanging indent)"),
+        Para(428, _PILOT, OFFICIAL, with_line=420, why="hard-wrapped block, one paragraph"),
+        Para(
+            702,
+            frozenset({"CT", "Zanzibar", "Tech"}),
+            frozenset({MODERATOR, QUESTIONER, OFFICIAL}),
+            why="a tracking station's com tech calls the capsule",
+        ),
+        Para(
+            747,
+            frozenset({"S", "Surgeon", "Zanzibar"}),
+            frozenset({QUESTIONER, OFFICIAL}),
+            why="the station surgeon reports the blood pressure to the pilot",
+        ),
+        Para(1115, _PILOT, OFFICIAL, why="after a _page line; the pilot greets 'Gordo'"),
+        Para(1133, _PILOT, OFFICIAL, why="continuation line of an observation"),
+        Para(1146, _CAPCOM, CHAIR_OR_ASKS, why="continuation of CC's question, with <sub> markup"),
+        Para(1, standalone=False, why="a time stamp line is not a paragraph"),
+    ),
+)
+
+# Captions name nobody: speaker changes are only ">>". An honest chunker leaves the speaker None
+# (or gives a name the captions themselves make plain: a public speaker announced by the clerk
+# and introducing herself); roles are not knowable from labels, so None is always accepted.
+# What must hold: cues of one turn are joined, turns are split at ">>", timings are not text.
+_UNNAMED = frozenset({None})
+OAKLAND = Transcript(
+    file="oakland-city-council-2022-08-09-special-meeting-captions.txt",
+    date="2022-08-09",
+    title_has="Oakland",  # file name; the captions say "oakland city council"
+    speaker_share=None,
+    furniture=(1, 6),  # WEBVTT header, a cue timing line
+    note="WebVTT captions; '>>' marks a new speaker; no names",
+    paragraphs=(
+        Para(
+            16,
+            _UNNAMED,
+            frozenset({None, MODERATOR}),
+            with_line=12,
+            why="the clerk's opening turn, joined across cues",
+        ),
+        Para(
+            93,
+            _UNNAMED,
+            frozenset({None, MODERATOR}),
+            with_line=89,
+            why="the president's welcome, spread over many cues",
+        ),
+        Para(
+            65,
+            _UNNAMED,
+            frozenset({None, MODERATOR}),
+            apart_from=61,
+            why="a '>>' turn change between the clerk's count and the chair's welcome",
+        ),
+        Para(129, _UNNAMED, frozenset({None, MODERATOR}), why="the chair hands to the clerk"),
+        Para(
+            136,
+            _UNNAMED,
+            frozenset({None, MODERATOR}),
+            apart_from=129,
+            why="the clerk calls a public speaker: a new '>>' turn",
+        ),
+        Para(
+            143,
+            frozenset({None, "Olugbala"}),
+            frozenset({None, QUESTIONER}),
+            apart_from=136,
+            why="a public commenter, announced by name in the previous turn",
+        ),
+        Para(
+            726,
+            _UNNAMED,
+            frozenset({None, OFFICIAL}),
+            apart_from=722,
+            why="a councilmember moves the consent calendar",
+        ),
+        Para(
+            754,
+            frozenset({None, "Fife"}),
+            frozenset({None, OFFICIAL}),
+            why="the councilmember the chair just called on ('Councilmember fife?')",
+        ),
+        Para(
+            1081,
+            frozenset({None, "Beekman", "Beeman"}),
+            frozenset({None, QUESTIONER}),
+            why="a public speaker who names himself ('blair beeman here')",
+        ),
+        Para(
+            1353,
+            _UNNAMED,
+            frozenset({None, MODERATOR}),
+            apart_from=1346,
+            why="the clerk cuts a speaker off: '!>>' is a turn marker too",
+        ),
+        Para(
+            1377,
+            frozenset({None, "Parker"}),
+            frozenset({None, QUESTIONER}),
+            why="a caller who names himself at the start of his turn",
+        ),
+        Para(
+            1531,
+            _UNNAMED,
+            frozenset({None, MODERATOR}),
+            with_line=1523,
+            why="the chair adjourns; closing turn joined across cues",
+        ),
+    ),
+)
+
+TRANSCRIPTS: tuple[Transcript, ...] = (
+    SCOTUS_DAY1,
+    SCOTUS_DAY2,
+    UK_COMMONS,
+    CHANGELOG,
+    NASA,
+    OAKLAND,
+)
 WH_BRIEFINGS: tuple[Transcript, ...] = ()
 FIXTURES: tuple[Transcript, ...] = ()
