@@ -383,7 +383,97 @@ OAKLAND = Transcript(
     ),
 )
 
+# Inquiry counsel appears first as "Mr Dawson" and then only by the alias "Lead 2A": a careful reader
+# knows they are one person (he introduces the witness, asks "You are Kate Forbes?", and "Lead 2A"
+# goes on with the same questioning); a chunker that keeps the alias is accepted too.
+_COUNSEL = frozenset({"Dawson", "2A"})
+COVID_INQUIRY = Transcript(
+    file="uk-covid-19-inquiry-2024-01-30-module-2a-kate-forbes.txt",
+    date="2024-01-30",
+    title_has="Module 2A",
+    note="RST: **Label**: turns, italic stage directions, a section title underlined with '='",
+    paragraphs=(
+        Para(3, standalone=False, why="time stamp (10.00 am)"),
+        Para(7, "Dawson", QUESTIONER, why="inquiry counsel's first turn: calls the witness"),
+        Para(14, None, None, why="caption line naming the questioning: a heading, nobody speaks"),
+        Para(
+            20,
+            _COUNSEL,
+            QUESTIONER,
+            why="first turn under the role alias 'Lead 2A' (the same counsel)",
+        ),
+        Para(
+            54,
+            "Forbes",
+            OFFICIAL,
+            name="Kate Forbes",
+            why="the witness's first long answer ('Ms Kate Forbes')",
+        ),
+        Para(56, "Forbes", OFFICIAL, why="the witness's second paragraph, unlabelled"),
+        Para(60, _COUNSEL, QUESTIONER, why="counsel's next paragraph after 'Thank you.'"),
+        Para(80, _COUNSEL, QUESTIONER, why="a question in a continuation paragraph"),
+        Para(98, _COUNSEL, QUESTIONER, why="counsel moves to a new topic, unlabelled"),
+        Para(120, "Forbes", OFFICIAL, name="Kate Forbes", why="an answer about WhatsApp messages"),
+        Para(346, _COUNSEL, QUESTIONER, why="continuation ending in a question"),
+        Para(374, _COUNSEL, QUESTIONER, why="a proposition put to the witness, unlabelled"),
+        Para(464, "Forbes", OFFICIAL, why="later in a long answer"),
+        Para(504, "Forbes", OFFICIAL, why="last paragraph of the excerpt"),
+    ),
+)
+
+# Question time: the member asking is a questioner, the minister answering an official, the
+# Speaker a moderator. Labels come from <talker> (display "Mr RUDD", metadata "Rudd, Kevin, MP").
+# Quoted exchanges read out inside a turn (<quote>, "Journalist:"/"Treasurer:") are still the
+# reader's turn, or quoted speech: either is accepted.
+AUSTRALIA = Transcript(
+    file="australia-house-of-representatives-2007-09-20-question-time.xml",
+    date="2007-09-20",
+    title_has="Questions Without Notice",
+    not_speakers=("Journalist",),
+    note="ParlInfo Hansard XML: <question>/<answer>/<interjection>/<continue> with <talker>",
+    paragraphs=(
+        Para(
+            39,
+            "Rudd",
+            QUESTIONER,
+            name="Kevin Rudd",
+            why="Leader of the Opposition asks the first question",
+        ),
+        Para(
+            43,
+            frozenset({"Rudd", "Treasurer", "Costello"}),
+            frozenset({QUESTIONER, QUOTED}),
+            why="'Treasurer:' inside a <quote> the questioner reads out: not a turn of its own",
+        ),
+        Para(47, "Rudd", QUESTIONER, why="the question proper, after the quoted exchange"),
+        Para(61, "Howard", OFFICIAL, name="John Howard", why="the Prime Minister answers"),
+        Para(63, standalone=False, why="'Opposition members interjecting—': procedure"),
+        Para(71, "Speaker", MODERATOR, why="The SPEAKER calls order and gives the call"),
+        Para(81, "Howard", OFFICIAL, why="<continue>: the answer resumes after the Speaker"),
+        Para(91, standalone=False, why="'Mr Crean interjecting—': procedure, not a paragraph"),
+        Para(153, "Fawcett", QUESTIONER, name="David Fawcett", why="government backbench question"),
+        Para(172, "Howard", OFFICIAL, why="fourth <para> of a long answer, no talker of its own"),
+        Para(346, "Speaker", MODERATOR, why="the Speaker rules on a point of order"),
+        Para(359, "Costello", OFFICIAL, name="Peter Costello", why="Treasurer's answer continues"),
+        Para(
+            474,
+            frozenset({"Costello", "Rudd"}),
+            frozenset({OFFICIAL, QUOTED}),
+            why="a quotation of Rudd inside the Treasurer's answer",
+        ),
+        Para(526, "Macklin", QUESTIONER, name="Jenny Macklin", why="opposition question"),
+        Para(
+            535,
+            "Abbott",
+            frozenset({OFFICIAL, QUESTIONER}),
+            why="a minister's point of order: neither question nor answer, both readings defensible",
+        ),
+    ),
+)
+
 TRANSCRIPTS: tuple[Transcript, ...] = (
+    COVID_INQUIRY,
+    AUSTRALIA,
     SCOTUS_DAY1,
     SCOTUS_DAY2,
     UK_COMMONS,
