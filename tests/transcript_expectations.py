@@ -471,7 +471,111 @@ AUSTRALIA = Transcript(
     ),
 )
 
+ONTARIO = Transcript(
+    file="ontario-legislative-assembly-2016-03-02-oral-questions.html",
+    date="2016-03-02",
+    title_has="Official Records",
+    title_not=("House Documents",),  # the site's breadcrumb after "|" is not the title
+    furniture=(128, 136, 137),  # "Print Friendly Version"; the bilingual table-of-contents masthead
+    note="Ontario Hansard page: <strong> labels, unlabelled continuations, procedure and clock lines",
+    paragraphs=(
+        Para(
+            203,
+            "Levac",
+            MODERATOR,
+            name="Dave Levac",
+            why="'The Speaker (Hon. Dave Levac):' opens the sitting",
+        ),
+        Para(
+            207,
+            "Brown",
+            QUESTIONER,
+            name="Patrick Brown",
+            why="first oral question, label wrapped around an anchor",
+        ),
+        Para(209, "Matthews", OFFICIAL, name="Deborah Matthews", why="the Deputy Premier answers"),
+        Para(210, standalone=False, why="'Interjections.' is procedure"),
+        Para(211, "Levac", MODERATOR, why="the Speaker restores order"),
+        Para(220, "Brown", QUESTIONER, why="unlabelled continuation of a supplementary"),
+        Para(221, "Brown", QUESTIONER, why="third paragraph of the turn: the question itself"),
+        Para(227, "Hoskins", OFFICIAL, name="Eric Hoskins", why="continuation of a referred answer"),
+        Para(236, "Hoskins", OFFICIAL, why="continuation after the minister's label paragraph"),
+        Para(
+            237,
+            "Yakabuski",
+            QUESTIONER,
+            name="John Yakabuski",
+            why="a heckle recorded with a label: an opposition member asking across the floor",
+        ),
+        Para(241, standalone=False, why="clock stamp 1040 (<p class=timeStamp>)"),
+        Para(291, "Singh", QUESTIONER, name="Jagmeet Singh", why="third party leader's question"),
+        Para(
+            443,
+            "McDonell",
+            QUESTIONER,
+            name="Jim McDonell",
+            why="continuation right after the 1120 clock stamp: the turn goes on",
+        ),
+        Para(445, "Orazietti", OFFICIAL, why="second paragraph of a minister's answer"),
+    ),
+)
+
+# Every paragraph is one turn on one line. The judge (THE COURT) presides and also questions
+# counsel; the prosecutors arguing the contempt motion and the defence answer; AUDIO DESCRIPTION
+# is a transcriber's pseudo-label for procedure, not a speaker.
+NY_TRUMP = Transcript(
+    file="new-york-supreme-court-2024-04-23-people-v-trump-hearing.txt",
+    date="2024-04-23",  # only the file name gives the day
+    title_has="Trump",
+    not_speakers=("Description",),
+    note="plain text, ALL-CAPS labels with a colon, one very long paragraph per turn",
+    paragraphs=(
+        Para(
+            1,
+            "Clerk",
+            frozenset({MODERATOR, OFFICIAL}),
+            why="THE CLERK calls the case: court staff running the calendar",
+        ),
+        Para(
+            3,
+            "Steinglass",
+            OFFICIAL,
+            name="Joshua Steinglass",
+            why="appearances; he names himself in full",
+        ),
+        Para(7, "Blanche", OFFICIAL, why="defence counsel's appearance (text spells 'Blanch')"),
+        Para(17, None, None, why="AUDIO DESCRIPTION: procedure, nobody speaks"),
+        Para(19, "Steinglass", OFFICIAL, why="the prosecutor asks for a conference"),
+        Para(23, None, None, why="AUDIO DESCRIPTION in capitals: sealed proceedings"),
+        Para(
+            29,
+            frozenset({"Court", "Merchan"}),
+            MODERATOR,
+            why="the judge opens the hearing (the text names Judge Merchan)",
+        ),
+        Para(
+            31,
+            "Conroy",
+            OFFICIAL,
+            name="Christopher Conroy",
+            why="the prosecutor arguing the motion; named in the appearances",
+        ),
+        Para(35, "Conroy", OFFICIAL, why="deep inside a very long single-paragraph turn"),
+        Para(
+            37,
+            frozenset({"Court", "Merchan"}),
+            CHAIR_OR_ASKS,
+            why="the judge interrupts with a question",
+        ),
+        Para(39, "Conroy", OFFICIAL, why="answer to the court's question"),
+        Para(43, "Conroy", OFFICIAL, why="counsel quoting a post inside his argument"),
+        Para(47, "Conroy", OFFICIAL, why="last long turn before 'You can move on.'"),
+    ),
+)
+
 TRANSCRIPTS: tuple[Transcript, ...] = (
+    ONTARIO,
+    NY_TRUMP,
     COVID_INQUIRY,
     AUSTRALIA,
     SCOTUS_DAY1,
