@@ -585,5 +585,51 @@ TRANSCRIPTS: tuple[Transcript, ...] = (
     NASA,
     OAKLAND,
 )
-WH_BRIEFINGS: tuple[Transcript, ...] = ()
+# White House layouts the chunker handles today; the rewrite must keep them. Anonymous reporters
+# keep the label "Q" as their speaker (role questioner), as the current chunker documents.
+WH_BRIEFINGS: tuple[Transcript, ...] = (
+    Transcript(
+        file="press-briefings/2021-03/2021-03-01-press-briefing-by-press-secretary-jen-psaki-and-secretary-of-homeland-security-alejandro-mayorkas.md",
+        corpus="wh-briefings",
+        kind="briefing",
+        date="2021-03-01",
+        title_has="Mayorkas",
+        paragraphs=(
+            Para(
+                29,
+                "Psaki",
+                frozenset({OFFICIAL, MODERATOR}),
+                name="Jen Psaki",
+                why="the press secretary introduces a guest and hands over: she also moderates",
+            ),
+            Para(
+                42,
+                "Mayorkas",
+                OFFICIAL,
+                name="Alejandro Mayorkas",
+                why="second paragraph of the guest's statement",
+            ),
+            Para(70, "Mayorkas", OFFICIAL, why="deep inside the long opening statement"),
+            Para(213, "Q", QUESTIONER, why="'Q' label, a reporter's question over wrapped lines"),
+            Para(220, "Q", QUESTIONER, why="the reporter's second paragraph, unlabelled"),
+            Para(230, "Mayorkas", OFFICIAL, why="second paragraph of an answer"),
+            Para(411, "Q", QUESTIONER, why="a question after Psaki passes the floor"),
+        ),
+    ),
+    Transcript(
+        file="speeches-remarks/2021-03/2021-03-02-remarks-by-president-biden-on-the-administrations-covid-19-vaccination-efforts.md",
+        corpus="wh-briefings",
+        kind="remarks",
+        date="2021-03-02",
+        title_has="Vaccination",
+        paragraphs=(
+            Para(16, "Biden", OFFICIAL, why="THE PRESIDENT: resolved to the president the title names"),
+            Para(36, "Biden", OFFICIAL, why="a paragraph deep in the remarks, no label"),
+            Para(150, "Biden", OFFICIAL, why="late in the remarks"),
+            Para(220, "Q", QUESTIONER, why="a shouted question after the remarks"),
+            Para(226, "Biden", OFFICIAL, why="the answer"),
+            Para(13, standalone=False, why="'4:22 P.M. EST' is metadata, not a chunk"),
+        ),
+    ),
+)
 FIXTURES: tuple[Transcript, ...] = ()
