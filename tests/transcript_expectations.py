@@ -78,7 +78,7 @@ class Transcript:
     """
 
     file: str
-    kind: str = "transcript"
+    kind: str | frozenset[str] = "transcript"  # a frozenset: any of these kinds is right
     date: str | None = None
     title_has: str | None = None
     paragraphs: tuple[Para, ...] = ()
@@ -498,7 +498,9 @@ ONTARIO = Transcript(
         Para(211, "Levac", MODERATOR, why="the Speaker restores order"),
         Para(220, "Brown", QUESTIONER, why="unlabelled continuation of a supplementary"),
         Para(221, "Brown", QUESTIONER, why="third paragraph of the turn: the question itself"),
-        Para(227, "Hoskins", OFFICIAL, name="Eric Hoskins", why="continuation of a referred answer"),
+        Para(
+            227, "Hoskins", OFFICIAL, name="Eric Hoskins", why="continuation of a referred answer"
+        ),
         Para(236, "Hoskins", OFFICIAL, why="continuation after the minister's label paragraph"),
         Para(
             237,
@@ -623,7 +625,12 @@ WH_BRIEFINGS: tuple[Transcript, ...] = (
         date="2021-03-02",
         title_has="Vaccination",
         paragraphs=(
-            Para(16, "Biden", OFFICIAL, why="THE PRESIDENT: resolved to the president the title names"),
+            Para(
+                16,
+                "Biden",
+                OFFICIAL,
+                why="THE PRESIDENT: resolved to the president the title names",
+            ),
             Para(36, "Biden", OFFICIAL, why="a paragraph deep in the remarks, no label"),
             Para(150, "Biden", OFFICIAL, why="late in the remarks"),
             Para(220, "Q", QUESTIONER, why="a shouted question after the remarks"),
@@ -632,4 +639,419 @@ WH_BRIEFINGS: tuple[Transcript, ...] = (
         ),
     ),
 )
-FIXTURES: tuple[Transcript, ...] = ()
+
+
+# --- our own fixtures: invented words in layouts found in public transcripts --------------------
+def _p(phrase: str, speaker, role, name: str | None = None, why: str = "", **kw) -> Para:
+    return Para(phrase=phrase, speaker=speaker, role=role, name=name, why=why, **kw)
+
+
+def _proc(phrase: str, why: str) -> Para:
+    return Para(phrase=phrase, standalone=False, why=why)
+
+
+_BRIEFING_KINDS = frozenset({"transcript", "briefing", "press conference"})
+
+GPO_HEARING = Transcript(
+    file="us-house-hearing-gpo.html",
+    corpus="fixtures",
+    date="2026-05-06",
+    title_has="Rural Water Systems",
+    furniture=("From the U.S. Government Publishing Office", "House Hearing, 119 Congress"),
+    note="GPO <pre>: hard-wrapped, paragraphs only by a 4-space indent, labels end in a period",
+    paragraphs=(
+        _p("The subcommittee met, pursuant to notice", None, None, why="narration before turns"),
+        _p(
+            "keeps its taps running",
+            "Smith",
+            MODERATOR,
+            name="Margaret Smith",
+            why="'Chairman Smith.' opens; the narration gives her full name",
+        ),
+        _p(
+            "I now recognize the ranking member",
+            "Smith",
+            MODERATOR,
+            why="indented new paragraph of the same turn, no label",
+        ),
+        _p(
+            "The grant programs we wrote a decade ago",
+            "Lee",
+            frozenset({QUESTIONER, OFFICIAL}),
+            name="Daniel Lee",
+            why="'Mr. Lee of Ohio.': state qualifier is not part of the name; a member's statement",
+        ),
+        _p("The prepared statement of Mr. Lee follows", None, None, why="editorial insert"),
+        _p(
+            "Small systems serve one in five rural households",
+            "Lee",
+            frozenset({QUESTIONER, OFFICIAL}),
+            why="the inserted prepared statement is Lee's words",
+        ),
+        _p("Our witness is Ms. Brown", "Smith", MODERATOR, why="the chair introduces the witness"),
+        _p("When the levee failed we lost the intake", "Brown", OFFICIAL, why="witness testimony"),
+        _p(
+            "operators who kept the backup well alive",
+            "Brown",
+            OFFICIAL,
+            with_phrase="between repairing the main and paying the",
+            why="a page number in the middle of the sentence: one paragraph",
+        ),
+        _p(
+            "what one federal rule she would change first",
+            "Jones",
+            CHAIR_OR_ASKS,
+            why="'CHAIR JONES.' in capitals: the full committee chair asks",
+        ),
+        _p(
+            "He has heard me say this before",
+            "Brown",
+            OFFICIAL,
+            why="a wrapped line starting 'Mr. Lee.' without indent is prose, not a label",
+        ),
+        _p("the subcommittee was adjourned", None, None, why="[Whereupon, …] editorial note"),
+    ),
+)
+
+CENTRAL_BANK = Transcript(
+    file="central-bank-press-conference-pdf.txt",
+    corpus="fixtures",
+    kind=_BRIEFING_KINDS,
+    date="2026-03-18",
+    title_has="Press Conference",
+    title_not=("FINAL",),
+    furniture=("Page 4 of 28", "Chair Halversen's Press Conference FINAL"),
+    note="PDF text layer: no blank lines, 'NAME.' labels, header and footer inside a sentence",
+    paragraphs=(
+        _p("remain focused on bringing inflation", "Halversen", OFFICIAL, why="opening statement"),
+        _p("Let me turn to the outlook", "Halversen", OFFICIAL, why="later in the statement"),
+        _p(
+            "markets now expect two cuts this year",
+            "Kowalczyk",
+            QUESTIONER,
+            name="Anna Kowalczyk",
+            why="a reporter who names herself and her outlet; 'Mr.' at a line end",
+        ),
+        _p("well positioned to wait and see", "Halversen", OFFICIAL, why="answer"),
+        _p(
+            "which of those paths we are on",
+            "Halversen",
+            OFFICIAL,
+            with_phrase="the data will tell us",
+            why="footer 'Page 4 of 28' and the running header split the sentence",
+        ),
+        _p(
+            "Let's go to Tomas at the back",
+            "Arnaud",
+            MODERATOR,
+            why="the press officer passes the floor",
+        ),
+        _p(
+            "How long do you expect them to keep goods inflation elevated",
+            "Reyes",
+            QUESTIONER,
+            name="Tomas Reyes",
+            why="second line of a question; no blank line before the label",
+        ),
+        _p(
+            "can you say whether the Committee discussed ending runoff",
+            "Natarajan",
+            QUESTIONER,
+            name="Priya Natarajan",
+            why="'Hi, Priya Natarajan with Coastline Radio.'",
+        ),
+        _p("That concludes today's press conference", "Arnaud", MODERATOR, why="closing"),
+    ),
+)
+
+_ASKER = frozenset({None, "Q", "Question"})  # an anonymous reporter: unnamed, or the label kept
+FOREIGN_MINISTRY = Transcript(
+    file="foreign-ministry-briefing.html",
+    corpus="fixtures",
+    kind=_BRIEFING_KINDS,
+    date="2026-03-13",
+    title_has="Regular Press Conference on March 13",
+    furniture=(
+        "About the Ministry",
+        "Related News",
+        "Regular Press Conference on March 12, 2026",
+        "All rights reserved",
+        "Spokesperson's Remarks",
+    ),
+    note="site nav, bold questions, answers unlabelled after the first inline label",
+    paragraphs=(
+        _p(
+            "will pay an official visit to Veloria",
+            "Wei",
+            OFFICIAL,
+            name="Wang Wei",
+            why="'Spokesperson Wang Wei:' in mixed case: a label (last word of the name is Wei)",
+        ),
+        _p("the two sides will sign agreements on fisheries", "Wei", OFFICIAL, why="unlabelled"),
+        _p(
+            "What outcomes does the ministry expect",
+            _ASKER,
+            QUESTIONER,
+            why="a question in bold with 'Q:' inside the bold",
+        ),
+        _p(
+            "We hope the visit will give fresh momentum",
+            "Wei",
+            OFFICIAL,
+            why="an answer with no label: only the spokesperson answers",
+        ),
+        _p(
+            "ran aground in the strait on Wednesday",
+            frozenset({None, "Q", "Post"}),
+            QUESTIONER,
+            why="a question labelled by the outlet, all in bold",
+        ),
+        _p(
+            "The competent authorities are in contact",
+            "Wei",
+            OFFICIAL,
+            name="Wang Wei",
+            why="short label 'Wang Wei:'",
+        ),
+        _p("new visa rules for researchers are too strict", _ASKER, QUESTIONER, why="'Q:' bold"),
+        _p("shorten the waiting time for most applicants", "Wei", OFFICIAL, why="unlabelled"),
+        _p("more than four hundred comments were received", "Wei", OFFICIAL, why="2nd paragraph"),
+    ),
+)
+
+UN_NOON = Transcript(
+    file="un-noon-briefing.html",
+    corpus="fixtures",
+    kind=_BRIEFING_KINDS,
+    date="2026-03-14",
+    title_has="Daily Press Briefing",
+    title_not=("Meetings Coverage",),
+    furniture=("Terms of Use", "Copyright United Nations", "Noon Briefings"),
+    note="opening statement without a label; the spokesperson is named only in the intro line",
+    paragraphs=(
+        _p("The following is a near-verbatim transcript", None, None, why="editorial intro"),
+        _p("FLOODING IN THE DELTA", None, None, why="topic heading"),
+        _p(
+            "have left their homes since Monday",
+            "Doe",
+            OFFICIAL,
+            name="Jane Doe",
+            why="opening statement: no label, but the intro says who briefs",
+        ),
+        _p("The World Food Programme has delivered rice", "Doe", OFFICIAL, why="statement"),
+        _p(
+            "the Security Council will hold consultations",
+            "Doe",
+            OFFICIAL,
+            why="statement after a heading",
+        ),
+        _p(
+            "has the Secretary-General spoken to the Prime Minister",
+            _ASKER,
+            QUESTIONER,
+            why="'Question:' label",
+        ),
+        _p(
+            "He has not spoken to the Prime Minister yet",
+            "Doe",
+            OFFICIAL,
+            name="Jane Doe",
+            why="'Spokesperson:' is the spokesperson the intro names",
+        ),
+        _p("will the Council vote on the mandate", _ASKER, QUESTIONER, why="follow-up"),
+        _p("shared with the troop-contributing countries", "Doe", OFFICIAL, why="unlabelled"),
+        _p("Thank you all, and have a good afternoon", "Doe", OFFICIAL, why="closing line"),
+    ),
+)
+
+_CHAIR = frozenset({"Speaker", "Amani"})
+ASSEMBLY = Transcript(
+    file="national-assembly-official-report.txt",
+    corpus="fixtures",
+    date="2024-06-03",
+    title_has="Official Report",
+    title_not=("REPUBLIC OF",),
+    note="Westminster-style record: office labels, constituency and party, short labels later",
+    paragraphs=(
+        _p("The House met at 2.30 p.m", None, None, why="procedural narration"),
+        _p("WATER SUPPLY IN NORTH RIVER WARD", None, None, why="question title"),
+        _p(
+            "when will the boreholes promised",
+            "Wanjiru",
+            QUESTIONER,
+            name="Grace Wanjiru",
+            why="'Hon. Grace Wanjiru (North River Ward, Unity Party):'",
+        ),
+        _p(
+            "Cabinet Secretary, you have the Floor",
+            _CHAIR,
+            MODERATOR,
+            why="'Hon. Speaker:'; the chair is named in '[The Speaker (Hon. Ruth Amani) …]'",
+        ),
+        _p(
+            "Let me begin by acknowledging the Member",
+            "Mwangi",
+            OFFICIAL,
+            name="John Mwangi",
+            why="office label with the name in parentheses",
+        ),
+        _p(
+            "Tenders for the five new boreholes",
+            "Mwangi",
+            OFFICIAL,
+            why="second paragraph of the answer",
+        ),
+        _proc("(Applause)", "stage direction"),
+        _p("have heard thirty days before", "Wanjiru", QUESTIONER, why="supplementary"),
+        _proc("Interjections", "procedure"),
+        _p("Let the Cabinet Secretary respond", _CHAIR, MODERATOR, why="the Speaker keeps order"),
+        _p(
+            "I undertake to table the contract",
+            "Mwangi",
+            OFFICIAL,
+            name="John Mwangi",
+            why="short label 'Mr Mwangi:' is the Cabinet Secretary",
+        ),
+        _p(
+            "in order to promise documents",
+            "Otieno",
+            QUESTIONER,
+            name="Peter Otieno",
+            why="a point of order put as a question to the chair",
+        ),
+        _p("how many kilometres of the Lakeside bypass", "Otieno", QUESTIONER, why="new question"),
+    ),
+)
+
+INTERVIEW = Transcript(
+    file="oral-history-interview-initials.txt",
+    corpus="fixtures",
+    kind=frozenset({"transcript", "interview"}),
+    date="2026-02-12",
+    title_has="Oral History Interview",
+    furniture=("00:12:28",),
+    not_speakers=("Interviewee", "Interviewer", "Recorded"),
+    note="time code and initials on their own line open each turn; names given in the text",
+    paragraphs=(
+        _p(
+            "My name is Alan Brennan, and I am here with",
+            "Brennan",
+            CHAIR_OR_ASKS,
+            name="Alan Brennan",
+            why="'AB' on its own line; 'My name is Alan Brennan'",
+        ),
+        _p(
+            "my memory for dates is worse",
+            "Dunmore-Evans",
+            OFFICIAL,
+            name="Catherine Dunmore-Evans",
+            why="'CDE': initials of the Dr the interviewer names",
+        ),
+        _p("How did you come to water engineering", "Brennan", QUESTIONER, why="a question"),
+        _p("I trained as a chemist", "Dunmore-Evans", OFFICIAL, why="answer"),
+        _p(
+            "I found I liked the machinery",
+            "Dunmore-Evans",
+            OFFICIAL,
+            why="second paragraph of the answer, no initials",
+        ),
+        _p(
+            "What do you remember of that first night",
+            "Brennan",
+            QUESTIONER,
+            why="after a jump in the time code",
+        ),
+        _p("you could hear it in the pump hall", "Dunmore-Evans", OFFICIAL, why="answer"),
+        _proc("[pause]", "a transcriber's note"),
+        _p(
+            "three days of sandbags and telephone calls",
+            "Dunmore-Evans",
+            OFFICIAL,
+            why="the answer goes on after [pause]",
+        ),
+        _p("Not for a single hour", "Dunmore-Evans", OFFICIAL, why="last answer"),
+        _proc("[END OF RECORDING]", "a transcriber's note"),
+    ),
+)
+
+ARTICLE = Transcript(
+    file="news-article-quotes.md",
+    corpus="fixtures",
+    kind="article",
+    date="2026-03-14",
+    title_has="reservoir",
+    author="Ana Reporter",
+    speaker_share=None,  # an article: most paragraphs are narration
+    note="prose quotes: 'said X', 'she said', 'according to X', 'X, the minister of Y, said'",
+    paragraphs=(
+        _p("The town council voted 7-2", None, None, why="narration"),
+        _p(
+            "We cannot keep patching a dam",
+            "Roe",
+            QUOTED,
+            name="Jane Roe",
+            why="'…,' said Dr. Jane Roe, the town's chief engineer",
+        ),
+        _p(
+            "Every winter the cracks come back wider",
+            "Roe",
+            QUOTED,
+            name="Jane Roe",
+            why="'she said': the last person named",
+        ),
+        _p(
+            "the loan will add about 140 a year",
+            "Bell",
+            QUOTED,
+            name="Marcus Bell",
+            why="'According to Marcus Bell, …'",
+        ),
+        _p("his group would ask for a referendum", "Bell", QUOTED, why="reported speech, surname"),
+        _p(
+            "What we dispute is that the only answer",
+            "Bell",
+            QUOTED,
+            why="quote split by 'Bell said'",
+        ),
+        _p(
+            "People carried water up three flights of stairs",
+            "Akers",
+            QUOTED,
+            name="Tom Akers",
+            why="'Tom Akers, the councillor for the east side, said …'; then 'he said'",
+        ),
+        _p("went without running water for nine days", None, None, why="narration"),
+        _p(
+            "would cover a fifth of the cost",
+            "Ortiz",
+            QUOTED,
+            name="Lena Ortiz",
+            why="'Lena Ortiz, the minister of water, said …' and a quote that runs on",
+        ),
+        _p(
+            "We will send engineers from the ministry",
+            "Ortiz",
+            QUOTED,
+            name="Lena Ortiz",
+            why="second paragraph of a quote over two paragraphs: no attribution of its own",
+        ),
+        _p("The spillway of the Hollins reservoir", None, None, why="photo caption"),
+        _p("Construction is expected to begin next spring", None, None, why="narration"),
+        _p(
+            "covers local government for the Lakeside Courier",
+            None,
+            None,
+            why="the author's bio: the author is no speaker",
+        ),
+    ),
+)
+
+FIXTURES: tuple[Transcript, ...] = (
+    GPO_HEARING,
+    CENTRAL_BANK,
+    FOREIGN_MINISTRY,
+    UN_NOON,
+    ASSEMBLY,
+    INTERVIEW,
+    ARTICLE,
+)
