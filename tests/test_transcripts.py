@@ -67,7 +67,7 @@ _PRINTED_LINE_NO = re.compile(r"^\s*\d{1,2}(?:\s{2,}|\s*$)")  # court transcript
 _DASHES = re.compile(r"-{2,}|[—–]")
 _RUN = re.compile(r"[\w'’, \-]+")
 _SPACE = re.compile(r"\s+")
-# "Jerod Santo: [laughs]", "Break: [25:23]": a procedural line may carry a label
+# A procedural line may carry a label ("Host: [laughs]", "Break: [12:34]"): strip it first
 _LEADING_LABEL = re.compile(r"^[^\W\d_][\w .'’-]{0,59}:\s+")
 
 

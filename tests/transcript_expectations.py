@@ -99,7 +99,7 @@ SCOTUS_DAY1 = Transcript(
     note="pdftotext -layout: printed line numbers, blank line after each, wide inner spacing",
     paragraphs=(
         Para(123, "Roberts", CHAIR_OR_ASKS, why="first turn: the Chief Justice calls the case"),
-        Para(129, None, None, why="section head ORAL ARGUMENT OF …: nobody speaks"),
+        Para(129, None, None, why="section head naming the advocate: nobody speaks"),
         Para(
             133,
             "Long",
@@ -128,7 +128,11 @@ SCOTUS_DAY1 = Transcript(
         Para(1143, "Breyer", QUESTIONER, why="second paragraph of Breyer's long question"),
         Para(1669, "Long", OFFICIAL, why="last paragraph of a long answer, reserving time"),
         Para(355, "Roberts", CHAIR_OR_ASKS, why="the Chief Justice questioning counsel"),
-        Para(119, standalone=False, why="time stamp (10:12 a.m.): not a paragraph of its own"),
+        Para(
+            119,
+            standalone=False,
+            why="time stamp under the proceedings head: not a paragraph of its own",
+        ),
     ),
 )
 
@@ -140,7 +144,7 @@ SCOTUS_DAY2 = Transcript(
     note="pdftotext -raw: no blank lines; 25 bare line numbers as a block before each page",
     paragraphs=(
         Para(120, "Roberts", CHAIR_OR_ASKS, why="first turn: the Chief Justice resumes the case"),
-        Para(123, None, None, why="section head ORAL ARGUMENT OF …"),
+        Para(123, None, None, why="section head naming the advocate"),
         Para(
             127,
             "Verrilli",
@@ -163,7 +167,7 @@ SCOTUS_DAY2 = Transcript(
         Para(931, "Ginsburg", QUESTIONER, why="continuation of a question"),
         Para(1566, "Kennedy", QUESTIONER, why="second paragraph deep in a justice's question"),
         Para(1573, "Verrilli", OFFICIAL, why="last turn, cut at the page 30 footer"),
-        Para(118, standalone=False, why="time stamp (10:00 a.m.)"),
+        Para(118, standalone=False, why="time stamp under the proceedings head"),
     ),
 )
 
@@ -174,7 +178,12 @@ UK_COMMONS = Transcript(
     furniture=(9, 15),  # navigation links; column headings are checked through with_line
     note="debtext XHTML: <b> labels with constituency/party or office on first mention",
     paragraphs=(
-        Para(54, None, None, why="'The Secretary of State was asked—': narration, nobody speaks"),
+        Para(
+            54,
+            None,
+            None,
+            why="the italic line that introduces the questions: narration, nobody speaks",
+        ),
         Para(
             65,
             "Hanson",
@@ -197,7 +206,7 @@ UK_COMMONS = Transcript(
             "Hague",
             OFFICIAL,
             with_line=108,
-            why="one paragraph split by the 'Column 772' heading: must be joined",
+            why="one paragraph split by a column heading: must be joined",
         ),
         Para(115, "Twigg", QUESTIONER, name="Stephen Twigg", why="label with no honorific"),
         Para(122, "Hague", OFFICIAL, why="answer"),
@@ -210,7 +219,7 @@ UK_COMMONS = Transcript(
             why="junior minister: office label, name in parentheses",
         ),
         Para(142, "Flynn", QUESTIONER, why="supplementary in the same <p> run as the answer"),
-        Para(149, "Burt", OFFICIAL, name="Alistair Burt", why="short label 'Alistair Burt:'"),
+        Para(149, "Burt", OFFICIAL, name="Alistair Burt", why="short label: the name alone"),
     ),
 )
 
@@ -219,7 +228,7 @@ CHANGELOG = Transcript(
     date="2021-10-06",  # only the file name says so; the body has no date
     title_has="Changelog",  # likewise: no heading, no front matter
     not_speakers=("Break",),
-    note="bold Markdown labels; hosts interview a guest; escaped time codes \\[04:20\\]",
+    note="bold Markdown labels; hosts interview a guest; escaped inline time codes",
     paragraphs=(
         Para(
             1,
@@ -240,13 +249,17 @@ CHANGELOG = Transcript(
             name="Adam Stacoviak",
             why="the other host's first turn, a question",
         ),
-        Para(93, standalone=False, why="'Break:' is an ad break, not a speaker or a paragraph"),
+        Para(
+            93,
+            standalone=False,
+            why="the Break pseudo-label marks an ad break: no speaker, no paragraph",
+        ),
         Para(95, "Santo", CHAIR_OR_ASKS, why="first turn after the ad break"),
         Para(101, "Weaver", OFFICIAL, why="continuation with a time code"),
         Para(125, "Stacoviak", CHAIR_OR_ASKS, why="label followed by a time code"),
         Para(147, "Weaver", OFFICIAL, why="last paragraph before the second break"),
         Para(155, "Weaver", OFFICIAL, why="continuation near the end of the excerpt"),
-        Para(157, standalone=False, why="'[laughs]' alone: a stage note, not a paragraph"),
+        Para(157, standalone=False, why="a bracketed laugh alone: a stage note, not a paragraph"),
     ),
 )
 
@@ -259,7 +272,7 @@ NASA = Transcript(
     file="nasa-1962-02-20-mercury-atlas-6-air-to-ground.txt",
     date="1962-02-20",  # only the file name says so
     title_has="Mercury",
-    furniture=(2, 67),  # "_page : 148" metadata of the printed source
+    furniture=(2, 67),  # page-number metadata lines of the printed source
     note="Spacelog: time stamp line, role code label, hanging-indent continuation lines",
     paragraphs=(
         Para(7, _PILOT, OFFICIAL, why="the pilot's first report after lift-off"),
@@ -285,7 +298,7 @@ NASA = Transcript(
             frozenset({QUESTIONER, OFFICIAL}),
             why="the station surgeon reports the blood pressure to the pilot",
         ),
-        Para(1115, _PILOT, OFFICIAL, why="after a _page line; the pilot greets 'Gordo'"),
+        Para(1115, _PILOT, OFFICIAL, why="block after a _page line"),
         Para(1133, _PILOT, OFFICIAL, why="continuation line of an observation"),
         Para(1146, _CAPCOM, CHAIR_OR_ASKS, why="continuation of CC's question, with <sub> markup"),
         Para(1, standalone=False, why="a time stamp line is not a paragraph"),
@@ -352,13 +365,13 @@ OAKLAND = Transcript(
             754,
             frozenset({None, "Fife"}),
             frozenset({None, OFFICIAL}),
-            why="the councilmember the chair just called on ('Councilmember fife?')",
+            why="the councilmember the chair has just called on by name",
         ),
         Para(
             1081,
             frozenset({None, "Beekman", "Beeman"}),
             frozenset({None, QUESTIONER}),
-            why="a public speaker who names himself ('blair beeman here')",
+            why="a public speaker who gives his own name as he starts",
         ),
         Para(
             1353,
@@ -410,7 +423,7 @@ COVID_INQUIRY = Transcript(
             why="the witness's first long answer ('Ms Kate Forbes')",
         ),
         Para(56, "Forbes", OFFICIAL, why="the witness's second paragraph, unlabelled"),
-        Para(60, _COUNSEL, QUESTIONER, why="counsel's next paragraph after 'Thank you.'"),
+        Para(60, _COUNSEL, QUESTIONER, why="counsel's next paragraph after a one-line thanks"),
         Para(80, _COUNSEL, QUESTIONER, why="a question in a continuation paragraph"),
         Para(98, _COUNSEL, QUESTIONER, why="counsel moves to a new topic, unlabelled"),
         Para(120, "Forbes", OFFICIAL, name="Kate Forbes", why="an answer about WhatsApp messages"),
@@ -422,7 +435,7 @@ COVID_INQUIRY = Transcript(
 )
 
 # Question time: the member asking is a questioner, the minister answering an official, the
-# Speaker a moderator. Labels come from <talker> (display "Mr RUDD", metadata "Rudd, Kevin, MP").
+# Speaker a moderator. Labels come from <talker> (a display form "Mr SURNAME" and a metadata form "Surname, Given, MP").
 # Quoted exchanges read out inside a turn (<quote>, "Journalist:"/"Treasurer:") are still the
 # reader's turn, or quoted speech: either is accepted.
 AUSTRALIA = Transcript(
@@ -447,10 +460,12 @@ AUSTRALIA = Transcript(
         ),
         Para(47, "Rudd", QUESTIONER, why="the question proper, after the quoted exchange"),
         Para(61, "Howard", OFFICIAL, name="John Howard", why="the Prime Minister answers"),
-        Para(63, standalone=False, why="'Opposition members interjecting—': procedure"),
+        Para(
+            63, standalone=False, why="italic note of interjections from the opposition: procedure"
+        ),
         Para(71, "Speaker", MODERATOR, why="The SPEAKER calls order and gives the call"),
         Para(81, "Howard", OFFICIAL, why="<continue>: the answer resumes after the Speaker"),
-        Para(91, standalone=False, why="'Mr Crean interjecting—': procedure, not a paragraph"),
+        Para(91, standalone=False, why="italic note that one member interjects: procedure"),
         Para(153, "Fawcett", QUESTIONER, name="David Fawcett", why="government backbench question"),
         Para(172, "Howard", OFFICIAL, why="fourth <para> of a long answer, no talker of its own"),
         Para(346, "Speaker", MODERATOR, why="the Speaker rules on a point of order"),
@@ -475,8 +490,8 @@ ONTARIO = Transcript(
     file="ontario-legislative-assembly-2016-03-02-oral-questions.html",
     date="2016-03-02",
     title_has="Official Records",
-    title_not=("House Documents",),  # the site's breadcrumb after "|" is not the title
-    furniture=(128, 136, 137),  # "Print Friendly Version"; the bilingual table-of-contents masthead
+    title_not=("|",),  # the site's breadcrumb after "|" is not part of the title
+    furniture=(128, 136, 137),  # a print link; the bilingual table-of-contents masthead
     note="Ontario Hansard page: <strong> labels, unlabelled continuations, procedure and clock lines",
     paragraphs=(
         Para(
@@ -494,7 +509,7 @@ ONTARIO = Transcript(
             why="first oral question, label wrapped around an anchor",
         ),
         Para(209, "Matthews", OFFICIAL, name="Deborah Matthews", why="the Deputy Premier answers"),
-        Para(210, standalone=False, why="'Interjections.' is procedure"),
+        Para(210, standalone=False, why="a procedure line (interjections)"),
         Para(211, "Levac", MODERATOR, why="the Speaker restores order"),
         Para(220, "Brown", QUESTIONER, why="unlabelled continuation of a supplementary"),
         Para(221, "Brown", QUESTIONER, why="third paragraph of the turn: the question itself"),
@@ -545,7 +560,9 @@ NY_TRUMP = Transcript(
             name="Joshua Steinglass",
             why="appearances; he names himself in full",
         ),
-        Para(7, "Blanche", OFFICIAL, why="defence counsel's appearance (text spells 'Blanch')"),
+        Para(
+            7, "Blanche", OFFICIAL, why="defence counsel's appearance (the text misspells his name)"
+        ),
         Para(17, None, None, why="AUDIO DESCRIPTION: procedure, nobody speaks"),
         Para(19, "Steinglass", OFFICIAL, why="the prosecutor asks for a conference"),
         Para(23, None, None, why="AUDIO DESCRIPTION in capitals: sealed proceedings"),
@@ -571,7 +588,7 @@ NY_TRUMP = Transcript(
         ),
         Para(39, "Conroy", OFFICIAL, why="answer to the court's question"),
         Para(43, "Conroy", OFFICIAL, why="counsel quoting a post inside his argument"),
-        Para(47, "Conroy", OFFICIAL, why="last long turn before 'You can move on.'"),
+        Para(47, "Conroy", OFFICIAL, why="the last long turn of the excerpt"),
     ),
 )
 
@@ -635,7 +652,7 @@ WH_BRIEFINGS: tuple[Transcript, ...] = (
             Para(150, "Biden", OFFICIAL, why="late in the remarks"),
             Para(220, "Q", QUESTIONER, why="a shouted question after the remarks"),
             Para(226, "Biden", OFFICIAL, why="the answer"),
-            Para(13, standalone=False, why="'4:22 P.M. EST' is metadata, not a chunk"),
+            Para(13, standalone=False, why="the time-of-day line is metadata, not a chunk"),
         ),
     ),
 )
