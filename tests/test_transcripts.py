@@ -286,7 +286,7 @@ def test_paragraph(t: Transcript, p: Para) -> None:
     if p.with_line or p.with_phrase:
         other = normalise(_anchor(t, path, p.with_line, p.with_phrase))
         if other not in normalise(c.text):
-            problems.append(f"should also hold {other!r} (one paragraph across a page break)")
+            problems.append(f"should also hold {other!r} (one paragraph the source splits)")
     if p.apart_from or p.apart_phrase:
         other = normalise(_anchor(t, path, p.apart_from, p.apart_phrase))
         if other in normalise(c.text):
