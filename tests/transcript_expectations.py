@@ -42,9 +42,10 @@ class Para:
     ``role``: one role, a frozenset of acceptable roles, or ``None``.
     ``name``: the full display name when the document gives it (compared ignoring honorifics,
     initials, periods and suffixes such as "Jr.").
-    ``standalone``: ``False`` for procedural lines ("(Laughter.)", "Interjections.", time stamps)
-    that must not be a chunk of their own (they may be dropped, or kept inside a neighbouring
-    chunk); speaker and role are then not checked.
+    ``standalone``: ``False`` for procedural lines (stage directions, interjection notes, time
+    stamps) that must not be a paragraph chunk of their own: they may be dropped, kept inside a
+    neighbouring chunk, or kept as a chunk of another kind (heading, procedure) with no speaker
+    and no role. Whatever is done, the turn around them goes on (neighbouring ``Para``s say so).
     ``with_line``: another line (or ``with_phrase``: another phrase) that must be in the same chunk
     (a paragraph the page furniture split in two must be joined again).
     ``apart_from`` (or ``apart_phrase``): a line of the previous turn that must *not* be in the
