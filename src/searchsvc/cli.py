@@ -114,6 +114,7 @@ def _report(report: Any, engine: Engine) -> None:
         f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s "
         f"({report.chunks / max(report.seconds, 1e-9):,.0f} chunks/s); index now holds "
         f"{stats['documents']} documents, {stats['chunks']} chunks"
+        + (f"; {len(report.skipped)} skipped (listed above)" if report.skipped else "")
     )
 
 

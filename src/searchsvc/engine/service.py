@@ -35,7 +35,9 @@ class IndexReport:
     documents: int
     chunks: int
     seconds: float
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # (path, reason): unreadable files, and single bad records of multi-record files
+    # (the reason then starts "record N (id 'X'): ").
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -275,12 +277,17 @@ def _verify_index(directory: Path) -> None:
 def _read_all(
     paths: Iterable[Path], skipped: list[tuple[str, str]], progress: Callable[[int], None] | None
 ) -> Iterator[Document]:
-    from .text.ingest import read_file
+    from .text.ingest import BadRecord, read_file
+
+    def bad_record(record: BadRecord) -> None:
+        reason = record.message.removeprefix(f"{record.path}: ")
+        skipped.append((str(record.path), reason))
+        log.warning("skipped %s: %s", record.path, reason)
 
     for path in paths:
         for file in _files(Path(path), skipped):
             try:
-                docs = read_file(file)
+                docs = read_file(file, bad_record)
             except (SearchsvcError, OSError, ValueError, UnicodeDecodeError) as exc:
                 skipped.append((str(file), str(exc)))
                 log.warning("skipped %s: %s", file, exc)

@@ -269,6 +269,8 @@ class Reader:
             document = {
                 k: doc.get(k) for k in ("id", "title", "source", "date", "kind", "event", "url")
             }
+            if "author" in doc:  # indexes written before authors were kept have none to show
+                document["author"] = doc["author"]
             hits.append(
                 Hit(
                     id=fields["id"],
@@ -281,7 +283,12 @@ class Reader:
                     text=text,
                     snippet=snippet(text, spans),
                     highlights=spans,
-                    citation=cite(document, chunk.get("paragraph", 0), chunk.get("speaker")),
+                    citation=cite(
+                        document,
+                        chunk.get("paragraph", 0),
+                        chunk.get("speaker"),
+                        chunk.get("role"),
+                    ),
                     kind=chunk.get("kind", "paragraph"),
                     section=chunk.get("section"),
                     start=chunk.get("start", 0),

@@ -344,6 +344,7 @@ def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str,
             "organisation": doc.organisation,
             "subject": doc.subject,
             "place": doc.place,
+            "author": doc.author,
         }
     )
     return {
@@ -382,7 +383,10 @@ def _from_stored(fields: dict[str, Any]) -> tuple[Document, Chunk]:
         **{k: meta.get(k) for k in ("source", "date", "kind", "event", "url", "speaker")},
         byline=meta.get("byline"),
         version=meta.get("version"),
-        **{k: list(meta.get(k) or []) for k in ("person", "organisation", "subject", "place")},
+        **{
+            k: list(meta.get(k) or [])
+            for k in ("person", "organisation", "subject", "place", "author")
+        },
     )
     chunk = Chunk(
         doc_id=doc.id,
