@@ -16,8 +16,8 @@ function below that knows its 1.x and 2.x spellings.
 
 Mapping: the main headline (else ``title``, else ``slugline``) → title; the body with the most
 paragraphs (markup or plain text; NITF bodies contribute their ``body.content``) → text; with no
-body, the descriptions are the text and every paragraph is a ``caption`` chunk (photos, video,
-audio, short items); an event with neither is described by its own title, dates, place and
+body, the descriptions are the text and every paragraph is a ``caption`` chunk (short items), as is
+all text of a photo, graphic, video or audio item; an event with neither is described by its own title, dates, place and
 organiser. ``by``/``byline`` → ``author`` (one person per value, see
 :func:`.metadata.authors_from_byline`), never the speaker: a ninjs story is written by its author,
 and the people it quotes are found in its text. ``versioncreated`` → date (``YYYY-MM-DD``) and
@@ -284,9 +284,10 @@ def ninjs_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
     headline = _headline(obj)
     title = headline or _text(obj.get("title"), "title") or _text(obj.get("slugline"), "slugline")
     paras = _best_text(_variants(obj, "body", "bodies"))
+    media = str(obj.get("type") or "").lower() in _MEDIA_KINDS
     captions: set[int] = set()
-    if paras:
-        captions = {i for i, p in enumerate(paras) if is_caption(p, isolated=False)}
+    if paras:  # the text of a photo, video or audio item describes it, whatever field holds it
+        captions = {i for i, p in enumerate(paras) if media or is_caption(p, isolated=False)}
     else:
         paras = _best_text(_variants(obj, "description", "descriptions"))
         if paras:  # media and short items: their description is their text, as captions
