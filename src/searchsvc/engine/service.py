@@ -24,6 +24,7 @@ from ..config import Settings
 from ..errors import InvalidParameter, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
 from .models import Chunk, Document, SearchRequest, SearchResult
+from .text.repeated import without_repeated
 from .whoosh.reader import Reader
 from .whoosh.store import IndexStore
 
@@ -89,7 +90,7 @@ class Engine:
         """
         t0 = time.perf_counter()
         skipped: list[tuple[str, str]] = []
-        docs = _chunked(_read_all(paths, skipped, progress))
+        docs = _chunked(without_repeated(_read_all(paths, skipped, progress)))
         if into_new:
             from whoosh import index as whoosh_index
 
