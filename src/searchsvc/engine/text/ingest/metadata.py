@@ -267,8 +267,8 @@ def authors_from_byline(byline: str) -> list[str]:
 
 
 # --- titles ------------------------------------------------------------------------------------
-_TITLE_SEPARATORS = re.compile(r"\s+(?:\||•|·|::|—|–|-{1,2})\s+")
-_HARD_SEPARATORS = ("|", "•", "·", "::")
+_HARD_SEPARATOR = re.compile(r"\s+(?:\||•|·|::)\s+")
+_DASH_SEPARATOR = re.compile(r"\s+(?:—|–|-{1,2})\s+")
 _LEADING_JUNK = re.compile(r"^[\s|•·:–—-]+")
 _SPACES = re.compile(r"\s+")
 
@@ -276,35 +276,36 @@ _SPACES = re.compile(r"\s+")
 def clean_title(title: str, site: str | None = None) -> str:
     """A page title without site furniture: no leading "- ", no "| Site" or " - Site" part.
 
-    A part after (or before) ``|``, ``•``, ``·`` is dropped when it is short (≤ 5 words) and the
-    rest is longer; after a dash only when it names the site (``site``), so "Biden - Putin summit"
-    stays whole.
+    Parts split at ``|``, ``•``, ``·``: those naming the site go, and of the rest the longest
+    stays ("Home | Ministry of X | Regular briefing of 3 June" → the briefing). After a dash a part
+    goes only when it names the site (``site``), so "Biden - Putin summit" stays whole.
     """
     t = _LEADING_JUNK.sub("", _SPACES.sub(" ", title)).strip()
     site_key = (site or "").casefold().removeprefix("www.")
-    while True:
-        seps = list(_TITLE_SEPARATORS.finditer(t))
-        if not seps:
-            break
-        first, last = seps[0], seps[-1]
-        head, tail = t[: last.start()], t[last.end() :]
-        lead, rest = t[: first.start()], t[first.end() :]
-        hard_last = last.group().strip() in _HARD_SEPARATORS
-        hard_first = first.group().strip() in _HARD_SEPARATORS
 
-        def is_site(part: str, hard: bool, other: str) -> bool:
-            key = part.casefold()
-            if site_key and (key == site_key or key in site_key or site_key in key):
-                return True
-            return hard and len(part.split()) <= 5 and len(other.split()) > len(part.split())
+    def names_site(part: str) -> bool:
+        key = part.casefold().strip()
+        return bool(site_key) and bool(key) and (key in site_key or site_key in key)
 
-        if is_site(tail, hard_last, head):
-            t = head.strip()
-        elif is_site(lead, hard_first, rest):
-            t = rest.strip()
-        else:
-            break
+    parts = [p.strip() for p in _HARD_SEPARATOR.split(t) if p.strip()]
+    if len(parts) > 1:
+        kept = [p for p in parts if not names_site(p)] or parts
+        t = max(kept, key=lambda p: len(p.split()))  # the first of the longest
+    dashed = [p.strip() for p in _DASH_SEPARATOR.split(t)]
+    if len(dashed) > 1 and site_key:
+        while len(dashed) > 1 and names_site(dashed[-1]):
+            dashed.pop()
+        while len(dashed) > 1 and names_site(dashed[0]):
+            dashed.pop(0)
+        t = _rejoin(t, dashed)
     return t.strip(" |•·:–—-") or title.strip()
+
+
+def _rejoin(title: str, parts: list[str]) -> str:
+    """The stretch of ``title`` from the first kept part to the end of the last one."""
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return title[start:end] if start >= 0 and end > start else " - ".join(parts)
 
 
 def _is_caps_line(text: str) -> bool:
