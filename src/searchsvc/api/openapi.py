@@ -619,7 +619,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                         "The GET /search parameters; `sort` defaults to `-date` and `per_page` to "
                         "20. Each entry: id `urn:searchsvc:chunk:ID`, title = document title + "
                         "¶N, updated = document date, link = absolute paragraph permalink, "
-                        "summary = plain-text snippet, author = speaker (else source)."
+                        "summary = plain-text snippet, author = speaker (else the authors, else source)."
                     ),
                     "parameters": _search_parameters(settings),
                     "responses": {
