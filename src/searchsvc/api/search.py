@@ -209,7 +209,7 @@ def parse_es_body(body: dict[str, Any], settings: Settings) -> SearchRequest:
     Understood: ``query`` with ``query_string``/``simple_query_string``/``multi_match``/``match``
     (their text becomes ``q``; ``match`` on a facet field such as ``speaker`` is a filter),
     ``match_phrase`` (a quoted phrase), ``match_all``, ``term``/``terms`` on a facet field
-    (speaker, role, source, kind, event, year, person, organisation, subject, place; a ``.keyword``
+    (speaker, role, author, source, kind, event, year, person, organisation, subject, place; a ``.keyword``
     suffix is dropped), ``range`` on ``date`` (or ``versioncreated``/``firstcreated``), and
     ``bool`` with ``must`` and ``filter`` of those; ``post_filter``/``filter`` likewise. Several
     text clauses are ANDed; several values of one field are ORed, as in GET. ``sort``: ``_score``,
