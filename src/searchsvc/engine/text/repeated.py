@@ -48,12 +48,12 @@ def _key(line: str) -> str:
     return " ".join(line.split()).casefold()
 
 
-def _edge_lines(doc: Document) -> dict[int, str]:
-    """Paragraph index → folded text, for the short candidate paragraphs at a document's edges."""
+def _edge_lines(doc: Document) -> dict[int, tuple[str, str]]:
+    """Paragraph index → (folded text, text), for the short paragraphs at a document's edges."""
     spans = paragraph_spans(doc.text)
     n = len(spans)
     title = _key(doc.title) if doc.title else None
-    out: dict[int, str] = {}
+    out: dict[int, tuple[str, str]] = {}
     for i, (s, e) in enumerate(spans):
         if EDGE <= i < n - EDGE or e - s > MAX_CHARS or i in doc.captions:
             continue
@@ -61,38 +61,44 @@ def _edge_lines(doc: Document) -> dict[int, str]:
             continue
         line = doc.text[s:e]
         key = _key(line)
-        if key == title or find_label(line) is not None:
-            continue
-        out[i] = key
+        if key != title:
+            out[i] = (key, line)
     return out
 
 
 def repeated_lines(
-    docs: Sequence[Document], edges: Sequence[dict[int, str]] | None = None
+    docs: Sequence[Document], edges: Sequence[dict[int, tuple[str, str]]] | None = None
 ) -> dict[str, frozenset[str]]:
     """Site → the folded lines that are furniture there, over one batch (``edges``: each
     document's ``_edge_lines``, when the caller has them already)."""
     edges = edges if edges is not None else [_edge_lines(d) for d in docs]
     seen: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    sample: dict[str, str] = {}
     per_site: dict[str, int] = defaultdict(int)
     for n, (doc, lines) in enumerate(zip(docs, edges, strict=True)):
         site = site_of(doc)
         if site is None:
             continue
         per_site[site] += 1
-        for key in set(lines.values()):
+        for key, line in lines.values():
             seen[site][key].add(n)
+            sample.setdefault(key, line)
     out: dict[str, frozenset[str]] = {}
     for site, lines in seen.items():
         need = max(MIN_DOCUMENTS, (per_site[site] + 1) // 2)
-        found = frozenset(k for k, where in lines.items() if len(where) >= need)
+        # labels are checked only for the few lines that repeat: a turn is never furniture
+        found = frozenset(
+            k for k, where in lines.items() if len(where) >= need and find_label(sample[k]) is None
+        )
         if found:
             out[site] = found
     return out
 
 
 def drop_repeated(
-    doc: Document, furniture: dict[str, frozenset[str]], edges: dict[int, str] | None = None
+    doc: Document,
+    furniture: dict[str, frozenset[str]],
+    edges: dict[int, tuple[str, str]] | None = None,
 ) -> int:
     """Mark ``doc``'s furniture paragraphs as metadata (not chunked); how many were marked."""
     site = site_of(doc)
@@ -100,7 +106,7 @@ def drop_repeated(
     if not lines:
         return 0
     edges = edges if edges is not None else _edge_lines(doc)
-    marked = [i for i, key in edges.items() if key in lines]
+    marked = [i for i, (key, _line) in edges.items() if key in lines]
     doc.metadata_paragraphs = set(doc.metadata_paragraphs) | set(marked)
     return len(marked)
 
