@@ -84,6 +84,15 @@ def test_a_by_line_at_the_top_is_the_author_not_a_chunk() -> None:
         "The repairs at Port Selden were finished three weeks ahead of schedule, the council said."
     )
     assert m.author == ["Ines Varga", "Ola Brenner"] and 1 in m.meta
+    combined = meta_of(
+        "Ferry terminal to stay open\n\nBy Tomas Berg | Updated: 4th June 2024\n\n"
+        "The ministry said on Tuesday that the Hollin terminal would stay open for another year."
+    )
+    assert (
+        combined.author == ["Tomas Berg"] and combined.date == "2024-06-04" and 1 in combined.meta
+    )
+    prose = meta_of("A title\n\nBy the end of the year the council will have spent its budget.")
+    assert prose.author == [] and 1 not in prose.meta  # "By the end of…" is prose, not a credit
     keyed = meta_of(
         "Title here\n\nBy Wang Zhigang Source: Qiushi Journal Updated: 2020-07-15\n\nText."
     )
