@@ -35,6 +35,7 @@ rules are general shapes, checked against the seeds and the fixtures:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -117,15 +118,15 @@ def parse_date(value: str) -> str | None:
     if not value:
         return None
     try:
-        dt = dateparser.parse(value, fuzzy=False, default=None)
+        when = dateparser.parse(value, fuzzy=False, default=None)
     except (ValueError, OverflowError, TypeError):
         try:
-            dt = dateparser.parse(value, fuzzy=True)
+            when = dateparser.parse(value, fuzzy=True)
         except (ValueError, OverflowError, TypeError):
             return None
-    if dt is None:
+    if when is None:
         return None
-    return dt.date().isoformat()
+    return when.date().isoformat()
 
 
 def _clean_source(s: str) -> str | None:
@@ -170,12 +171,11 @@ def is_caption(p: Para, *, isolated: bool = True) -> bool:
     # or a speaker's turn standing alone is not one: captions describe, they do not ask or speak.
     return (
         isolated
-        and t[-1] != "?"
-        and find_label(t[:120]) is None
         and p.blank_before >= 2
         and p.blank_after >= 2
         and 40 <= len(t) <= 600
-        and t[-1] in '.!?”"'
+        and t[-1] in '.!”"'
+        and find_label(t[:120]) is None
     )
 
 
@@ -339,9 +339,7 @@ def date_from_address(address: str | None) -> str | None:
     if not m:
         return None
     try:
-        import datetime as _dt
-
-        return _dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
     except ValueError:
         return None
 
