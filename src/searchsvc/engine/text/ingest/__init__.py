@@ -7,7 +7,7 @@ suffix    module                      metadata from
 ========  ==========================  ===============================================
 .txt      :mod:`.text`                heuristics (:mod:`.metadata`)
 .md       :mod:`.markdown`            YAML front matter (wh-briefings style)
-.html     :mod:`.html`                trafilatura (main text, title, date)
+.html     :mod:`.html`                <head>, JSON-LD, then the text (trafilatura)
 .json     :mod:`.jsonfmt`/:mod:`.ninjs`  the object (native format or IPTC ninjs)
 .ndjson   :mod:`.jsonfmt`             one object per line (also ``.jsonl``)
 ========  ==========================  ===============================================
