@@ -390,7 +390,7 @@ def mark_bold_labels(tree: Any) -> None:
         if not isinstance(first.tag, str) or first.tag not in ("b", "strong"):
             continue
         label = _text_of(first)
-        rest = (first.tail or "") + "".join(_text_of(c) + " " for c in list(p)[1:])
+        rest = p.text_content()[len(first.text_content()) :]  # all that follows, tails included
         if not label or not rest.strip() or len(label.split()) > 8 or len(label) > 80:
             continue
         if _LABEL_END.search(label) or label[-1] in "?!" or _CONTINUES_SENTENCE.match(rest):
