@@ -23,7 +23,7 @@ HIT_KEYS = {
     "id", "score", "rank", "document", "paragraph", "speaker", "role", "text", "snippet",
     "highlights", "citation",
 }  # fmt: skip
-DOCUMENT_KEYS = {"id", "title", "source", "date", "kind", "event", "url"}
+DOCUMENT_KEYS = {"id", "title", "source", "date", "kind", "event", "url", "author"}
 SEED_IDS = sorted(p.stem for p in SEEDS.iterdir() if p.is_file())
 
 
@@ -61,6 +61,7 @@ def test_search_contract_field_by_field(server: Server) -> None:
         assert set(hit) >= HIT_KEYS
         doc = hit["document"]
         assert set(doc) == DOCUMENT_KEYS
+        assert isinstance(doc["author"], list) and all(isinstance(a, str) for a in doc["author"])
         assert doc["id"] in SEED_IDS
         assert isinstance(doc["title"], str) and doc["title"]
         assert doc["date"] is None or date.fromisoformat(doc["date"])

@@ -141,7 +141,13 @@ def test_ninjs_round_trip_with_facets(cms: Server) -> None:
     hit = body["hits"][0]
     assert hit["document"]["title"] == "Ministers meet on fisheries"
     assert hit["document"]["source"] == "Example Wire" and hit["document"]["date"] == "2024-03-01"
-    assert hit["speaker"] == "Ana Reporter"
+    # The byline is the author, not a speaker: it is in the document, its facet and the citation.
+    assert hit["speaker"] is None and hit["document"]["author"] == ["Ana Reporter"]
+    assert hit["citation"]["text"].startswith("Ana Reporter, Ministers meet on fisheries (")
+    assert {"value": "Ana Reporter", "count": 1} in body["facets"]["author"]
+    assert {h["document"]["id"] for h in fresh_search(cms, author="Ana Reporter")["hits"]} == {
+        "ninjs-1"
+    }
     assert {"value": "Fishing industry", "count": 1} in body["facets"]["subject"]
     assert {"value": "Jane Minister", "count": 1} in body["facets"]["person"]
     assert {"value": "Reykjavik", "count": 1} in body["facets"]["place"]

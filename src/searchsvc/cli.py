@@ -114,6 +114,7 @@ def _report(report: Any, engine: Engine) -> None:
         f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.1f} s "
         f"({report.chunks / max(report.seconds, 1e-9):,.0f} chunks/s); index now holds "
         f"{stats['documents']} documents, {stats['chunks']} chunks"
+        + (f"; {len(report.skipped)} skipped (listed above)" if report.skipped else "")
     )
 
 
@@ -122,6 +123,7 @@ def _report(report: Any, engine: Engine) -> None:
 @_index_dir
 @click.option("--speaker", multiple=True, help="Only this speaker (repeatable: OR).")
 @click.option("--role", multiple=True, help="official, questioner, moderator, quoted.")
+@click.option("--author", multiple=True, help="Only documents by this author (repeatable: OR).")
 @click.option("--source", multiple=True)
 @click.option("--kind", multiple=True)
 @click.option("--event", multiple=True)
@@ -138,7 +140,7 @@ def search(query: str, index_dir: Path | None, as_json: bool, **opts: Any) -> No
     """Search the index: ranked snippets with citations."""
     filters = {
         name: list(opts.pop(name))
-        for name in ("speaker", "role", "source", "kind", "event", "year")
+        for name in ("speaker", "role", "author", "source", "kind", "event", "year")
     }
     request = SearchRequest(q=query, filters={k: v for k, v in filters.items() if v}, **opts)
     result = _engine(index_dir).search(request)

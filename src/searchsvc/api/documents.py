@@ -36,7 +36,7 @@ _META_LABELS = (
     ("date", "Date"),
     ("kind", "Kind"),
     ("event", "Event"),
-    ("byline", "Byline"),
+    ("author", "By"),
 )
 
 
@@ -53,7 +53,11 @@ def wants_json(req: falcon.Request) -> bool:
 def render_document_html(doc: dict[str, Any]) -> str:
     """The document page; every value is escaped by the template."""
     title = doc.get("title") or doc.get("id") or "Untitled"
-    meta = [{"label": label, "value": doc[key]} for key, label in _META_LABELS if doc.get(key)]
+    meta = [
+        {"label": label, "value": ", ".join(v) if isinstance(v, list) else v}
+        for key, label in _META_LABELS
+        if (v := doc.get(key) or (doc.get("byline") if key == "author" else None))
+    ]
     url = safe_url(doc.get("url"))
     paragraphs = [
         {

@@ -23,6 +23,8 @@ from urllib.parse import urlencode
 import falcon
 
 from .. import __version__
+from ..config import Settings
+from ..engine.render.citation import credit
 from ..engine.service import Engine
 from .search import parse_query_string
 
@@ -136,7 +138,7 @@ def build_feed(result: dict[str, Any], base: str, self_uri: str) -> ET.Element:
         sub(entry, "link", rel="alternate", type="text/html", href=base + hit["citation"]["url"])
         plain = html.unescape(_MARK.sub("", hit.get("snippet") or ""))
         sub(entry, "summary", plain, type="text")
-        author = hit.get("speaker") or doc.get("source")
+        author = hit.get("speaker") or credit(doc.get("author")) or doc.get("source")
         if author:
             sub(sub(entry, "author"), "name", author)
         if doc.get("source"):

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 ROLES = ("official", "questioner", "moderator", "quoted")
 FACETS = ("speaker", "role", "source", "kind", "event", "year")
-# Multi-valued facets that ninjs and JSON documents may carry; filterable and counted like FACETS.
-EXTRA_FACETS = ("person", "organisation", "subject", "place")
+# Multi-valued facets of document metadata (ninjs and JSON carry the first four; ``author`` comes
+# from bylines of every format); filterable and counted like FACETS.
+EXTRA_FACETS = ("person", "organisation", "subject", "place", "author")
 SORTS = ("relevance", "date", "-date")
 
 
@@ -30,8 +31,12 @@ class Document:
     kind: str | None = None  # transcript, article, newsletter, briefing, remarks, …
     event: str | None = None
     url: str | None = None
-    speaker: str | None = None  # default speaker of every paragraph (JSON `speaker`, ninjs byline)
-    byline: str | None = None
+    # Who speaks the whole text when no paragraph says otherwise (a statement, a speech): native
+    # JSON ``speaker``, a speech's title. Never the writer: that is ``author``.
+    speaker: str | None = None
+    byline: str | None = None  # the credit line as written ("By Ana Reporter and Ben Writer, AP")
+    # The writers, one person per value (from a byline, ninjs ``by``, HTML author metadata).
+    author: list[str] = field(default_factory=list)
     version: str | None = None  # ninjs versioncreated / JSON version: later wins, older → conflict
     person: list[str] = field(default_factory=list)
     organisation: list[str] = field(default_factory=list)
@@ -53,6 +58,7 @@ class Document:
             "kind": self.kind,
             "event": self.event,
             "url": self.url,
+            "author": list(self.author),
         }
 
 

@@ -29,6 +29,7 @@ from .query.tree import Or, Word
 from .ranking import FEEDBACK_CHUNKS, feedback_terms, wants_feedback
 from .request import validate
 from .synonym_store import SynonymStore
+from .text.repeated import without_repeated
 
 log = logging.getLogger("searchsvc.engine")
 
@@ -38,7 +39,9 @@ class IndexReport:
     documents: int
     chunks: int
     seconds: float
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # (path, reason): unreadable files, and single bad records of multi-record files
+    # (the reason then starts "record N (id 'X'): ").
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -84,7 +87,7 @@ class Engine:
         """
         t0 = time.perf_counter()
         skipped: list[tuple[str, str]] = []
-        docs = _chunked(_read_all(paths, skipped, progress))
+        docs = _chunked(without_repeated(_read_all(paths, skipped, progress)))
         write = self.backend.rebuild if into_new else self.backend.add_documents
         n_docs, n_chunks = write(docs, procs=procs)
         self.warm()  # decodes the new segments' facet columns once, for every worker to load
@@ -223,12 +226,17 @@ class Engine:
 def _read_all(
     paths: Iterable[Path], skipped: list[tuple[str, str]], progress: Callable[[int], None] | None
 ) -> Iterator[Document]:
-    from .text.ingest import read_file
+    from .text.ingest import BadRecord, read_file
+
+    def bad_record(record: BadRecord) -> None:
+        reason = record.message.removeprefix(f"{record.path}: ")
+        skipped.append((str(record.path), reason))
+        log.warning("skipped %s: %s", record.path, reason)
 
     for path in paths:
         for file in _files(Path(path), skipped):
             try:
-                docs = read_file(file)
+                docs = read_file(file, bad_record)
             except (SearchsvcError, OSError, ValueError, UnicodeDecodeError) as exc:
                 skipped.append((str(file), str(exc)))
                 log.warning("skipped %s: %s", file, exc)

@@ -14,7 +14,7 @@ from typing import Any
 from .models import Chunk, Document
 
 HIT_DOCUMENT_KEYS = ("id", "title", "source", "date", "kind", "event", "url")
-LIST_KEYS = ("person", "organisation", "subject", "place")
+LIST_KEYS = ("person", "organisation", "subject", "place", "author")
 
 
 def stored_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str, Any]:
@@ -74,8 +74,12 @@ class StoredChunk:
         return self.doc.get("origin") == "push"
 
     def document(self) -> dict[str, Any]:
-        """The document metadata a hit carries."""
-        return {k: self.doc.get(k) for k in HIT_DOCUMENT_KEYS}
+        """The document metadata a hit carries (``author`` only when the index kept authors:
+        one written before has none to show)."""
+        out = {k: self.doc.get(k) for k in HIT_DOCUMENT_KEYS}
+        if "author" in self.doc:
+            out["author"] = self.doc["author"]
+        return out
 
     def rebuild(self) -> tuple[Document, Chunk]:
         """The Document (metadata only) and Chunk this was indexed from."""

@@ -5,9 +5,10 @@
 // textContent; the one exception is the server's escaped snippet, and even that is rebuilt from
 // text nodes and <mark> elements only (see setSnippet).
 
-const FACETS = ["speaker", "role", "source", "kind", "event", "year"];
+const FACETS = ["speaker", "role", "author", "source", "kind", "event", "year"];
 const FACET_LABELS = {
-  speaker: "Speaker", role: "Role", source: "Source", kind: "Kind", event: "Event", year: "Year",
+  speaker: "Speaker", role: "Role", author: "Author", source: "Source", kind: "Kind", event: "Event",
+  year: "Year",
 };
 const SORTS = ["relevance", "-date", "date"];
 const FACET_PREVIEW = 8; // values shown before "Show all"

@@ -44,7 +44,7 @@ def hit(row: Row, marks: Marks, rank: int, highlight: bool) -> Hit:
         text=stored.text,
         snippet=snippet(stored.text, spans),
         highlights=spans,
-        citation=cite(document, stored.paragraph, c.get("speaker")),
+        citation=cite(document, stored.paragraph, c.get("speaker"), c.get("role")),
         kind=c.get("kind", "paragraph"),
         section=c.get("section"),
         start=c.get("start", 0),

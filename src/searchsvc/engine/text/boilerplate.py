@@ -73,6 +73,20 @@ _TRAILING_SHARE = re.compile(
 )
 
 
+# Site furniture every page carries: a copyright notice ("© 2024 Example News. All rights
+# reserved."), breadcrumbs ("Home > News > Briefings", "You are here: …") and a lone "Home".
+_COPYRIGHT_LINE = re.compile(
+    r"^(?:©|\(c\)|copyright\s*(?:©|\(c\))?\s*(?:(?:19|20)\d{2}\b|©))[^\n]{0,160}$"
+    r"|^[^\n]{0,120}\ball rights reserved\b\.?$",
+    re.IGNORECASE,
+)
+_BREADCRUMB = re.compile(
+    r"^(?:(?:home\s*(?:[>»›]|$))|you are here\b|"
+    r"[^>»›.!?\d]{1,40}(?:\s[>»›]\s[^>»›.!?\d]{1,60}){2,}$)",
+    re.IGNORECASE,
+)
+
+
 def _only_words(line: str, vocabulary: frozenset[str], strong: frozenset[str], most: int) -> bool:
     if not _WORDISH_LINE.match(line):
         return False
@@ -89,6 +103,8 @@ def is_boilerplate(line: str) -> bool:
     s = line.strip()
     if not s:
         return False
+    if _COPYRIGHT_LINE.match(s) or (len(s) <= 120 and _BREADCRUMB.match(s)):
+        return True
     if len(s) > 120 or (len(s) > 30 and s[-1] in '.,;:?!"”’'):
         return False  # furniture is short and does not end like a sentence
     if _STUB.match(s) or _PAGER.match(s) or _PAGER_ARROWS.match(s) or _PAGE_OF.match(s):

@@ -334,6 +334,7 @@ def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str,
             "organisation": doc.organisation,
             "subject": doc.subject,
             "place": doc.place,
+            "author": doc.author,
         }
     )
     return {

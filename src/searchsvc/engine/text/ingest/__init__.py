@@ -7,8 +7,9 @@ suffix    module                      metadata from
 ========  ==========================  ===============================================
 .txt      :mod:`.text`                heuristics (:mod:`.metadata`)
 .md       :mod:`.markdown`            YAML front matter (wh-briefings style)
-.html     :mod:`.html`                trafilatura (main text, title, date)
+.html     :mod:`.html`                <head>, JSON-LD, then the text (trafilatura)
 .json     :mod:`.jsonfmt`/:mod:`.ninjs`  the object (native format or IPTC ninjs)
+.ndjson   :mod:`.jsonfmt`             one object per line (also ``.jsonl``)
 ========  ==========================  ===============================================
 
 Every reader hands its body to :mod:`.paragraphs` (whitespace, boilerplate, hard wraps), so
@@ -20,6 +21,10 @@ The id of a document read from a file is the file's stem (``seeds/000_a2191ec13a
 documents read from it. Directories are walked recursively in sorted order, skipping hidden files and
 directories, sidecars and unknown suffixes; a single file of unknown type given explicitly raises
 ``UnsupportedFormat``.
+
+A file of several records (a JSON list, NDJSON) is not all-or-nothing: a bad record is reported
+(file, record number, id, reason) through ``on_bad_record`` and the others are read. Without a
+callback the first bad record raises, so a caller never loses one silently.
 """
 
 from __future__ import annotations
@@ -31,19 +36,27 @@ from pathlib import Path
 from ....errors import InvalidDocument, SearchsvcError, UnsupportedFormat
 from ...models import Document
 from .html import read_html
-from .jsonfmt import apply_overrides, document_from_json, file_id, read_json
+from .jsonfmt import (
+    BadRecord,
+    apply_overrides,
+    document_from_json,
+    file_id,
+    read_json,
+    read_ndjson,
+)
 from .markdown import read_markdown
 from .text import read_source, read_text
 
 __all__ = [
     "READERS",
+    "BadRecord",
     "document_from_json",
     "iter_files",
     "read_file",
     "read_path",
 ]
 
-Reader = Callable[[Path, str], Iterator[Document]]
+Reader = Callable[[Path, str], Iterator[Document | BadRecord]]
 READERS: dict[str, Reader] = {
     ".txt": read_text,
     ".text": read_text,
@@ -52,6 +65,8 @@ READERS: dict[str, Reader] = {
     ".html": read_html,
     ".htm": read_html,
     ".json": read_json,
+    ".ndjson": read_ndjson,
+    ".jsonl": read_ndjson,
 }
 SIDECAR = ".meta.json"
 
@@ -88,14 +103,27 @@ def _sidecar_for(path: Path) -> Path | None:
     return None
 
 
-def read_file(path: Path) -> list[Document]:
-    """All documents of one file (a JSON list may hold several), sidecar overrides applied."""
+def read_file(
+    path: Path, on_bad_record: Callable[[BadRecord], None] | None = None
+) -> list[Document]:
+    """All documents of one file (a JSON list may hold several), sidecar overrides applied.
+
+    A bad record of a multi-record file goes to ``on_bad_record`` and the rest are returned;
+    without ``on_bad_record`` it raises ``InvalidDocument`` naming the file and record.
+    """
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise UnsupportedFormat(f"{path}: unsupported file type")
+    docs: list[Document] = []
     try:
-        docs = list(reader(path, file_id(path.stem)))
+        for item in reader(path, file_id(path.stem)):
+            if isinstance(item, BadRecord):
+                if on_bad_record is None:
+                    raise InvalidDocument(item.message, code=item.error.code)
+                on_bad_record(item)
+            else:
+                docs.append(item)
     except SearchsvcError as e:
         msg = e.message if str(path) in e.message else f"{path}: {e.message}"
         raise type(e)(msg, code=e.code) from e
@@ -125,8 +153,14 @@ def read_path(
     walk goes on (what ``searchsvc index`` wants for a large directory).
     """
     for p in iter_files(Path(path)):
+
+        def bad(record: BadRecord, p: Path = p) -> None:
+            if on_error is None:
+                raise InvalidDocument(record.message, code=record.error.code)
+            on_error(p, InvalidDocument(record.message, code=record.error.code))
+
         try:
-            docs = read_file(p)
+            docs = read_file(p, bad)
         except SearchsvcError as e:
             if on_error is None:
                 raise

@@ -1,14 +1,21 @@
-"""Ingest reader for the native JSON format (``.json``) and the entry point for pushed documents.
+"""Ingest reader for the native JSON format (``.json``, ``.ndjson``) and the entry point for pushed
+documents.
 
-A ``.json`` file holds one object or a list of objects. An object with a ``uri`` is IPTC ninjs and
-goes to :mod:`.ninjs`; anything else is the native format::
+A ``.json`` file holds one object or a list of objects; an ``.ndjson``/``.jsonl`` file one object
+per line. An object with a ``uri`` is IPTC ninjs and goes to :mod:`.ninjs`; anything else is the
+native format::
 
     {"id": "…", "title": "…", "body": "plain text, paragraphs separated by blank lines",
      "date": "2020-03-28", "source": "…", "url": "…", "kind": "…", "event": "…",
-     "speaker": "…", "version": "…", "person": ["…"], "organisation": […], "subject": […],
-     "place": […]}
+     "author": ["…"], "speaker": "…", "version": "…", "person": ["…"], "organisation": […],
+     "subject": […], "place": […]}
 
-``body_html`` may replace ``body``. Types are checked strictly (a title must be a string, a list
+``body_html`` may replace ``body``. ``author`` is who wrote the text (a string, split like a
+byline, or a list, one person each; ``byline`` alone gives it too); ``speaker`` is who speaks the
+whole text (a statement read by a spokesperson), not the writer.
+
+In a file of several records, a bad record fails alone: it is yielded as a :class:`BadRecord`
+(file, record number, id and the reason) and the other records are read. Types are checked strictly (a title must be a string, a list
 field a string or a list of strings) and absent or null optionals are fine; anything else raises
 ``InvalidDocument`` with a message naming the field. Dates are normalised to ``YYYY-MM-DD``; an
 unparseable date is an error here (unlike the plain-text heuristics, which just leave it out).
@@ -23,6 +30,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +39,7 @@ from ...dates import iso_day_or_time
 from ...ids import DOC_ID_MAX_LENGTH, check_doc_id, is_doc_id
 from ...models import Document
 from .html import html_to_text
-from .metadata import analyse, is_caption, parse_date
+from .metadata import analyse, authors_from_byline, is_caption, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs
 from .text import read_source
 
@@ -39,6 +47,7 @@ _ID_WORDS = re.compile(r"[\w.~-]+")
 _ID_BAD = re.compile(r"[^\w.~-]+")
 _SPACES = re.compile(r"\s+")
 LIST_FIELDS = ("person", "organisation", "subject", "place")
+AUTHOR_FIELDS = ("author", "authors")
 STR_FIELDS = ("title", "source", "url", "kind", "event", "speaker", "byline")
 
 
@@ -178,7 +187,25 @@ def apply_overrides(doc: Document, obj: Any) -> Document:
     for key in LIST_FIELDS:
         if key in obj:
             setattr(doc, key, opt_list(obj, key))
+    for key in AUTHOR_FIELDS:
+        if obj.get(key) is not None:
+            doc.author = opt_authors(obj, key)
+            break
+    else:
+        if obj.get("byline") is not None and not doc.author:
+            doc.author = authors_from_byline(doc.byline or "")
     return doc
+
+
+def opt_authors(obj: dict[str, Any], key: str) -> list[str]:
+    """A list of people, or one string read like a byline ("Ana Reporter and Ben Writer")."""
+    v = obj.get(key)
+    if isinstance(v, str):
+        return authors_from_byline(v)
+    out: list[str] = []
+    for name in opt_list(obj, key):
+        out.extend(n for n in authors_from_byline(name) if n not in out)
+    return out
 
 
 def native_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
@@ -242,20 +269,74 @@ def _json_type(obj: object) -> str:
     )
 
 
-def read_json(path: Path, stem_id: str) -> Iterator[Document]:
-    """A ``.json`` file: one object, or a list of objects (ids default to STEM, STEM-2, …)."""
-    try:
-        data = json.loads(read_source(path))
-    except json.JSONDecodeError as e:
-        raise InvalidDocument(f"{path}: not valid JSON: {e}") from e
-    items = data if isinstance(data, list) else [data]
-    for n, obj in enumerate(items, 1):
-        where = f"{path}" if not isinstance(data, list) else f"{path}[{n - 1}]"
+@dataclass
+class BadRecord:
+    """One record of a multi-record file that could not be read; the others still are."""
+
+    path: Path
+    number: int  # 1-based: the position in a JSON list, the line of an NDJSON file
+    record_id: str | None
+    error: InvalidDocument
+
+    @property
+    def message(self) -> str:
+        which = f"record {self.number}"
+        if self.record_id:
+            which += f" (id {self.record_id!r})"
+        return f"{self.path}: {which}: {self.error.message}"
+
+
+def _record_id(obj: object) -> str | None:
+    if not isinstance(obj, dict):
+        return None
+    for key in ("id", "uri"):
+        v = obj.get(key)
+        if isinstance(v, (str, int)) and not isinstance(v, bool) and str(v).strip():
+            return str(v).strip()[:80]
+    return None
+
+
+def _records(
+    path: Path, stem_id: str, items: list[tuple[int, object]], many: bool
+) -> Iterator[Document | BadRecord]:
+    for n, obj in items:
         try:
             own = isinstance(obj, dict) and (obj.get("id") is not None or "uri" in obj)
             fallback = None if own else (stem_id if n == 1 else f"{stem_id}-{n}")
             doc = document_from_json(obj, fallback)
         except InvalidDocument as e:
-            raise InvalidDocument(f"{where}: {e.message}", code=e.code) from e
+            if not many:
+                raise InvalidDocument(f"{path}: {e.message}", code=e.code) from e
+            yield BadRecord(path, n, _record_id(obj), e)
+            continue
         doc.path = str(path)
         yield doc
+
+
+def read_json(path: Path, stem_id: str) -> Iterator[Document | BadRecord]:
+    """A ``.json`` file: one object, or a list of objects (ids default to STEM, STEM-2, …)."""
+    try:
+        data = json.loads(read_source(path))
+    except json.JSONDecodeError as e:
+        raise InvalidDocument(f"{path}: not valid JSON: {e}") from e
+    many = isinstance(data, list)
+    items = list(enumerate(data, 1)) if many else [(1, data)]
+    yield from _records(path, stem_id, items, many)
+
+
+def read_ndjson(path: Path, stem_id: str) -> Iterator[Document | BadRecord]:
+    """An ``.ndjson``/``.jsonl`` file: one object per line (blank lines skipped); a line that is
+    not JSON fails alone, like a bad record."""
+    records: list[tuple[int, object]] = []
+    for n, line in enumerate(read_source(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append((n, json.loads(line)))
+        except json.JSONDecodeError as e:
+            records.append((n, BadRecord(path, n, None, InvalidDocument(f"not valid JSON: {e}"))))
+    for n, obj in records:
+        if isinstance(obj, BadRecord):
+            yield obj
+        else:
+            yield from _records(path, stem_id, [(n, obj)], True)

@@ -1,7 +1,8 @@
 """Ingest reader for Markdown with YAML front matter (``.md``), in the style of wh-briefings.
 
-Front matter gives the metadata: ``title``, ``date``, ``source_url`` (→ ``url``; its host gives the
-source, "The White House" for whitehouse.gov and its archives) and ``tags`` (→ kind:
+Front matter gives the metadata: ``title``, ``date``, ``author``/``authors``/``byline`` (→
+``author``), ``source_url`` (→ ``url``; its host gives the source, "The White House" for
+whitehouse.gov and its archives) and ``tags`` (→ kind:
 ``press-briefings`` → ``briefing``, ``speeches-remarks`` → ``remarks``). The event is the title: one
 briefing or speech is one event. The body is hard-wrapped at ~72 columns; the shared paragraph
 builder joins the lines and keeps speaker turns apart. Time stamps ("7:06 P.M. EST", "END 7:37 P.M.
@@ -25,7 +26,7 @@ import yaml
 from ....errors import InvalidDocument
 from ...models import Document
 from ..speakers import find_label, speaker_from_title
-from .metadata import analyse, is_caption, parse_date
+from .metadata import analyse, authors_from_byline, is_caption, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs
 from .text import from_paragraphs, read_source
 
@@ -79,6 +80,19 @@ def _text(value: Any) -> str | None:
     return s or None
 
 
+def _authors(value: Any) -> list[str]:
+    """Front matter ``author: Ana Reporter`` or ``authors: [Ana Reporter, Ben Writer]``."""
+    values = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for v in values:
+        if isinstance(v, dict):
+            v = v.get("name")
+        for name in authors_from_byline(_text(v) or ""):
+            if name not in out:
+                out.append(name)
+    return out
+
+
 def split_front_matter(raw: str) -> tuple[dict[str, Any], str]:
     m = _FRONT_MATTER.match(raw)
     if not m:
@@ -123,10 +137,13 @@ def parse_markdown(raw: str, doc_id: str, path: str | None = None) -> Document:
         title = analyse(paras).title
     # A speech without speaker labels: the speaker named in the title speaks every paragraph.
     speaker = _text(fm.get("speaker")) or (None if seen_turn else speaker_from_title(title))
+    byline = _text(fm.get("byline"))
     return Document(
         id=doc_id,
         text=join_paragraphs([p.text for p in paras]),
         title=title,
+        author=_authors(fm.get("author") or fm.get("authors")) or authors_from_byline(byline or ""),
+        byline=byline,
         source=source,
         date=date,
         kind=kind or "article",

@@ -1,33 +1,41 @@
 """Ingest step for plain text: metadata found by heuristics in the paragraphs themselves.
 
-Scraped pages carry no structured metadata, so title, source, date, kind and event are read from
-the text (rules tried in order; all are general shapes, checked against the five seeds):
+Scraped pages carry no structured metadata, so title, source, date, kind, event and author are read
+from the text. Each field has its own function (``find_title``, ``find_date``, …) over one shared
+scan of the head of the document (:func:`scan_head`), so a new shape is a change in one place. The
+rules are general shapes, checked against the seeds and the fixtures:
 
-* **Title**: the first real paragraph — not a caption, not a metadata line, not a CJK-only masthead
-  line. In a newsletter the masthead ("CHINA S&T NEWSLETTER", "No.2 2020") comes first, so the title
-  is the first real paragraph after the issue line. When that paragraph is long prose (a page with no
-  title line) the title is its first sentence, shortened to ~100 characters, and no paragraph is the
-  title.
 * **Metadata lines** (kept in the text, not chunked): a source/date line ("China.org.cn March 28,
-  2020"), a byline line ("By Wang Zhigang Source: English Edition of Qiushi Journal Updated:
-  2020-07-15"), an issue line ("No.2 2020"), a bare date line, and a "(Source: …)" credit.
-* **Date** (ISO ``YYYY-MM-DD``): from those lines; else a date closing one of the first paragraphs
-  ("…in Beijing … March 28, 2020"); else the first date in the first three paragraphs, captions
-  included (seed 002's photo caption). An issue line gives only a year (and maybe a month): the date
-  is then the first day of that year (or month), the earliest day the issue can be from.
-* **Source**: the source/byline line; else "(Source: X)"; else "published … on/in X"; else the
+  2020"), a keyed line ("By Wang Zhigang Source: English Edition of Qiushi Journal Updated:
+  2020-07-15"), a "By Ana Reporter and Ben Writer" line, an issue line ("No.2 2020"), a bare or
+  labelled date line ("Updated: Thursday, 14 March 2026 10:32"), and a "(Source: …)" credit.
+* **Title**: the first real paragraph — not a caption, not a metadata line, not a CJK-only masthead
+  line, not a speaker label. A run of short all-capitals lines at the top ("REPUBLIC OF …",
+  "MINISTRY OF …") is a masthead when a mixed-case title line follows it; in a newsletter the title
+  is the first real paragraph after the issue line. Long prose gives its first sentence, shortened
+  to ~100 characters (and then no paragraph is the title). Titles are cleaned (:func:`clean_title`:
+  no leading "- ", no "| Site" suffix).
+* **Date** (ISO ``YYYY-MM-DD``): from those lines; else the issue line (first day of the year or
+  month it names); else a date closing one of the first paragraphs ("…in Beijing … March 28,
+  2020"); else a date in the URL or file name (``/2024/06/03/``, ``2024-06-03-…``); else the first
+  date in the first three paragraphs, captions included. Dates may be "3rd June 2024", "Thursday,
+  14 March 2026", "March 28, 2020", "2020-03-28", "2020/3/28".
+* **Source**: the source/keyed line; else "(Source: X)"; else "published … on/in X"; else the
   organiser of a press conference ("The State Council Information Office (SCIO) held a press
   conference…"); else a photo credit ("[Photo/Xinhua]").
 * **Kind**: ``newsletter`` (issue line or a NEWSLETTER/BULLETIN masthead), ``transcript`` (two or
   more speaker labels), else ``article``.
 * **Event**: for transcripts, the title — both SCIO pages of one press conference carry the same
   title line, so they facet together.
+* **Author**: a "By …" line or the ``By`` of a keyed line, split into one person per value by
+  :func:`authors_from_byline`.
 * **Captions**: "Photo 1: …", "Top left: …", "… [Photo/Xinhua]", "… PHOTO BY …", "The photo shows…",
   and short paragraphs standing alone between runs of blank lines (where a scraped image was).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -40,15 +48,19 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
     r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
+_WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?\s+"
 _DATE = (
-    rf"(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
-    rf"|\d{{1,2}}\s+{_MONTH},?\s+\d{{4}}"
+    rf"(?:(?:{_WEEKDAY})?{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|(?:{_WEEKDAY})?\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH},?\s+\d{{4}}"
     r"|\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?"
     r"|\d{4}/\d{1,2}/\d{1,2})"
 )
 DATE_RE = re.compile(rf"\b{_DATE}\b")
+_TIME = r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?)?(?:\s*\(?[A-Z]{2,5}\)?)?)"
 _DATE_LINE = re.compile(
-    rf"^(?:(?:Updated|Published|Posted|Date|Released)\s*:?\s*)?({_DATE})$", re.I
+    rf"^(?:(?:(?:Last\s+)?(?:Updated|Published|Posted|Date|Released|Issued|Modified)(?:\s+on)?)"
+    rf"\s*:?\s*)?({_DATE}){_TIME}?\.?$",
+    re.I,
 )
 _SOURCE_DATE_LINE = re.compile(
     rf"^(?P<source>[^\d\s][^\n]{{1,60}}?)\s*(?:[|,·•—–-]\s*)?(?:(?:Updated|Published|Posted)\s*:?\s*)?"
@@ -106,15 +118,15 @@ def parse_date(value: str) -> str | None:
     if not value:
         return None
     try:
-        dt = dateparser.parse(value, fuzzy=False, default=None)
+        when = dateparser.parse(value, fuzzy=False, default=None)
     except (ValueError, OverflowError, TypeError):
         try:
-            dt = dateparser.parse(value, fuzzy=True)
+            when = dateparser.parse(value, fuzzy=True)
         except (ValueError, OverflowError, TypeError):
             return None
-    if dt is None:
+    if when is None:
         return None
-    return dt.date().isoformat()
+    return when.date().isoformat()
 
 
 def _clean_source(s: str) -> str | None:
@@ -133,9 +145,11 @@ class PlainMeta:
     title_index: int | None = None
     source: str | None = None
     date: str | None = None
+    line_date: str | None = None  # the date a metadata line gives ("Published: 3 June 2024")
     kind: str = "article"
     event: str | None = None
     byline: str | None = None
+    author: list[str] = field(default_factory=list)
     captions: set[int] = field(default_factory=set)
     meta: set[int] = field(default_factory=set)
 
@@ -153,13 +167,15 @@ def is_caption(p: Para, *, isolated: bool = True) -> bool:
     low = t.lower()  # cheap keyword gate before the expensive search
     if ("photo" in low or "pictur" in low or "image" in low) and _CAPTION_ANY.search(t):
         return True
-    # A short paragraph alone between runs of blank lines: where a scraped image was.
+    # A short paragraph alone between runs of blank lines: where a scraped image was. A question
+    # or a speaker's turn standing alone is not one: captions describe, they do not ask or speak.
     return (
         isolated
         and p.blank_before >= 2
         and p.blank_after >= 2
         and 40 <= len(t) <= 600
-        and t[-1] in '.!?”"'
+        and t[-1] in '.!”"'
+        and find_label(t[:120]) is None
     )
 
 
@@ -189,132 +205,346 @@ def _short_title(text: str) -> str:
     return s
 
 
-def analyse(paras: list[Para]) -> PlainMeta:
-    """Title, source, date, kind, event, caption and metadata-paragraph indexes of a plain text."""
-    meta = PlainMeta()
-    head = min(len(paras), 12)
-    issue_index = None
-    issue_date = None
-    newsletter = False
-    date_from_line = None
+# --- authors -----------------------------------------------------------------------------------
+_BY_PREFIX = re.compile(
+    r"^(?:(?:Written|Reported|Words|Text|Story|Photos?|Pictures?|Video)\s+)?"
+    r"(?:by|von|par|por|di|door|av|af)\s*:?\s+",
+    re.I,
+)
+_BY_LINE = re.compile(
+    r"^(?:(?:Written|Reported|Words|Story)\s+)?By\s*:?\s+(?P<names>[^\d:|]{3,120}?)"
+    r"(?:\s*[|,]\s*(?:Updated|Published|Posted)\b.*)?$",
+    re.I,
+)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|/|&|\band\b|\bund\b|\bog\b|\boch\b|\bet\b|\by\b|\be\b)\s*")
+_NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’.-]*|d['’][A-Z][\w'-]*|[A-Z]\.)$")
 
-    for i, p in enumerate(paras):
-        if is_caption(p):
-            meta.captions.add(i)
 
-    for i in range(head):
-        t = paras[i].text
-        if i in meta.captions:
-            continue
-        m = _ISSUE_LINE.match(t)
-        if m and issue_index is None:
-            issue_index = i
-            meta.meta.add(i)
-            month = m.group("month")
-            issue_date = parse_date(f"{month or 'January'} 1 {m.group('year')}")
-            newsletter = True
-            continue
-        if _MASTHEAD.search(t) and len(t) < 80:
-            newsletter = True
-        keyed = _keyed_line(t)
-        if keyed:
-            meta.meta.add(i)
-            if "by" in keyed or "author" in keyed:
-                meta.byline = keyed.get("by") or keyed.get("author")
-            src = keyed.get("source") or keyed.get("from")
-            if src and not meta.source:
-                meta.source = _clean_source(src)
-            for k in ("updated", "published", "posted", "date"):
-                if k in keyed and not date_from_line:
-                    date_from_line = parse_date(keyed[k])
-            continue
-        m = _DATE_LINE.match(t)
-        if m:
-            meta.meta.add(i)
-            date_from_line = date_from_line or parse_date(m.group(1))
-            continue
-        m = _SOURCE_DATE_LINE.match(t) if len(t) <= 100 else None
-        if m and i > 0:
-            src = m.group("source")
-            # a source is a name or a host, not the end of a sentence
-            if not re.search(r"[.!?]\s", src) and len(src.split()) <= 6:
-                meta.meta.add(i)
-                if not meta.source:
-                    meta.source = _clean_source(src)
-                date_from_line = date_from_line or parse_date(m.group("date"))
-                continue
+def _words(s: str) -> frozenset[str]:
+    """A word list written compactly as one string."""
+    return frozenset(s.split())
 
-    # (Source: X) credits anywhere (usually at the end)
+
+_NAME_PARTICLE = _words(
+    "de da di del della der den van von la le du dos das bin ibn al el ten ter y"
+)
+# Words that make a credit part a job or an organisation, not a person: "Staff Writer", "dpa".
+_NOT_A_PERSON = _words(
+    """staff writers correspondent correspondents editor editors
+    press news agency wire service services newsroom desk bureau team database online media
+    associated contributor contributors columnist photographer the"""
+)
+
+
+def _looks_like_person(part: str) -> bool:
+    words = part.split()
+    if not 2 <= len(words) <= 5:
+        return False
+    if any(w.lower().strip(".") in _NOT_A_PERSON for w in words):
+        return False
+    named = [w for w in words if w.lower() not in _NAME_PARTICLE]
+    return bool(named) and all(_NAME_WORD.match(w) for w in named)
+
+
+def authors_from_byline(byline: str) -> list[str]:
+    """A credit line → the people who wrote it, one per value.
+
+    "By Paulo Santalucia and Frances d'Emilio" → both names; "Von Christian Hollmann, dpa" →
+    "Christian Hollmann" (the agency is the source, not an author); "Karl Melander/TT" → "Karl
+    Melander"; "Ana Reporter, Health Correspondent" → "Ana Reporter". A credit naming no person
+    ("NTB", "Staff") is kept whole: it is still who the piece is credited to.
+    """
+    s = _SPACES.sub(" ", byline).strip(" .,;|-–—")
+    s = _BY_PREFIX.sub("", s)
+    parts = [p.strip(" .,;|-–—()") for p in _NAME_SPLIT.split(s)]
+    people: list[str] = []
+    for p in parts:
+        if _looks_like_person(p) and p not in people:
+            people.append(p)
+    if people:
+        return people
+    return [s] if s and len(s) <= 80 else []
+
+
+# --- titles ------------------------------------------------------------------------------------
+_HARD_SEPARATOR = re.compile(r"\s+(?:\||•|·|::)\s+")
+_DASH_SEPARATOR = re.compile(r"\s+(?:—|–|-{1,2})\s+")
+_LEADING_JUNK = re.compile(r"^[\s|•·:–—-]+")
+_SPACES = re.compile(r"\s+")
+
+
+def clean_title(title: str, site: str | None = None) -> str:
+    """A page title without site furniture: no leading "- ", no "| Site" or " - Site" part.
+
+    Parts split at ``|``, ``•``, ``·``: those naming the site go, and of the rest the longest
+    stays ("Home | Ministry of X | Regular briefing of 3 June" → the briefing). After a dash a part
+    goes only when it names the site (``site``), so "Biden - Putin summit" stays whole.
+    """
+    t = _LEADING_JUNK.sub("", _SPACES.sub(" ", title)).strip()
+    site_key = (site or "").casefold().removeprefix("www.")
+
+    def names_site(part: str) -> bool:
+        key = part.casefold().strip()
+        return bool(site_key) and bool(key) and (key in site_key or site_key in key)
+
+    parts = [p.strip() for p in _HARD_SEPARATOR.split(t) if p.strip()]
+    if len(parts) > 1:
+        kept = [p for p in parts if not names_site(p)] or parts
+        t = max(kept, key=lambda p: len(p.split()))  # the first of the longest
+    dashed = [p.strip() for p in _DASH_SEPARATOR.split(t)]
+    if len(dashed) > 1 and site_key:
+        while len(dashed) > 1 and names_site(dashed[-1]):
+            dashed.pop()
+        while len(dashed) > 1 and names_site(dashed[0]):
+            dashed.pop(0)
+        t = _rejoin(t, dashed)
+    return t.strip(" |•·:–—-") or title.strip()
+
+
+def _rejoin(title: str, parts: list[str]) -> str:
+    """The stretch of ``title`` from the first kept part to the end of the last one."""
+    start = title.find(parts[0])
+    end = title.rfind(parts[-1]) + len(parts[-1])
+    return title[start:end] if start >= 0 and end > start else " - ".join(parts)
+
+
+def _is_caps_line(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return (
+        len(letters) >= 4
+        and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+        and len(text.split()) <= 10
+        and text[-1] not in ".!?:"
+    )
+
+
+def _title_like(text: str) -> bool:
+    return len(text) <= 250 and not (len(text) > 120 and text[-1] in ".!?")
+
+
+# --- dates in addresses ------------------------------------------------------------------------
+_URL_DATE = re.compile(
+    r"(?<![\dA-Za-z])((?:19|20)\d{2})[/_.-](0?[1-9]|1[0-2])[/_.-](0?[1-9]|[12]\d|3[01])(?!\d)"
+)
+_COMPACT_DATE = re.compile(
+    r"(?<![\dA-Za-z])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)"
+)
+
+
+def date_from_address(address: str | None) -> str | None:
+    """A date written into a URL or file name: ``/2024/06/03/``, ``2024-06-03-slug``, ``20240603``."""
+    if not address:
+        return None
+    m = _URL_DATE.search(address) or _COMPACT_DATE.search(address)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
+    except ValueError:
+        return None
+
+
+# --- the head of a document: one scan, read by every field --------------------------------------
+@dataclass
+class Head:
+    """What the first paragraphs say about the document, before any field is decided."""
+
+    captions: set[int] = field(default_factory=set)
+    meta: set[int] = field(default_factory=set)
+    issue_index: int | None = None
+    issue_date: str | None = None
+    newsletter: bool = False
+    line_date: str | None = None
+    source: str | None = None
+    byline: str | None = None
+
+
+HEAD_PARAGRAPHS = 12
+
+
+def find_captions(paras: list[Para]) -> set[int]:
+    return {i for i, p in enumerate(paras) if is_caption(p)}
+
+
+def scan_head(paras: list[Para]) -> Head:
+    """Classify the first paragraphs: issue line, keyed line, "By" line, date line, source line."""
+    head = Head(captions=find_captions(paras))
+    for i in range(min(len(paras), HEAD_PARAGRAPHS)):
+        if i not in head.captions:
+            _classify_head_line(head, i, paras[i].text)
+    return head
+
+
+def _classify_head_line(head: Head, i: int, t: str) -> None:
+    m = _ISSUE_LINE.match(t)
+    if m and head.issue_index is None:
+        head.issue_index = i
+        head.meta.add(i)
+        head.issue_date = parse_date(f"{m.group('month') or 'January'} 1 {m.group('year')}")
+        head.newsletter = True
+        return
+    if _MASTHEAD.search(t) and len(t) < 80:
+        head.newsletter = True
+    keyed = _keyed_line(t)
+    if keyed:
+        head.meta.add(i)
+        if ("by" in keyed or "author" in keyed) and not head.byline:
+            head.byline = keyed.get("by") or keyed.get("author")
+        src = keyed.get("source") or keyed.get("from")
+        if src and not head.source:
+            head.source = _clean_source(src)
+        for k in ("updated", "published", "posted", "date"):
+            if k in keyed and not head.line_date:
+                head.line_date = parse_date(keyed[k])
+        return
+    m = _BY_LINE.match(t) if len(t) <= 160 and i < 8 else None
+    if m and authors_from_byline(m.group("names")) and not head.byline:
+        names = m.group("names")
+        if all(_looks_like_person(p) or not p for p in _NAME_SPLIT.split(names)[:1]):
+            head.meta.add(i)
+            head.byline = names.strip()
+            rest = DATE_RE.search(t[m.end("names") :])
+            if rest and not head.line_date:
+                head.line_date = parse_date(rest.group(0))
+            return
+    m = _DATE_LINE.match(t) if len(t) <= 100 else None
+    if m:
+        head.meta.add(i)
+        head.line_date = head.line_date or parse_date(m.group(1))
+        return
+    m = _SOURCE_DATE_LINE.match(t) if len(t) <= 100 else None
+    if m and i > 0:
+        src = m.group("source")
+        # a source is a name or a host, not the end of a sentence
+        if not re.search(r"[.!?]\s", src) and len(src.split()) <= 6:
+            head.meta.add(i)
+            if not head.source:
+                head.source = _clean_source(src)
+            head.line_date = head.line_date or parse_date(m.group("date"))
+
+
+def _source_credit(paras: list[Para], head: Head) -> None:
+    """A "(Source: X)" credit near the end: a metadata paragraph, and a source."""
     for i in range(len(paras) - 1, max(-1, len(paras) - 6), -1):
         m = _SOURCE_CREDIT.match(paras[i].text)
         if m:
-            meta.meta.add(i)
-            if not meta.source:
-                meta.source = _clean_source(m.group("source"))
-            break
+            head.meta.add(i)
+            if not head.source:
+                head.source = _clean_source(m.group("source"))
+            return
 
-    # Title
-    start = issue_index + 1 if issue_index is not None else 0
-    for i in range(start, len(paras)):
-        if i in meta.captions or i in meta.meta:
+
+# --- one function per field --------------------------------------------------------------------
+def find_title(paras: list[Para], head: Head) -> tuple[str, int | None]:
+    """(title, index of the title paragraph or None when the title is a shortened sentence).
+
+    Masthead lines skipped on the way become metadata paragraphs of ``head``."""
+    start = head.issue_index + 1 if head.issue_index is not None else 0
+    candidates = [
+        i
+        for i in range(start, len(paras))
+        if i not in head.captions
+        and i not in head.meta
+        and not _CJK_ONLY.match(paras[i].text)
+        and sum(c.isalpha() for c in paras[i].text) >= 2
+        and find_label(paras[i].text) is None
+    ]
+    if not candidates:
+        return "", None
+    i = candidates[0]
+    # A masthead: all-capitals institution lines at the top, then the real (mixed-case) title.
+    k = 0
+    while k < len(candidates) and k < 4 and _is_caps_line(paras[candidates[k]].text):
+        k += 1
+    if 0 < k < len(candidates) and k < 4:
+        nxt = paras[candidates[k]].text
+        if _title_like(nxt) and len(nxt) <= 160 and nxt[-1] not in ".!?":
+            i = candidates[k]
+        elif k >= 2:
+            i = candidates[k - 1]
+    elif k >= 2:
+        i = candidates[k - 1]
+    head.meta.update(c for c in candidates[: candidates.index(i)])  # the masthead lines
+    t = paras[i].text
+    if _title_like(t):
+        return clean_title(t), i
+    return _short_title(t), None
+
+
+def find_date(paras: list[Para], head: Head, address: str | None = None) -> str | None:
+    if head.line_date:
+        return head.line_date
+    if head.issue_date:
+        return head.issue_date
+    for i in range(min(len(paras), 4)):
+        if i in head.captions:
             continue
-        t = paras[i].text
-        if _CJK_ONLY.match(t) or sum(c.isalpha() for c in t) < 2 or find_label(t) is not None:
-            continue
-        if len(t) <= 250 and not (len(t) > 120 and t[-1] in ".!?"):
-            meta.title, meta.title_index = t, i
-        else:
-            meta.title = _short_title(t)
-        break
+        m = re.search(rf"({_DATE})\.?$", paras[i].text)
+        if m and parse_date(m.group(1)):
+            return parse_date(m.group(1))
+    from_address = date_from_address(address)
+    if from_address:
+        return from_address
+    for i in range(min(len(paras), 3)):
+        m = DATE_RE.search(paras[i].text)
+        if m and parse_date(m.group(0)):
+            return parse_date(m.group(0))
+    return None
 
-    # Date
-    if date_from_line:
-        meta.date = date_from_line
-    elif issue_date:
-        meta.date = issue_date
-    else:
-        for i in range(min(len(paras), 4)):
-            if i in meta.captions:
-                continue
-            m = re.search(rf"({_DATE})\.?$", paras[i].text)
-            if m:
-                meta.date = parse_date(m.group(1))
-                break
-        if not meta.date:
-            for i in range(min(len(paras), 3)):
-                m = DATE_RE.search(paras[i].text)
-                if m:
-                    meta.date = parse_date(m.group(0))
-                    break
 
-    # Kind
-    n_labels = sum(1 for p in paras if find_label(p.text[:120]) is not None)
-    if newsletter:
-        meta.kind = "newsletter"
-    elif n_labels >= 2:
-        meta.kind = "transcript"
-    else:
-        meta.kind = "article"
-    if meta.kind == "transcript" and meta.title:
-        meta.event = meta.title
+def count_labels(paras: list[Para]) -> int:
+    return sum(1 for p in paras if find_label(p.text[:120]) is not None)
 
-    # Source fallbacks
-    if not meta.source:
-        for p in paras[-6:]:
-            m = _PUBLISHED_IN.search(p.text)
-            if m:
-                meta.source = _clean_source(m.group("source"))
-                break
-    if not meta.source and meta.kind == "transcript":
+
+def find_kind(paras: list[Para], head: Head) -> str:
+    if head.newsletter:
+        return "newsletter"
+    return "transcript" if count_labels(paras) >= 2 else "article"
+
+
+def find_event(kind: str, title: str) -> str | None:
+    return title if kind == "transcript" and title else None
+
+
+def find_source(paras: list[Para], head: Head, kind: str) -> str | None:
+    if head.source:
+        return head.source
+    for p in paras[-6:]:
+        m = _PUBLISHED_IN.search(p.text)
+        if m:
+            return _clean_source(m.group("source"))
+    if kind == "transcript":
         for p in paras[:6]:
             m = _ORGANISER.search(p.text)
             if m:
-                meta.source = _clean_source(m.group("org"))
-                break
-    if not meta.source:
-        for i in sorted(meta.captions):
-            m = _PHOTO_CREDIT.search(paras[i].text)
-            if m:
-                meta.source = _clean_source(m.group("source"))
-                break
-    return meta
+                return _clean_source(m.group("org"))
+    for i in sorted(head.captions):
+        m = _PHOTO_CREDIT.search(paras[i].text)
+        if m:
+            return _clean_source(m.group("source"))
+    return None
+
+
+def find_author(head: Head) -> list[str]:
+    return authors_from_byline(head.byline) if head.byline else []
+
+
+def analyse(paras: list[Para], address: str | None = None) -> PlainMeta:
+    """Every metadata field of a plain text; ``address`` (a URL or file name) may hold a date."""
+    head = scan_head(paras)
+    _source_credit(paras, head)
+    title, title_index = find_title(paras, head)
+    kind = find_kind(paras, head)
+    return PlainMeta(
+        title=title,
+        title_index=title_index,
+        source=find_source(paras, head, kind),
+        date=find_date(paras, head, address),
+        line_date=head.line_date,
+        kind=kind,
+        event=find_event(kind, title),
+        byline=head.byline,
+        author=find_author(head),
+        captions=head.captions,
+        meta=head.meta,
+    )

@@ -1,8 +1,8 @@
 """Ingest reader for plain text (``.txt``): scraped pages such as the five seeds.
 
 The body goes through the shared paragraph builder (whitespace, boilerplate, hard wraps), then the
-plain-text metadata heuristics (:mod:`.metadata`) find title, source, date, kind, event, captions and
-the metadata lines. The title line stays in the text (it becomes a ``heading`` chunk); the metadata
+plain-text metadata heuristics (:mod:`.metadata`) find title, source, date (also from a date in
+the file name), kind, event, author, captions and the metadata lines. The title line stays in the text (it becomes a ``heading`` chunk); the metadata
 lines stay in the text too but are listed in ``Document.metadata_paragraphs`` so they are not chunked.
 """
 
@@ -28,7 +28,7 @@ def parse_text(raw: str, doc_id: str, path: str | None = None) -> Document:
 
 def from_paragraphs(paras: list, doc_id: str, path: str | None = None) -> Document:
     """A document whose metadata must be guessed from its paragraphs (text, bare Markdown)."""
-    meta = analyse(paras)
+    meta = analyse(paras, address=Path(path).name if path else None)
     return Document(
         id=doc_id,
         text=join_paragraphs([p.text for p in paras]),
@@ -38,6 +38,7 @@ def from_paragraphs(paras: list, doc_id: str, path: str | None = None) -> Docume
         kind=meta.kind,
         event=meta.event,
         byline=meta.byline,
+        author=meta.author,
         captions=meta.captions,
         metadata_paragraphs=meta.meta,
         path=path,
