@@ -5,9 +5,14 @@
 (e.g. with write keys, or extra documents), stopped at the end of the test. Both yield a
 ``helpers.Server`` with ``.url``, ``.index_dir`` and ``.get(path, **params)``.
 
+<<<<<<< HEAD
 Both run on every backend in ``BACKENDS`` (the ``backend`` fixture, passed to the server as
 ``SEARCHSVC_BACKEND``), so every test that talks HTTP is a contract test of each backend: adding
 one means adding its name here, not changing a test.
+=======
+``opensearch_cluster``: three real OpenSearch nodes (one JVM each, on 127.0.0.1) for the session,
+started on first use by ``deploy/opensearch-dev/cluster``; an ``opensearch_cluster.Cluster``.
+>>>>>>> main
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from helpers import Server, assert_error, running_server
+from opensearch_cluster import Cluster, running_cluster
 
 __all__ = ["assert_error"]
 
@@ -54,3 +60,12 @@ def make_server(
                 pytest.fail(str(exc), pytrace=False)
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    try:
+        with running_cluster(tmp_path_factory.mktemp("opensearch"), nodes=3) as cluster:
+            yield cluster
+    except RuntimeError as exc:  # start-up failed: the message ends with the nodes' log tails
+        pytest.fail(str(exc), pytrace=False)

@@ -62,11 +62,14 @@ class Translator:
             return wq.NullQuery
         if isinstance(node, t.And | t.Or):
             kind = wq.And if isinstance(node, t.And) else wq.Or
-            return kind([self._query(c, reader, budget) for c in node.children], boost=node.boost)
-        if isinstance(node, t.AndMaybe):
+            return kind([self._query(c, reader, budget) for c in node.children])
+        if isinstance(node, t.Boost):
+            q = self._query(node.child, reader, budget)
+            return q if q is wq.NullQuery else q.with_boost(q.boost * node.weight)
+        if isinstance(node, t.Prefer):
             return wq.AndMaybe(
                 self._query(node.required, reader, budget),
-                self._query(node.optional, reader, budget),
+                self._query(node.bonus, reader, budget),
             )
         if isinstance(node, t.AndNot):
             return wq.AndNot(
@@ -84,9 +87,7 @@ class Translator:
         alternatives = [q for q in per_field if q is not None]
         if not alternatives:
             return wq.NullQuery
-        if len(alternatives) == 1 and node.boost == 1.0:
-            return alternatives[0]
-        return wq.Or(alternatives, boost=node.boost)
+        return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
     def _leaf(self, node: t.Node, fieldname: str, boost: float, reader, budget) -> Query | None:
         if isinstance(node, t.Word):
@@ -96,7 +97,7 @@ class Translator:
                 return wq.And(terms) if node.match == "all" else wq.Or(terms)
             return terms[0] if terms else None
         if isinstance(node, t.Phrase):
-            words = self._analyse(fieldname, node.text)
+            words = self._analyse(fieldname, " ".join(node.words))
             if len(words) <= 1:
                 return wq.Term(fieldname, words[0], boost=boost) if words else None
             if not self.schema[fieldname].format.supports("positions"):
