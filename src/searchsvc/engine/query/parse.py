@@ -24,15 +24,14 @@ from ...errors import InvalidParameter, QueryTooLong
 from .tree import (
     FIELDS,
     And,
+    AndMaybe,
     AndNot,
-    Boost,
     MatchAll,
     MatchNone,
     Node,
     Not,
     Or,
     Phrase,
-    Prefer,
     Prefix,
     Wildcard,
     Word,
@@ -193,7 +192,7 @@ class _Parser:
         optional = _combine(items)
         if required:
             must = _and(required)
-            node = Prefer(must, optional) if optional is not None else must
+            node = AndMaybe(must, optional) if optional is not None else must
         else:
             node = optional
         if banned:
@@ -285,7 +284,7 @@ def _by_precedence(seg: list[Node | str], level: int) -> Node:
         return _or(nodes)
     node = nodes[0]
     for n in nodes[1:]:
-        node = AndNot(node, n) if op == "ANDNOT" else Prefer(node, n)
+        node = AndNot(node, n) if op == "ANDNOT" else AndMaybe(node, n)
     return node
 
 
@@ -294,17 +293,13 @@ def _leaf(text: str, field: str | None) -> Node | None:
     boost = 1.0
     if b and b.group("body"):
         text, boost = b.group("body"), float(b.group("boost"))
-    node: Node
     if "*" in text or "?" in text:
         if text.strip("*?") == "":
             return MatchAll() if "*" in text else None
         if text.endswith("*") and "*" not in text[:-1] and "?" not in text:
-            node = Prefix(text[:-1], field)
-        else:
-            node = Wildcard(text, field)
-    else:
-        node = Word(text, field)
-    return _boosted(node, boost)
+            return Prefix(text[:-1], field, boost)
+        return Wildcard(text, field, boost)
+    return Word(text, field, boost)
 
 
 def _phrase(text: str, field: str | None, slop: int) -> Node | None:
@@ -313,12 +308,10 @@ def _phrase(text: str, field: str | None, slop: int) -> Node | None:
     return Phrase(tuple(text.split()), field, slop=slop)
 
 
-def _boosted(node: Node, weight: float) -> Node:
-    if weight == 1.0 or isinstance(node, MatchAll | MatchNone):
-        return node
-    if isinstance(node, Boost):
-        return Boost(node.child, node.weight * weight)
-    return Boost(node, weight)
+def _boosted(node: Node, boost: float) -> Node:
+    if isinstance(node, Word | Phrase | Prefix | Wildcard | And | Or):
+        return type(node)(**{**node.__dict__, "boost": node.boost * boost})
+    return node
 
 
 def _and(children: list[Node]) -> Node:
@@ -330,11 +323,11 @@ def _or(children: list[Node]) -> Node:
 
 
 def _joined(kind: type[And | Or], children: list[Node], neutral: type, absorbing: type) -> Node:
-    """``kind`` of the children, nested groups of the same kind flattened; a child that changes
-    nothing (``neutral``) is dropped, one that decides everything wins."""
+    """``kind`` of the children, nested unweighted groups of the same kind flattened; a child
+    that changes nothing (``neutral``) is dropped, one that decides everything wins."""
     flat: list[Node] = []
     for c in children:
-        if isinstance(c, kind):
+        if isinstance(c, kind) and c.boost == 1.0:
             flat.extend(c.children)
         elif not isinstance(c, neutral):
             flat.append(c)

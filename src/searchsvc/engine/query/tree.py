@@ -1,11 +1,13 @@
 """Nodes of a parsed query. Immutable, hashable (usable as cache keys), and free of any backend.
 
 A bare ``Word`` searches every text field (stemmed body, exact body, title, speaker name) unless
-``field`` names one of the fields a user may address (:data:`FIELDS`). Words are kept as typed;
-each backend applies the analysis rules of :mod:`searchsvc.engine.text.analysis` when it
-translates them, so one typed word may become several index terms (a CJK run, ``x:y``): ``match``
-says whether all of them must match (``all``, what a person typing the word means) or any
-(``any``, the partial top-up).
+``field`` names one of the fields a user may address (``speaker``, ``source``, ``kind``, ``role``,
+``title``). Words are kept as typed; each backend applies the analysis rules of
+:mod:`searchsvc.engine.text.analysis` when it translates them, so one typed word may become several
+index terms (a CJK run, ``x:y``): ``match`` says whether all of them must match (``all``, what a
+person typing the word means) or any (``any``, the partial top-up). ``boost`` multiplies a node's
+score (``genome^2``; a synonym's alternatives get less than 1, so they rank below the literal
+words).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ FIELDS = ("speaker", "source", "kind", "role", "title")
 class Word:
     text: str
     field: str | None = None
+    boost: float = 1.0
     match: str = "all"  # "all" | "any" of the terms the word analyses to
 
 
@@ -29,6 +32,7 @@ class Phrase:
 
     words: tuple[str, ...]
     field: str | None = None
+    boost: float = 1.0
     slop: int = 1
 
 
@@ -38,6 +42,7 @@ class Prefix:
 
     text: str
     field: str | None = None
+    boost: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -46,16 +51,27 @@ class Wildcard:
 
     pattern: str
     field: str | None = None
+    boost: float = 1.0
 
 
 @dataclass(frozen=True)
 class And:
     children: tuple[Node, ...]
+    boost: float = 1.0
 
 
 @dataclass(frozen=True)
 class Or:
     children: tuple[Node, ...]
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class AndMaybe:
+    """``+genome virus``: ``required`` must match; ``optional`` only adds to the score."""
+
+    required: Node
+    optional: Node
 
 
 @dataclass(frozen=True)
@@ -73,25 +89,6 @@ class Not:
 
 
 @dataclass(frozen=True)
-class Boost:
-    """``child`` with its score multiplied by ``weight``: ``genome^2``; a synonym's alternatives
-    rank below the literal words (weight < 1), and feedback terms are weighted by how much they
-    say."""
-
-    child: Node
-    weight: float
-
-
-@dataclass(frozen=True)
-class Prefer:
-    """Chunks matching ``required``; ``bonus`` only adds to their score and never widens the
-    match set (``+genome virus``; Whoosh's AndMaybe, OpenSearch's ``bool`` must + should)."""
-
-    required: Node
-    bonus: Node
-
-
-@dataclass(frozen=True)
 class MatchAll:
     """An empty query, or a lone ``*``: every chunk."""
 
@@ -101,17 +98,4 @@ class MatchNone:
     """A query that can match nothing (e.g. ``-word`` with nothing else wanted)."""
 
 
-Node = (
-    Word
-    | Phrase
-    | Prefix
-    | Wildcard
-    | And
-    | Or
-    | AndNot
-    | Not
-    | Boost
-    | Prefer
-    | MatchAll
-    | MatchNone
-)
+Node = Word | Phrase | Prefix | Wildcard | And | Or | AndMaybe | AndNot | Not | MatchAll | MatchNone

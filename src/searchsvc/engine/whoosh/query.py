@@ -62,14 +62,11 @@ class Translator:
             return wq.NullQuery
         if isinstance(node, t.And | t.Or):
             kind = wq.And if isinstance(node, t.And) else wq.Or
-            return kind([self._query(c, reader, budget) for c in node.children])
-        if isinstance(node, t.Boost):
-            q = self._query(node.child, reader, budget)
-            return q if q is wq.NullQuery else q.with_boost(q.boost * node.weight)
-        if isinstance(node, t.Prefer):
+            return kind([self._query(c, reader, budget) for c in node.children], boost=node.boost)
+        if isinstance(node, t.AndMaybe):
             return wq.AndMaybe(
                 self._query(node.required, reader, budget),
-                self._query(node.bonus, reader, budget),
+                self._query(node.optional, reader, budget),
             )
         if isinstance(node, t.AndNot):
             return wq.AndNot(
@@ -87,7 +84,9 @@ class Translator:
         alternatives = [q for q in per_field if q is not None]
         if not alternatives:
             return wq.NullQuery
-        return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+        if len(alternatives) == 1 and node.boost == 1.0:
+            return alternatives[0]
+        return wq.Or(alternatives, boost=node.boost)
 
     def _leaf(self, node: t.Node, fieldname: str, boost: float, reader, budget) -> Query | None:
         if isinstance(node, t.Word):
