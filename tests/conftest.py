@@ -5,14 +5,12 @@
 (e.g. with write keys, or extra documents), stopped at the end of the test. Both yield a
 ``helpers.Server`` with ``.url``, ``.index_dir`` and ``.get(path, **params)``.
 
-<<<<<<< HEAD
 Both run on every backend in ``BACKENDS`` (the ``backend`` fixture, passed to the server as
 ``SEARCHSVC_BACKEND``), so every test that talks HTTP is a contract test of each backend: adding
 one means adding its name here, not changing a test.
-=======
+
 ``opensearch_cluster``: three real OpenSearch nodes (one JVM each, on 127.0.0.1) for the session,
 started on first use by ``deploy/opensearch-dev/cluster``; an ``opensearch_cluster.Cluster``.
->>>>>>> main
 """
 
 from __future__ import annotations
