@@ -308,7 +308,7 @@ def _leaf(text: str, field: str | None) -> Node | None:
 def _phrase(text: str, field: str | None, slop: int) -> Node | None:
     if not text.strip():
         return None
-    return Phrase(" ".join(text.split()), field, slop=slop)
+    return Phrase(tuple(text.split()), field, slop=slop)
 
 
 def _boosted(node: Node, boost: float) -> Node:

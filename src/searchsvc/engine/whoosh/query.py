@@ -96,7 +96,7 @@ class Translator:
                 return wq.And(terms) if node.match == "all" else wq.Or(terms)
             return terms[0] if terms else None
         if isinstance(node, t.Phrase):
-            words = self._analyse(fieldname, node.text)
+            words = self._analyse(fieldname, " ".join(node.words))
             if len(words) <= 1:
                 return wq.Term(fieldname, words[0], boost=boost) if words else None
             if not self.schema[fieldname].format.supports("positions"):
