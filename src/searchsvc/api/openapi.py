@@ -17,6 +17,7 @@ import falcon
 from .. import __version__
 from ..config import Settings
 from ..engine.models import EXTRA_FACETS, FACETS, SORTS
+from . import openapi_desk
 from .errors import STATUS
 from .search import FILTER_PARAMS, MAX_PER_PAGE
 from .suggest import MAX_LIMIT
@@ -762,6 +763,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "responses": {"Error": _json(_ref("Error"), "An error; see `info.description`.")},
         },
     }
+    openapi_desk.extend(spec, _search_parameters(settings), READ_SECURITY)
     for item in spec["paths"].values():
         for op in item.values():
             if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist

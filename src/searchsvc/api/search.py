@@ -22,11 +22,29 @@ from typing import Any
 
 import falcon
 
+from ..analytics import Analytics
 from ..config import Settings
-from ..engine.models import EXTRA_FACETS, FACETS, SORTS, SearchRequest
+from ..engine.models import (
+    EXTRA_FACETS,
+    FACETS,
+    HISTOGRAM_INTERVALS,
+    SORTS,
+    SearchRequest,
+    SearchResult,
+)
 from ..engine.service import Engine
 from ..errors import InvalidParameter, QueryTooLong
 from .bodies import read_json
+
+
+def record_search(analytics: Analytics, request: SearchRequest, result: SearchResult) -> None:
+    """One analytics row for an answered search: what was asked and found, never by whom."""
+    filters: dict[str, object] = dict(request.filters)
+    for name in ("date_from", "date_to", "group"):
+        if getattr(request, name):
+            filters[name] = getattr(request, name)
+    analytics.record_search(request.q, filters, result.total, result.took_ms, request.page)
+
 
 #: Filters accepted as repeatable parameters: OR within one name, AND across names.
 FILTER_PARAMS: tuple[str, ...] = FACETS + EXTRA_FACETS
@@ -35,7 +53,9 @@ MAX_PER_PAGE = 100
 MAX_FILTER_VALUES = 50
 MAX_FILTER_LENGTH = 200
 MAX_POST_BYTES = 64 * 1024
-SCALAR_FIELDS = ("q", "page", "per_page", "sort", "group", "date_from", "date_to", "facets")
+SCALAR_FIELDS = (
+    "q", "page", "per_page", "sort", "group", "date_from", "date_to", "facets", "histogram"
+)  # fmt: skip
 _YEAR = re.compile(r"^\d{4}$")
 
 
@@ -51,6 +71,7 @@ def build_search_request(
     date_to: date | None,
     filters: dict[str, list[str]],
     facets: bool,
+    histogram: str | None = None,
 ) -> SearchRequest:
     """The checks GET and POST share, on values already parsed to their types."""
     q = (q or "").strip()
@@ -71,6 +92,11 @@ def build_search_request(
         raise InvalidParameter(f"group must be 'document'; got {group[:40]!r}.")
     if date_from and date_to and date_from > date_to:
         raise InvalidParameter("date_from must not be after date_to.")
+    histogram = histogram or None
+    if histogram is not None and histogram not in HISTOGRAM_INTERVALS:
+        raise InvalidParameter(
+            f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}; got {histogram[:40]!r}."
+        )
     return SearchRequest(
         q=q,
         filters=_clean_filters(filters),
@@ -81,6 +107,7 @@ def build_search_request(
         sort=sort,
         group=group,
         facets=facets,
+        histogram=histogram,
     )
 
 
@@ -115,6 +142,7 @@ def parse_query_string(req: falcon.Request, settings: Settings) -> SearchRequest
         date_to=req.get_param_as_date("date_to"),
         filters={name: req.get_param_as_list(name) or [] for name in FILTER_PARAMS},
         facets=req.get_param_as_bool("facets", default=True),
+        histogram=req.get_param("histogram"),
     )
 
 
@@ -149,6 +177,7 @@ def parse_json_body(body: Any, settings: Settings) -> SearchRequest:
         date_to=_json_date(body, "date_to"),
         filters=filters,
         facets=facets,
+        histogram=_json_str(body, "histogram"),
     )
 
 
@@ -185,7 +214,7 @@ def _json_date(body: dict[str, Any], name: str) -> date | None:
 ES_KEYS = frozenset({"query", "from", "size", "post_filter", "filter"})
 #: ES request keys accepted and ignored: totals are always exact and hits always highlighted.
 ES_IGNORED = frozenset({"track_total_hits", "_source", "highlight", "timeout"})
-ES_OWN = frozenset({"sort", "group", "facets"})
+ES_OWN = frozenset({"sort", "group", "facets", "histogram"})
 #: ES field names that mean the document date.
 ES_DATE_FIELDS = frozenset({"date", "versioncreated", "firstcreated"})
 #: Text queries whose field is ignored: the text is searched like ``q`` (all text fields).
@@ -244,6 +273,7 @@ def parse_es_body(body: dict[str, Any], settings: Settings) -> SearchRequest:
         date_to=acc.date_to,
         filters=acc.filters,
         facets=facets,
+        histogram=_json_str(body, "histogram"),
     )
 
 
@@ -368,14 +398,20 @@ class SearchResource:
 
     index_backed = True  # ETag from the index generation applies (see middleware)
 
-    def __init__(self, engine: Engine, settings: Settings):
+    def __init__(self, engine: Engine, settings: Settings, analytics: Analytics | None = None):
         self.engine = engine
         self.settings = settings
+        self.analytics = analytics
+
+    def _answer(self, resp: falcon.Response, request: SearchRequest) -> None:
+        result = self.engine.search(request)
+        resp.media = result.as_dict()
+        if self.analytics is not None:
+            record_search(self.analytics, request, result)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Search chunks; empty ``q`` with filters lists matching chunks by date."""
-        request = parse_query_string(req, self.settings)
-        resp.media = self.engine.search(request).as_dict()
+        self._answer(resp, parse_query_string(req, self.settings))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """The same search with parameters in a JSON body (GET's names, or Elasticsearch style);
@@ -385,4 +421,4 @@ class SearchResource:
             request = parse_es_body(body, self.settings)
         else:
             request = parse_json_body(body, self.settings)
-        resp.media = self.engine.search(request).as_dict()
+        self._answer(resp, request)

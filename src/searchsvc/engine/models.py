@@ -15,6 +15,8 @@ FACETS = ("speaker", "role", "source", "kind", "event", "year")
 # Multi-valued facets that ninjs and JSON documents may carry; filterable and counted like FACETS.
 EXTRA_FACETS = ("person", "organisation", "subject", "place")
 SORTS = ("relevance", "date", "-date")
+#: Date histogram intervals of ``/search?histogram=``; ``auto`` picks one from the dates found.
+HISTOGRAM_INTERVALS = ("year", "month", "week", "day", "auto")
 
 
 @dataclass
@@ -95,6 +97,7 @@ class SearchRequest:
     group: str | None = None  # None or "document"
     facets: bool = True
     highlight: bool = True
+    histogram: str | None = None  # one of HISTOGRAM_INTERVALS, or None for no histogram
 
 
 @dataclass
@@ -150,9 +153,10 @@ class SearchResult:
     facets: dict[str, list[dict[str, Any]]]
     suggestion: str | None = None
     generation: int = 0
+    histogram: list[dict[str, Any]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "query": self.query,
             "total": self.total,
             "page": self.page,
@@ -161,4 +165,27 @@ class SearchResult:
             "hits": [h.as_dict() for h in self.hits],
             "facets": self.facets,
             "suggestion": self.suggestion,
+        }
+        if self.histogram is not None:
+            out["histogram"] = self.histogram
+        return out
+
+
+@dataclass
+class Related:
+    """Passages of other documents like one paragraph, and the terms that found them."""
+
+    document: str
+    paragraph: int
+    terms: list[str]
+    total: int
+    hits: list[Hit]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "paragraph": self.paragraph,
+            "terms": self.terms,
+            "total": self.total,
+            "hits": [h.as_dict() for h in self.hits],
         }

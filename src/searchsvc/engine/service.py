@@ -23,7 +23,7 @@ from typing import Any
 from ..config import Settings
 from ..errors import InvalidParameter, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
-from .models import Chunk, Document, SearchRequest, SearchResult
+from .models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 from .whoosh.reader import Reader
 from .whoosh.store import IndexStore
 
@@ -133,6 +133,49 @@ class Engine:
     # --- reads ----------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
         return self.reader.search(request)
+
+    def export(self, request: SearchRequest, limit: int | None = None) -> tuple[int, Iterator[Hit]]:
+        """(total, every hit up to ``limit`` — ``settings.max_export`` by default — in the
+        request's order, page and per_page ignored), rendered as the caller reads them."""
+        return self.reader.export(request, limit or self.settings.max_export)
+
+    def speakers(
+        self, q: str = "", role: str | None = None, page: int = 1, per_page: int = 20
+    ) -> dict[str, Any]:
+        """{"total", "page", "per_page", "speakers": [record, …]}, most quoted first."""
+        total, records = self.reader.speakers(q, role, page, per_page)
+        return {"total": total, "page": page, "per_page": per_page, "speakers": records}
+
+    def speaker(
+        self, name: str, q: str = "", sort: str | None = None, page: int = 1, per_page: int = 10
+    ) -> dict[str, Any]:
+        """One speaker's record and their quotes: the chunks they spoke, matching ``q`` when
+        given, by relevance (the default with ``q``) or newest first (the default without)."""
+        record = self.reader.speaker(name)
+        sort = sort or ("relevance" if q else "-date")
+        quotes = self.search(
+            SearchRequest(
+                q=q,
+                filters={"speaker": [record["name"]]},
+                sort=sort,
+                page=page,
+                per_page=per_page,
+                facets=False,
+            )
+        )
+        return {
+            "speaker": record,
+            "query": q,
+            "sort": sort,
+            "total": quotes.total,
+            "page": page,
+            "per_page": per_page,
+            "hits": [h.as_dict() for h in quotes.hits],
+        }
+
+    def related(self, doc_id: str, paragraph: int, limit: int = 10) -> Related:
+        """Paragraphs of other documents most like this one ("more like this")."""
+        return self.reader.related(doc_id, paragraph, limit)
 
     def get_document(self, doc_id: str) -> dict[str, Any]:
         """Metadata + ``speakers`` + ``paragraphs``: [{number, speaker, role, kind, section, text}]."""

@@ -101,7 +101,7 @@ class QueryParser:
         if q is None or _has_error(q):
             q = self._literal(words, AndGroup)
         plan = QueryPlan(text=text, query=_normalize(q), words=words)
-        _collect_marks(plan.query, plan)
+        collect_marks(plan.query, plan)
         # Only plain words get the partial top-up: quotes, operators, fields and wildcards
         # say exactly what the user wants matched.
         if len(words) > 1 and not _EXPLICIT_RE.search(parsed_text):
@@ -233,14 +233,14 @@ def _normalize(q: Query | None) -> Query | None:
     return q
 
 
-def _collect_marks(q: Query | None, plan: QueryPlan) -> None:
+def collect_marks(q: Query | None, plan: QueryPlan) -> None:
     """Positive terms of the query, per field flavour, for the highlighter."""
     if q is None or q is wq.NullQuery:
         return
     if isinstance(q, wq.Not | PhraseWords):
         return
     if isinstance(q, wq.AndNot):
-        _collect_marks(q.a, plan)
+        collect_marks(q.a, plan)
         return
     if isinstance(q, wq.Term):
         _mark(q.fieldname, q.text, plan)
@@ -251,7 +251,7 @@ def _collect_marks(q: Query | None, plan: QueryPlan) -> None:
         return
     if not q.is_leaf():
         for sub in q.children():
-            _collect_marks(sub, plan)
+            collect_marks(sub, plan)
 
 
 def _text(text) -> str:

@@ -22,10 +22,12 @@ first request after a commit pays for opening the new generation.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -33,19 +35,32 @@ from typing import Any
 import numpy as np
 from whoosh.index import EmptyIndexError
 
-from ...errors import DocumentNotFound, InvalidParameter
+from ...errors import DocumentNotFound, InvalidParameter, SpeakerNotFound
 from ..allocator import release_free_memory
-from ..models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
+from ..models import (
+    EXTRA_FACETS,
+    FACETS,
+    HISTOGRAM_INTERVALS,
+    SORTS,
+    Hit,
+    Related,
+    SearchRequest,
+    SearchResult,
+)
+from ..query.similar import distinctive_terms
 from ..render.citation import cite
 from ..render.snippets import Marks, find_spans, snippet
 from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
-from .query import QueryParser, QueryPlan
+from .histogram import date_histogram, document_days
+from .query import QueryParser, QueryPlan, collect_marks
 from .scoring import LengthCache, PostingCache, Scored, Scorer
+from .speakers import speaker_page, speaker_record
 from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
 RESULT_CACHE_SIZE = 512
+EXPORT_BATCH = 200  # hits rendered at a time while an export streams
 SWAP_RETRIES = 3  # a reindex can swap ``live`` and remove the old generation mid-open
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 
@@ -58,6 +73,16 @@ class View:
     generation: int
     searcher: Any
     columns: Columns
+
+
+@dataclass
+class _Selection:
+    """What one pass over a result set gives: its size, counts and the wanted ranked rows."""
+
+    total: int
+    facets: dict[str, list[dict[str, Any]]]
+    histogram: list[dict[str, Any]] | None
+    page: list[tuple[int, float, bool]]  # (chunk number, score, partial)
 
 
 class Reader:
@@ -138,6 +163,26 @@ class Reader:
         return result
 
     def _search(self, view: View, plan: QueryPlan, req: SearchRequest) -> SearchResult:
+        start = (req.page - 1) * req.per_page
+        picked = self._select(view, plan, req, start, req.page * req.per_page)
+        hits = self._hits(view.searcher, plan, picked.page, start, req.highlight)
+        return SearchResult(
+            query=req.q,
+            total=picked.total,
+            page=req.page,
+            per_page=req.per_page,
+            took_ms=0.0,
+            hits=hits,
+            facets=picked.facets,
+            suggestion=self._did_you_mean(view.searcher, plan),
+            generation=view.generation,
+            histogram=picked.histogram,
+        )
+
+    def _select(
+        self, view: View, plan: QueryPlan, req: SearchRequest, start: int, want: int
+    ) -> _Selection:
+        """The request's result set counted, faceted and ranked; its rows ``start:want``."""
         cols = view.columns
         searcher = view.searcher
         field_masks = {
@@ -170,7 +215,7 @@ class Reader:
         filtered = filters & match
         rows = np.flatnonzero(filtered)  # every result chunk: counted, faceted, ranked
         partial: np.ndarray | None = None
-        if plan.loose_words and ranking and _count(cols, rows, by_doc) < req.page * req.per_page:
+        if plan.loose_words and ranking and _count(cols, rows, by_doc) < want:
             loose = self._evaluate(scorer, self.parser.loose(plan), cols, True)
             extra = loose.mask & ~match
             if by_doc:  # a document with a complete match does not come back as partial
@@ -183,14 +228,18 @@ class Reader:
                 score = np.where(partial, loose.score, score)
 
         total = _count(cols, rows, by_doc)
+        histogram = None
+        if req.histogram:
+            days = (
+                document_days(cols.date, cols.single["doc_id"], rows) if by_doc else cols.date[rows]
+            )
+            histogram = date_histogram(days, req.histogram)
         facets = (
             self._facets(cols, base, match, rows, field_masks, req, by_doc)
             if req.facets
             else {f: [] for f in FACETS}
         )
 
-        start = (req.page - 1) * req.per_page
-        want = req.page * req.per_page
         if ranking:
             keys = cols.single["doc_id"] if by_doc else None
             if partial is None:
@@ -210,18 +259,7 @@ class Reader:
             )
             for d in ranked[start:want]
         ]
-        hits = self._hits(searcher, plan, page, start, req.highlight)
-        return SearchResult(
-            query=req.q,
-            total=total,
-            page=req.page,
-            per_page=req.per_page,
-            took_ms=0.0,
-            hits=hits,
-            facets=facets,
-            suggestion=self._did_you_mean(searcher, plan),
-            generation=view.generation,
-        )
+        return _Selection(total, facets, histogram, page)
 
     @staticmethod
     def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
@@ -321,6 +359,73 @@ class Reader:
             out.append(word)
         return " ".join(out) if changed else None
 
+    # --- exports, speakers, related passages --------------------------------------------------
+    def export(self, req: SearchRequest, limit: int) -> tuple[int, Iterator[Hit]]:
+        """(total, the first ``limit`` hits in the request's order): ranked once, rendered in
+        batches as the caller consumes them, so an export streams instead of piling up."""
+        _validate(dataclasses.replace(req, page=1, per_page=1))
+        view = self.view()
+        plan = self.parser.parse(req.q, view.searcher.reader())
+        quiet = dataclasses.replace(req, facets=False, histogram=None)
+        picked = self._select(view, plan, quiet, 0, limit)
+
+        def hits() -> Iterator[Hit]:
+            for first in range(0, len(picked.page), EXPORT_BATCH):
+                batch = picked.page[first : first + EXPORT_BATCH]
+                yield from self._hits(view.searcher, plan, batch, first, req.highlight)
+
+        return picked.total, hits()
+
+    def speakers(
+        self, q: str = "", role: str | None = None, page: int = 1, per_page: int = 20
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(how many speakers match, the page's records), most quoted first."""
+        return speaker_page(self.view().columns, q, role, page, per_page)
+
+    def speaker(self, name: str) -> dict[str, Any]:
+        record = speaker_record(self.view().columns, name)
+        if record is None:
+            raise SpeakerNotFound(f"no speaker named {name[:100]!r}")
+        return record
+
+    def related(self, doc_id: str, paragraph: int, limit: int = 10) -> Related:
+        """The chunks of other documents most like paragraph ``paragraph`` of ``doc_id``: its
+        distinctive terms ORed and scored like any search, the document itself left out."""
+        view = self.view()
+        searcher, cols = view.searcher, view.columns
+        fields = searcher.document(id=f"{doc_id}:{paragraph}")
+        if fields is None:
+            if searcher.document(doc_id=doc_id) is None:
+                raise DocumentNotFound(f"no document with id {doc_id!r}")
+            raise DocumentNotFound(f"document {doc_id!r} has no paragraph {paragraph}")
+        reader = searcher.reader()
+        terms = distinctive_terms(
+            fields.get("text", ""), lambda t: reader.doc_frequency("exact", t), int(cols.size)
+        )
+        if not terms:
+            return Related(doc_id, paragraph, [], 0, [])
+        plan = QueryPlan(text=" OR ".join(terms), query=None, loose_words=terms)
+        plan.query = self.parser.loose(plan)
+        collect_marks(plan.query, plan)
+        scorer = Scorer(
+            searcher,
+            cols.size,
+            self.lengths,
+            self.postings,
+            deadline=time.monotonic() + self.time_budget,
+        )
+        found = self._evaluate(scorer, plan.query, cols, True)
+        mask = found.mask
+        own = cols.vocab["doc_id"].codes.get(doc_id)
+        if own is not None:
+            mask = mask & (cols.single["doc_id"] != own)
+        rows = np.flatnonzero(mask)
+        top = _top(rows, found.score, limit, None)
+        page = [(int(d), float(found.score[d]), False) for d in top]
+        return Related(
+            doc_id, paragraph, terms, len(rows), self._hits(searcher, plan, page, 0, True)
+        )
+
     # --- documents, suggestions, stats -------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any]:
         searcher = self.view().searcher
@@ -407,6 +512,8 @@ def _validate(req: SearchRequest) -> None:
         raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}")
     if req.group not in (None, "", "document"):
         raise InvalidParameter("group must be 'document'")
+    if req.histogram not in (None, *HISTOGRAM_INTERVALS):
+        raise InvalidParameter(f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}")
     for name in req.filters:
         if name not in ALL_FACETS:
             raise InvalidParameter(f"unknown filter {name!r}")
@@ -487,6 +594,7 @@ def _cache_key(req: SearchRequest, view: View) -> tuple:
         req.group,
         req.facets,
         req.highlight,
+        req.histogram,
     )
 
 
