@@ -14,6 +14,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# axe-core, injected into Chromium by the accessibility tests (tests/web-deps/package.json).
+if command -v npm >/dev/null 2>&1; then
+  npm install --silent --no-audit --no-fund --prefix tests/web-deps >/dev/null
+else
+  echo "npm is not installed: the accessibility tests will be skipped" >&2
+fi
+
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
