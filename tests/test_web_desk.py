@@ -291,6 +291,14 @@ def test_document_view_has_no_serious_accessibility_violations(
     hit = server.get("/search", q="genome").json()["hits"][0]
     page.goto(server.url + hit["citation"]["url"].replace("#", "?q=genome#"))
     page.locator(".para.target").wait_for()
+    # The opened paragraph lists the passages of other documents most like it.
+    related = page.locator(f"#p{hit['paragraph']} #related li")
+    related.first.wait_for()
+    api = server.get(f"/documents/{hit['document']['id']}/related", p=hit["paragraph"], limit=5)
+    ids = related.evaluate_all("els => els.map(e => e.dataset.id)")
+    assert ids == [h["id"] for h in api.json()["hits"]]
+    badge = page.locator("#doc-meta a.badge-speaker").first
+    assert badge.get_attribute("href").startswith("/speakers/")
     assert violations(page) == []
 
 
