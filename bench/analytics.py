@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         inserts = insert_cost(workdir, INSERTS // 4 if args.quick else INSERTS)
         index = workdir / "index"
         Engine(Settings(index_dir=index)).index_paths([REPO / "seeds"])
-        queries = load_queries()[: 100 if args.quick else 400]
+        queries = load_queries()[: args.max_queries or (100 if args.quick else 400)]
         http = {}
         for label, flag in (("off", "false"), ("on", "true")):
             env = {"SEARCHSVC_ANALYTICS": flag, "SEARCHSVC_ANALYTICS_DB": str(workdir / "a.db")}
