@@ -11,12 +11,13 @@ const LABELS = {
 const NUMERIC = new Set(["searches", "results", "zero_results", "percentile", "ms"]);
 const params = new URLSearchParams(location.search);
 const days = /^\d+$/.test(params.get("days") ?? "") ? params.get("days") : "30";
+const limit = /^\d+$/.test(params.get("limit") ?? "") ? params.get("limit") : "20";
 
 function table(name, rows) {
   const wrap = document.querySelector(`[data-table="${name}"]`);
   const link = document.createElement("a");
   link.className = "csv-link";
-  link.href = `/stats/${name}.csv?days=${days}`;
+  link.href = `/stats/${name}.csv?${new URLSearchParams({ days, limit })}`;
   link.textContent = "Download as CSV";
   if (!rows.length) {
     const p = document.createElement("p");
@@ -70,7 +71,8 @@ function bars(figureId, values) {
 
 async function load() {
   document.getElementById("days").value = days;
-  const res = await fetch(`/stats?days=${days}`, { headers: { Accept: "application/json" } });
+  document.getElementById("limit").value = limit;
+  const res = await fetch(`/stats?${new URLSearchParams({ days, limit })}`, { headers: { Accept: "application/json" } });
   const body = await res.json().catch(() => null);
   if (!res.ok) throw new Error(body?.error?.message ?? `The service answered HTTP ${res.status}.`);
   for (const name of ["searches_per_day", "latency", "top_queries", "zero_result_queries", "no_click_queries"]) {
