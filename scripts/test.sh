@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what the tests need on a fresh machine —
 # Debian's Chromium for the browser tests, axe-core (npm) for the accessibility tests, the
-# package with its test extras in .venv, the
-# OpenSearch launcher of the cluster tests (built with Maven now, so its downloads happen here and
-# not inside a test's deadline) — then runs pytest. Extra arguments go to pytest (e.g.
+# package with its test extras in .venv, the OpenSearch launcher of the cluster tests (built with
+# Maven now, so its downloads happen here and not inside a test's deadline) — then runs pytest. Extra arguments go to pytest (e.g.
 # `bash scripts/test.sh -m "not slow"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
