@@ -17,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ..config import Settings
+from ..errors import ConfigError
 from .models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 
 
@@ -60,13 +62,13 @@ class Backend(Protocol):
 
     # --- reads --------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
-        """Answer a validated request (``request.tree`` is the parsed query)."""
+        """Answer a validated request; ``request.parsed`` holds the query tree to translate."""
         ...
 
     def export(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Hit]]:
         """(total, the first ``limit`` hits in the request's order, page and per_page ignored);
         the hits are rendered lazily so an export streams. ``request.histogram``, like facets,
-        is asked for in ``search``: ``[{"key", "count", "from", "to"}]`` oldest first
+        is answered by ``search``: ``[{"key", "count", "from", "to"}]`` oldest first
         (:mod:`searchsvc.engine.whoosh.histogram` defines the buckets)."""
         ...
 
@@ -83,8 +85,8 @@ class Backend(Protocol):
         ...
 
     def related(self, doc_id: str, paragraph: int, limit: int) -> Related:
-        """Chunks of other documents scored against the paragraph's distinctive terms
-        (:func:`searchsvc.engine.query.similar.distinctive_terms`); ``DocumentNotFound``."""
+        """Chunks of other documents scored against the paragraph's distinctive terms (the
+        tree of :func:`searchsvc.engine.query.similar.more_like_this`); ``DocumentNotFound``."""
         ...
 
     def document(self, doc_id: str) -> dict[str, Any]:
@@ -109,3 +111,21 @@ class Backend(Protocol):
 
 
 BACKENDS = ("whoosh", "opensearch")
+
+
+def open_backend(settings: Settings) -> Backend:
+    """The backend ``settings.backend`` names; ``ConfigError`` (one line) for one that is not
+    available or not known."""
+    if settings.backend == "whoosh":
+        from .whoosh.backend import WhooshBackend
+
+        return WhooshBackend(settings)
+    if settings.backend in BACKENDS:
+        raise ConfigError(
+            f"SEARCHSVC_BACKEND={settings.backend}: this backend is not available in this "
+            "version of searchsvc; use whoosh"
+        )
+    raise ConfigError(
+        f"SEARCHSVC_BACKEND={settings.backend!r} is not a backend; choose one of "
+        + ", ".join(BACKENDS)
+    )
