@@ -84,7 +84,7 @@ class Answer:
 
 
 @dataclass
-class Related:
+class Similar:
     """A paragraph's distinctive terms and the chunks of other documents they found."""
 
     terms: list[str]
@@ -271,7 +271,7 @@ class Reader:
             raise SpeakerNotFound(f"no speaker named {name[:100]!r}")
         return record
 
-    def related(self, doc_id: str, paragraph: int, limit: int = 10) -> Related:
+    def related(self, doc_id: str, paragraph: int, limit: int = 10) -> Similar:
         """The chunks of other documents most like paragraph ``paragraph`` of ``doc_id``: its
         distinctive terms ORed (the query tree of ``more_like_this``) and scored like any
         search, the document itself left out."""
@@ -289,7 +289,7 @@ class Reader:
         )
         query, marks = self.translator.translate(more_like_this(terms), reader)
         if not terms or query is None:
-            return Related([], 0, [], marks)
+            return Similar([], 0, [], marks)
         found = _evaluate(self._scorer(view), query, cols, True)
         mask = found.mask
         own = cols.vocab["doc_id"].codes.get(doc_id)
@@ -297,7 +297,7 @@ class Reader:
             mask = mask & (cols.single["doc_id"] != own)
         rows = np.flatnonzero(mask)
         top = _top(rows, found.score, limit, None)
-        return Related(
+        return Similar(
             terms,
             len(rows),
             [
