@@ -20,7 +20,6 @@ from typing import Any
 import falcon
 import orjson
 
-from ..config import Settings
 from ..engine.models import Hit
 from ..engine.service import Engine
 from .feeds import base_url
@@ -82,14 +81,13 @@ class ExportResource:
 
     index_backed = True
 
-    def __init__(self, engine: Engine, settings: Settings, fmt: str):
+    def __init__(self, engine: Engine, fmt: str):
         self.engine = engine
-        self.settings = settings
         self.fmt = fmt
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Every hit of the search (up to the export limit), streamed."""
-        request = parse_query_string(req, self.settings)
+        request = parse_query_string(req)
         total, hits = self.engine.export(request)
         base = base_url(req)
         resp.set_header("X-Total-Count", str(total))
