@@ -267,7 +267,9 @@ def test_stats_csv_tables(desk_server: Server) -> None:
         assert not any(r["query"].startswith("=") for r in rows)
         assert any(r["query"].startswith("'=cmd") for r in rows)
     assert_error(desk_server.get("/stats/passwords.csv", headers=AUTH), 404, "not_found")
-    assert_error(desk_server.get("/stats", headers=AUTH, format="csv"), 400, "invalid_parameter")
+    assert_error(
+        desk_server.get("/stats", headers=AUTH, format="csv", table="x"), 400, "invalid_parameter"
+    )
     assert_error(desk_server.get("/stats", headers=AUTH, days=0), 400, "invalid_parameter")
 
 

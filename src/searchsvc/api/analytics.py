@@ -98,7 +98,7 @@ class StatsResource:
             return serve_file(resp, WEB_DIR / "stats.html", ["no-cache"])
         days, limit = _window(req)
         if fmt == "csv":
-            table = req.get_param("table") or ""
+            table = req.get_param("table") or "top_queries"
             if table not in TABLES:
                 raise InvalidParameter(f"table must be one of {', '.join(TABLES)}.")
             return _send_csv(resp, table, store.table(table, days, limit))

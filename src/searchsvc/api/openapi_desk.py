@@ -290,7 +290,7 @@ def paths(err: dict[str, Any]) -> dict[str, Any]:
                     _query(
                         "format",
                         {"type": "string", "enum": ["json", "html", "csv"]},
-                        "csv: one table (needs table); html: the stats page.",
+                        "csv: one table (top_queries unless table says); html: the page.",
                     ),
                     _query(
                         "table",
@@ -388,4 +388,3 @@ def extend(
         "description": "Only when `histogram` was asked for.",
     }
     found["SearchRequest"]["properties"]["histogram"] = HISTOGRAM_PARAM["schema"]
-    found["ESSearchRequest"]["properties"]["histogram"] = HISTOGRAM_PARAM["schema"]
