@@ -31,9 +31,11 @@ def _query(name: str, schema: dict[str, Any], description: str, **extra: Any) ->
     return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
 
 
-def _page_params(max_per_page: int, default: int) -> list[dict[str, Any]]:
+def _page_params(max_per_page: int, default: int, max_page: int = 10_000) -> list[dict[str, Any]]:
     return [
-        _query("page", {"type": "integer", "minimum": 1, "maximum": 10_000, "default": 1}, "Page."),
+        _query(
+            "page", {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1}, "Page."
+        ),
         _query(
             "per_page",
             {"type": "integer", "minimum": 1, "maximum": max_per_page, "default": default},
@@ -204,7 +206,7 @@ def paths(err: dict[str, Any]) -> dict[str, Any]:
                         {"type": "string", "enum": list(QUOTE_SORTS)},
                         "relevance (the default with q) or -date (newest first, without q).",
                     ),
-                    *_page_params(100, 10),
+                    *_page_params(100, 10, max_page=100),  # page × per_page ≤ 10000
                     _query(
                         "format",
                         {"type": "string", "enum": ["json", "html"]},
