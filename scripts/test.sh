@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what the tests need on a fresh machine —
-# Debian's Chromium for the browser tests, the package with its test extras in .venv, the
-# OpenSearch launcher of the cluster tests (built with Maven now, so its downloads happen here and
-# not inside a test's deadline) — then runs pytest. Extra arguments go to pytest (e.g.
+# Debian's Chromium for the browser tests, axe-core (npm) for the accessibility tests, the
+# package with its test extras in .venv, the OpenSearch launcher of the cluster tests (built with
+# Maven now, so its downloads happen here and not inside a test's deadline) — then runs pytest. Extra arguments go to pytest (e.g.
 # `bash scripts/test.sh -m "not slow"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,13 @@ if ! command -v chromium >/dev/null 2>&1; then
   else
     echo "chromium is not installed and we are not root: browser tests will be skipped" >&2
   fi
+fi
+
+# axe-core, injected into Chromium by the accessibility tests (tests/web-deps/package.json).
+if command -v npm >/dev/null 2>&1; then
+  npm install --silent --no-audit --no-fund --prefix tests/web-deps >/dev/null
+else
+  echo "npm is not installed: the accessibility tests will be skipped" >&2
 fi
 
 # The cluster tests run real OpenSearch nodes: Java 17+ and Maven come with this kind of machine.

@@ -125,3 +125,9 @@ def test_cisi_quick(tmp_path):
     for s in systems.values():
         assert 0.0 <= s["metrics"]["ndcg@10"] <= 1.0
     assert out["collection"]["docs"] == 300
+
+
+def test_analytics_quick(tmp_path):
+    out = run_bench(tmp_path, "analytics", "--quick", "--max-queries", "20")
+    assert out["insert_ms"]["n"] == 500 and out["insert_ms"]["p50"] > 0
+    assert out["http_ms"]["on"]["n"] == out["http_ms"]["off"]["n"] == 20

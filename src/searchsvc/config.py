@@ -69,6 +69,17 @@ class Settings:
         None, "Directory for prometheus-client multiprocess files (a temp dir when unset)."
     )
     log_level: str = _setting("info", "Log level: debug, info, warning, error.")
+    analytics: bool = _setting(
+        True, "Record every search (query, filters, total, latency; never who) for `/stats`."
+    )
+    analytics_db: Path | None = _setting(
+        None,
+        "SQLite file of the search analytics (`analytics.sqlite3` in the index dir when unset).",
+    )
+    analytics_days: int = _setting(90, "Days search analytics are kept before they are deleted.")
+    max_export: int = _setting(
+        10_000, "Most chunks one `/search.csv` or `/search.ndjson` export streams."
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -88,6 +99,11 @@ class Settings:
             f = _field(name)
             values[name] = _coerce(f, value) if isinstance(value, str) else value
         return cls(**values)
+
+    @property
+    def analytics_path(self) -> Path:
+        """Where the analytics live: beside the index generations unless configured."""
+        return self.analytics_db or Path(self.index_dir) / "analytics.sqlite3"
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -125,6 +141,8 @@ def describe() -> list[tuple[str, str, str]]:
         default = f.default
         if isinstance(default, Path):
             default = os.path.relpath(default, PROJECT_ROOT)
+        elif isinstance(default, bool):
+            default = "true" if default else "false"
         elif isinstance(default, tuple):
             default = ",".join(default)
         rows.append((env_var(f.name), "" if default is None else str(default), f.metadata["help"]))
@@ -154,6 +172,8 @@ def _coerce(f: dataclasses.Field, raw: str) -> Any:
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         if "Path" in kind:
             return Path(raw).expanduser()
+        if kind == "bool":
+            return _boolean(raw)
         if kind == "int":
             return int(raw)
         if kind == "float":
@@ -161,3 +181,16 @@ def _coerce(f: dataclasses.Field, raw: str) -> Any:
         return raw
     except ValueError as exc:
         raise ConfigError(f"{env_var(f.name)}={raw!r} is not a valid {kind}") from exc
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _boolean(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(raw)

@@ -51,6 +51,16 @@ class DocumentNotFound(SearchsvcError):
     code = "document_not_found"
 
 
+class SpeakerNotFound(SearchsvcError):
+    code = "speaker_not_found"
+
+
+class AnalyticsOff(SearchsvcError):
+    """``/stats`` asked for while analytics are switched off (``SEARCHSVC_ANALYTICS=false``)."""
+
+    code = "analytics_disabled"
+
+
 class VersionConflict(SearchsvcError):
     """A write older than the stored revision: it must not overwrite a correction."""
 

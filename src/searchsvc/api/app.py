@@ -16,12 +16,15 @@ from typing import Any
 import falcon
 import orjson
 
+from ..analytics import Analytics
 from ..config import Settings
 from ..engine.service import Engine
 from . import errors, metrics
+from .analytics import ClickResource, StatsResource, StatsTableResource
 from .auth import AuthMiddleware
 from .cors import CORSMiddleware
 from .documents import BulkResource, DocumentResource
+from .export import ExportResource
 from .feeds import AtomResource, OpenSearchResource
 from .health import HealthResource
 from .middleware import (
@@ -31,24 +34,37 @@ from .middleware import (
     TimingMiddleware,
 )
 from .openapi import OpenAPIResource
+from .related import RelatedResource
 from .search import SearchResource
+from .speakers import SpeakerResource, SpeakersResource
 from .static import IndexPageResource, StaticResource
 from .suggest import SuggestResource
 from .synonyms import SynonymsResource
 
 
 def routes(
-    settings: Settings, engine: Engine, app_metrics: metrics.Metrics
+    settings: Settings,
+    engine: Engine,
+    app_metrics: metrics.Metrics,
+    analytics: Analytics | None = None,
 ) -> list[tuple[str, Any]]:
     """(URI template, resource) for every endpoint; ``openapi.py`` must describe each one."""
     return [
         ("/", IndexPageResource()),
         ("/static/{name}", StaticResource()),
-        ("/search", SearchResource(engine)),
+        ("/search", SearchResource(engine, analytics)),
         ("/search.atom", AtomResource(engine)),
+        ("/search.csv", ExportResource(engine, "csv")),
+        ("/search.ndjson", ExportResource(engine, "ndjson")),
         ("/opensearch.xml", OpenSearchResource()),
         ("/documents/_bulk", BulkResource(engine, settings)),
         ("/documents/{doc_id}", DocumentResource(engine, settings)),
+        ("/documents/{doc_id}/related", RelatedResource(engine)),
+        ("/speakers", SpeakersResource(engine)),
+        ("/speakers/{name}", SpeakerResource(engine, settings.max_query_length)),
+        ("/analytics/click", ClickResource(analytics)),
+        ("/stats", StatsResource(analytics)),
+        ("/stats/{name}", StatsTableResource(analytics)),
         ("/suggest", SuggestResource(engine)),
         ("/synonyms", SynonymsResource(engine, settings)),
         ("/health", HealthResource(engine)),
@@ -82,7 +98,10 @@ def create_app(settings: Settings, engine: Engine | None = None) -> falcon.App:
         dumps=orjson.dumps, loads=json.loads
     )
     errors.register(app)
-    for template, resource in routes(settings, engine, app_metrics):
+    analytics = (
+        Analytics(settings.analytics_path, settings.analytics_days) if settings.analytics else None
+    )
+    for template, resource in routes(settings, engine, app_metrics, analytics):
         app.add_route(template, resource)
     return app
 

@@ -31,6 +31,8 @@ STATUS: dict[str, int] = {
     "unauthorized": 401,
     "forbidden": 403,
     "document_not_found": 404,
+    "speaker_not_found": 404,
+    "analytics_disabled": 404,
     "not_found": 404,
     "method_not_allowed": 405,
     "not_acceptable": 406,

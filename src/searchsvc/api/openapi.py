@@ -18,6 +18,7 @@ from .. import __version__
 from ..config import Settings
 from ..engine.models import EXTRA_FACETS, FACETS, SORTS
 from ..engine.request import FILTER_FIELDS, GROUPS, MAX_PER_PAGE
+from . import openapi_desk
 from . import openapi_rules as rules
 from .errors import STATUS
 from .feeds import FEED_PER_PAGE, FEED_SORT
@@ -845,6 +846,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "responses": {"Error": _json(_ref("Error"), "An error; see `info.description`.")},
         },
     }
+    openapi_desk.extend(spec, _search_parameters(settings), READ_SECURITY)
     for item in spec["paths"].values():
         for op in item.values():
             if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist

@@ -16,17 +16,29 @@ from typing import Any
 
 import falcon
 
-from ..engine.models import SearchRequest
+from ..analytics import Analytics
+from ..engine.models import SearchRequest, SearchResult
 from ..engine.request import FILTER_FIELDS
 from ..engine.service import Engine
 from ..errors import InvalidParameter
 from .bodies import read_json
 from .es_query import es_fields, is_es_body
 
+
+def record_search(analytics: Analytics, request: SearchRequest, result: SearchResult) -> None:
+    """One analytics row for an answered search: what was asked and found, never by whom."""
+    filters: dict[str, object] = dict(request.filters)
+    for name in ("date_from", "date_to", "group"):
+        if getattr(request, name):
+            filters[name] = getattr(request, name)
+    analytics.record_search(request.q, filters, result.total, result.took_ms, request.page)
+
+
 MAX_POST_BYTES = 64 * 1024
 DEFAULT_PER_PAGE = 10
 SCALAR_FIELDS = (
     "q", "page", "per_page", "sort", "group", "date_from", "date_to", "facets", "synonyms",
+    "histogram",
 )  # fmt: skip
 #: Boolean parameters and their defaults.
 BOOLEAN_FIELDS = {"facets": True, "synonyms": True}
@@ -52,6 +64,7 @@ def search_request(
         group=fields.get("group"),
         facets=_default(fields.get("facets"), True),
         synonyms=_default(fields.get("synonyms"), True),
+        histogram=fields.get("histogram"),
     )
 
 
@@ -69,7 +82,8 @@ def parse_query_string(
     refused."""
     raw = falcon.uri.parse_query_string(req.query_string, keep_blank=True, csv=False)
     fields: dict[str, Any] = {
-        name: _scalar(raw, name) for name in ("q", "sort", "group", "date_from", "date_to")
+        name: _scalar(raw, name)
+        for name in ("q", "sort", "group", "date_from", "date_to", "histogram")
     }
     for name in ("page", "per_page"):
         fields[name] = _query_int(name, _scalar(raw, name))
@@ -112,7 +126,7 @@ def parse_json_body(body: Any) -> SearchRequest:
     if unknown:
         raise InvalidParameter(f"unknown search field(s): {', '.join(unknown)[:200]}.")
     fields: dict[str, Any] = {}
-    for name in ("q", "sort", "group", "date_from", "date_to"):
+    for name in ("q", "sort", "group", "date_from", "date_to", "histogram"):
         fields[name] = _json_typed(body, name, str, "a string")
     for name in ("page", "per_page"):
         fields[name] = _json_int(body, name)
@@ -152,15 +166,22 @@ class SearchResource:
 
     index_backed = True  # ETag from the index generation applies (see middleware)
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, analytics: Analytics | None = None):
         self.engine = engine
+        self.analytics = analytics
+
+    def _answer(self, resp: falcon.Response, request: SearchRequest) -> None:
+        result = self.engine.search(request)
+        resp.media = result.as_dict()
+        if self.analytics is not None:
+            record_search(self.analytics, request, result)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Search chunks; empty ``q`` with filters lists matching chunks by date."""
-        resp.media = self.engine.search(parse_query_string(req)).as_dict()
+        self._answer(resp, parse_query_string(req))
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         """The same search with parameters in a JSON body (GET's names, or Elasticsearch style);
         answers exactly like GET."""
         body = read_json(req, MAX_POST_BYTES, "a search")
-        resp.media = self.engine.search(parse_json_body(body)).as_dict()
+        self._answer(resp, parse_json_body(body))

@@ -35,7 +35,7 @@ class NotFound(SearchsvcError):
     code = "not_found"
 
 
-def _serve_file(resp: falcon.Response, path: Path, cache_control: list[str]) -> None:
+def serve_file(resp: falcon.Response, path: Path, cache_control: list[str]) -> None:
     try:
         data = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -57,7 +57,7 @@ class IndexPageResource:
         self.web_dir = web_dir
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        _serve_file(resp, self.web_dir / "index.html", ["no-cache"])
+        serve_file(resp, self.web_dir / "index.html", ["no-cache"])
 
     on_head = on_get  # load balancers and curl -I probe with HEAD; Falcon drops the body
 
@@ -71,6 +71,6 @@ class StaticResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         if not _SAFE_NAME.match(name) or name.endswith((".py", ".pyc")):
             raise NotFound(f"no such file: {name[:60]}")
-        _serve_file(resp, self.web_dir / name, ["public", f"max-age={ASSET_MAX_AGE}"])
+        serve_file(resp, self.web_dir / name, ["public", f"max-age={ASSET_MAX_AGE}"])
 
     on_head = on_get  # load balancers and curl -I probe with HEAD; Falcon drops the body

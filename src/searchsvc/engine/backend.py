@@ -13,13 +13,13 @@ Backends: ``whoosh`` (embedded, the default; :mod:`searchsvc.engine.whoosh`) and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ..config import Settings
 from ..errors import ConfigError
-from .models import Chunk, Document, SearchRequest, SearchResult
+from .models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 
 
 @runtime_checkable
@@ -63,6 +63,30 @@ class Backend(Protocol):
     # --- reads --------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
         """Answer a validated request; ``request.parsed`` holds the query tree to translate."""
+        ...
+
+    def export(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Hit]]:
+        """(total, the first ``limit`` hits in the request's order, page and per_page ignored);
+        the hits are rendered lazily so an export streams. ``request.histogram``, like facets,
+        is answered by ``search``: ``[{"key", "count", "from", "to"}]`` oldest first
+        (:mod:`searchsvc.engine.whoosh.histogram` defines the buckets)."""
+        ...
+
+    def speakers(
+        self, q: str, role: str | None, page: int, per_page: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(speakers whose name contains ``q``, with a chunk in ``role`` if given; the page's
+        records ``{name, chunks, documents, roles, first_date, last_date, events, url}``), most
+        chunks first."""
+        ...
+
+    def speaker(self, name: str) -> dict[str, Any]:
+        """One speaker's record (names compared without case); ``SpeakerNotFound`` if none."""
+        ...
+
+    def related(self, doc_id: str, paragraph: int, limit: int) -> Related:
+        """Chunks of other documents scored against the paragraph's distinctive terms (the
+        tree of :func:`searchsvc.engine.query.similar.more_like_this`); ``DocumentNotFound``."""
         ...
 
     def document(self, doc_id: str) -> dict[str, Any]:

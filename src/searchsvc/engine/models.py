@@ -19,6 +19,8 @@ FACETS = ("speaker", "role", "source", "kind", "event", "year")
 # from bylines of every format); filterable and counted like FACETS.
 EXTRA_FACETS = ("person", "organisation", "subject", "place", "author")
 SORTS = ("relevance", "date", "-date")
+#: Date histogram intervals of ``/search?histogram=``; ``auto`` picks one from the dates found.
+HISTOGRAM_INTERVALS = ("year", "month", "week", "day", "auto")
 
 
 @dataclass
@@ -136,6 +138,7 @@ class SearchRequest:
     facets: bool = True
     highlight: bool = True
     synonyms: bool = True  # expand the query with the newsroom's synonyms
+    histogram: str | None = None  # one of HISTOGRAM_INTERVALS, or None for no histogram
     parsed: ParsedQuery | None = None  # ``q`` as a tree: set once by ``Engine.search``
 
 
@@ -194,9 +197,10 @@ class SearchResult:
     generation: int = 0
     # What synonyms added to the query: [{"term": "ncp", "synonyms": ["covid-19", …]}].
     expansions: list[dict[str, Any]] = field(default_factory=list)
+    histogram: list[dict[str, Any]] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "query": self.query,
             "total": self.total,
             "page": self.page,
@@ -206,4 +210,27 @@ class SearchResult:
             "facets": self.facets,
             "suggestion": self.suggestion,
             "expansions": self.expansions,
+        }
+        if self.histogram is not None:
+            out["histogram"] = self.histogram
+        return out
+
+
+@dataclass
+class Related:
+    """Passages of other documents like one paragraph, and the terms that found them."""
+
+    document: str
+    paragraph: int
+    terms: list[str]
+    total: int
+    hits: list[Hit]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "document": self.document,
+            "paragraph": self.paragraph,
+            "terms": self.terms,
+            "total": self.total,
+            "hits": [h.as_dict() for h in self.hits],
         }

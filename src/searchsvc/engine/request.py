@@ -21,7 +21,7 @@ import re
 from ..config import Settings
 from ..errors import InvalidParameter, QueryTooLong
 from .dates import iso_day
-from .models import EXTRA_FACETS, FACETS, SORTS, SearchRequest
+from .models import EXTRA_FACETS, FACETS, HISTOGRAM_INTERVALS, SORTS, SearchRequest
 
 #: Filters a search takes: OR within one field, AND across fields.
 FILTER_FIELDS: tuple[str, ...] = FACETS + EXTRA_FACETS
@@ -56,6 +56,11 @@ def validate(request: SearchRequest, settings: Settings) -> SearchRequest:
     for name in ("facets", "highlight", "synonyms"):
         if not isinstance(getattr(request, name), bool):
             raise InvalidParameter(f"{name} must be true or false.")
+    if request.histogram is not None and request.histogram not in HISTOGRAM_INTERVALS:
+        raise InvalidParameter(
+            f"histogram must be one of {', '.join(HISTOGRAM_INTERVALS)}; "
+            f"got {str(request.histogram)[:40]!r}."
+        )
     return dataclasses.replace(request, q=q, filters=_filters(request.filters))
 
 

@@ -22,7 +22,7 @@ from ..errors import InvalidDocument, InvalidParameter, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
 from .backend import Backend, open_backend
 from .ids import check_doc_id
-from .models import Chunk, Document, SearchRequest, SearchResult
+from .models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 from .query.parse import ParsedQuery, parse
 from .query.synonyms import Expansion, count_terms, expand
 from .query.tree import Or, Word
@@ -185,6 +185,53 @@ class Engine:
             return request
         bonus = Or(tuple(Word(term, boost=round(weight, 4)) for term, weight in terms))
         return dataclasses.replace(request, parsed=dataclasses.replace(parsed, bonus=bonus))
+
+    def export(self, request: SearchRequest, limit: int | None = None) -> tuple[int, Iterator[Hit]]:
+        """(total, every hit up to ``limit`` — ``settings.max_export`` by default — in the
+        request's order, page and per_page ignored), rendered as the caller reads them."""
+        request = dataclasses.replace(request, page=1, per_page=1, facets=False, histogram=None)
+        request = validate(request, self.settings)
+        if request.parsed is None:
+            request = dataclasses.replace(request, parsed=self.parse(request.q))
+        return self.backend.export(request, limit or self.settings.max_export)
+
+    def speakers(
+        self, q: str = "", role: str | None = None, page: int = 1, per_page: int = 20
+    ) -> dict[str, Any]:
+        """{"total", "page", "per_page", "speakers": [record, …]}, most quoted first."""
+        total, records = self.backend.speakers(q, role, page, per_page)
+        return {"total": total, "page": page, "per_page": per_page, "speakers": records}
+
+    def speaker(
+        self, name: str, q: str = "", sort: str | None = None, page: int = 1, per_page: int = 10
+    ) -> dict[str, Any]:
+        """One speaker's record and their quotes: the chunks they spoke, matching ``q`` when
+        given, by relevance (the default with ``q``) or newest first (the default without)."""
+        record = self.backend.speaker(name)
+        sort = sort or ("relevance" if q else "-date")
+        quotes = self.search(
+            SearchRequest(
+                q=q,
+                filters={"speaker": [record["name"]]},
+                sort=sort,
+                page=page,
+                per_page=per_page,
+                facets=False,
+            )
+        )
+        return {
+            "speaker": record,
+            "query": q,
+            "sort": sort,
+            "total": quotes.total,
+            "page": page,
+            "per_page": per_page,
+            "hits": [h.as_dict() for h in quotes.hits],
+        }
+
+    def related(self, doc_id: str, paragraph: int, limit: int = 10) -> Related:
+        """Paragraphs of other documents most like this one ("more like this")."""
+        return self.backend.related(doc_id, paragraph, limit)
 
     def get_document(self, doc_id: str) -> dict[str, Any]:
         """Metadata + ``speakers`` + ``paragraphs``: [{number, speaker, role, kind, section, text}]."""

@@ -64,8 +64,9 @@ function setUpTurns() {
   list.className = "speaker-list";
   for (const [name, role] of seen) {
     const li = document.createElement("li");
-    const badge = document.createElement("span");
+    const badge = document.createElement("a"); // to what else they said
     badge.className = "badge badge-speaker";
+    badge.href = `/speakers/${encodeURIComponent(name)}`;
     badge.textContent = role ? `${name} · ${role}` : name;
     li.append(badge);
     list.append(li);
@@ -95,6 +96,57 @@ function markTarget({ scroll = true } = {}) {
   if (scroll) {
     p.scrollIntoView({ block: "center" });
     p.focus({ preventScroll: true });
+  }
+  showRelated(p);
+}
+
+// --- related passages under the opened paragraph ---------------------------------------------
+
+let relatedCtrl = null;
+
+/** Passages of other documents like the cited paragraph, listed under it. */
+async function showRelated(p) {
+  relatedCtrl?.abort();
+  document.getElementById("related")?.remove();
+  const docId = document.getElementById("doc")?.dataset.id;
+  const number = p.id.slice(1);
+  if (!docId || !/^\d+$/.test(number)) return;
+  const ctrl = new AbortController();
+  relatedCtrl = ctrl;
+  const section = document.createElement("aside");
+  section.id = "related";
+  section.className = "related";
+  section.setAttribute("aria-labelledby", "related-title");
+  const title = document.createElement("h2");
+  title.id = "related-title";
+  title.className = "related-title";
+  title.textContent = "Related passages in other documents";
+  const list = document.createElement("ol");
+  list.className = "related-hits";
+  section.append(title, list);
+  try {
+    const url = `/documents/${encodeURIComponent(docId)}/related?${new URLSearchParams({ p: number, limit: 5 })}`;
+    const res = await fetch(url, { headers: { Accept: "application/json" }, signal: ctrl.signal });
+    if (!res.ok) return;
+    const body = await res.json();
+    if (ctrl !== relatedCtrl || !body.hits?.length) return;
+    for (const hit of body.hits) {
+      const li = document.createElement("li");
+      li.dataset.id = hit.id ?? "";
+      const a = document.createElement("a");
+      a.href = hit.citation?.url ?? "#";
+      a.textContent = `${hit.document?.title || hit.document?.id || "Untitled"}, ¶ ${hit.paragraph}`;
+      const meta = document.createElement("div");
+      meta.className = "related-meta";
+      meta.textContent = [hit.speaker, hit.document?.source, hit.document?.date].filter(Boolean).join(" · ");
+      const quote = document.createElement("blockquote");
+      quote.textContent = hit.text ?? "";
+      li.append(a, meta, quote);
+      list.append(li);
+    }
+    p.append(section);
+  } catch {
+    // Related passages are a nicety: the document reads the same without them.
   }
 }
 

@@ -40,6 +40,10 @@ const ui = {
   hits: $("hits"),
   pager: $("pager"),
   hitTemplate: $("hit-template"),
+  timeline: $("timeline"),
+  timelineCaption: $("timeline-caption"),
+  timelineChart: $("timeline-chart"),
+  timelineRows: $("timeline-table").tBodies[0],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -182,7 +186,9 @@ async function runSearch() {
   ui.results.setAttribute("aria-busy", "true");
   ui.results.classList.add("loading");
   try {
-    const body = await getJSON(`/search?${toParams(state)}`, ctrl.signal);
+    const api = toParams(state);
+    api.set("histogram", "auto"); // the chart above the results, counted over all of them
+    const body = await getJSON(`/search?${api}`, ctrl.signal);
     if (ctrl !== searchCtrl) return;
     render(body);
     ui.results.dataset.state = "ok";
@@ -233,6 +239,7 @@ function showError(message) {
   ui.pager.hidden = true;
   ui.empty.hidden = true;
   ui.didYouMean.hidden = true;
+  ui.timeline.hidden = true;
 }
 
 function render(body) {
@@ -261,6 +268,7 @@ function render(body) {
   renderDidYouMean(body.suggestion, total);
   renderEmpty(total, hits.length, body.suggestion);
   ui.hits.replaceChildren(...hits.map(renderHit));
+  renderTimeline(total ? body.histogram : null);
   renderFacets(body.facets ?? {});
   renderPager(total, page, perPage);
 }
@@ -354,6 +362,21 @@ function badge(text, cls) {
   return span;
 }
 
+/** A speaker's badge links to what else they said (the speakers page). */
+function speakerBadge(name) {
+  const a = document.createElement("a");
+  a.className = "badge badge-speaker";
+  a.href = `/speakers/${encodeURIComponent(name)}`;
+  a.textContent = name;
+  return a;
+}
+
+/** Tell the analytics which result was opened: query, hit and rank only; no cookies. */
+function reportOpen(hit) {
+  if (!navigator.sendBeacon || !hit.id) return;
+  navigator.sendBeacon("/analytics/click", JSON.stringify({ q: state.q, id: hit.id, rank: hit.rank ?? null }));
+}
+
 function renderHit(hit) {
   const li = ui.hitTemplate.content.firstElementChild.cloneNode(true);
   const doc = hit.document ?? {};
@@ -374,7 +397,7 @@ function renderHit(hit) {
   li.querySelector(".hit-para").textContent = `¶ ${hit.paragraph}`;
 
   const badges = li.querySelector(".badges");
-  if (hit.speaker) badges.append(badge(hit.speaker, "badge-speaker"));
+  if (hit.speaker) badges.append(speakerBadge(hit.speaker));
   if (hit.role) {
     const role = /^[a-z]+$/.test(hit.role) ? hit.role : "other";
     badges.append(badge(hit.role, `badge-role role-${role}`));
@@ -386,13 +409,220 @@ function renderHit(hit) {
 
   const open = li.querySelector(".open-para");
   open.href = href;
-  open.setAttribute("aria-label", `Open paragraph ${hit.paragraph} of ${title}`);
+  // The visible words start the accessible name (WCAG 2.5.3); the rest says which paragraph.
+  open.querySelector(".open-para-detail").textContent = `: paragraph ${hit.paragraph} of ${title}`;
+  for (const a of [link, open]) {
+    a.addEventListener("click", () => reportOpen(hit));
+    a.addEventListener("auxclick", (e) => { if (e.button === 1) reportOpen(hit); });
+  }
+  const relatedBtn = li.querySelector(".show-related");
+  relatedBtn.setAttribute("aria-label", `Related passages for paragraph ${hit.paragraph} of ${title}`);
+  relatedBtn.addEventListener("click", () => toggleRelated(hit, li, relatedBtn));
   const copyBtn = li.querySelector(".copy-citation");
   copyBtn.setAttribute("aria-label", `Copy citation for paragraph ${hit.paragraph} of ${title}`);
   copyBtn.addEventListener("click", () => copyCitation(hit, copyBtn, li.querySelector(".copied")));
   li.dataset.id = hit.id ?? "";
   return li;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Related passages (more like this), under the result they were asked for
+
+async function toggleRelated(hit, li, button) {
+  const section = li.querySelector(".related");
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  section.hidden = !open;
+  if (!open || section.dataset.loaded) return;
+  const status = section.querySelector(".related-status");
+  const list = section.querySelector(".related-hits");
+  status.textContent = "Looking for related passages…";
+  const docId = hit.document?.id ?? "";
+  try {
+    const body = await getJSON(`/documents/${encodeURIComponent(docId)}/related?${new URLSearchParams({ p: hit.paragraph, limit: 5 })}`);
+    const hits = Array.isArray(body.hits) ? body.hits : [];
+    list.replaceChildren(...hits.map(relatedItem));
+    status.textContent = hits.length
+      ? `${plural(hits.length, "passage")} sharing ${(body.terms ?? []).slice(0, 5).join(", ")}`
+      : "No related passages in other documents.";
+    section.dataset.loaded = "1";
+  } catch (err) {
+    status.textContent = err instanceof ApiError ? err.message : "Related passages could not be loaded.";
+  }
+}
+
+function relatedItem(hit) {
+  const li = document.createElement("li");
+  li.className = "related-hit";
+  li.dataset.id = hit.id ?? "";
+  const doc = hit.document ?? {};
+  const a = document.createElement("a");
+  a.href = new URL(hit.citation?.url || `/documents/${encodeURIComponent(doc.id ?? "")}#p${hit.paragraph}`, location.origin).pathname
+    + `#p${hit.paragraph}`;
+  a.textContent = `${doc.title || doc.id || "Untitled document"}, ¶ ${hit.paragraph}`;
+  a.addEventListener("click", () => reportOpen(hit));
+  const meta = document.createElement("div");
+  meta.className = "related-meta";
+  meta.textContent = [hit.speaker, doc.source, formatDate(doc.date)].filter(Boolean).join(" · ");
+  const quote = document.createElement("blockquote");
+  quote.className = "snippet";
+  setSnippet(quote, hit.snippet ?? hit.text);
+  li.append(a, meta, quote);
+  return li;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results over time: a bar per period; click or drag over bars (or arrows + Enter) to set dates
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const CHART_H = 60;
+const timeline = { buckets: [], anchor: null, active: 0, drag: null };
+const mf = new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric", timeZone: "UTC" });
+
+function bucketLabel(b) {
+  const [y, m, d] = String(b.from).split("-").map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  if (/^\d{4}$/.test(b.key)) return b.key;
+  if (/^\d{4}-\d{2}$/.test(b.key)) return mf.format(day);
+  if (/W/.test(b.key)) return `week of ${df.format(day)}`;
+  return df.format(day);
+}
+
+function svg(name, attrs) {
+  const el = document.createElementNS(SVG_NS, name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  return el;
+}
+
+function renderTimeline(buckets) {
+  const list = Array.isArray(buckets) ? buckets.filter((b) => b && b.from && b.to) : [];
+  const hadFocus = ui.timelineChart.contains(document.activeElement);
+  timeline.buckets = list;
+  timeline.anchor = null;
+  if (list.length < 2) {
+    ui.timeline.hidden = true;
+    ui.timelineChart.replaceChildren();
+    ui.timelineRows.replaceChildren();
+    return;
+  }
+  const max = Math.max(1, ...list.map((b) => Number(b.count) || 0));
+  const chart = svg("svg", {
+    viewBox: `0 0 ${list.length * 10} ${CHART_H}`,
+    preserveAspectRatio: "none",
+    role: "group",
+    "aria-label": "Results over time; choose a period to narrow the dates",
+  });
+  const selected = (b) => (state.date_from || state.date_to)
+    && (!state.date_from || b.to >= state.date_from) && (!state.date_to || b.from <= state.date_to);
+  if (timeline.active >= list.length) timeline.active = 0;
+  list.forEach((b, i) => {
+    const n = Number(b.count) || 0;
+    const h = n ? Math.max(2, Math.round((n / max) * (CHART_H - 2))) : 0;
+    const slot = svg("rect", {
+      class: "bar-slot", x: i * 10, y: 0, width: 10, height: CHART_H,
+      role: "button", tabindex: i === timeline.active ? 0 : -1,
+      "aria-label": `${bucketLabel(b)}: ${plural(n, "result")}`,
+      "data-i": i,
+    });
+    const bar = svg("rect", { class: `bar${selected(b) ? " selected" : ""}`, x: i * 10 + 1, y: CHART_H - h, width: 8, height: h, "data-i": i });
+    chart.append(slot, bar);
+  });
+  ui.timelineChart.replaceChildren(chart);
+  ui.timelineRows.replaceChildren(...list.map((b) => {
+    const tr = document.createElement("tr");
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = bucketLabel(b);
+    const td = document.createElement("td");
+    td.textContent = nf.format(Number(b.count) || 0);
+    tr.append(th, td);
+    return tr;
+  }));
+  ui.timelineCaption.textContent = `Results over time, ${bucketLabel(list[0])} – ${bucketLabel(list[list.length - 1])}. `
+    + "Click a bar or drag across bars to narrow the dates (keyboard: arrows, Shift+arrows, Enter).";
+  ui.timeline.hidden = false;
+  if (hadFocus) focusBar(timeline.active);
+}
+
+function slots() {
+  return [...ui.timelineChart.querySelectorAll(".bar-slot")];
+}
+
+function focusBar(i) {
+  const all = slots();
+  if (!all.length) return;
+  const j = Math.max(0, Math.min(all.length - 1, i));
+  all.forEach((s, k) => s.setAttribute("tabindex", k === j ? "0" : "-1"));
+  timeline.active = j;
+  all[j].focus();
+  markRange(timeline.anchor ?? j, j);
+}
+
+function markRange(a, b) {
+  const [lo, hi] = a <= b ? [a, b] : [b, a];
+  for (const bar of ui.timelineChart.querySelectorAll(".bar")) {
+    const i = Number(bar.dataset.i);
+    bar.classList.toggle("selected", i >= lo && i <= hi && (timeline.drag !== null || timeline.anchor !== null));
+  }
+}
+
+function applyRange(a, b) {
+  const [lo, hi] = a <= b ? [a, b] : [b, a];
+  const first = timeline.buckets[lo];
+  const last = timeline.buckets[hi];
+  if (!first || !last) return;
+  timeline.anchor = null;
+  commit(withChanges({ date_from: first.from, date_to: last.to }));
+}
+
+function barAt(e) {
+  const chart = ui.timelineChart.querySelector("svg");
+  const box = chart.getBoundingClientRect();
+  const i = Math.floor(((e.clientX - box.left) / box.width) * timeline.buckets.length);
+  return Math.max(0, Math.min(timeline.buckets.length - 1, i));
+}
+
+ui.timelineChart.addEventListener("pointerdown", (e) => {
+  if (!timeline.buckets.length || e.button !== 0) return;
+  e.preventDefault();
+  timeline.drag = barAt(e);
+  timeline.active = timeline.drag;
+  ui.timelineChart.setPointerCapture(e.pointerId);
+  markRange(timeline.drag, timeline.drag);
+});
+ui.timelineChart.addEventListener("pointermove", (e) => {
+  if (timeline.drag === null) return;
+  markRange(timeline.drag, barAt(e));
+});
+ui.timelineChart.addEventListener("pointerup", (e) => {
+  if (timeline.drag === null) return;
+  const start = timeline.drag;
+  timeline.drag = null;
+  applyRange(start, barAt(e));
+});
+ui.timelineChart.addEventListener("pointercancel", () => {
+  timeline.drag = null;
+  markRange(0, -1);
+});
+ui.timelineChart.addEventListener("keydown", (e) => {
+  const slot = e.target.closest(".bar-slot");
+  if (!slot) return;
+  const i = Number(slot.dataset.i);
+  const n = timeline.buckets.length;
+  const move = { ArrowRight: 1, ArrowLeft: -1, Home: -n, End: n }[e.key];
+  if (move !== undefined) {
+    e.preventDefault();
+    if (e.shiftKey && timeline.anchor === null) timeline.anchor = i;
+    if (!e.shiftKey) timeline.anchor = null;
+    focusBar(i + move);
+  } else if (e.key === "Enter" || e.key === " ") {
+    e.preventDefault();
+    applyRange(timeline.anchor ?? i, i);
+  } else if (e.key === "Escape") {
+    timeline.anchor = null;
+    markRange(0, -1);
+  }
+});
 
 // ---------------------------------------------------------------------------------------------
 // Copy citation

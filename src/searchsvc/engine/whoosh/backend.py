@@ -14,15 +14,15 @@ import threading
 import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 
 from ...config import Settings
-from ..models import Chunk, Document, SearchRequest, SearchResult
-from ..render.hits import document_view, hits
+from ..models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
+from ..render.hits import document_view, hit, hits
 from . import backup as backups
 from .reader import Reader, cache_key
 from .store import IndexStore
@@ -110,6 +110,7 @@ class WhooshBackend:
             facets=answer.facets,
             suggestion=answer.suggestion,
             generation=answer.generation,
+            histogram=answer.histogram,
         )
         result.took_ms = _ms(t0)
         with self._lock:
@@ -117,6 +118,28 @@ class WhooshBackend:
             if len(self._results) > RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
         return result
+
+    def export(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Hit]]:
+        if request.parsed is None:
+            raise TypeError("Engine.export parses the query; a backend never parses text")
+        view = self.reader.view()
+        total, marks, rows = self.reader.export(view, request, request.parsed, limit)
+        rendered = (hit(row, marks, rank, request.highlight) for rank, row in enumerate(rows, 1))
+        return total, rendered
+
+    def speakers(
+        self, q: str, role: str | None, page: int, per_page: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        return self.reader.speakers(q, role, page, per_page)
+
+    def speaker(self, name: str) -> dict[str, Any]:
+        return self.reader.speaker(name)
+
+    def related(self, doc_id: str, paragraph: int, limit: int) -> Related:
+        found = self.reader.related(doc_id, paragraph, limit)
+        return Related(
+            doc_id, paragraph, found.terms, found.total, hits(found.rows, found.marks, 1, True)
+        )
 
     def document(self, doc_id: str) -> dict[str, Any]:
         view = document_view(self.reader.chunks_of(doc_id))

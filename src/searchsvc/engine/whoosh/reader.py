@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -37,21 +38,25 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 
-from ...errors import DocumentNotFound
+from ...errors import DocumentNotFound, SpeakerNotFound
 from ..allocator import release_free_memory
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
 from ..query.parse import ParsedQuery
+from ..query.similar import distinctive_terms, more_like_this
 from ..render.hits import Row
 from ..render.snippets import Marks
 from ..request import parse_day
 from ..stored import StoredChunk
 from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
+from .histogram import date_histogram, document_days
 from .query import Translator
 from .scoring import LengthCache, PostingCache, Scored, Scorer
+from .speakers import speaker_page, speaker_record
 from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
+EXPORT_BATCH = 200  # stored chunks read at a time while an export streams
 SWAP_RETRIES = 3  # a reindex can swap ``live`` and remove the old generation mid-open
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 
@@ -76,6 +81,17 @@ class Answer:
     marks: Marks
     suggestion: str | None
     generation: int
+    histogram: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class Similar:
+    """A paragraph's distinctive terms and the chunks of other documents they found."""
+
+    terms: list[str]
+    total: int
+    rows: list[Row]
+    marks: Marks
 
 
 @dataclass
@@ -180,35 +196,119 @@ class Reader:
     # --- search ----------------------------------------------------------------------------
     def search(self, view: View, req: SearchRequest, parsed: ParsedQuery) -> Answer:
         cols = view.columns
+        by_doc = req.group == "document"
+        scope, found, marks, ranking = self._find(view, req, parsed, req.page * req.per_page)
+        facets = (
+            self._facets(cols, scope, found, req, by_doc) if req.facets else {f: [] for f in FACETS}
+        )
+        histogram = None
+        if req.histogram:
+            days = (
+                document_days(cols.date, cols.single["doc_id"], found.rows)
+                if by_doc
+                else cols.date[found.rows]
+            )
+            histogram = date_histogram(days, req.histogram)
+        start = (req.page - 1) * req.per_page
+        ranked = self._ranked(cols, found, req, ranking, req.page * req.per_page)
+        return Answer(
+            total=_count(cols, found.rows, by_doc),
+            facets=facets,
+            rows=self._rows(view, found, ranked[start:], ranking),
+            marks=marks,
+            suggestion=self._did_you_mean(view.searcher, parsed.words),
+            generation=view.generation,
+            histogram=histogram,
+        )
+
+    def _find(
+        self, view: View, req: SearchRequest, parsed: ParsedQuery, want: int
+    ) -> tuple[_Scope, _Matches, Marks, bool]:
+        """The request's scope, its matches (topped up with partial ones when fewer than
+        ``want``), what to mark, and whether the order is by score."""
+        cols = view.columns
         query, marks = self.translator.translate(parsed.tree, view.searcher.reader())
         query = self._with_bonus(query, parsed, view)
         scope = _Scope.of(cols, req)
         ranking = query is not None and req.sort == "relevance"
-        scorer = Scorer(
+        scorer = self._scorer(view)
+        by_doc = req.group == "document"
+        found = self._match(scorer, query, cols, scope, ranking)
+        if parsed.loose is not None and ranking and _count(cols, found.rows, by_doc) < want:
+            found = self._top_up(view, scorer, parsed, scope, found, by_doc)
+        return scope, found, marks, ranking
+
+    def _scorer(self, view: View) -> Scorer:
+        return Scorer(
             view.searcher,
-            cols.size,
+            view.columns.size,
             self.lengths,
             self.postings,
             deadline=time.monotonic() + self.time_budget,
         )
-        by_doc = req.group == "document"
-        found = self._match(scorer, query, cols, scope, ranking)
-        if (
-            parsed.loose is not None
-            and ranking
-            and _count(cols, found.rows, by_doc) < (req.page * req.per_page)
-        ):
-            found = self._top_up(view, scorer, parsed, scope, found, by_doc)
-        facets = (
-            self._facets(cols, scope, found, req, by_doc) if req.facets else {f: [] for f in FACETS}
+
+    # --- exports, speakers, related passages ---------------------------------------------------
+    def export(
+        self, view: View, req: SearchRequest, parsed: ParsedQuery, limit: int
+    ) -> tuple[int, Marks, Iterator[Row]]:
+        """(total, marks, the first ``limit`` rows in the request's order): ranked once, their
+        stored fields read in batches as the caller consumes them, so an export streams."""
+        cols = view.columns
+        _scope, found, marks, ranking = self._find(view, req, parsed, limit)
+        ranked = self._ranked(cols, found, req, ranking, limit)
+
+        def rows() -> Iterator[Row]:
+            for first in range(0, len(ranked), EXPORT_BATCH):
+                yield from self._rows(view, found, ranked[first : first + EXPORT_BATCH], ranking)
+
+        return _count(cols, found.rows, req.group == "document"), marks, rows()
+
+    def speakers(
+        self, q: str = "", role: str | None = None, page: int = 1, per_page: int = 20
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """(how many speakers match, the page's records), most quoted first."""
+        return speaker_page(self.view().columns, q, role, page, per_page)
+
+    def speaker(self, name: str) -> dict[str, Any]:
+        record = speaker_record(self.view().columns, name)
+        if record is None:
+            raise SpeakerNotFound(f"no speaker named {name[:100]!r}")
+        return record
+
+    def related(self, doc_id: str, paragraph: int, limit: int = 10) -> Similar:
+        """The chunks of other documents most like paragraph ``paragraph`` of ``doc_id``: its
+        distinctive terms ORed (the query tree of ``more_like_this``) and scored like any
+        search, the document itself left out."""
+        view = self.view()
+        searcher, cols = view.searcher, view.columns
+        fields = searcher.document(id=f"{doc_id}:{paragraph}")
+        if fields is None:
+            if searcher.document(doc_id=doc_id) is None:
+                raise DocumentNotFound(f"no document with id {doc_id!r}")
+            raise DocumentNotFound(f"document {doc_id!r} has no paragraph {paragraph}")
+        reader = searcher.reader()
+        text = StoredChunk.of(fields).text
+        terms = distinctive_terms(
+            text, lambda t: reader.doc_frequency("exact", t), int(cols.live.sum())
         )
-        return Answer(
-            total=_count(cols, found.rows, by_doc),
-            facets=facets,
-            rows=self._page(view, found, req, ranking, by_doc),
-            marks=marks,
-            suggestion=self._did_you_mean(view.searcher, parsed.words),
-            generation=view.generation,
+        query, marks = self.translator.translate(more_like_this(terms), reader)
+        if not terms or query is None:
+            return Similar([], 0, [], marks)
+        found = _evaluate(self._scorer(view), query, cols, True)
+        mask = found.mask
+        own = cols.vocab["doc_id"].codes.get(doc_id)
+        if own is not None:
+            mask = mask & (cols.single["doc_id"] != own)
+        rows = np.flatnonzero(mask)
+        top = _top(rows, found.score, limit, None)
+        return Similar(
+            terms,
+            len(rows),
+            [
+                Row(StoredChunk.of(searcher.stored_fields(int(d))), float(found.score[d]))
+                for d in top
+            ],
+            marks,
         )
 
     def _with_bonus(self, query, parsed: ParsedQuery, view: View):
@@ -269,14 +369,13 @@ class Reader:
             )
         return out
 
-    def _page(
-        self, view: View, found: _Matches, req: SearchRequest, ranking: bool, by_doc: bool
-    ) -> list[Row]:
-        """The requested page's chunks in order, with their stored fields: complete matches by
-        score first, then partial ones; or by date."""
-        cols = view.columns
-        start = (req.page - 1) * req.per_page
-        want = req.page * req.per_page
+    @staticmethod
+    def _ranked(
+        cols: Columns, found: _Matches, req: SearchRequest, ranking: bool, want: int
+    ) -> np.ndarray:
+        """The first ``want`` result chunks in order: complete matches by score first, then
+        partial ones; or by date."""
+        by_doc = req.group == "document"
         if ranking:
             keys = cols.single["doc_id"] if by_doc else None
             if found.partial is None:
@@ -290,13 +389,18 @@ class Reader:
                     ranked = np.concatenate([ranked, more])
         else:
             ranked = _by_date(cols, found.rows, req.sort, by_doc)[:want]
+        return ranked
+
+    @staticmethod
+    def _rows(view: View, found: _Matches, chunks: np.ndarray, ranking: bool) -> list[Row]:
+        """The chunks with their stored fields, scores and partial flags."""
         return [
             Row(
                 StoredChunk.of(view.searcher.stored_fields(int(d))),
                 float(found.score[d]) if ranking else 0.0,
                 bool(found.partial[d]) if found.partial is not None else False,
             )
-            for d in ranked[start:want]
+            for d in chunks
         ]
 
     def _did_you_mean(self, searcher, words: tuple[str, ...]) -> str | None:
@@ -459,4 +563,5 @@ def cache_key(req: SearchRequest, view: View) -> tuple:
         req.group,
         req.facets,
         req.highlight,
+        req.histogram,
     )
