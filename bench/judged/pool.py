@@ -27,8 +27,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..common import _git
+from ..common import _git, print_table
 from . import collection as c
+from .evaluate import score
 
 DEPTH = 20
 
@@ -131,6 +132,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     print(f"texts for the judge → {c.TEXTS_FILE} (git-ignored)")
     print(f"pooled but not judged yet: {sum(len(v) for v in unjudged.values())}")
+    if qrels:
+        rows = []
+        for name, hits in rankings.items():
+            means, _ = score(
+                {qid: [cid for cid, _, _ in h] for qid, h in hits.items()}, qrels, queries
+            )
+            rows.append([name, means["ndcg@10"], means["mrr"], means["unjudged@10"]])
+        print_table(
+            f"the pooled rankings (top {depth})", ["ranking", "nDCG@10", "MRR", "unjudged@10"], rows
+        )
     if missing:
         print(f"judged chunks that no longer exist ({len(missing)}; re-judge their queries):")
         for line in missing[:50]:
