@@ -49,6 +49,11 @@ class Settings:
     cors_origins: tuple[str, ...] = _setting(
         (), "Comma-separated origins allowed by CORS (e.g. the CMS front-end); `*` for any."
     )
+    synonyms: Path | None = _setting(
+        None,
+        "Synonyms file (Solr/Elasticsearch format), applied at query time; `PUT /synonyms` "
+        "rewrites it. Unset: `synonyms.txt` in the index directory.",
+    )
     max_query_length: int = _setting(1000, "Longest accepted `q`, in characters.")
     max_query_terms: int = _setting(64, "Most terms (words, phrases, prefixes) in one query.")
     max_wildcard_expansion: int = _setting(128, "Most index terms one prefix* may expand to.")

@@ -34,6 +34,7 @@ from .openapi import OpenAPIResource
 from .search import SearchResource
 from .static import IndexPageResource, StaticResource
 from .suggest import SuggestResource
+from .synonyms import SynonymsResource
 
 
 def routes(
@@ -49,6 +50,7 @@ def routes(
         ("/documents/_bulk", BulkResource(engine, settings)),
         ("/documents/{doc_id}", DocumentResource(engine, settings)),
         ("/suggest", SuggestResource(engine)),
+        ("/synonyms", SynonymsResource(engine, settings)),
         ("/health", HealthResource(engine)),
         ("/metrics", metrics.MetricsResource(app_metrics)),
         ("/openapi.json", OpenAPIResource(settings)),

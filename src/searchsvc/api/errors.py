@@ -27,6 +27,7 @@ STATUS: dict[str, int] = {
     "too_many_terms": 400,
     "bad_request": 400,
     "invalid_document": 400,
+    "invalid_synonyms": 400,
     "unauthorized": 401,
     "forbidden": 403,
     "document_not_found": 404,

@@ -98,6 +98,7 @@ class SearchRequest:
     group: str | None = None  # None or "document"
     facets: bool = True
     highlight: bool = True
+    synonyms: bool = True  # expand the query with the newsroom's synonyms
     parsed: ParsedQuery | None = None  # ``q`` as a tree: set once by ``Engine.search``
 
 
@@ -154,6 +155,8 @@ class SearchResult:
     facets: dict[str, list[dict[str, Any]]]
     suggestion: str | None = None
     generation: int = 0
+    # What synonyms added to the query: [{"term": "ncp", "synonyms": ["covid-19", …]}].
+    expansions: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -165,4 +168,5 @@ class SearchResult:
             "hits": [h.as_dict() for h in self.hits],
             "facets": self.facets,
             "suggestion": self.suggestion,
+            "expansions": self.expansions,
         }

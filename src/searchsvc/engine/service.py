@@ -18,13 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..errors import InvalidDocument, SearchsvcError
+from ..errors import InvalidDocument, InvalidParameter, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
 from .backend import Backend, open_backend
 from .ids import check_doc_id
 from .models import Chunk, Document, SearchRequest, SearchResult
 from .query.parse import ParsedQuery, parse
+from .query.synonyms import Expansion, count_terms, expand
+from .query.tree import Or, Word
+from .ranking import FEEDBACK_CHUNKS, feedback_terms, wants_feedback
 from .request import validate
+from .synonym_store import SynonymStore
 
 log = logging.getLogger("searchsvc.engine")
 
@@ -61,6 +65,9 @@ class Engine:
         keep_large_arrays_on_heap()
         self.settings = settings or Settings.from_env()
         self.backend = backend or open_backend(self.settings)
+        self.synonyms = SynonymStore(
+            self.settings.synonyms or Path(self.settings.index_dir) / "synonyms.txt"
+        )
 
     # --- writes ---------------------------------------------------------------------------
     def index_paths(
@@ -122,11 +129,59 @@ class Engine:
 
     def search(self, request: SearchRequest) -> SearchResult:
         """``request`` checked by :func:`.request.validate` (every caller's one validation),
-        parsed, then answered; ``InvalidParameter`` names the rule a request breaks."""
+        parsed once, expanded with the newsroom's synonyms, given relevance feedback when it is a
+        long question, then answered; ``InvalidParameter`` names the rule a request breaks."""
         request = validate(request, self.settings)
         if request.parsed is None:
             request = dataclasses.replace(request, parsed=self.parse(request.q))
-        return self.backend.search(request)
+        request, expansions = self._with_synonyms(request)
+        request = self._with_feedback(request)
+        result = self.backend.search(request)
+        if expansions:
+            result = dataclasses.replace(result, expansions=[e.as_dict() for e in expansions])
+        return result
+
+    def _with_synonyms(self, request: SearchRequest) -> tuple[SearchRequest, list[Expansion]]:
+        parsed = request.parsed
+        synonyms = self.synonyms.current() if request.synonyms else None
+        if parsed is None or not synonyms:
+            return request, []
+        tree, used = expand(parsed.tree, synonyms)
+        if not used:
+            return request, []
+        n_terms = count_terms(tree)
+        if n_terms > self.settings.max_query_terms:
+            raise InvalidParameter(
+                f"synonyms expand q to {n_terms} terms; the limit is "
+                f"{self.settings.max_query_terms} (search with synonyms=false, or fewer words)",
+                code="too_many_terms",
+            )
+        loose = expand(parsed.loose, synonyms)[0] if parsed.loose is not None else None
+        parsed = dataclasses.replace(parsed, tree=tree, loose=loose)
+        return dataclasses.replace(request, parsed=parsed), used
+
+    def _with_feedback(self, request: SearchRequest) -> SearchRequest:
+        """Long questions in plain words get RM3 feedback terms (``ranking.py``), estimated from
+        a first pass over the same filters; other queries pass through untouched."""
+        parsed = request.parsed
+        if (
+            parsed is None
+            or parsed.loose is None
+            or request.sort != "relevance"
+            or not wants_feedback(list(parsed.words))
+        ):
+            return request
+        first = self.backend.search(
+            dataclasses.replace(
+                request, page=1, per_page=FEEDBACK_CHUNKS, group=None, facets=False,
+                highlight=False,
+            )
+        )  # fmt: skip
+        terms = feedback_terms([(h.text, h.score) for h in first.hits], list(parsed.words))
+        if not terms:
+            return request
+        bonus = Or(tuple(Word(term, boost=round(weight, 4)) for term, weight in terms))
+        return dataclasses.replace(request, parsed=dataclasses.replace(parsed, bonus=bonus))
 
     def get_document(self, doc_id: str) -> dict[str, Any]:
         """Metadata + ``speakers`` + ``paragraphs``: [{number, speaker, role, kind, section, text}]."""

@@ -66,6 +66,9 @@ class ParsedQuery:
     tree: Node
     words: tuple[str, ...] = ()
     loose: Node | None = None
+    # Score-only terms (relevance feedback): they reorder what ``tree``/``loose`` match, never
+    # widen it, and are not highlighted, since the person did not ask for them.
+    bonus: Node | None = None
 
 
 def parse(text: str, max_length: int = 1000, max_terms: int = 64) -> ParsedQuery:

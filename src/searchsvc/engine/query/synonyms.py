@@ -10,20 +10,21 @@ The set is written in the Solr/Elasticsearch synonyms format, one rule per line:
 
 Rules are matched on analysed terms (folded and stemmed by :mod:`searchsvc.engine.text.analysis`),
 so ``Vaccines`` meets a rule written for ``vaccine`` and ``WHO`` keeps meaning the organisation. A
-match replaces the words by ``Or(the words, Boost(alternative, SYNONYM_WEIGHT), …)``: chunks with
-the literal words rank above those found only through a synonym, and every backend translates the
-same tree. Multi-word alternatives become phrases. Words addressed to a field (``speaker:…``) are
-left alone.
+match replaces the words by ``Or(the words, alternative^SYNONYM_WEIGHT, …)``: chunks with the literal
+words rank above those found only through a synonym, the alternatives are highlighted like any
+query word, and every backend translates the same tree. Multi-word alternatives become phrases.
+Words addressed to a field (``speaker:…``) are left alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ...errors import InvalidParameter
 from ..text.analysis import iter_terms, stem
-from .tree import And, Boost, Node, Not, Or, Phrase, Prefer, Word
+from .tree import And, AndMaybe, AndNot, Node, Not, Or, Phrase, Word
 
 SYNONYM_WEIGHT = 0.6
 MAX_RULES = 10_000
@@ -86,8 +87,8 @@ def parse_synonyms(text: str) -> SynonymSet:
         left, _, right = line.partition("=>")
         sources = _entries(left, number)
         targets = _entries(right, number) if one_way else sources
-        if one_way and not targets:
-            raise InvalidSynonyms(f"synonyms line {number}: nothing after '=>'")
+        if one_way and not (sources and targets):
+            raise InvalidSynonyms(f"synonyms line {number}: '=>' needs terms on both sides")
         if not one_way and len(sources) < 2:
             raise InvalidSynonyms(
                 f"synonyms line {number}: an equivalence needs two or more comma-separated terms"
@@ -109,7 +110,7 @@ def parse_synonyms(text: str) -> SynonymSet:
 
 def _entries(part: str, number: int) -> tuple[str, ...]:
     entries = tuple(" ".join(e.split()) for e in part.split(","))
-    if any(not e for e in entries) and part.strip():
+    if part.strip() and any(not e for e in entries):
         raise InvalidSynonyms(f"synonyms line {number}: an empty term between commas")
     for entry in entries:
         if entry and not key_of(entry):
@@ -128,23 +129,22 @@ def expand(tree: Node, synonyms: SynonymSet) -> tuple[Node, list[Expansion]]:
 
 
 def _expand(node: Node, syn: SynonymSet, used: list[Expansion]) -> Node:
-    if isinstance(node, Word) and node.field is None:
-        return _run([node], syn, used)[0] if _match_len([node], 0, syn) else node
+    if isinstance(node, Word) and node.field is None and node.synonym_of is None:
+        return _run([node], syn, used)[0]
     if isinstance(node, Phrase) and node.field is None:
-        alternatives = syn.lookup.get(key_of(" ".join(node.words)))
-        if alternatives:
-            return _alternated(node, " ".join(node.words), alternatives, used)
-        return node
+        alternatives = syn.lookup.get(key_of(node.text))
+        return _alternated(node, node.text, alternatives, used) if alternatives else node
     if isinstance(node, And):
-        return And(tuple(_run(list(node.children), syn, used)))
+        return dataclasses.replace(node, children=tuple(_run(list(node.children), syn, used)))
     if isinstance(node, Or):
-        return Or(tuple(_expand(c, syn, used) for c in node.children))
+        children = tuple(_expand(c, syn, used) for c in node.children)
+        return dataclasses.replace(node, children=children)
     if isinstance(node, Not):
         return Not(_expand(node.child, syn, used))
-    if isinstance(node, Boost):
-        return Boost(_expand(node.child, syn, used), node.weight)
-    if isinstance(node, Prefer):
-        return Prefer(_expand(node.required, syn, used), node.bonus)
+    if isinstance(node, AndNot):
+        return AndNot(_expand(node.positive, syn, used), _expand(node.negative, syn, used))
+    if isinstance(node, AndMaybe):
+        return AndMaybe(_expand(node.required, syn, used), _expand(node.optional, syn, used))
     return node
 
 
@@ -156,24 +156,29 @@ def _run(children: list[Node], syn: SynonymSet, used: list[Expansion]) -> list[N
     while i < len(children):
         n = _match_len(children, i, syn)
         if n:
-            words = [c.text for c in children[i : i + n]]  # type: ignore[union-attr]
-            original: Node = children[i] if n == 1 else And(tuple(children[i : i + n]))
-            text = " ".join(words)
+            run = children[i : i + n]
+            text = " ".join(c.text for c in run)  # type: ignore[union-attr]
+            original: Node = run[0] if n == 1 else And(tuple(run))
             out.append(_alternated(original, text, syn.lookup[key_of(text)], used))
             i += n
         else:
-            out.append(_expand(children[i], syn, used))
+            child = children[i]
+            out.append(child if isinstance(child, Word) else _expand(child, syn, used))
             i += 1
     return out
+
+
+def _plain(node: Node) -> bool:
+    return isinstance(node, Word) and node.field is None and node.synonym_of is None
 
 
 def _match_len(children: list[Node], i: int, syn: SynonymSet) -> int:
     """How many plain words from ``i`` on form the longest rule source (0: none)."""
     words: list[str] = []
     for child in children[i : i + syn.longest]:
-        if not (isinstance(child, Word) and child.field is None):
+        if not _plain(child):
             break
-        words.append(child.text)
+        words.append(child.text)  # type: ignore[union-attr]
     for n in range(len(words), 0, -1):
         if key_of(" ".join(words[:n])) in syn.lookup:
             return n
@@ -187,9 +192,10 @@ def _alternated(
     used.append(Expansion(text, alternatives))
     nodes: list[Node] = [original]
     for alt in alternatives:
-        words = alt.split()
-        target: Node = Word(words[0]) if len(words) == 1 else Phrase(tuple(words))
-        nodes.append(Boost(target, SYNONYM_WEIGHT))
+        if len(alt.split()) == 1:
+            nodes.append(Word(alt, boost=SYNONYM_WEIGHT, synonym_of=text))
+        else:
+            nodes.append(Phrase(alt, boost=SYNONYM_WEIGHT))
     return Or(tuple(nodes))
 
 
@@ -197,8 +203,10 @@ def count_terms(node: Node) -> int:
     """Words, phrases, prefixes and wildcards in a tree: what the term limit counts."""
     if isinstance(node, And | Or):
         return sum(count_terms(c) for c in node.children)
-    if isinstance(node, Not | Boost):
+    if isinstance(node, Not):
         return count_terms(node.child)
-    if isinstance(node, Prefer):
-        return count_terms(node.required) + count_terms(node.bonus)
+    if isinstance(node, AndNot):
+        return count_terms(node.positive) + count_terms(node.negative)
+    if isinstance(node, AndMaybe):
+        return count_terms(node.required) + count_terms(node.optional)
     return 0 if node.__class__.__name__ in ("MatchAll", "MatchNone") else 1

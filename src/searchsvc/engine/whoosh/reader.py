@@ -34,6 +34,7 @@ from itertools import islice
 from typing import Any
 
 import numpy as np
+from whoosh import query as wq
 from whoosh.index import EmptyIndexError
 
 from ...errors import DocumentNotFound
@@ -180,6 +181,7 @@ class Reader:
     def search(self, view: View, req: SearchRequest, parsed: ParsedQuery) -> Answer:
         cols = view.columns
         query, marks = self.translator.translate(parsed.tree, view.searcher.reader())
+        query = self._with_bonus(query, parsed, view)
         scope = _Scope.of(cols, req)
         ranking = query is not None and req.sort == "relevance"
         scorer = Scorer(
@@ -209,6 +211,13 @@ class Reader:
             generation=view.generation,
         )
 
+    def _with_bonus(self, query, parsed: ParsedQuery, view: View):
+        """``query`` with the parsed query's score-only terms added (Whoosh's AndMaybe)."""
+        if parsed.bonus is None or query is None:
+            return query
+        bonus, _ = self.translator.translate(parsed.bonus, view.searcher.reader())
+        return query if bonus is None else wq.AndMaybe(query, bonus)
+
     def _match(self, scorer: Scorer, q, cols: Columns, scope: _Scope, scored: bool) -> _Matches:
         strict = _evaluate(scorer, q, cols, scored)
         filtered = scope.filters & strict.mask
@@ -224,6 +233,7 @@ class Reader:
         scope; a document with a complete match does not come back as partial."""
         cols = view.columns
         loose_query, _ = self.translator.translate(parsed.loose, view.searcher.reader())
+        loose_query = self._with_bonus(loose_query, parsed, view)
         loose = _evaluate(scorer, loose_query, cols, True)
         extra = loose.mask & ~found.match
         if by_doc:
@@ -439,6 +449,7 @@ def cache_key(req: SearchRequest, view: View) -> tuple:
         view.live,
         view.generation,
         req.q,
+        req.parsed,
         filters,
         req.date_from,
         req.date_to,
