@@ -119,6 +119,12 @@ def _search_parameters(
             "description": "false to skip facet counting.",
             "schema": {"type": "boolean", "default": True},
         },
+        {
+            "name": "synonyms",
+            "in": "query",
+            "description": "false to search the words alone, without the synonym set.",
+            "schema": {"type": "boolean", "default": True},
+        },
     ]
     for name in FILTER_FIELDS:
         params.append(
@@ -244,6 +250,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "hits",
                 "facets",
                 "suggestion",
+                "expansions",
             ],
             "properties": {
                 "query": {"type": "string"},
@@ -261,6 +268,18 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "suggestion": _nullable(
                     "string", description="Corrected query when terms are unknown."
                 ),
+                "expansions": {
+                    "type": "array",
+                    "description": "What the synonym set added to the query.",
+                    "items": {
+                        "type": "object",
+                        "required": ["term", "synonyms"],
+                        "properties": {
+                            "term": {"type": "string"},
+                            "synonyms": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
             },
         },
         "SearchRequest": rules.search_body(settings),
@@ -609,6 +628,48 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     ],
                     "responses": {"200": _json(_ref("Suggestions"), "Suggestions."), "400": err},
                 }
+            },
+            "/synonyms": {
+                "get": {
+                    "operationId": "getSynonyms",
+                    "security": READ_SECURITY,
+                    "summary": "The synonym set, in the Solr/Elasticsearch synonyms format.",
+                    "responses": {
+                        "200": {
+                            "description": "One rule a line: `a, b, c` or `a => b`.",
+                            "content": {"text/plain": {"schema": {"type": "string"}}},
+                        },
+                        "401": err,
+                        "403": err,
+                    },
+                },
+                "put": {
+                    "operationId": "putSynonyms",
+                    "security": WRITE_SECURITY,
+                    "summary": "Replace the synonym set; applied to the next search, no reindex.",
+                    "description": (
+                        "The whole set, in the file format. A malformed line is a 400 "
+                        "`invalid_synonyms` naming it, and the old set stays."
+                    ),
+                    "requestBody": {
+                        "required": True,
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    },
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["rules", "terms"],
+                                "properties": {
+                                    "rules": {"type": "integer", "minimum": 0},
+                                    "terms": {"type": "integer", "minimum": 0},
+                                },
+                            },
+                            "Stored.",
+                        ),
+                        **write_errors,
+                    },
+                },
             },
             "/health": {
                 "get": {

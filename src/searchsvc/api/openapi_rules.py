@@ -108,6 +108,7 @@ def search_body(settings: Settings) -> dict[str, Any]:
             "date_from": nullable(DATE),
             "date_to": nullable(DATE),
             "facets": nullable({"type": "boolean"}),
+            "synonyms": nullable({"type": "boolean"}),
             **{
                 name: nullable({"oneOf": [filter_value(name), filter_values(name)]})
                 for name in FILTER_FIELDS

@@ -25,7 +25,11 @@ from .es_query import es_fields, is_es_body
 
 MAX_POST_BYTES = 64 * 1024
 DEFAULT_PER_PAGE = 10
-SCALAR_FIELDS = ("q", "page", "per_page", "sort", "group", "date_from", "date_to", "facets")
+SCALAR_FIELDS = (
+    "q", "page", "per_page", "sort", "group", "date_from", "date_to", "facets", "synonyms",
+)  # fmt: skip
+#: Boolean parameters and their defaults.
+BOOLEAN_FIELDS = {"facets": True, "synonyms": True}
 #: How an integer and a boolean are written in a query string (OpenAPI's serialisation).
 _INTEGER = re.compile(r"-?[0-9]+")
 _BOOLEANS = {"true": True, "false": False}
@@ -47,6 +51,7 @@ def search_request(
         sort=_default(fields.get("sort"), sort),
         group=fields.get("group"),
         facets=_default(fields.get("facets"), True),
+        synonyms=_default(fields.get("synonyms"), True),
     )
 
 
@@ -68,7 +73,8 @@ def parse_query_string(
     }
     for name in ("page", "per_page"):
         fields[name] = _query_int(name, _scalar(raw, name))
-    fields["facets"] = _query_bool("facets", _scalar(raw, "facets"))
+    for name in BOOLEAN_FIELDS:
+        fields[name] = _query_bool(name, _scalar(raw, name))
     for name in FILTER_FIELDS:
         value = raw.get(name)
         fields[name] = [value] if isinstance(value, str) else value
@@ -110,7 +116,8 @@ def parse_json_body(body: Any) -> SearchRequest:
         fields[name] = _json_typed(body, name, str, "a string")
     for name in ("page", "per_page"):
         fields[name] = _json_int(body, name)
-    fields["facets"] = _json_typed(body, "facets", bool, "true or false")
+    for name in BOOLEAN_FIELDS:
+        fields[name] = _json_typed(body, name, bool, "true or false")
     for name in FILTER_FIELDS:
         value = body.get(name)
         if isinstance(value, str):

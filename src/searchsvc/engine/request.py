@@ -53,7 +53,7 @@ def validate(request: SearchRequest, settings: Settings) -> SearchRequest:
     date_to = parse_day(request.date_to, "date_to")
     if date_from and date_to and date_from > date_to:
         raise InvalidParameter("date_from must not be after date_to.")
-    for name in ("facets", "highlight"):
+    for name in ("facets", "highlight", "synonyms"):
         if not isinstance(getattr(request, name), bool):
             raise InvalidParameter(f"{name} must be true or false.")
     return dataclasses.replace(request, q=q, filters=_filters(request.filters))
