@@ -7,6 +7,8 @@
     python -m bench latency [--quick]  # in-process search latency, searchsvc vs tantivy, same chunks
     python -m bench http [--quick]     # real gunicorn service: p50/p95/p99, wrk QPS at 1/2/4 workers, RSS
     python -m bench analytics [--quick]  # cost of recording each search (SQLite insert), in process and HTTP
+    python -m bench judged-pool        # re-pool the judged newsroom set (bench/judged/)
+    python -m bench judged [--quick] [--baseline]  # ranking on the judged set: nDCG@10, MAP, MRR
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -29,6 +31,8 @@ COMMANDS = {
     "latency": "latency",
     "http": "http_latency",
     "analytics": "analytics",
+    "judged-pool": "judged.pool",
+    "judged": "judged.evaluate",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 

@@ -131,3 +131,33 @@ def test_analytics_quick(tmp_path):
     out = run_bench(tmp_path, "analytics", "--quick", "--max-queries", "20")
     assert out["insert_ms"]["n"] == 500 and out["insert_ms"]["p50"] > 0
     assert out["http_ms"]["on"]["n"] == out["http_ms"]["off"]["n"] == 20
+
+
+def test_judged_set_is_complete():
+    """Every pooled chunk has a grade 0–3, the queries carry a need and a type, no text is kept."""
+    judged_dir = REPO / "bench/judged"
+    queries = json.loads((judged_dir / "queries.json").read_text(encoding="utf-8"))["queries"]
+    assert len(queries) >= 40
+    assert {q["type"] for q in queries} == {"topic", "name", "quote", "question"}
+    assert all(q["query"].strip() and q["need"].strip() for q in queries)
+    pool = json.loads((judged_dir / "pool.json").read_text(encoding="utf-8"))
+    assert set(pool["pool"]) == {q["id"] for q in queries}
+    grades: dict[tuple[str, str], int] = {}
+    for line in (judged_dir / "qrels.tsv").read_text(encoding="utf-8").splitlines():
+        qid, chunk_id, grade = line.split("\t")
+        grades[qid, chunk_id] = int(grade)
+    assert set(grades.values()) <= {0, 1, 2, 3}
+    unjudged = [(q, c) for q, ids in pool["pool"].items() for c in ids if (q, c) not in grades]
+    assert not unjudged, unjudged[:10]
+    assert all(":" in c and c.rsplit(":", 1)[1].isdigit() for ids in pool["pool"].values()
+               for c in ids)  # fmt: skip
+
+
+def test_judged_quick(tmp_path):
+    out = run_bench(tmp_path, "judged", "--quick")
+    metrics = out["metrics"]
+    assert metrics["queries_scored"] > 0
+    for name in ("ndcg@10", "map@100", "mrr", "unjudged@10"):
+        assert 0.0 <= metrics[name] <= 1.0, (name, metrics)
+    assert metrics["ndcg@10"] > 0  # the seeds' own queries find something relevant
+    assert len(out["per_query"]) == 10
