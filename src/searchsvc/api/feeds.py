@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 import falcon
 
 from .. import __version__
-from ..config import Settings
 from ..engine.render.citation import credit
 from ..engine.service import Engine
 from .search import parse_query_string

@@ -25,7 +25,6 @@ from .feeds import FEED_PER_PAGE, FEED_SORT
 from .search import DEFAULT_PER_PAGE
 from .suggest import MAX_LIMIT
 
-
 _AUTHORS = {
     "type": "array",
     "items": {"type": "string"},
