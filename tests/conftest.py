@@ -4,6 +4,9 @@
 dir. ``make_server(docs=..., env=..., workers=..., prebuild=...)``: a fresh server of your own
 (e.g. with write keys, or extra documents), stopped at the end of the test. Both yield a
 ``helpers.Server`` with ``.url``, ``.index_dir`` and ``.get(path, **params)``.
+
+``opensearch_cluster``: three real OpenSearch nodes (one JVM each, on 127.0.0.1) for the session,
+started on first use by ``deploy/opensearch-dev/cluster``; an ``opensearch_cluster.Cluster``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from helpers import Server, assert_error, running_server
+from opensearch_cluster import Cluster, running_cluster
 
 __all__ = ["assert_error"]
 
@@ -39,3 +43,12 @@ def make_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[.
                 pytest.fail(str(exc), pytrace=False)
 
         yield start
+
+
+@pytest.fixture(scope="session")
+def opensearch_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    try:
+        with running_cluster(tmp_path_factory.mktemp("opensearch"), nodes=3) as cluster:
+            yield cluster
+    except RuntimeError as exc:  # start-up failed: the message ends with the nodes' log tails
+        pytest.fail(str(exc), pytrace=False)
