@@ -61,6 +61,32 @@ class Settings:
         None, "Directory for prometheus-client multiprocess files (a temp dir when unset)."
     )
     log_level: str = _setting("info", "Log level: debug, info, warning, error.")
+    opensearch_url: str = _setting(
+        "", "OpenSearch backend: comma-separated node URLs, e.g. `https://search-1:9200`."
+    )
+    opensearch_index: str = _setting(
+        "searchsvc", "OpenSearch backend: the alias searchsvc reads and writes (indices behind it)."
+    )
+    opensearch_user: str = _setting("", "OpenSearch backend: basic-auth user name.")
+    opensearch_password: str = _setting("", "OpenSearch backend: basic-auth password.")
+    opensearch_api_key: str = _setting(
+        "", "OpenSearch backend: API key, sent as `Authorization: ApiKey …` (instead of a user)."
+    )
+    opensearch_verify_certs: bool = _setting(
+        True, "OpenSearch backend: verify the cluster's TLS certificate (`true`/`false`)."
+    )
+    opensearch_ca_file: Path | None = _setting(
+        None, "OpenSearch backend: CA bundle that signed the cluster's certificate."
+    )
+    opensearch_shards: int = _setting(
+        1, "OpenSearch backend: primary shards of indices it creates."
+    )
+    opensearch_replicas: int = _setting(
+        1, "OpenSearch backend: replicas of each shard of indices it creates."
+    )
+    opensearch_timeout: float = _setting(
+        30.0, "OpenSearch backend: seconds one request to the cluster may take."
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -117,6 +143,8 @@ def describe() -> list[tuple[str, str, str]]:
         default = f.default
         if isinstance(default, Path):
             default = os.path.relpath(default, PROJECT_ROOT)
+        elif isinstance(default, bool):
+            default = str(default).lower()
         elif isinstance(default, tuple):
             default = ",".join(default)
         rows.append((env_var(f.name), "" if default is None else str(default), f.metadata["help"]))
@@ -137,6 +165,10 @@ def _coerce(f: dataclasses.Field, raw: str) -> Any:
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         if "Path" in kind:
             return Path(raw).expanduser()
+        if kind == "bool":
+            if raw.strip().lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(raw)
+            return raw.strip().lower() in ("true", "1", "yes")
         if kind == "int":
             return int(raw)
         if kind == "float":
