@@ -12,30 +12,60 @@ started on first use by ``deploy/opensearch-dev/cluster``; an ``opensearch_clust
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from helpers import Server, assert_error, running_server
+from helpers import WHOOSH, Backend, Server, assert_error, running_server
 from opensearch_cluster import Cluster, running_cluster
 
 __all__ = ["assert_error"]
 
 
+# The API contract: these modules run once per backend (the same assertions on every backend);
+# the OpenSearch runs are marked ``cluster`` and use the session's 3-node cluster.
+CONTRACT_MODULES = frozenset({"test_api", "test_cms", "test_seeds_contract"})
+BACKENDS = [pytest.param("whoosh"), pytest.param("opensearch", marks=pytest.mark.cluster)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if "backend" in metafunc.fixturenames and module in CONTRACT_MODULES:
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """The storage of the ``server``/``make_server`` servers: Whoosh unless the module is one of
+    ``CONTRACT_MODULES``, which run on every backend."""
+    name = getattr(request, "param", "whoosh")
+    if name == "whoosh":
+        return WHOOSH
+    existing = os.environ.get("SEARCHSVC_TEST_OPENSEARCH_URL")  # a cluster already running
+    if existing:
+        return Backend(name, tuple(existing.split(",")))
+    cluster = request.getfixturevalue("opensearch_cluster")
+    return Backend(name, tuple(cluster.urls))
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[Server]:
     try:
-        with running_server(tmp_path_factory.mktemp("server")) as srv:
+        with running_server(tmp_path_factory.mktemp("server"), backend=backend) as srv:
             yield srv
     except RuntimeError as exc:  # start-up failed: show the server's own output
         pytest.fail(str(exc), pytrace=False)
 
 
 @pytest.fixture
-def make_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
+def make_server(
+    tmp_path_factory: pytest.TempPathFactory, backend: Backend
+) -> Iterator[Callable[..., Server]]:
     with contextlib.ExitStack() as stack:
 
         def start(**kwargs) -> Server:
+            kwargs.setdefault("backend", backend)
             workdir = tmp_path_factory.mktemp("server")
             try:
                 return stack.enter_context(running_server(workdir, **kwargs))

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,36 @@ if str(SRC) not in sys.path:  # a source checkout without `pip install -e .` sti
 
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Which storage a test server runs on: ``whoosh`` (its own index directory) or ``opensearch``
+    (the session's cluster, with a fresh alias for every server so servers never share data)."""
+
+    name: str = "whoosh"
+    urls: tuple[str, ...] = ()
+
+    def env(self) -> dict[str, str]:
+        if self.name == "whoosh":
+            return {}
+        return {
+            "SEARCHSVC_BACKEND": self.name,
+            "SEARCHSVC_OPENSEARCH_URL": ",".join(self.urls),
+            "SEARCHSVC_OPENSEARCH_INDEX": f"test-{uuid.uuid4().hex[:12]}",
+            "SEARCHSVC_OPENSEARCH_SHARDS": "2",
+            "SEARCHSVC_OPENSEARCH_REPLICAS": "1",
+        }
+
+
+WHOOSH = Backend()
+_STORAGE: dict[Path, dict[str, str]] = {}
+
+
+def storage_env(index_dir: Path) -> dict[str, str]:
+    """The backend variables of the server whose index directory is ``index_dir``, so a CLI run
+    beside a test server (``searchsvc reindex``, ``backup``) works on the same storage."""
+    return dict(_STORAGE.get(Path(index_dir), {}))
 
 
 @dataclass
@@ -74,12 +105,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_index(index_dir: Path, paths: Iterable[Path]) -> Any:
-    """Index ``paths`` into ``index_dir`` with the real engine (what `searchsvc index` does)."""
+def build_index(
+    index_dir: Path, paths: Iterable[Path], env: Mapping[str, str] | None = None
+) -> Any:
+    """Index ``paths`` into ``index_dir`` with the real engine (what `searchsvc index` does), on
+    the backend ``env`` names (default: Whoosh)."""
     from searchsvc.config import Settings
     from searchsvc.engine.service import Engine
 
-    return Engine(Settings(index_dir=index_dir)).index_paths([Path(p) for p in paths])
+    settings = Settings.from_env(dict(env or {}), index_dir=index_dir)
+    return Engine(settings).index_paths([Path(p) for p in paths])
 
 
 @contextlib.contextmanager
@@ -91,13 +126,16 @@ def running_server(
     workers: int = 2,
     prebuild: bool = True,
     timeout: float = START_TIMEOUT,
+    backend: Backend = WHOOSH,
 ) -> Iterator[Server]:
-    """Start a real server in ``workdir``; index ``docs`` (default: the seeds) first unless
-    ``prebuild`` is False, in which case ``serve`` itself indexes ``SEARCHSVC_SEEDS_DIR``."""
+    """Start a real server in ``workdir`` on ``backend``; index ``docs`` (default: the seeds) first
+    unless ``prebuild`` is False, in which case ``serve`` itself indexes ``SEARCHSVC_SEEDS_DIR``."""
     workdir.mkdir(parents=True, exist_ok=True)
     index_dir = workdir / "index"
+    storage = backend.env()
+    _STORAGE[index_dir] = storage
     if prebuild:
-        build_index(index_dir, docs if docs is not None else [SEEDS])
+        build_index(index_dir, docs if docs is not None else [SEEDS], storage)
     port = free_port()
     environment = {
         k: v
@@ -116,6 +154,7 @@ def running_server(
             "PYTHONUNBUFFERED": "1",
         }
     )
+    environment.update(storage)
     environment.update(env or {})
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:

@@ -25,6 +25,9 @@ def _setting(default: Any, help: str) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
+    backend: str = _setting(
+        "whoosh", "Storage backend: `whoosh` (the embedded index in the index directory)."
+    )
     index_dir: Path = _setting(
         PROJECT_ROOT / "index", "Directory holding the Whoosh index (created when missing)."
     )

@@ -40,6 +40,7 @@ from ..query.parse import parse
 from ..render.hits import document_view, hit
 from ..stored import StoredChunk
 from ..text.analysis import iter_terms
+from . import export
 from .client import call, connect
 from .mapping import index_body
 from .search import Searcher
@@ -86,7 +87,7 @@ class OpenSearchBackend:
         call(
             self.client.cluster.health,
             index=f"{self.alias}-initial",
-            params={"wait_for_status": "yellow", "timeout": "30s"},
+            wait_for_status="yellow",
         )
         self._ready = True
 
@@ -112,21 +113,21 @@ class OpenSearchBackend:
         self, docs: Iterable[tuple[Document, list[Chunk]]], *, procs: int = 1
     ) -> tuple[int, int]:
         self.ensure_index()
-        counts = self._bulk(self.alias, docs, origin="file")
+        counts = self._bulk(self.alias, ((d, c, "file") for d, c in docs))
         call(self.client.indices.refresh, index=self.alias)
         return counts[0], counts[1]
 
     def _bulk(
         self,
         index: str,
-        docs: Iterable[tuple[Document, list[Chunk]]],
-        origin: str,
+        stories: Iterable[tuple[Document, list[Chunk], str]],
         written: set[str] | None = None,
     ) -> tuple[int, int]:
+        """Index (document, chunks, origin) triples with bulk requests; (documents, chunks)."""
         n = [0, 0]
 
         def actions() -> Iterator[dict[str, Any]]:
-            for doc, chunks in docs:
+            for doc, chunks, origin in stories:
                 n[0] += 1
                 n[1] += len(chunks)
                 if written is not None:
@@ -210,7 +211,7 @@ class OpenSearchBackend:
         call(self.client.indices.create, index=new, body=self._new_index_body(building=True))
         try:
             written: set[str] = set()
-            counts = self._bulk(new, docs, origin="file", written=written)
+            counts = self._bulk(new, ((d, c, "file") for d, c in docs), written=written)
             old = self.live_index()
             self._carry_pushed(old, new, written)
             self._open_for_reads(new)
@@ -233,17 +234,17 @@ class OpenSearchBackend:
             _source_includes=["doc_id", "doc", "chunks.stored", "version"],
         )
 
-        def rebuilt() -> Iterator[tuple[Document, list[Chunk]]]:
+        def rebuilt() -> Iterator[tuple[Document, list[Chunk], str]]:
             nonlocal carried
             for hit_ in stories:
                 source = hit_["_source"]
                 if source["doc_id"] in files:
                     continue
                 carried += 1
-                yield from_source(source)
+                yield (*from_source(source), "push")
 
         try:
-            self._bulk(new, rebuilt(), origin="push")
+            self._bulk(new, rebuilt())
         except ox.NotFoundError:
             return carried
         if refresh:
@@ -264,17 +265,12 @@ class OpenSearchBackend:
             },
         )
         call(self.client.indices.refresh, index=index)
-        health = call(
-            self.client.cluster.health,
-            index=index,
-            params={
-                "wait_for_status": "green" if self._can_be_green() else "yellow",
-                "timeout": "120s",
-            },
-            request_timeout=130,
-        )
-        if health.get("timed_out"):
-            raise IndexBusy(f"the new index {index} did not get its replicas in time")
+        wanted = "green" if self._can_be_green() else "yellow"
+        for _ in range(4):  # the server waits up to 30 s per call
+            health = call(self.client.cluster.health, index=index, wait_for_status=wanted)
+            if not health.get("timed_out"):
+                return
+        raise IndexBusy(f"the new index {index} did not get its replicas in time")
 
     def _can_be_green(self) -> bool:
         nodes = call(self.client.cluster.health)["number_of_data_nodes"]
@@ -291,7 +287,49 @@ class OpenSearchBackend:
             },
         )
 
-    # --- snapshots --------------------------------------------------------------------------
+    # --- backups ----------------------------------------------------------------------------
+    def backup(self, dest: Path) -> Path:
+        """A snapshot when ``dest`` lies under the cluster's ``path.repo`` (an ``fs`` repository
+        every node shares), else an export of every story to ``dest`` (``export.py``)."""
+        dest = Path(dest).resolve()
+        if dest.exists() and any(dest.iterdir()):
+            raise InvalidParameter(f"backup destination {dest} is not empty")
+        if self._in_path_repo(dest):
+            return self._snapshot(dest)
+        return export.write(self.client, self.live_index(), dest)
+
+    def restore(self, src: Path) -> None:
+        src = Path(src).resolve()
+        if export.is_export(src):
+            stories = export.read(src)  # checks the manifest first: a damaged export is refused
+            self._replace_with(lambda index: self._bulk_sources(index, stories))
+            return
+        if not src.is_dir() or not self._in_path_repo(src):
+            raise InvalidParameter(f"{src} holds no index")
+        self._restore_snapshot(src)
+
+    def _replace_with(self, fill) -> None:
+        """Fill a new index with ``fill(index)``, then swap it in for the live one."""
+        old = self.live_index()
+        new = f"{self.alias}-restore-{time.strftime('%Y%m%dt%H%M%S')}-{uuid.uuid4().hex[:6]}"
+        call(self.client.indices.create, index=new, body=self._new_index_body(building=True))
+        try:
+            fill(new)
+            self._open_for_reads(new)
+        except BaseException:
+            call(self.client.indices.delete, index=new, ignore_unavailable=True)
+            raise
+        self._swap(old, new)
+        call(self.client.indices.delete, index=old, ignore_unavailable=True)
+
+    def _bulk_sources(self, index: str, stories: Iterable[dict[str, Any]]) -> None:
+        self._bulk(index, ((*from_source(src), src.get("origin", "file")) for src in stories))
+
+    def _in_path_repo(self, path: Path) -> bool:
+        nodes = call(self.client.nodes.info, metric="settings")["nodes"].values()
+        roots = [r for n in nodes for r in _as_list(n["settings"].get("path", {}).get("repo"))]
+        return bool(roots) and any(path.is_relative_to(Path(r)) for r in roots)
+
     def _repository(self, location: Path, readonly: bool) -> str:
         name = "searchsvc-" + hashlib.sha1(str(location).encode()).hexdigest()[:12]
         try:
@@ -307,10 +345,7 @@ class OpenSearchBackend:
             ) from exc
         return name
 
-    def backup(self, dest: Path) -> Path:
-        dest = Path(dest).resolve()
-        if dest.exists() and any(dest.iterdir()):
-            raise InvalidParameter(f"backup destination {dest} is not empty")
+    def _snapshot(self, dest: Path) -> Path:
         index = self.live_index()
         repo = self._repository(dest, readonly=False)
         resp = call(
@@ -325,10 +360,7 @@ class OpenSearchBackend:
             raise IndexBusy(f"the snapshot of {index} ended {state}; try again")
         return dest
 
-    def restore(self, src: Path) -> None:
-        src = Path(src).resolve()
-        if not src.is_dir():
-            raise InvalidParameter(f"{src} holds no index")
+    def _restore_snapshot(self, src: Path) -> None:
         repo = self._repository(src, readonly=True)
         try:
             snaps = call(self.client.snapshot.get, repository=repo, snapshot=SNAPSHOT)
@@ -500,6 +532,12 @@ class OpenSearchBackend:
 
     def warm(self) -> None:
         self.ensure_index()
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
 
 
 def _reraise(exc: Exception) -> None:

@@ -308,7 +308,7 @@ def _terms(f: str, by_doc: bool, size: int = FACET_LIMIT) -> dict[str, Any]:
     }
     out: dict[str, Any] = {"terms": terms}
     if by_doc:
-        terms["order"] = [{"docs>_count": "desc"}, {"_key": "asc"}]
+        terms["order"] = [{"docs": "desc"}, {"_key": "asc"}]
         out["aggs"] = {"docs": {"reverse_nested": {}}}
     return out
 

@@ -106,7 +106,7 @@ class PostingCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = _postings(leaf, fieldname, text)
+        value = read_postings(leaf, fieldname, text)
         size = 64 + (value[0].nbytes + value[1].nbytes if value is not None else 0)
         with self._lock:
             self._items[key] = value
@@ -381,7 +381,7 @@ def _keys(chunks: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return np.unique((chunks << _POS_BITS) | positions)
 
 
-def _postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
+def read_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
     """(ids, term frequencies) of one term in one segment, read a block at a time."""
     if (fieldname, text) not in leaf:
         return None
