@@ -1,12 +1,17 @@
 """Fixtures every HTTP-level test shares (API, web page in a browser, CMS writes).
 
-``server``: one real gunicorn (2 workers) for the session, over an index of ``seeds/`` in a temp
-dir. ``make_server(docs=..., env=..., workers=..., prebuild=...)``: a fresh server of your own
+``server``: one real gunicorn (2 workers) per backend for the session, over an index of ``seeds/``.
+``make_server(docs=..., env=..., workers=..., prebuild=...)``: a fresh server of your own
 (e.g. with write keys, or extra documents), stopped at the end of the test. Both yield a
 ``helpers.Server`` with ``.url``, ``.index_dir`` and ``.get(path, **params)``.
 
-``opensearch_cluster``: three real OpenSearch nodes (one JVM each, on 127.0.0.1) for the session,
-started on first use by ``deploy/opensearch-dev/cluster``; an ``opensearch_cluster.Cluster``.
+Both run on every backend in ``BACKENDS`` (the ``backend`` fixture, passed to the server as
+``SEARCHSVC_BACKEND`` and, for OpenSearch, the cluster's URLs and a fresh alias per server), so
+every test that talks HTTP is a contract test of each backend: adding one means adding its name
+here, not changing a test. The OpenSearch runs are marked ``cluster`` (``-m "not cluster"`` skips
+them) and share ``opensearch_cluster``: three real OpenSearch nodes (one JVM each, on 127.0.0.1)
+for the session, started on first use by ``deploy/opensearch-dev/cluster``. With
+``SEARCHSVC_TEST_OPENSEARCH_URL`` set, they use that cluster instead of starting one.
 """
 
 from __future__ import annotations
@@ -22,31 +27,19 @@ from opensearch_cluster import Cluster, running_cluster
 
 __all__ = ["assert_error"]
 
-
-# The API contract: these modules run once per backend (the same assertions on every backend);
-# the OpenSearch runs are marked ``cluster`` and use the session's 3-node cluster.
-CONTRACT_MODULES = frozenset({"test_api", "test_cms", "test_seeds_contract"})
-BACKENDS = [pytest.param("whoosh"), pytest.param("opensearch", marks=pytest.mark.cluster)]
+BACKENDS = ["whoosh", pytest.param("opensearch", marks=pytest.mark.cluster)]
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    module = metafunc.module.__name__.rsplit(".", 1)[-1]
-    if "backend" in metafunc.fixturenames and module in CONTRACT_MODULES:
-        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="session")
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Backend:
-    """The storage of the ``server``/``make_server`` servers: Whoosh unless the module is one of
-    ``CONTRACT_MODULES``, which run on every backend."""
-    name = getattr(request, "param", "whoosh")
-    if name == "whoosh":
+    """The storage backend a server under test runs on."""
+    if request.param == "whoosh":
         return WHOOSH
-    existing = os.environ.get("SEARCHSVC_TEST_OPENSEARCH_URL")  # a cluster already running
+    existing = os.environ.get("SEARCHSVC_TEST_OPENSEARCH_URL")
     if existing:
-        return Backend(name, tuple(existing.split(",")))
+        return Backend(request.param, tuple(existing.split(",")))
     cluster = request.getfixturevalue("opensearch_cluster")
-    return Backend(name, tuple(cluster.urls))
+    return Backend(request.param, tuple(cluster.urls))
 
 
 @pytest.fixture(scope="session")
@@ -65,8 +58,8 @@ def make_server(
     with contextlib.ExitStack() as stack:
 
         def start(**kwargs) -> Server:
-            kwargs.setdefault("backend", backend)
             workdir = tmp_path_factory.mktemp("server")
+            kwargs.setdefault("backend", backend)
             try:
                 return stack.enter_context(running_server(workdir, **kwargs))
             except RuntimeError as exc:

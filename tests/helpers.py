@@ -43,8 +43,8 @@ class Backend:
     urls: tuple[str, ...] = ()
 
     def env(self) -> dict[str, str]:
-        if self.name == "whoosh":
-            return {}
+        if self.name != "opensearch":
+            return {"SEARCHSVC_BACKEND": self.name}
         return {
             "SEARCHSVC_BACKEND": self.name,
             "SEARCHSVC_OPENSEARCH_URL": ",".join(self.urls),
@@ -55,6 +55,11 @@ class Backend:
 
 
 WHOOSH = Backend()
+
+
+def _backend(backend: Backend | str) -> Backend:
+    return backend if isinstance(backend, Backend) else Backend(backend)
+
 _STORAGE: dict[Path, dict[str, str]] = {}
 
 
@@ -105,15 +110,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_index(
-    index_dir: Path, paths: Iterable[Path], env: Mapping[str, str] | None = None
-) -> Any:
+def build_index(index_dir: Path, paths: Iterable[Path], backend: Backend | str = "whoosh") -> Any:
     """Index ``paths`` into ``index_dir`` with the real engine (what `searchsvc index` does), on
-    the backend ``env`` names (default: Whoosh)."""
+    ``backend`` (a name, or a ``Backend`` with its cluster)."""
     from searchsvc.config import Settings
     from searchsvc.engine.service import Engine
 
-    settings = Settings.from_env(dict(env or {}), index_dir=index_dir)
+    storage = _backend(backend).env()
+    settings = Settings.from_env(storage, index_dir=index_dir)
     return Engine(settings).index_paths([Path(p) for p in paths])
 
 
@@ -126,16 +130,18 @@ def running_server(
     workers: int = 2,
     prebuild: bool = True,
     timeout: float = START_TIMEOUT,
-    backend: Backend = WHOOSH,
+    backend: Backend | str = WHOOSH,
 ) -> Iterator[Server]:
-    """Start a real server in ``workdir`` on ``backend``; index ``docs`` (default: the seeds) first
-    unless ``prebuild`` is False, in which case ``serve`` itself indexes ``SEARCHSVC_SEEDS_DIR``."""
+    """Start a real server on ``backend`` in ``workdir``; index ``docs`` (default: the seeds)
+    first unless ``prebuild`` is False, in which case ``serve`` itself indexes
+    ``SEARCHSVC_SEEDS_DIR``."""
     workdir.mkdir(parents=True, exist_ok=True)
     index_dir = workdir / "index"
+    backend = _backend(backend)
     storage = backend.env()
     _STORAGE[index_dir] = storage
     if prebuild:
-        build_index(index_dir, docs if docs is not None else [SEEDS], storage)
+        build_index(index_dir, docs if docs is not None else [SEEDS], backend)
     port = free_port()
     environment = {
         k: v

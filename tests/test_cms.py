@@ -1,4 +1,4 @@
-"""CMS integration (issue 6) against the real gunicorn with 2 workers: the write API, API keys,
+"""CMS integration against the real gunicorn with 2 workers: the write API, API keys,
 CORS, Elasticsearch-style search, OpenSearch and Atom, and reindex/backup/restore while serving.
 
 Visibility is checked by polling with a deadline over fresh connections (gunicorn's workers take

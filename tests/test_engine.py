@@ -1,4 +1,4 @@
-"""The engine end to end on the seeds, with a real Whoosh index in a temp directory (issue 3)."""
+"""The engine end to end on the seeds, with a real Whoosh index in a temp directory."""
 
 from __future__ import annotations
 

@@ -7,8 +7,8 @@ stays one compound; ``field:value`` for the fields in :data:`tree.FIELDS`, also 
 a bracketed group; ``prefix*``; ``colo?r``; ``word^2`` to weigh a word, phrase or group. A question
 mark that ends a word is punctuation ("…since their call?"), not a wildcard.
 
-Precedence, loosest first: the implicit AND between juxtaposed terms, then ``OR``, then ``AND``
-(and ``ANDNOT``/``ANDMAYBE``), then ``NOT``; so ``a b OR c`` is ``a AND (b OR c)``. Nothing a user
+Precedence, loosest first: the implicit AND between juxtaposed terms, then ``ANDMAYBE``,
+``ANDNOT``, ``OR``, ``AND`` and ``NOT``; so ``a b OR c`` is ``a AND (b OR c)``. Nothing a user
 types raises except the limits (length, number of terms): an operator with nothing on one side,
 an unclosed quote or bracket, or a field the index does not have are searched as the words they
 contain. Analysis (stemming, stopwords, compounds) is left to the backend that translates the tree.
@@ -239,7 +239,7 @@ class _Parser:
 
 
 def _combine(items: list[Node | str]) -> Node | None:
-    """Juxtaposed terms are ANDed; explicit operators bind tighter, AND before OR. An operator
+    """Juxtaposed terms are ANDed; explicit operators bind tighter (``PRECEDENCE``). An operator
     without a term on both sides is dropped (only the first of several in a row counts)."""
     segments: list[list[Node | str]] = []
     prev_op = True
@@ -258,22 +258,34 @@ def _combine(items: list[Node | str]) -> Node | None:
     for seg in segments:
         if isinstance(seg[-1], str):
             seg.pop()
-        alternatives: list[Node] = []
-        chain: Node = seg[0]  # type: ignore[assignment]
-        for op, term in zip(seg[1::2], seg[2::2], strict=True):
-            term = cast(Node, term)
-            if op == "OR":
-                alternatives.append(chain)
-                chain = term
-            elif op == "AND":
-                chain = _and([chain, term])
-            elif op == "ANDNOT":
-                chain = AndNot(chain, term)
-            else:
-                chain = AndMaybe(chain, term)
-        alternatives.append(chain)
-        parts.append(_or(alternatives))
+        parts.append(_by_precedence(seg, 0))
     return _and(parts) if parts else None
+
+
+PRECEDENCE = ("ANDMAYBE", "ANDNOT", "OR", "AND")
+"""Infix operators, loosest first."""
+
+
+def _by_precedence(seg: list[Node | str], level: int) -> Node:
+    """A run of terms joined by operators (``[term, op, term, …]``) as one node."""
+    if level == len(PRECEDENCE):
+        return cast(Node, seg[0])
+    op = PRECEDENCE[level]
+    runs: list[list[Node | str]] = [[]]
+    for x in seg:
+        if x == op:
+            runs.append([])
+        else:
+            runs[-1].append(x)
+    nodes = [_by_precedence(run, level + 1) for run in runs]
+    if op == "AND":
+        return _and(nodes)
+    if op == "OR":
+        return _or(nodes)
+    node = nodes[0]
+    for n in nodes[1:]:
+        node = AndNot(node, n) if op == "ANDNOT" else AndMaybe(node, n)
+    return node
 
 
 def _leaf(text: str, field: str | None) -> Node | None:
@@ -303,28 +315,24 @@ def _boosted(node: Node, boost: float) -> Node:
 
 
 def _and(children: list[Node]) -> Node:
-    flat: list[Node] = []
-    for c in children:
-        if isinstance(c, And) and c.boost == 1.0:
-            flat.extend(c.children)
-        elif not isinstance(c, MatchAll):
-            flat.append(c)
-    if any(isinstance(c, MatchNone) for c in flat):
-        return MatchNone()
-    if not flat:
-        return MatchAll()
-    return flat[0] if len(flat) == 1 else And(tuple(flat))
+    return _joined(And, children, neutral=MatchAll, absorbing=MatchNone)
 
 
 def _or(children: list[Node]) -> Node:
+    return _joined(Or, children, neutral=MatchNone, absorbing=MatchAll)
+
+
+def _joined(kind: type[And | Or], children: list[Node], neutral: type, absorbing: type) -> Node:
+    """``kind`` of the children, nested unweighted groups of the same kind flattened; a child
+    that changes nothing (``neutral``) is dropped, one that decides everything wins."""
     flat: list[Node] = []
     for c in children:
-        if isinstance(c, Or) and c.boost == 1.0:
+        if isinstance(c, kind) and c.boost == 1.0:
             flat.extend(c.children)
-        elif not isinstance(c, MatchNone):
+        elif not isinstance(c, neutral):
             flat.append(c)
-    if any(isinstance(c, MatchAll) for c in flat):
-        return MatchAll()
+    if any(isinstance(c, absorbing) for c in flat):
+        return absorbing()
     if not flat:
-        return MatchNone()
-    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+        return neutral()
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))

@@ -326,35 +326,13 @@ class Reader:
         return chunks
 
     def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Speakers and index terms completing ``prefix``, most frequent first."""
         view = self.view()
         prefix = prefix.strip()
         if not prefix:
             return []
-        folded = prefix.casefold()
-        out: list[dict[str, Any]] = []
-        speakers = view.columns.counts("speaker", np.flatnonzero(view.columns.live))
-        for entry in speakers:
-            name = entry["value"]
-            if any(
-                part.startswith(folded) for part in name.casefold().split()
-            ) or name.casefold().startswith(folded):
-                out.append({"value": name, "type": "speaker", "count": entry["count"]})
-        terms = [t.text for t in iter_terms(prefix, query=True, keep_stops=True)]
-        if terms:
-            reader = view.searcher.reader()
-            last = terms[-1]
-            head = (
-                prefix[: len(prefix) - len(prefix.split()[-1])] if len(prefix.split()) > 1 else ""
-            )
-            candidates = []
-            for term, info in islice(reader.iter_prefix("exact", last), 5000):
-                term = term.decode("utf-8") if isinstance(term, bytes) else term
-                candidates.append((info.doc_frequency(), term))
-            candidates.sort(key=lambda p: (-p[0], p[1]))
-            out.extend(
-                {"value": head + term, "type": "term", "count": freq}
-                for freq, term in candidates[:limit]
-            )
+        out = _speakers_starting(view.columns, prefix.casefold())
+        out += _terms_completing(view.searcher.reader(), prefix, limit)
         out.sort(key=lambda e: (-e["count"], e["value"]))
         return out[:limit]
 
@@ -367,6 +345,34 @@ class Reader:
             "generation": view.generation,
             "index": view.live.rsplit("/", 1)[-1],
         }
+
+
+def _speakers_starting(cols: Columns, folded: str) -> list[dict[str, Any]]:
+    """Speakers whose name, or a word of it, starts with the case-folded prefix."""
+    out = []
+    for entry in cols.counts("speaker", np.flatnonzero(cols.live)):
+        name = entry["value"].casefold()
+        if name.startswith(folded) or any(part.startswith(folded) for part in name.split()):
+            out.append({"value": entry["value"], "type": "speaker", "count": entry["count"]})
+    return out
+
+
+def _terms_completing(reader, prefix: str, limit: int) -> list[dict[str, Any]]:
+    """The most frequent surface terms completing the prefix's last word, after its other
+    words as typed."""
+    terms = [t.text for t in iter_terms(prefix, query=True, keep_stops=True)]
+    if not terms:
+        return []
+    words = prefix.split()
+    head = prefix[: len(prefix) - len(words[-1])] if len(words) > 1 else ""
+    candidates = [
+        (info.doc_frequency(), term.decode("utf-8") if isinstance(term, bytes) else term)
+        for term, info in islice(reader.iter_prefix("exact", terms[-1]), 5000)
+    ]
+    candidates.sort(key=lambda p: (-p[0], p[1]))
+    return [
+        {"value": head + term, "type": "term", "count": freq} for freq, term in candidates[:limit]
+    ]
 
 
 def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
