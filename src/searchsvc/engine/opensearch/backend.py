@@ -15,7 +15,7 @@ Writes:
   be on a filesystem every node shares and be listed in their ``path.repo``.
 
 A cluster that cannot take a request answers ``IndexBusy`` (``503`` with ``Retry-After``), see
-``client.call``.
+``connection.call``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from ..render.hits import document_view, hit
 from ..stored import StoredChunk
 from ..text.analysis import iter_terms
 from . import export
-from .client import call, connect
+from .connection import call, connect
 from .mapping import index_body
 from .search import Searcher
 from .stories import from_source, is_older, story_source

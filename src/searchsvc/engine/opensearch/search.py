@@ -95,7 +95,7 @@ class Searcher:
 
     # --- requests ---------------------------------------------------------------------------
     def _msearch(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from .client import call
+        from .connection import call
 
         lines: list[dict[str, Any]] = []
         for body in bodies:
@@ -398,7 +398,7 @@ def _did_you_mean(resp, words: tuple[str, ...], candidates: list[str]) -> str | 
 def _raise(item: dict[str, Any]) -> None:
     from opensearchpy import exceptions as ox
 
-    from .client import call
+    from .connection import call
 
     status = item.get("status", 500)
 
