@@ -28,6 +28,19 @@ from opensearch_cluster import Cluster, running_cluster
 __all__ = ["assert_error"]
 
 BACKENDS = ["whoosh", pytest.param("opensearch", marks=pytest.mark.cluster)]
+# The API contract (search, documents, CMS writes, feeds, errors, the seeds) runs on every backend
+# in the default run; the other HTTP tests (browser, fuzzing, load) repeat it on a cluster only in
+# the slow set (``.ci/run`` runs both), which keeps the default run within its time budget.
+CONTRACT_MODULES = frozenset({"test_api", "test_api_app", "test_cms", "test_hostile"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("backend") in (None, "whoosh"):
+            continue
+        if item.module.__name__.rsplit(".", 1)[-1] not in CONTRACT_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -60,6 +60,7 @@ WHOOSH = Backend()
 def _backend(backend: Backend | str) -> Backend:
     return backend if isinstance(backend, Backend) else Backend(backend)
 
+
 _STORAGE: dict[Path, dict[str, str]] = {}
 
 
@@ -110,13 +111,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_index(index_dir: Path, paths: Iterable[Path], backend: Backend | str = "whoosh") -> Any:
+def build_index(
+    index_dir: Path, paths: Iterable[Path], backend: Backend | str | dict[str, str] = "whoosh"
+) -> Any:
     """Index ``paths`` into ``index_dir`` with the real engine (what `searchsvc index` does), on
-    ``backend`` (a name, or a ``Backend`` with its cluster)."""
+    ``backend`` (a name, a ``Backend`` with its cluster, or the variables ``Backend.env`` made)."""
     from searchsvc.config import Settings
     from searchsvc.engine.service import Engine
 
-    storage = _backend(backend).env()
+    storage = backend if isinstance(backend, dict) else _backend(backend).env()
     settings = Settings.from_env(storage, index_dir=index_dir)
     return Engine(settings).index_paths([Path(p) for p in paths])
 
@@ -141,7 +144,7 @@ def running_server(
     storage = backend.env()
     _STORAGE[index_dir] = storage
     if prebuild:
-        build_index(index_dir, docs if docs is not None else [SEEDS], backend)
+        build_index(index_dir, docs if docs is not None else [SEEDS], storage)
     port = free_port()
     environment = {
         k: v

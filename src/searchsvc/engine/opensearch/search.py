@@ -35,6 +35,8 @@ from .translate import MATCH_ALL, PATH, Translation, Translator, chunk_field
 FACET_LIMIT = 100
 FACET_SHARD_SIZE = 500
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
+# No word is longer; edit distances on a 1,000-letter "word" cost the suggester a second.
+MAX_CORRECTED_LENGTH = 40
 INNER_SOURCE = [f"{PATH}.stored", f"{PATH}.id", f"{PATH}.doc_id"]
 
 
@@ -364,7 +366,12 @@ def _candidate_terms(words: tuple[str, ...]) -> list[str]:
     out = []
     for word in words:
         terms = [t.text for t in iter_terms(word, query=True)]
-        if len(terms) == 1 and terms[0] not in STOPWORDS and terms[0].isalpha():
+        if (
+            len(terms) == 1
+            and len(terms[0]) <= MAX_CORRECTED_LENGTH
+            and terms[0] not in STOPWORDS
+            and terms[0].isalpha()
+        ):
             out.append(terms[0])
     return out
 
