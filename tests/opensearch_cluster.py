@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "deploy" / "opensearch-dev" / "cluster"
 
 # Three JVMs on two cores take ~15 s on an idle machine, minutes on a loaded one.
-START_TIMEOUT = float(os.environ.get("OPENSEARCH_DEV_START_TIMEOUT", "300"))
+START_TIMEOUT = float(os.environ.get("OPENSEARCH_DEV_START_TIMEOUT", "480"))
 
 
 def run_script(*args: str, timeout: float = START_TIMEOUT + 120) -> str:
@@ -118,9 +118,12 @@ class Cluster:
         """``GET _cluster/health`` from ``url`` (default: the first live node).
 
         Wait parameters (``wait_for_status`` etc.) may time out: the 408 body is returned as is.
+        While a new cluster manager is being elected (its node was killed) the call waits as long
+        as ``timeout`` for one rather than failing at once; keep ``timeout`` under 180 s.
         """
         url = url or self.live_urls()[0]
-        r = self.session.get(f"{url}/_cluster/health", params=params, timeout=120)
+        params.setdefault("cluster_manager_timeout", params.get("timeout", "30s"))
+        r = self.session.get(f"{url}/_cluster/health", params=params, timeout=200)
         if r.status_code not in (200, 408):
             r.raise_for_status()
         return r.json()

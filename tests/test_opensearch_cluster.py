@@ -3,7 +3,8 @@
 Three real nodes, each its own JVM: they form a green cluster; an index with 2 primaries and a
 replica each answers from every node; SIGKILLing the node that holds a primary loses no
 acknowledged document and the node rejoins when restarted; an ``fs`` snapshot repository under
-the nodes' ``path.repo`` takes a snapshot that restores. Everything goes through the REST API with
+the nodes' ``path.repo`` takes a snapshot that restores; ``_delete_by_query`` and
+``search_as_you_type`` (plugins the backend needs) work. Everything goes through the REST API with
 ``requests``; every wait is OpenSearch's own ``wait_for_*`` with a timeout, never a sleep.
 """
 
@@ -94,6 +95,37 @@ def test_a_document_is_found_from_every_node(opensearch_cluster: Cluster) -> Non
     put_doc(c, c.url(2), index, "brief-1", "The Ministry's briefings on genome sequencing")
     for url in c.urls:  # stemmed and folded by the custom analyzer on every node
         assert search_ids(c, url, index, "briefing genomes") == ["brief-1"], url
+
+
+def test_delete_by_query_and_search_as_you_type(opensearch_cluster: Cluster) -> None:
+    """The reindex and mapper-extras plugins the backend relies on are loaded on every node."""
+    c = opensearch_cluster
+    s, name = c.session, f"modules-{uuid.uuid4().hex[:8]}"
+    mappings = {"properties": {"title": {"type": "search_as_you_type"}, "doc": {"type": "keyword"}}}
+    r = s.put(f"{c.url(1)}/{name}", json={"mappings": mappings}, timeout=120)
+    assert r.status_code == 200, r.text
+    for i, (doc, title) in enumerate([("a", "genome sequencing"), ("a", "x"), ("b", "general")]):
+        r = s.put(
+            f"{c.urls[i]}/{name}/_doc/{i}",
+            params={"refresh": "wait_for"},
+            json={"doc": doc, "title": title},
+            timeout=120,
+        )
+        assert r.status_code == 201, r.text
+    query = {
+        "multi_match": {"query": "gen", "type": "bool_prefix", "fields": ["title", "title._2gram"]}
+    }
+    r = s.post(f"{c.url(2)}/{name}/_search", json={"query": query}, timeout=60)
+    assert sorted(h["_id"] for h in r.json()["hits"]["hits"]) == ["0", "2"], r.text
+    r = s.post(
+        f"{c.url(3)}/{name}/_delete_by_query",
+        params={"refresh": "true"},
+        json={"query": {"term": {"doc": "a"}}},
+        timeout=120,
+    )
+    assert r.status_code == 200 and r.json()["deleted"] == 2, r.text
+    r = s.post(f"{c.url(1)}/{name}/_search", json={"query": {"match_all": {}}}, timeout=60)
+    assert [h["_id"] for h in r.json()["hits"]["hits"]] == ["2"], r.text
 
 
 def test_killing_a_primary_holder_loses_nothing_and_it_rejoins(opensearch_cluster: Cluster) -> None:

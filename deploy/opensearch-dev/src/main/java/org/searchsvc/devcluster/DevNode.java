@@ -16,6 +16,8 @@ import org.opensearch.analysis.common.CommonAnalysisPlugin;
 import org.opensearch.common.logging.LogConfigurator;
 import org.opensearch.common.settings.Settings;
 import org.opensearch.env.Environment;
+import org.opensearch.index.mapper.MapperExtrasPlugin;
+import org.opensearch.index.reindex.ReindexPlugin;
 import org.opensearch.node.InternalSettingsPreparer;
 import org.opensearch.node.Node;
 import org.opensearch.plugins.Plugin;
@@ -39,9 +41,15 @@ import org.opensearch.transport.Netty4Plugin;
  */
 public final class DevNode {
 
-    /** The plugins every node of these clusters has; Netty gives it HTTP and transport at all. */
-    private static final List<Class<? extends Plugin>> PLUGINS =
-            List.of(Netty4Plugin.class, CommonAnalysisPlugin.class);
+    /**
+     * The plugins every node of these clusters has (see pom.xml for why each): Netty gives it HTTP
+     * and transport at all.
+     */
+    private static final List<Class<? extends Plugin>> PLUGINS = List.of(
+            Netty4Plugin.class,
+            CommonAnalysisPlugin.class,
+            ReindexPlugin.class,
+            MapperExtrasPlugin.class);
 
     /** A node whose plugins are classes already on the classpath. */
     static final class ClasspathNode extends Node {
