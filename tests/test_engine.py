@@ -428,3 +428,10 @@ def test_explicit_syntax_is_not_topped_up_and_question_marks_are_punctuation(eng
     assert question.total > 0 and not any(h.partial for h in question.hits[:1])
     plan = engine.parse("their call late last evening?")
     assert "evening" in str(plan.tree) and "Wildcard" not in repr(plan.tree)
+
+
+def test_the_default_backend_is_the_embedded_one_behind_the_protocol(tmp_path):
+    from searchsvc.engine.backend import Backend
+
+    backend = Engine(Settings(index_dir=tmp_path / "ix")).backend
+    assert isinstance(backend, Backend) and backend.name == "whoosh"

@@ -268,7 +268,7 @@ PRECEDENCE = ("ANDMAYBE", "ANDNOT", "OR", "AND")
 
 def _by_precedence(seg: list[Node | str], level: int) -> Node:
     """A run of terms joined by operators (``[term, op, term, …]``) as one node."""
-    if level == len(PRECEDENCE):
+    if level == len(PRECEDENCE) or len(seg) == 1:
         return cast(Node, seg[0])
     op = PRECEDENCE[level]
     runs: list[list[Node | str]] = [[]]
@@ -305,7 +305,7 @@ def _leaf(text: str, field: str | None) -> Node | None:
 def _phrase(text: str, field: str | None, slop: int) -> Node | None:
     if not text.strip():
         return None
-    return Phrase(" ".join(text.split()), field, slop=slop)
+    return Phrase(tuple(text.split()), field, slop=slop)
 
 
 def _boosted(node: Node, boost: float) -> Node:

@@ -6,8 +6,8 @@ A bare ``Word`` searches every text field (stemmed body, exact body, title, spea
 :mod:`searchsvc.engine.text.analysis` when it translates them, so one typed word may become several
 index terms (a CJK run, ``x:y``): ``match`` says whether all of them must match (``all``, what a
 person typing the word means) or any (``any``, the partial top-up). ``boost`` multiplies a node's
-score (``genome^2``); ``synonym_of`` names the typed word a synonym stands in for, so a backend can
-weigh and mark it as that word.
+score (``genome^2``; a synonym's alternatives get less than 1, so they rank below the literal
+words).
 """
 
 from __future__ import annotations
@@ -24,14 +24,13 @@ class Word:
     field: str | None = None
     boost: float = 1.0
     match: str = "all"  # "all" | "any" of the terms the word analyses to
-    synonym_of: str | None = None
 
 
 @dataclass(frozen=True)
 class Phrase:
     """``"genome sequence"``: the words next to each other (``slop``: within that distance)."""
 
-    text: str
+    words: tuple[str, ...]
     field: str | None = None
     boost: float = 1.0
     slop: int = 1

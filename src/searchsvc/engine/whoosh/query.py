@@ -30,6 +30,9 @@ INDEX_FIELDS = {
 }  # fmt: skip
 
 
+ANALYSIS_CACHE_SIZE = 16384
+
+
 class PhraseWords(wq.And):
     """A phrase's words ANDed in a field without positions; not highlighted word by word."""
 
@@ -41,6 +44,9 @@ class Translator:
     def __init__(self, schema, max_expansion: int = 128):
         self.schema = schema
         self.max_expansion = max_expansion
+        # A word's terms per field, as the schema's analyzers make them: a newsroom's queries
+        # repeat their words, and analysing one is most of translating a plain-word query.
+        self._terms: dict[tuple[str, str], list[str]] = {}
 
     def translate(self, node: t.Node, reader) -> tuple[Query | None, Marks]:
         """The Whoosh query (None: every chunk) and what a hit's snippet should mark."""
@@ -90,7 +96,7 @@ class Translator:
                 return wq.And(terms) if node.match == "all" else wq.Or(terms)
             return terms[0] if terms else None
         if isinstance(node, t.Phrase):
-            words = self._analyse(fieldname, node.text)
+            words = self._analyse(fieldname, " ".join(node.words))
             if len(words) <= 1:
                 return wq.Term(fieldname, words[0], boost=boost) if words else None
             if not self.schema[fieldname].format.supports("positions"):
@@ -100,7 +106,14 @@ class Translator:
         return self._expansions(node, fieldname, boost, reader, budget)
 
     def _analyse(self, fieldname: str, text: str) -> list[str]:
-        return list(self.schema[fieldname].process_text(text, mode="query"))
+        key = (fieldname, text)
+        terms = self._terms.get(key)
+        if terms is None:
+            terms = list(self.schema[fieldname].process_text(text, mode="query"))
+            if len(self._terms) >= ANALYSIS_CACHE_SIZE:
+                self._terms.clear()
+            self._terms[key] = terms
+        return terms
 
     def _expansions(
         self, node: t.Prefix | t.Wildcard, fieldname: str, boost: float, reader, budget: list[int]

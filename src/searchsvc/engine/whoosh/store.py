@@ -351,7 +351,7 @@ def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str,
 
 def _stored_doc(searcher: Any, doc_id: str) -> dict[str, Any] | None:
     fields = searcher.document(doc_id=doc_id)
-    return None if fields is None else fields.get("doc", {})
+    return None if fields is None else StoredChunk.of(fields).doc
 
 
 def _is_older(new: str | None, stored: str | None) -> bool:
