@@ -49,7 +49,7 @@ def test_ranking_parameters_are_the_whoosh_backends() -> None:
 
 def test_the_dsl_never_carries_query_string_syntax() -> None:
     tree = t.AndNot(
-        t.And((t.Word("genome"), t.Phrase("press briefing"), t.Prefix("vacc"))),
+        t.And((t.Word("genome"), t.Phrase(("press", "briefing")), t.Prefix("vacc"))),
         t.Word("virus"),
     )
     translation = translate.Translator(max_expansion=16).translate(tree)

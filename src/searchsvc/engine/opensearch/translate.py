@@ -140,7 +140,7 @@ class Translator:
                 )
             return clauses[0] if clauses else None
         if isinstance(node, t.Phrase):
-            words = self._analyse(name, node.text)
+            words = self._analyse(name, " ".join(node.words))
             if len(words) <= 1:
                 if positive:
                     self._mark_terms(name, words)
