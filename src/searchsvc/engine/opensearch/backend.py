@@ -20,8 +20,10 @@ A cluster that cannot take a request answers ``IndexBusy`` (``503`` with ``Retry
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import multiprocessing
 import re
 import time
 import uuid
@@ -113,7 +115,7 @@ class OpenSearchBackend:
         self, docs: Iterable[tuple[Document, list[Chunk]]], *, procs: int = 1
     ) -> tuple[int, int]:
         self.ensure_index()
-        counts = self._bulk(self.alias, ((d, c, "file") for d, c in docs))
+        counts = self._bulk(self.alias, ((d, c, "file") for d, c in docs), procs=procs)
         call(self.client.indices.refresh, index=self.alias)
         return counts[0], counts[1]
 
@@ -122,27 +124,38 @@ class OpenSearchBackend:
         index: str,
         stories: Iterable[tuple[Document, list[Chunk], str]],
         written: set[str] | None = None,
+        procs: int = 1,
     ) -> tuple[int, int]:
-        """Index (document, chunks, origin) triples with bulk requests; (documents, chunks)."""
+        """Index (document, chunks, origin) triples with bulk requests; (documents, chunks).
+        With ``procs`` > 1 the analysis (most of the cost) runs in that many processes."""
         n = [0, 0]
 
-        def actions() -> Iterator[dict[str, Any]]:
+        def counted() -> Iterator[tuple[Document, list[Chunk], str]]:
             for doc, chunks, origin in stories:
                 n[0] += 1
                 n[1] += len(chunks)
                 if written is not None:
                     written.add(doc.id)
-                yield {
-                    "_op_type": "index",
-                    "_index": index,
-                    "_id": doc.id,
-                    "_source": story_source(doc, chunks, origin),
-                }
+                yield doc, chunks, origin
 
+        def actions(sources: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
+            for doc_id, source in sources:
+                yield {"_op_type": "index", "_index": index, "_id": doc_id, "_source": source}
+
+        with contextlib.ExitStack() as stack:
+            if procs > 1:
+                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(procs))
+                sources = pool.imap(_analysed, counted(), chunksize=8)
+            else:
+                sources = map(_analysed, counted())
+            self._send(actions(sources))
+        return n[0], n[1]
+
+    def _send(self, actions: Iterable[dict[str, Any]]) -> None:
         try:
             for ok, item in helpers.streaming_bulk(
                 self.client,
-                actions(),
+                actions,
                 chunk_size=BULK_DOCS,
                 max_chunk_bytes=BULK_BYTES,
                 raise_on_error=False,
@@ -153,7 +166,6 @@ class OpenSearchBackend:
                     raise IndexBusy(f"OpenSearch refused part of a bulk write: {str(item)[:300]}")
         except (ox.ConnectionError, ox.TransportError) as exc:
             call(_reraise, exc)
-        return n[0], n[1]
 
     def put(self, doc: Document, chunks: list[Chunk]) -> bool:
         self.ensure_index()
@@ -211,7 +223,9 @@ class OpenSearchBackend:
         call(self.client.indices.create, index=new, body=self._new_index_body(building=True))
         try:
             written: set[str] = set()
-            counts = self._bulk(new, ((d, c, "file") for d, c in docs), written=written)
+            counts = self._bulk(
+                new, ((d, c, "file") for d, c in docs), written=written, procs=procs
+            )
             old = self.live_index()
             self._carry_pushed(old, new, written)
             self._open_for_reads(new)
@@ -538,6 +552,11 @@ def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
+
+
+def _analysed(story: tuple[Document, list[Chunk], str]) -> tuple[str, dict[str, Any]]:
+    doc, chunks, origin = story
+    return doc.id, story_source(doc, chunks, origin)
 
 
 def _reraise(exc: Exception) -> None:

@@ -18,6 +18,8 @@ from ...config import Settings
 from ...errors import ConfigError, IndexBusy, InvalidParameter
 
 log = logging.getLogger("searchsvc.opensearch")
+# The client logs every request at INFO; the access log already has one line per request.
+logging.getLogger("opensearch").setLevel(logging.WARNING)
 T = TypeVar("T")
 BUSY_STATUSES = frozenset({429, 502, 503, 504})
 

@@ -38,7 +38,7 @@ def story_source(doc: Document, chunks: list[Chunk], origin: str) -> dict[str, A
     }
     nested = []
     for chunk in chunks:
-        stemmed, surface = tokens.streams(chunk.text)
+        stemmed, surface, vocabulary = tokens.chunk_streams(chunk.text)
         nested.append(
             {
                 "id": chunk.id,
@@ -51,7 +51,7 @@ def story_source(doc: Document, chunks: list[Chunk], origin: str) -> dict[str, A
                 "source_t": source_terms,
                 "kind": doc.kind or "",
                 "role": chunk.role or "",
-                "terms": tokens.vocabulary(chunk.text),
+                "terms": vocabulary,  # what /suggest completes from
                 "date": doc.date,
                 "chunk_kind": chunk.kind,
                 "facet": {

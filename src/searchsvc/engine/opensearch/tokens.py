@@ -23,17 +23,18 @@ def streams(text: str) -> tuple[str, str]:
     return _join(terms, True), _join(terms, False)
 
 
+def chunk_streams(text: str) -> tuple[str, str, list[str]]:
+    """(stemmed, surface, vocabulary) of a chunk's text, tokenized once."""
+    terms = list(iter_terms(text))
+    return _join(terms, True), _join(terms, False), sorted({t.text for t in terms})
+
+
 def stemmed(text: str) -> str:
     return _join(list(iter_terms(text)), True)
 
 
 def surface(text: str) -> str:
     return _join(list(iter_terms(text)), False)
-
-
-def vocabulary(text: str) -> list[str]:
-    """The distinct surface terms of a chunk (what ``/suggest`` completes from)."""
-    return sorted({t.text for t in iter_terms(text) if not t.part})
 
 
 def query_terms(text: str, *, stemming: bool) -> list[str]:
