@@ -45,20 +45,17 @@ def request_for(q: dict[str, Any], **overrides: Any):
 
 @contextmanager
 def result_cache(engine: Any, enabled: bool):
-    """Switch the engine's per-process result cache off (emptied, size 0) for the block."""
-    from searchsvc.engine.whoosh import reader as engine_search
+    """Switch the backend's per-process result cache off (emptied, size 0) for the block."""
+    from searchsvc.engine.whoosh import backend as whoosh_backend
 
-    saved = getattr(engine_search, "RESULT_CACHE_SIZE", None)
-    if saved is not None and not enabled:
-        engine_search.RESULT_CACHE_SIZE = 0
-        cache = getattr(getattr(engine, "reader", None), "_results", None)
-        if cache is not None:
-            cache.clear()
+    saved = whoosh_backend.RESULT_CACHE_SIZE
+    if not enabled:
+        whoosh_backend.RESULT_CACHE_SIZE = 0
+        engine.backend._results.clear()
     try:
         yield
     finally:
-        if saved is not None:
-            engine_search.RESULT_CACHE_SIZE = saved
+        whoosh_backend.RESULT_CACHE_SIZE = saved
 
 
 def prepare_indexes(args: argparse.Namespace, work: Path) -> tuple[Path, Path, dict[str, Any]]:
