@@ -9,6 +9,7 @@
     python -m bench analytics [--quick]  # cost of recording each search (SQLite insert), in process and HTTP
     python -m bench judged-pool        # re-pool the judged newsroom set (bench/judged/)
     python -m bench judged [--quick] [--baseline]  # ranking on the judged set: nDCG@10, MAP, MRR
+    python -m bench opensearch --opensearch-url URL[,URL…] [--quick]  # Whoosh vs OpenSearch
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -33,6 +34,7 @@ COMMANDS = {
     "analytics": "analytics",
     "judged-pool": "judged.pool",
     "judged": "judged.evaluate",
+    "opensearch": "opensearch",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 

@@ -6,36 +6,57 @@
 ``helpers.Server`` with ``.url``, ``.index_dir`` and ``.get(path, **params)``.
 
 Both run on every backend in ``BACKENDS`` (the ``backend`` fixture, passed to the server as
-``SEARCHSVC_BACKEND``), so every test that talks HTTP is a contract test of each backend: adding
-one means adding its name here, not changing a test.
-
-``opensearch_cluster``: three real OpenSearch nodes (one JVM each, on 127.0.0.1) for the session,
-started on first use by ``deploy/opensearch-dev/cluster``; an ``opensearch_cluster.Cluster``.
+``SEARCHSVC_BACKEND`` and, for OpenSearch, the cluster's URLs and a fresh alias per server), so
+every test that talks HTTP is a contract test of each backend: adding one means adding its name
+here, not changing a test. The OpenSearch runs are marked ``cluster`` (``-m "not cluster"`` skips
+them) and share ``opensearch_cluster``: three real OpenSearch nodes (one JVM each, on 127.0.0.1)
+for the session, started on first use by ``deploy/opensearch-dev/cluster``. With
+``SEARCHSVC_TEST_OPENSEARCH_URL`` set, they use that cluster instead of starting one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from helpers import Server, assert_error, running_server
+from helpers import WHOOSH, Backend, Server, assert_error, running_server
 from opensearch_cluster import Cluster, running_cluster
 
 __all__ = ["assert_error"]
 
-BACKENDS = ["whoosh"]
+BACKENDS = ["whoosh", pytest.param("opensearch", marks=pytest.mark.cluster)]
+# The API contract (search, documents, CMS writes, feeds, errors, the seeds) runs on every backend
+# in the default run; the other HTTP tests (browser, fuzzing, load) repeat it on a cluster only in
+# the slow set (``.ci/run`` runs both), which keeps the default run within its time budget.
+CONTRACT_MODULES = frozenset({"test_api", "test_api_app", "test_cms", "test_hostile"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("backend") in (None, "whoosh"):
+            continue
+        if item.module.__name__.rsplit(".", 1)[-1] not in CONTRACT_MODULES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
-    """The storage backend a server under test runs on (``SEARCHSVC_BACKEND``)."""
-    return request.param
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """The storage backend a server under test runs on."""
+    if request.param == "whoosh":
+        return WHOOSH
+    existing = os.environ.get("SEARCHSVC_TEST_OPENSEARCH_URL")
+    if existing:
+        return Backend(request.param, tuple(existing.split(",")))
+    cluster = request.getfixturevalue("opensearch_cluster")
+    return Backend(request.param, tuple(cluster.urls))
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[Server]:
     try:
         with running_server(tmp_path_factory.mktemp("server"), backend=backend) as srv:
             yield srv
@@ -45,7 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[S
 
 @pytest.fixture
 def make_server(
-    tmp_path_factory: pytest.TempPathFactory, backend: str
+    tmp_path_factory: pytest.TempPathFactory, backend: Backend
 ) -> Iterator[Callable[..., Server]]:
     with contextlib.ExitStack() as stack:
 

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,42 @@ if str(SRC) not in sys.path:  # a source checkout without `pip install -e .` sti
 
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Which storage a test server runs on: ``whoosh`` (its own index directory) or ``opensearch``
+    (the session's cluster, with a fresh alias for every server so servers never share data)."""
+
+    name: str = "whoosh"
+    urls: tuple[str, ...] = ()
+
+    def env(self) -> dict[str, str]:
+        if self.name != "opensearch":
+            return {"SEARCHSVC_BACKEND": self.name}
+        return {
+            "SEARCHSVC_BACKEND": self.name,
+            "SEARCHSVC_OPENSEARCH_URL": ",".join(self.urls),
+            "SEARCHSVC_OPENSEARCH_INDEX": f"test-{uuid.uuid4().hex[:12]}",
+            "SEARCHSVC_OPENSEARCH_SHARDS": "2",
+            "SEARCHSVC_OPENSEARCH_REPLICAS": "1",
+        }
+
+
+WHOOSH = Backend()
+
+
+def _backend(backend: Backend | str) -> Backend:
+    return backend if isinstance(backend, Backend) else Backend(backend)
+
+
+_STORAGE: dict[Path, dict[str, str]] = {}
+
+
+def storage_env(index_dir: Path) -> dict[str, str]:
+    """The backend variables of the server whose index directory is ``index_dir``, so a CLI run
+    beside a test server (``searchsvc reindex``, ``backup``) works on the same storage."""
+    return dict(_STORAGE.get(Path(index_dir), {}))
 
 
 @dataclass
@@ -74,12 +111,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_index(index_dir: Path, paths: Iterable[Path], backend: str = "whoosh") -> Any:
-    """Index ``paths`` into ``index_dir`` with the real engine (what `searchsvc index` does)."""
+def build_index(
+    index_dir: Path, paths: Iterable[Path], backend: Backend | str | dict[str, str] = "whoosh"
+) -> Any:
+    """Index ``paths`` into ``index_dir`` with the real engine (what `searchsvc index` does), on
+    ``backend`` (a name, a ``Backend`` with its cluster, or the variables ``Backend.env`` made)."""
     from searchsvc.config import Settings
     from searchsvc.engine.service import Engine
 
-    settings = Settings(index_dir=index_dir, backend=backend)
+    storage = backend if isinstance(backend, dict) else _backend(backend).env()
+    settings = Settings.from_env(storage, index_dir=index_dir)
     return Engine(settings).index_paths([Path(p) for p in paths])
 
 
@@ -92,15 +133,18 @@ def running_server(
     workers: int = 2,
     prebuild: bool = True,
     timeout: float = START_TIMEOUT,
-    backend: str = "whoosh",
+    backend: Backend | str = WHOOSH,
 ) -> Iterator[Server]:
     """Start a real server on ``backend`` in ``workdir``; index ``docs`` (default: the seeds)
     first unless ``prebuild`` is False, in which case ``serve`` itself indexes
     ``SEARCHSVC_SEEDS_DIR``."""
     workdir.mkdir(parents=True, exist_ok=True)
     index_dir = workdir / "index"
+    backend = _backend(backend)
+    storage = backend.env()
+    _STORAGE[index_dir] = storage
     if prebuild:
-        build_index(index_dir, docs if docs is not None else [SEEDS], backend)
+        build_index(index_dir, docs if docs is not None else [SEEDS], storage)
     port = free_port()
     environment = {
         k: v
@@ -109,7 +153,6 @@ def running_server(
     }
     environment.update(
         {
-            "SEARCHSVC_BACKEND": backend,
             "SEARCHSVC_INDEX_DIR": str(index_dir),
             "SEARCHSVC_SEEDS_DIR": str(SEEDS),
             "SEARCHSVC_HOST": "127.0.0.1",
@@ -120,6 +163,7 @@ def running_server(
             "PYTHONUNBUFFERED": "1",
         }
     )
+    environment.update(storage)
     environment.update(env or {})
     log_path = workdir / "server.log"
     with log_path.open("wb") as log:

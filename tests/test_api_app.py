@@ -11,7 +11,7 @@ import falcon
 import falcon.testing
 import pytest
 
-from helpers import SEEDS, assert_error, build_index
+from helpers import SEEDS, Backend, assert_error, build_index
 from searchsvc.api.app import create_app
 from searchsvc.api.errors import STATUS, status_for_error
 from searchsvc.api.middleware import accepts_gzip
@@ -28,11 +28,12 @@ class Boom:
 
 @pytest.fixture(scope="module")
 def client(
-    tmp_path_factory: pytest.TempPathFactory, backend: str
+    tmp_path_factory: pytest.TempPathFactory, backend: Backend
 ) -> Iterator[falcon.testing.TestClient]:
     index_dir: Path = tmp_path_factory.mktemp("app") / "index"
-    build_index(index_dir, [SEEDS], backend)
-    app = create_app(Settings(index_dir=index_dir, backend=backend))
+    storage = backend.env()
+    build_index(index_dir, [SEEDS], storage)
+    app = create_app(Settings.from_env(storage, index_dir=index_dir))
     app.add_route("/boom", Boom())
     yield falcon.testing.TestClient(app)
 

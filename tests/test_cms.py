@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from helpers import SEEDS, SRC, Server, assert_error, running_server
+from helpers import SEEDS, SRC, Backend, Server, assert_error, running_server, storage_env
 
 WRITE_KEY = "cms-write-Ke¥-0123456789"  # non-ASCII on purpose: compare_digest needs bytes
 READ_KEY = "cms-read-key-9876543210"
@@ -33,7 +33,7 @@ STREAK = 20  # consecutive answers on fresh connections: both workers answer amo
 
 
 @pytest.fixture(scope="module")
-def cms(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
+def cms(tmp_path_factory: pytest.TempPathFactory, backend: Backend) -> Iterator[Server]:
     """Seeds + write key + one CORS origin; reads public."""
     env = {"SEARCHSVC_WRITE_KEYS": f"{WRITE_KEY},other-write", "SEARCHSVC_CORS_ORIGINS": ORIGIN}
     with running_server(tmp_path_factory.mktemp("cms"), env=env, backend=backend) as srv:
@@ -648,7 +648,7 @@ def cli(*args: str, index_dir: Path) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=180,
-        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin", **storage_env(index_dir)},
     )
 
 

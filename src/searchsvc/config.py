@@ -26,7 +26,9 @@ def _setting(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     backend: str = _setting(
-        "whoosh", "Storage backend: `whoosh` (the embedded index in the index directory)."
+        "whoosh",
+        "Storage backend: `whoosh` (the embedded index in the index directory) or `opensearch` "
+        "(a cluster, see `SEARCHSVC_OPENSEARCH_*`).",
     )
     index_dir: Path = _setting(
         PROJECT_ROOT / "index", "Directory holding the Whoosh index (created when missing)."
@@ -79,6 +81,31 @@ class Settings:
     analytics_days: int = _setting(90, "Days search analytics are kept before they are deleted.")
     max_export: int = _setting(
         10_000, "Most chunks one `/search.csv` or `/search.ndjson` export streams."
+    opensearch_url: str = _setting(
+        "", "OpenSearch backend: comma-separated node URLs, e.g. `https://search-1:9200`."
+    )
+    opensearch_index: str = _setting(
+        "searchsvc", "OpenSearch backend: the alias searchsvc reads and writes (indices behind it)."
+    )
+    opensearch_user: str = _setting("", "OpenSearch backend: basic-auth user name.")
+    opensearch_password: str = _setting("", "OpenSearch backend: basic-auth password.")
+    opensearch_api_key: str = _setting(
+        "", "OpenSearch backend: API key, sent as `Authorization: ApiKey …` (instead of a user)."
+    )
+    opensearch_verify_certs: bool = _setting(
+        True, "OpenSearch backend: verify the cluster's TLS certificate (`true`/`false`)."
+    )
+    opensearch_ca_file: Path | None = _setting(
+        None, "OpenSearch backend: CA bundle that signed the cluster's certificate."
+    )
+    opensearch_shards: int = _setting(
+        1, "OpenSearch backend: primary shards of indices it creates."
+    )
+    opensearch_replicas: int = _setting(
+        1, "OpenSearch backend: replicas of each shard of indices it creates."
+    )
+    opensearch_timeout: float = _setting(
+        30.0, "OpenSearch backend: seconds one request to the cluster may take."
     )
 
     @classmethod

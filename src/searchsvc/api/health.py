@@ -25,7 +25,10 @@ class HealthResource:
             "chunks": stats.get("chunks", 0),
             "generation": stats.get("generation", 0),
             "index": stats.get("index", ""),
+            "backend": self.engine.backend.name,
             "version": __version__,
         }
+        if "cluster" in stats:  # a cluster backend: its status and node count
+            resp.media["cluster"] = stats["cluster"]
 
     on_head = on_get  # load balancers and curl -I probe with HEAD; Falcon drops the body

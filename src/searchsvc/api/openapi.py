@@ -483,7 +483,18 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "generation": {"type": "integer"},
                 "index": {
                     "type": "string",
-                    "description": "Live index directory; changes when a reindex swaps in.",
+                    "description": "Live index (Whoosh: its directory; OpenSearch: the index "
+                    "behind the alias); changes when a reindex swaps in.",
+                },
+                "backend": {"type": "string", "enum": ["whoosh", "opensearch"]},
+                "cluster": {
+                    "type": "object",
+                    "description": "OpenSearch backend only: the cluster's health.",
+                    "properties": {
+                        "status": {"type": "string", "enum": ["green", "yellow", "red"]},
+                        "nodes": {"type": "integer"},
+                        "name": {"type": "string"},
+                    },
                 },
                 "version": {"type": "string"},
             },

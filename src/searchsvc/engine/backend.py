@@ -120,11 +120,15 @@ def open_backend(settings: Settings) -> Backend:
         from .whoosh.backend import WhooshBackend
 
         return WhooshBackend(settings)
-    if settings.backend in BACKENDS:
-        raise ConfigError(
-            f"SEARCHSVC_BACKEND={settings.backend}: this backend is not available in this "
-            "version of searchsvc; use whoosh"
-        )
+    if settings.backend == "opensearch":
+        try:
+            from .opensearch.backend import OpenSearchBackend
+        except ImportError as exc:  # the client is an optional extra
+            raise ConfigError(
+                "SEARCHSVC_BACKEND=opensearch needs the OpenSearch client: "
+                "pip install 'searchsvc[opensearch]'"
+            ) from exc
+        return OpenSearchBackend(settings)
     raise ConfigError(
         f"SEARCHSVC_BACKEND={settings.backend!r} is not a backend; choose one of "
         + ", ".join(BACKENDS)
