@@ -39,6 +39,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is None or callspec.params.get("backend") in (None, "whoosh"):
             continue
+        if item.get_closest_marker("whoosh_only"):  # the exception, marked as such
+            item.add_marker(pytest.mark.skip(reason="a feature the whoosh backend has alone"))
+            continue
         if item.module.__name__.rsplit(".", 1)[-1] not in CONTRACT_MODULES:
             item.add_marker(pytest.mark.slow)
 

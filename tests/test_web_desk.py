@@ -16,7 +16,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from helpers import ROOT, Server
 from test_web_browser import CHROMIUM_ARGS, Watched, hit_ids, new_page, params, settled
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.whoosh_only,
+]  # histograms, speakers: whoosh only for now
 
 AXE_JS = ROOT / "tests" / "web-deps" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")

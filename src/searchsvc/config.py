@@ -81,6 +81,7 @@ class Settings:
     analytics_days: int = _setting(90, "Days search analytics are kept before they are deleted.")
     max_export: int = _setting(
         10_000, "Most chunks one `/search.csv` or `/search.ndjson` export streams."
+    )
     opensearch_url: str = _setting(
         "", "OpenSearch backend: comma-separated node URLs, e.g. `https://search-1:9200`."
     )

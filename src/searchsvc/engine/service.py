@@ -176,7 +176,7 @@ class Engine:
             return request
         first = self.backend.search(
             dataclasses.replace(
-                request, page=1, per_page=FEEDBACK_CHUNKS, group=None, facets=False,
+                request, page=1, per_page=FEEDBACK_CHUNKS, group=None, facets=False, histogram=None,
                 highlight=False,
             )
         )  # fmt: skip

@@ -36,7 +36,14 @@ from opensearchpy import exceptions as ox
 from opensearchpy import helpers
 
 from ...config import Settings
-from ...errors import ConfigError, DocumentNotFound, IndexBusy, InvalidParameter, VersionConflict
+from ...errors import (
+    ConfigError,
+    DocumentNotFound,
+    IndexBusy,
+    InvalidParameter,
+    NotSupported,
+    VersionConflict,
+)
 from ..models import Chunk, Document, SearchRequest, SearchResult
 from ..query.parse import parse
 from ..render.hits import document_view, hit
@@ -405,7 +412,22 @@ class OpenSearchBackend:
         call(self.client.indices.delete, index=old, ignore_unavailable=True)
 
     # --- reads ------------------------------------------------------------------------------
+    # --- what this backend does not have yet: said, not faked --------------------------------
+    def export(self, request: SearchRequest, limit: int):
+        raise NotSupported("exports (/search.csv, /search.ndjson) need the whoosh backend for now")
+
+    def speakers(self, q: str, role: str | None, page: int, per_page: int):
+        raise NotSupported("the speakers list needs the whoosh backend for now")
+
+    def speaker(self, name: str):
+        raise NotSupported("speaker records need the whoosh backend for now")
+
+    def related(self, doc_id: str, paragraph: int, limit: int):
+        raise NotSupported("related passages need the whoosh backend for now")
+
     def search(self, request: SearchRequest) -> SearchResult:
+        if request.histogram is not None:
+            raise NotSupported("date histograms need the whoosh backend for now")
         t0 = time.perf_counter()
         self.ensure_index()
         parsed = getattr(request, "parsed", None) or parse(
