@@ -13,7 +13,7 @@ def test_synonyms_round_trip_and_apply_in_every_worker(make_server: Callable[...
     srv = make_server(env={"SEARCHSVC_WRITE_KEYS": "k"})
     assert srv.get("/synonyms").text == ""
     before = srv.get("/search", q="inoculation").json()
-    assert before["total"] == 0 and before["expansions"] == []
+    assert before["total"] == 0 and "expansions" not in before
 
     rules = "# ours\ninoculation => vaccine\ngenome, genetic code\n"
     resp = srv.request("PUT", "/synonyms", data=rules.encode(), headers=W)
@@ -27,7 +27,7 @@ def test_synonyms_round_trip_and_apply_in_every_worker(make_server: Callable[...
         assert body["expansions"] == [{"term": "inoculation", "synonyms": ["vaccine"]}]
         assert "<mark>" in body["hits"][0]["snippet"]
     off = srv.get("/search", q="inoculation", synonyms="false").json()
-    assert off["total"] == 0 and off["expansions"] == []
+    assert off["total"] == 0 and "expansions" not in off
 
 
 def test_bad_sets_and_missing_keys_are_refused(make_server: Callable[..., Server]):

@@ -349,7 +349,6 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 "hits",
                 "facets",
                 "suggestion",
-                "expansions",
             ],
             "properties": {
                 "query": {"type": "string"},
@@ -369,7 +368,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 ),
                 "expansions": {
                     "type": "array",
-                    "description": "What the synonym set added to the query.",
+                    "description": "What the synonym set added to the query (absent when nothing).",
                     "items": {
                         "type": "object",
                         "required": ["term", "synonyms"],

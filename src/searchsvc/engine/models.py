@@ -209,10 +209,11 @@ class SearchResult:
             "hits": [h.as_dict() for h in self.hits],
             "facets": self.facets,
             "suggestion": self.suggestion,
-            "expansions": self.expansions,
         }
         if self.histogram is not None:
             out["histogram"] = self.histogram
+        if self.expansions:  # only when synonyms added something, like ``histogram``
+            out["expansions"] = self.expansions
         return out
 
 

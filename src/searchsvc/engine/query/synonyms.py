@@ -129,11 +129,12 @@ def expand(tree: Node, synonyms: SynonymSet) -> tuple[Node, list[Expansion]]:
 
 
 def _expand(node: Node, syn: SynonymSet, used: list[Expansion]) -> Node:
-    if isinstance(node, Word) and node.field is None and node.synonym_of is None:
+    if isinstance(node, Word) and node.field is None:
         return _run([node], syn, used)[0]
     if isinstance(node, Phrase) and node.field is None:
-        alternatives = syn.lookup.get(key_of(node.text))
-        return _alternated(node, node.text, alternatives, used) if alternatives else node
+        text = " ".join(node.words)
+        alternatives = syn.lookup.get(key_of(text))
+        return _alternated(node, text, alternatives, used) if alternatives else node
     if isinstance(node, And):
         return dataclasses.replace(node, children=tuple(_run(list(node.children), syn, used)))
     if isinstance(node, Or):
@@ -169,7 +170,7 @@ def _run(children: list[Node], syn: SynonymSet, used: list[Expansion]) -> list[N
 
 
 def _plain(node: Node) -> bool:
-    return isinstance(node, Word) and node.field is None and node.synonym_of is None
+    return isinstance(node, Word) and node.field is None
 
 
 def _match_len(children: list[Node], i: int, syn: SynonymSet) -> int:
@@ -192,10 +193,11 @@ def _alternated(
     used.append(Expansion(text, alternatives))
     nodes: list[Node] = [original]
     for alt in alternatives:
-        if len(alt.split()) == 1:
-            nodes.append(Word(alt, boost=SYNONYM_WEIGHT, synonym_of=text))
+        words = tuple(alt.split())
+        if len(words) == 1:
+            nodes.append(Word(alt, boost=SYNONYM_WEIGHT))
         else:
-            nodes.append(Phrase(alt, boost=SYNONYM_WEIGHT))
+            nodes.append(Phrase(words, boost=SYNONYM_WEIGHT))
     return Or(tuple(nodes))
 
 

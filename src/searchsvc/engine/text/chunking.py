@@ -196,13 +196,15 @@ def _paragraphs(doc: Document, spans: list[tuple[int, int]]) -> list[_Para]:
         if i in meta:
             continue
         para = text[s:e]
-        if not title_seen and i < 10 and _SPACE.sub(" ", para) == title:
+        if i in doc.captions:  # what a reader marked as a caption stays one, even a headline
+            out.append(_Para(s, e, "caption"))
+        elif not title_seen and i < 10 and _SPACE.sub(" ", para) == title:
             title_seen = True
             out.append(_Para(s, e, "title"))
         elif e - s <= 110 and is_procedure(para):
             out.append(_Para(s, e, "procedure"))
         else:
-            out.append(_Para(s, e, "caption" if i in doc.captions else "body"))
+            out.append(_Para(s, e, "body"))
     return out
 
 

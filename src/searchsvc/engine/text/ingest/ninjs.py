@@ -289,6 +289,11 @@ def ninjs_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
             captions = set(range(len(paras)))
         else:
             paras = _event_description(obj, title)
+    if paras and title and not any(c.isalnum() for p in paras for c in p.text):
+        # An elided body ("[ ... ]", as association-only composites carry) says nothing to
+        # search: the headline is what the item says.
+        paras = split_paragraphs(title)
+        captions = set(range(len(paras)))
     if not paras:
         raise InvalidDocument(
             f"document {doc_id!r} has no body: give 'body_text', 'body_html', 'bodies' "
