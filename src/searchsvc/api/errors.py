@@ -33,6 +33,7 @@ STATUS: dict[str, int] = {
     "not_found": 404,
     "method_not_allowed": 405,
     "not_acceptable": 406,
+    "request_timeout": 408,
     "version_conflict": 409,
     "payload_too_large": 413,
     "uri_too_long": 414,
@@ -41,13 +42,15 @@ STATUS: dict[str, int] = {
     "config_error": 500,
     "internal_error": 500,
     "index_busy": 503,
+    "overloaded": 503,
     "service_unavailable": 503,
+    "insufficient_storage": 507,
 }
 
 #: The challenge sent with every 401 (RFC 6750 bearer tokens: the API keys of ``auth.py``).
 WWW_AUTHENTICATE = 'Bearer realm="searchsvc"'
 
-#: Seconds a client should wait before retrying a 503 ``index_busy``.
+#: Seconds a client should wait before retrying a 503 (``index_busy``, ``overloaded``).
 RETRY_AFTER_SECONDS = 1
 
 
