@@ -47,7 +47,7 @@ class Slow:
 
 def _open(srv: Server, kind: str, n: int) -> Slow:
     sock = socket.create_connection(("127.0.0.1", int(srv.url.rsplit(":", 1)[1])), timeout=5)
-    host = f"Host: 127.0.0.1\r\n"
+    host = "Host: 127.0.0.1\r\n"
     if kind == "header":
         sock.sendall(f"GET /search?q=slow{n} HTTP/1.1\r\n{host}".encode())
     elif kind == "body":

@@ -68,7 +68,8 @@ class Settings:
         "request_timeout and the connection closes.",
     )
     worker_connections: int = _setting(
-        1000, "Connections one worker holds open at once (idle, slow or busy); more wait to connect."
+        1000,
+        "Connections one worker holds open at once (idle, slow or busy); more wait to connect.",
     )
     max_inflight: int = _setting(
         8,
