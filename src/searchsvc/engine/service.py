@@ -61,7 +61,11 @@ class Engine:
     def __init__(self, settings: Settings | None = None):
         keep_large_arrays_on_heap()
         self.settings = settings or Settings.from_env()
-        self.store = IndexStore(self.settings.index_dir, lock_timeout=self.settings.lock_timeout)
+        self.store = IndexStore(
+            self.settings.index_dir,
+            lock_timeout=self.settings.lock_timeout,
+            durable=self.settings.fsync,
+        )
         self.reader = Reader(
             self.store,
             {
@@ -89,15 +93,13 @@ class Engine:
         skipped: list[tuple[str, str]] = []
         docs = _chunked(_read_all(paths, skipped, progress))
         if into_new:
-            from whoosh import index as whoosh_index
-
             # Live writes go on during the build; like any rebuild from files, the new
             # generation holds exactly what the files hold (pushed stories must be pushed again).
             with self.store.building():
                 new_dir = self.store.new_generation_dir()
                 try:
                     n_docs, n_chunks = self.store.add_documents(
-                        docs, procs=procs, index=whoosh_index.open_dir(str(new_dir))
+                        docs, procs=procs, index=self.store.open_generation(new_dir)
                     )
                 except BaseException:
                     shutil.rmtree(new_dir, ignore_errors=True)

@@ -307,7 +307,9 @@ def _read_column_file(path: Path) -> _LocalColumns | None:
             )
     except FileNotFoundError:
         return None
-    except (OSError, KeyError, ValueError) as exc:  # damaged or from another version: redo it
+    # Damaged, cut short (it is not fsynced, so a power cut can leave it empty: EOFError), or
+    # from another version: redo it.
+    except (OSError, EOFError, KeyError, ValueError) as exc:
         log.warning("ignoring column file %s: %s", path, exc)
         return None
 
