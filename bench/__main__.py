@@ -6,6 +6,8 @@
     python -m bench indexing [--quick] # searchsvc indexing: docs/s, chunks/s, size, peak RSS (1 and N procs)
     python -m bench latency [--quick]  # in-process search latency, searchsvc vs tantivy, same chunks
     python -m bench http [--quick]     # real gunicorn service: p50/p95/p99, wrk QPS at 1/2/4 workers, RSS
+    python -m bench overload [--quick] # 2 × capacity for 60 s: 503 + Retry-After past the queue bound
+    python -m bench soak [--minutes 10] # mixed searches, writes, deletes, bulk: errors, lost writes, RSS, fds
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -27,6 +29,8 @@ COMMANDS = {
     "indexing": "indexing",
     "latency": "latency",
     "http": "http_latency",
+    "overload": "overload",
+    "soak": "soak",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 
