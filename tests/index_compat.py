@@ -17,7 +17,7 @@ def answers(index_dir: Path) -> dict[str, Any]:
     engine = Engine(Settings.from_env({}, index_dir=index_dir))
     out: dict[str, Any] = {}
     for q in QUERIES:
-        result = engine.search(SearchRequest(q=q)).as_dict()
+        result = engine.search(SearchRequest(q=q, per_page=50)).as_dict()
         result.pop("took_ms")
         out[q] = result
     docs = sorted({h["document"]["id"] for r in out.values() for h in r["hits"]})

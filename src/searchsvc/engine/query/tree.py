@@ -55,6 +55,24 @@ class Not:
 
 
 @dataclass(frozen=True)
+class Boost:
+    """``child`` with its score multiplied by ``weight``: a synonym's alternatives rank below the
+    literal words (weight < 1), and feedback terms are weighted by how much they say."""
+
+    child: Node
+    weight: float
+
+
+@dataclass(frozen=True)
+class Prefer:
+    """Chunks matching ``required``; ``bonus`` only adds to their score and never widens the
+    match set (Whoosh's AndMaybe, OpenSearch's ``bool`` must + should)."""
+
+    required: Node
+    bonus: Node
+
+
+@dataclass(frozen=True)
 class MatchAll:
     """An empty query, or a lone ``*``: every chunk."""
 
@@ -64,4 +82,4 @@ class MatchNone:
     """A query that can match nothing (e.g. only stopwords in a field without them)."""
 
 
-Node = Word | Phrase | Prefix | Wildcard | And | Or | Not | MatchAll | MatchNone
+Node = Word | Phrase | Prefix | Wildcard | And | Or | Not | Boost | Prefer | MatchAll | MatchNone
