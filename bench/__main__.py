@@ -8,6 +8,7 @@
     python -m bench http [--quick]     # real gunicorn service: p50/p95/p99, wrk QPS at 1/2/4 workers, RSS
     python -m bench overload [--quick] # 2 × capacity for 60 s: 503 + Retry-After past the queue bound
     python -m bench soak [--minutes 10] # mixed searches, writes, deletes, bulk: errors, lost writes, RSS, fds
+    python -m bench writes             # ms per acknowledged write with and without fsync
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -31,6 +32,7 @@ COMMANDS = {
     "http": "http_latency",
     "overload": "overload",
     "soak": "soak",
+    "writes": "write_cost",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 

@@ -762,10 +762,16 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "responses": {"Error": _json(_ref("Error"), "An error; see `info.description`.")},
         },
     }
-    for item in spec["paths"].values():
+    for path, item in spec["paths"].items():
         for op in item.values():
             if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist
                 op["responses"].setdefault("401", err)
+            if path != "/health":  # a worker at SEARCHSVC_MAX_INFLIGHT: 503 overloaded
+                op["responses"].setdefault("503", err)
+            if "requestBody" in op:  # the body did not arrive within SEARCHSVC_BODY_TIMEOUT
+                op["responses"].setdefault("408", err)
+            if op.get("security") is WRITE_SECURITY:  # the index disk is full
+                op["responses"].setdefault("507", err)
     return spec
 
 
