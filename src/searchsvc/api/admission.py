@@ -8,10 +8,12 @@ those queued behind it); one more is answered ``503 overloaded`` with ``Retry-Af
 away, at the cost of parsing its request line. So an admitted request waits at most
 ``max_inflight - 1`` requests' work, and a refused one learns it in milliseconds.
 
-Under gevent a request that was admitted yields once (``time.sleep(0)`` is gevent's cooperative
-yield once the worker monkey-patched ``time``) before it computes, so every request that has
-already arrived on this worker's connections is parsed and counted; otherwise requests would
-queue unseen in the event loop. Under sync or threaded workers the yield is harmless.
+Under the gevent worker ``searchsvc serve`` runs, the queue is kept by the worker itself
+(``worker.Turns``: one request computes at a time, and the sockets are polled between two, so
+every arrival is counted); a request it has no room for reaches this middleware marked
+``searchsvc.overloaded`` and is refused here, so the answer is rendered like every other error.
+Under sync or threaded workers (``gunicorn -k …`` by hand) the counter below is the bound, and
+the ``time.sleep(0)`` yield is harmless.
 
 ``/health`` is never refused: a load balancer must see a busy worker as alive. Nor is a request
 whose body the worker stopped waiting for (``worker.ExpiredBody``): its answer is an immediate 408.
@@ -37,6 +39,11 @@ class AdmissionMiddleware:
         self._lock = threading.Lock()  # a real lock under threaded workers, a no-op cost here
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if req.env.get("searchsvc.overloaded"):  # the gevent worker's queue is full (worker.py)
+            raise Overloaded(
+                f"the service is at capacity ({self.limit} requests queued per worker); "
+                "retry after the Retry-After delay"
+            )
         if req.path in EXEMPT or getattr(req.stream, "expired", False):
             return  # health must answer; a body the worker gave up on is a 408 at once
         with self._lock:

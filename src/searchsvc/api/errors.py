@@ -114,7 +114,7 @@ def handle_error(req: falcon.Request, resp: falcon.Response, ex: Exception, para
             resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
         if status == 401:  # RFC 6750: say which scheme to use
             resp.set_header("WWW-Authenticate", WWW_AUTHENTICATE)
-        if status >= 500:
+        if status >= 500 and ex.code != "overloaded":  # refusals are counted, not each logged
             log.error("%s %s failed: %s", req.method, req.relative_uri, ex, exc_info=ex)
         return
     if isinstance(ex, falcon.HTTPError):

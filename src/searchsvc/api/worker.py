@@ -7,6 +7,10 @@ connections do not delay a search. Searches themselves still run one after anoth
 (they are CPU-bound: no greenlet switch happens inside the engine), so throughput is the sync
 worker's; ``admission.py`` bounds how many may queue.
 
+Keep-alive is kept only while a worker is otherwise idle: a request that arrives while its
+worker is busy is answered with ``Connection: close``, so under load clients reconnect through
+the shared listen queue and reach whichever worker is free, as with sync workers.
+
 Deadlines, both from ``Settings``:
 
 * ``header_timeout``: the request line and headers must have arrived this long after the
@@ -25,18 +29,53 @@ import io
 from typing import Any
 
 import gevent
+import gevent.lock
+from gevent.server import StreamServer
+from gunicorn.workers import ggevent
 from gunicorn.workers.ggevent import GeventWorker
 
 from ..config import Settings
 from ..errors import RequestTimeout
 
+ACCEPT_BATCH = 100  # gevent's own default
+
+
+class EagerAcceptServer(StreamServer):
+    """gevent's server, accepting every waiting connection (up to ``ACCEPT_BATCH``) per wake-up.
+
+    gunicorn sets ``max_accept = 1`` when there are several workers, so that one worker does not
+    take every connection of a burst. But a worker that accepts one connection per turn of its
+    loop, and spends each turn computing, accepts no faster than it answers: under overload the
+    queue then grows in the kernel's listen backlog, where admission cannot see it, and clients
+    time out instead of getting a quick 503. Accepting everything that waits keeps the queue
+    where it is counted. The price: a burst of more than ``max_inflight`` requests arriving at
+    the same instant may be refused by one worker while another is idle."""
+
+    @property
+    def max_accept(self) -> int:  # type: ignore[override]
+        return ACCEPT_BATCH
+
+    @max_accept.setter
+    def max_accept(self, value: int) -> None:
+        pass  # gunicorn's 1 (see the docstring)
+
 
 class Worker(GeventWorker):
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self.wsgi = Turns(self.wsgi, self.max_inflight)
+
+    def run(self) -> None:
+        ggevent.StreamServer = EagerAcceptServer  # what GeventWorker.run builds its servers from
+        super().run()
+
     def init_process(self) -> None:
         settings = Settings.from_env()
+        self.max_inflight = settings.max_inflight
         self.header_timeout = settings.header_timeout
         self.body_timeout = settings.body_timeout
         self.max_body_bytes = settings.max_body_bytes
+        self.active = 0  # requests of this worker between their headers and their answer
         super().init_process()
 
     def timeout_ctx(self) -> gevent.Timeout:
@@ -44,11 +83,19 @@ class Worker(GeventWorker):
         return gevent.Timeout(self.header_timeout, False)
 
     def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> bool:
+        if self.active:
+            # This worker is busy with another request: answer this one with Connection: close,
+            # so the client's next request goes through the shared listen queue to whichever
+            # worker is free, instead of waiting behind this one's queue on a kept-alive
+            # connection (what sync workers, which never keep alive, get for free).
+            req.force_close()
+        self.active += 1
         original = req.body
         req.body = self._receive_body(req)
         try:
             keep_alive = super().handle_request(listener_name, req, sock, addr)
         finally:
+            self.active -= 1
             # What the app left unread is drained under the header timeout instead.
             timed_out = isinstance(req.body, ExpiredBody)
             req.body = original
@@ -73,6 +120,48 @@ class Worker(GeventWorker):
             return ExpiredBody(self.body_timeout)
         finally:
             timer.close()
+
+
+class Turns:
+    """The app, run for one request at a time per worker, with a bounded queue in front.
+
+    Under gevent nothing would otherwise bound the queue that admission counts: a request that
+    arrives while another computes is only read once the loop polls its sockets, and the loop
+    runs every ready greenlet (each a whole search) before polling again. Here requests take
+    turns: at most ``limit`` may hold or wait for a turn, one more is passed to the app marked
+    ``searchsvc.overloaded`` (``admission.py`` answers it 503 at once, without a turn), and a turn
+    is handed on only through a zero-delay timer, which fires after the loop has polled — so
+    between two searches every request that has arrived is read, counted, and refused if there
+    is no room. ``/health`` and requests whose body timed out skip the queue: they cost nothing.
+    The turn ends when the app returns, before the answer is written, so a client that reads its
+    answer slowly never holds up the next search."""
+
+    def __init__(self, app: Any, limit: int):
+        self.app = app
+        self.limit = max(1, limit)
+        self.queued = 0  # holding a turn or waiting for one
+        self.turn = gevent.lock.Semaphore(1)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == "/health" or getattr(
+            environ.get("wsgi.input"), "expired", False
+        ):
+            return self.app(environ, start_response)
+        if self.queued >= self.limit:
+            environ["searchsvc.overloaded"] = True
+            return self.app(environ, start_response)
+        self.queued += 1
+        self.turn.acquire()
+        try:
+            return self.app(environ, start_response)
+        finally:
+            self.queued -= 1
+            timer = gevent.get_hub().loop.timer(0.0)
+            timer.start(self._hand_on, timer)
+
+    def _hand_on(self, timer: Any) -> None:
+        timer.close()
+        self.turn.release()
 
 
 def _content_length(req: Any) -> int | None:
