@@ -49,7 +49,7 @@ def build_searchsvc(
     else:
         pairs = ((d, corpus.chunk(d)) for d in corpus.load_documents(files, scale))
         docs, chunks = _add_documents(engine, pairs, procs)
-        method = "Engine.store.add_documents (replicated Documents)"
+        method = "Engine.backend.add_documents (replicated Documents)"
     seconds = time.perf_counter() - t0
     return {
         "method": method,
@@ -68,7 +68,7 @@ def _add_documents(engine: Any, pairs: Iterable, procs: int) -> tuple[int, int]:
     if hasattr(engine, "index_documents"):
         r = engine.index_documents(pairs, procs=procs)
         return r.documents, r.chunks
-    return engine.store.add_documents(pairs, procs=procs)
+    return engine.backend.add_documents(pairs, procs=procs)
 
 
 def build_tantivy(files: list[Path], scale: int, index_dir: Path) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what the tests need on a fresh machine —
-# Debian's Chromium for the browser tests, the package with its test extras in .venv — then runs
-# pytest. Extra arguments go to pytest (e.g. `bash scripts/test.sh -m "not slow"`).
+# Debian's Chromium for the browser tests, the package with its test extras in .venv, the
+# OpenSearch launcher of the cluster tests (built with Maven now, so its downloads happen here and
+# not inside a test's deadline) — then runs pytest. Extra arguments go to pytest (e.g.
+# `bash scripts/test.sh -m "not slow"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +15,15 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "chromium is not installed and we are not root: browser tests will be skipped" >&2
   fi
 fi
+
+# The cluster tests run real OpenSearch nodes: Java 17+ and Maven come with this kind of machine.
+for tool in java mvn; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "scripts/test.sh: '$tool' is not installed; the OpenSearch cluster tests need Java 17+ and Maven 3.8+ (deploy/opensearch-dev)" >&2
+    exit 1
+  fi
+done
+bash deploy/opensearch-dev/cluster build
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip

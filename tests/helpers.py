@@ -74,12 +74,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def build_index(index_dir: Path, paths: Iterable[Path]) -> Any:
+def build_index(index_dir: Path, paths: Iterable[Path], backend: str = "whoosh") -> Any:
     """Index ``paths`` into ``index_dir`` with the real engine (what `searchsvc index` does)."""
     from searchsvc.config import Settings
     from searchsvc.engine.service import Engine
 
-    return Engine(Settings(index_dir=index_dir)).index_paths([Path(p) for p in paths])
+    settings = Settings(index_dir=index_dir, backend=backend)
+    return Engine(settings).index_paths([Path(p) for p in paths])
 
 
 @contextlib.contextmanager
@@ -91,13 +92,15 @@ def running_server(
     workers: int = 2,
     prebuild: bool = True,
     timeout: float = START_TIMEOUT,
+    backend: str = "whoosh",
 ) -> Iterator[Server]:
-    """Start a real server in ``workdir``; index ``docs`` (default: the seeds) first unless
-    ``prebuild`` is False, in which case ``serve`` itself indexes ``SEARCHSVC_SEEDS_DIR``."""
+    """Start a real server on ``backend`` in ``workdir``; index ``docs`` (default: the seeds)
+    first unless ``prebuild`` is False, in which case ``serve`` itself indexes
+    ``SEARCHSVC_SEEDS_DIR``."""
     workdir.mkdir(parents=True, exist_ok=True)
     index_dir = workdir / "index"
     if prebuild:
-        build_index(index_dir, docs if docs is not None else [SEEDS])
+        build_index(index_dir, docs if docs is not None else [SEEDS], backend)
     port = free_port()
     environment = {
         k: v
@@ -106,6 +109,7 @@ def running_server(
     }
     environment.update(
         {
+            "SEARCHSVC_BACKEND": backend,
             "SEARCHSVC_INDEX_DIR": str(index_dir),
             "SEARCHSVC_SEEDS_DIR": str(SEEDS),
             "SEARCHSVC_HOST": "127.0.0.1",

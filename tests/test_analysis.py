@@ -1,4 +1,4 @@
-"""The analyzer keeps the tokens newsroom users type (issue 3, "Analysis")."""
+"""The analyzer keeps the tokens newsroom users type (README "How it works")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The HTTP contract of issue 4, checked over real HTTP against the real gunicorn (``server``
+"""The HTTP contract (README "The HTTP contract"), checked over real HTTP against the real gunicorn (``server``
 fixture: 2 workers, index of ``seeds/``). Field names are relied on by clients, so they are
 compared exactly; every error goes through ``assert_error``."""
 

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import SEEDS, assert_error, build_index
 from searchsvc.api.app import create_app
-from searchsvc.api.errors import STATUS, status_for, status_for_error
+from searchsvc.api.errors import STATUS, status_for_error
 from searchsvc.api.middleware import accepts_gzip
 from searchsvc.config import Settings
 from searchsvc.errors import IndexBusy, InvalidParameter, SearchsvcError
@@ -27,10 +27,12 @@ class Boom:
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[falcon.testing.TestClient]:
+def client(
+    tmp_path_factory: pytest.TempPathFactory, backend: str
+) -> Iterator[falcon.testing.TestClient]:
     index_dir: Path = tmp_path_factory.mktemp("app") / "index"
-    build_index(index_dir, [SEEDS])
-    app = create_app(Settings(index_dir=index_dir))
+    build_index(index_dir, [SEEDS], backend)
+    app = create_app(Settings(index_dir=index_dir, backend=backend))
     app.add_route("/boom", Boom())
     yield falcon.testing.TestClient(app)
 
@@ -54,7 +56,7 @@ def test_search_answers_in_process(client: falcon.testing.TestClient) -> None:
 def test_every_error_code_has_a_status() -> None:
     codes = {cls.code for cls in _subclasses(SearchsvcError)} | {SearchsvcError.code}
     assert codes <= set(STATUS), codes - set(STATUS)
-    assert status_for("something_new") == 500
+    assert status_for_error(SearchsvcError("x", code="something_new")) == 500
     assert all(400 <= s < 600 for s in STATUS.values())
     # A code the table does not know yet keeps the status of its error class.
     assert status_for_error(InvalidParameter("x", code="brand_new")) == 400

@@ -81,3 +81,17 @@ def test_errors_are_one_line_and_a_nonzero_exit(index_dir, args):
 def test_index_twice_gives_the_same_counts(index_dir):
     done = run("index", "--quiet", str(SEEDS), index_dir=index_dir)
     assert "index now holds 5 documents" in done.stdout
+
+
+@pytest.mark.parametrize("backend", ["opensearch", "solr"])
+@pytest.mark.parametrize("module", ["searchsvc.cli", "searchsvc.serve"])
+def test_a_backend_that_cannot_run_fails_at_start_with_one_line(tmp_path, backend, module):
+    import os
+
+    env = {**os.environ, "SEARCHSVC_BACKEND": backend, "SEARCHSVC_INDEX_DIR": str(tmp_path)}
+    argv = [sys.executable, "-m", module] + (["search", "genome"] if module.endswith("cli") else [])
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "SEARCHSVC_BACKEND" in lines[0] and "[config_error]" in lines[0]
+    assert "Traceback" not in done.stderr

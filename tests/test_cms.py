@@ -1,4 +1,4 @@
-"""CMS integration (issue 6) against the real gunicorn with 2 workers: the write API, API keys,
+"""CMS integration against the real gunicorn with 2 workers: the write API, API keys,
 CORS, Elasticsearch-style search, OpenSearch and Atom, and reindex/backup/restore while serving.
 
 Visibility is checked by polling with a deadline over fresh connections (gunicorn's workers take
@@ -33,10 +33,10 @@ STREAK = 20  # consecutive answers on fresh connections: both workers answer amo
 
 
 @pytest.fixture(scope="module")
-def cms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def cms(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
     """Seeds + write key + one CORS origin; reads public."""
     env = {"SEARCHSVC_WRITE_KEYS": f"{WRITE_KEY},other-write", "SEARCHSVC_CORS_ORIGINS": ORIGIN}
-    with running_server(tmp_path_factory.mktemp("cms"), env=env) as srv:
+    with running_server(tmp_path_factory.mktemp("cms"), env=env, backend=backend) as srv:
         yield srv
 
 

@@ -108,7 +108,7 @@ def index_state(index_dir: Path) -> dict[str, list[tuple[int, str]]]:
 
     engine = Engine(Settings(index_dir=index_dir))
     chunks: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    with engine.store.open().searcher() as s:
+    with engine.backend.store.open().searcher() as s:
         for fields in s.all_stored_fields():
             chunks[fields["doc_id"]].append((fields["paragraph"], fields["text"]))
     return chunks
@@ -217,7 +217,7 @@ from searchsvc.engine.service import Engine
 
 engine = Engine(Settings(index_dir=Path(sys.argv[1])))
 doc = Document(id="uncommitted", text="Crash test uncommitted version 1 paragraph 1 of 1. Words.")
-with engine.store.writer() as w:  # the writer lock, a Whoosh writer, an uncommitted chunk
+with engine.backend.store.writer() as w:  # the writer lock, a Whoosh writer, an uncommitted chunk
     for chunk in chunk_document(doc):
         w.add_document(**chunk_fields(doc, chunk))
     print("holding", flush=True)

@@ -39,3 +39,10 @@ def test_reliability_claims_name_tests_that_exist():
         assert re.search(rf"^(?:async )?def {name}\b|^class {name}\b|^{name} = ", source, re.M), (
             f"RELIABILITY.md cites {filename}::{name}, which does not exist"
         )
+
+
+def test_configuration_table_is_the_settings_word_for_word():
+    """The README's table is ``searchsvc config --markdown``: every row, default and meaning."""
+    from searchsvc.config import markdown_table
+
+    assert markdown_table() in README, "regenerate it: searchsvc config --markdown"

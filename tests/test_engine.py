@@ -1,4 +1,4 @@
-"""The engine end to end on the seeds, with a real Whoosh index in a temp directory (issue 3)."""
+"""The engine end to end on the seeds, with a real Whoosh index in a temp directory."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ def test_compound_matches_whole_and_by_part(engine):
 
 def test_exact_word_outranks_stem_only_match(tmp_path):
     eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
-    eng.store.add_documents(
+    eng.backend.add_documents(
         [
             _doc("a", "The vaccines were shipped. Plenty of other words here to pad it out."),
             _doc("b", "The vaccine was shipped. Plenty of other words here to pad it out."),
@@ -110,7 +110,7 @@ def _doc(doc_id: str, text: str, **meta):
 
 def test_snippets_are_escaped_and_marked(tmp_path):
     eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
-    eng.store.add_documents(
+    eng.backend.add_documents(
         [
             _doc(
                 "x",
@@ -316,19 +316,19 @@ def test_a_search_racing_a_reindex_reads_the_new_generation(tmp_path):
     search must answer from the new generation instead of failing."""
     serving = Engine(Settings(index_dir=tmp_path / "ix"))
     serving.index_paths([SEEDS])
-    stale = serving.store.open_live()
-    serving.reader._view = None  # not opened yet in this worker
+    stale = serving.backend.store.open_live()
+    serving.backend.reader._view = None  # not opened yet in this worker
     Engine(Settings(index_dir=tmp_path / "ix")).index_paths([SEEDS], into_new=True)
     assert not stale[0].exists(), "the reindex removed the generation the worker resolved"
 
-    real_open_live = serving.store.open_live
+    real_open_live = serving.backend.store.open_live
     calls = []
 
     def resolved_before_the_swap():
         calls.append(1)
         return stale if len(calls) == 1 else real_open_live()
 
-    serving.store.open_live = resolved_before_the_swap
+    serving.backend.store.open_live = resolved_before_the_swap
     result = search(serving, "genome")
     assert result.total > 0 and len(calls) >= 2  # the stale pair, then a fresh resolve
     assert serving.stats()["index"] != stale[0].name
@@ -369,7 +369,7 @@ def test_facets_list_the_most_frequent_values_and_keep_the_selected_ones(tmp_pat
     for doc, chunks in docs:
         for c in chunks:
             c.speaker = doc.speaker
-    eng.store.add_documents(docs)
+    eng.backend.add_documents(docs)
     result = search(eng, "budget")
     assert result.total == n
     assert len(result.facets["speaker"]) == FACET_LIMIT
@@ -426,5 +426,12 @@ def test_explicit_syntax_is_not_topped_up_and_question_marks_are_punctuation(eng
     assert phrase.total == 0 and not phrase.hits, "a quoted phrase is not loosened into its words"
     question = search(engine, "what has China done for data sharing?")
     assert question.total > 0 and not any(h.partial for h in question.hits[:1])
-    plan = engine.reader.parser.parse("their call late last evening?", None)
-    assert "evening" in str(plan.query) and "Wildcard" not in repr(plan.query)
+    plan = engine.parse("their call late last evening?")
+    assert "evening" in str(plan.tree) and "Wildcard" not in repr(plan.tree)
+
+
+def test_the_default_backend_is_the_embedded_one_behind_the_protocol(tmp_path):
+    from searchsvc.engine.backend import Backend
+
+    backend = Engine(Settings(index_dir=tmp_path / "ix")).backend
+    assert isinstance(backend, Backend) and backend.name == "whoosh"

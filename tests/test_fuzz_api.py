@@ -90,7 +90,7 @@ def test_read_endpoints_conform_to_the_schema(
     fuzz(live_schema[path][method], server.url, mode)
 
 
-# --- write endpoints (issue 6) and POST /search, with a write key ------------------------------
+# --- write endpoints (the CMS API) and POST /search, with a write key ------------------------------
 # A server of their own: fuzzed PUTs and DELETEs change the index, which must not disturb the
 # session server the other modules search. 503 index_busy is documented and allowed; no other 5xx.
 
@@ -98,10 +98,12 @@ WRITE_KEY = "fuzz-write-key"
 
 
 @pytest.fixture(scope="module")
-def write_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def write_server(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
     try:
         with running_server(
-            tmp_path_factory.mktemp("fuzz-write"), env={"SEARCHSVC_WRITE_KEYS": WRITE_KEY}
+            tmp_path_factory.mktemp("fuzz-write"),
+            env={"SEARCHSVC_WRITE_KEYS": WRITE_KEY},
+            backend=backend,
         ) as srv:
             yield srv
     except RuntimeError as exc:

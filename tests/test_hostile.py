@@ -1,7 +1,7 @@
 """Hostile input through the real gunicorn: every request gets 200 or a 4xx, never a 5xx.
 
 Each request is timed on its own and must answer within ``LATENCY_BOUND`` (2 s, the per-request
-promise of issue 8; ``SEARCHSVC_TEST_LATENCY_BOUND`` loosens it on a very slow machine). That is
+promise of the README's limits; ``SEARCHSVC_TEST_LATENCY_BOUND`` loosens it on a very slow machine). That is
 a correctness bound on the limits (query length, terms, wildcard expansion, result window, time
 budget), not a benchmark. 4xx answers from the application must have the JSON error shape.
 
@@ -472,7 +472,7 @@ WRITE_KEY = "hostile-write-key"
 
 
 @pytest.fixture(scope="module")
-def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def hostile_server(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
     docs = tmp_path_factory.mktemp("hostile-docs")
     (docs / "hostile-1.json").write_text(json.dumps(HOSTILE_DOC), encoding="utf-8")
     try:
@@ -481,6 +481,7 @@ def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
             docs=[SEEDS, docs],
             workers=1,
             env={"SEARCHSVC_WRITE_KEYS": WRITE_KEY, "SEARCHSVC_MAX_BODY_BYTES": "20000"},
+            backend=backend,
         ) as srv:
             yield srv
     except RuntimeError as exc:

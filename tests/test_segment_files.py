@@ -92,17 +92,17 @@ def written(tmp_path_factory) -> Engine:
 
 
 def test_flat_postings_equal_whoosh_postings_in_every_segment(written):
-    assert _assert_flat_files_match(written.store.live_dir()) > 1000
+    assert _assert_flat_files_match(written.backend.store.live_dir()) > 1000
 
 
 def test_single_process_build_writes_matching_flat_postings(tmp_path):
     eng = Engine(Settings(index_dir=tmp_path / "ix"))
     eng.index_paths([SEEDS])
-    assert _assert_flat_files_match(eng.store.live_dir()) > 1000
+    assert _assert_flat_files_match(eng.backend.store.live_dir()) > 1000
 
 
 def test_phrase_positions_from_flat_files_respect_the_candidates(written):
-    ix = whoosh_index.open_dir(str(written.store.live_dir()))
+    ix = whoosh_index.open_dir(str(written.backend.store.live_dir()))
     with ix.searcher() as s:
         leaf = next(leaf for leaf, _ in s.reader().leaf_readers() if ("text", "harbour") in leaf)
         flat = PostingFiles().of(leaf)
@@ -142,7 +142,7 @@ def test_search_answers_match_an_index_without_flat_files(written, tmp_path):
     """An index written before the flat files existed is searched through Whoosh's blocks: copy
     the live index without them and compare every answer."""
     copy = tmp_path / "copy"
-    shutil.copytree(written.store.root, copy, symlinks=True)
+    shutil.copytree(written.backend.store.root, copy, symlinks=True)
     live = copy / "live"
     removed = [f for f in live.resolve().iterdir() if f.suffix in FLAT_EXTS]
     assert removed
@@ -165,14 +165,14 @@ def _facets(engine: Engine) -> list[dict]:
 
 def test_column_files_are_written_once_and_give_the_same_facets(written, tmp_path, caplog):
     expected = _facets(written)  # the first search decodes segments pushed since the last one
-    live = written.store.live_dir()
+    live = written.backend.store.live_dir()
     segments = {f.name.split(".")[0] for f in live.iterdir() if f.suffix == ".npt"}
     files = sorted(f for f in live.iterdir() if f.suffix == COLUMN_EXT)
     assert {f.name.split(".")[0] for f in files} == segments, "one column file per segment"
     assert expected[1]["total"] > 0 and expected[0]["facets"]["kind"]
 
     copy = tmp_path / "copy"
-    shutil.copytree(written.store.root, copy, symlinks=True)
+    shutil.copytree(written.backend.store.root, copy, symlinks=True)
     copied = sorted(f for f in (copy / "live").resolve().iterdir() if f.suffix == COLUMN_EXT)
     assert _facets(Engine(Settings(index_dir=copy))) == expected  # loaded from the files
 
@@ -197,7 +197,7 @@ def test_a_flat_file_cut_short_falls_back_to_whoosh_with_the_same_answers(
     written, tmp_path, caplog
 ):
     copy = tmp_path / "copy"
-    shutil.copytree(written.store.root, copy, symlinks=True)
+    shutil.copytree(written.backend.store.root, copy, symlinks=True)
     _truncate_first((copy / "live").resolve(), ".npi")
     damaged = Engine(Settings(index_dir=copy))
     assert _answers(damaged) == _answers(written)

@@ -22,7 +22,7 @@ from typing import Any
 
 import click
 
-from .config import Settings, describe
+from .config import Settings, describe, markdown_table
 from .engine.models import SORTS, SearchRequest
 from .engine.service import Engine, count_files
 from .errors import SearchsvcError
@@ -226,8 +226,12 @@ def restore(src: Path, index_dir: Path | None) -> None:
 
 
 @main.command("config")
-def config_cmd() -> None:
+@click.option("--markdown", is_flag=True, help="Print the README's configuration table.")
+def config_cmd(markdown: bool) -> None:
     """List every setting with its environment variable and default."""
+    if markdown:
+        click.echo(markdown_table())
+        return
     for var, default, help_text in describe():
         click.echo(f"{var:<34} {default or '-':<20} {help_text}")
 

@@ -25,6 +25,9 @@ def _setting(default: Any, help: str) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
+    backend: str = _setting(
+        "whoosh", "Storage backend: `whoosh` (the embedded index in the index directory)."
+    )
     index_dir: Path = _setting(
         PROJECT_ROOT / "index", "Directory holding the Whoosh index (created when missing)."
     )
@@ -147,6 +150,15 @@ def describe() -> list[tuple[str, str, str]]:
             default = "true" if default else "false"
         rows.append((env_var(f.name), "" if default is None else str(default), f.metadata["help"]))
     return rows
+
+
+def markdown_table() -> str:
+    """The README's configuration table, row for row from ``describe()`` (``searchsvc config
+    --markdown`` prints it; ``tests/test_docs.py`` checks the README holds exactly this)."""
+    lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for var, default, help_text in describe():
+        lines.append(f"| `{var}` | {f'`{default}`' if default else ''} | {help_text} |")
+    return "\n".join(lines)
 
 
 def _field(name: str) -> dataclasses.Field:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .config import Settings, env_var
+from .errors import SearchsvcError
 
 APP = "searchsvc.api.app:get_app()"
 
@@ -85,5 +86,16 @@ def serve(settings: Settings) -> NoReturn:
     os.execve(argv[0], argv, env)
 
 
-if __name__ == "__main__":  # python -m searchsvc.serve: settings from the environment only
-    serve(Settings.from_env())
+def main() -> None:
+    """``python -m searchsvc.serve``: settings from the environment only; a setting that cannot
+    work (an unknown or unavailable backend, a bad number) is one line on stderr, not a
+    traceback."""
+    try:
+        serve(Settings.from_env())
+    except SearchsvcError as exc:
+        print(f"searchsvc: {exc.message} [{exc.code}]", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

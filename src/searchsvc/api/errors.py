@@ -54,11 +54,6 @@ WWW_AUTHENTICATE = 'Bearer realm="searchsvc"'
 RETRY_AFTER_SECONDS = 1
 
 
-def status_for(code: str) -> int:
-    """Status of an error code; unknown codes are server bugs, hence 500."""
-    return STATUS.get(code, 500)
-
-
 def status_for_error(ex: SearchsvcError) -> int:
     """The status of ``ex.code``; a code missing from the table falls back to the nearest error
     class that has one (an ``InvalidParameter(code="new_code")`` is still a 400)."""

@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ..config import Settings
+from ..errors import ConfigError
 from .models import Chunk, Document, SearchRequest, SearchResult
 
 
@@ -60,7 +62,7 @@ class Backend(Protocol):
 
     # --- reads --------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
-        """Answer a validated request (``request.tree`` is the parsed query)."""
+        """Answer a validated request; ``request.parsed`` holds the query tree to translate."""
         ...
 
     def document(self, doc_id: str) -> dict[str, Any]:
@@ -85,3 +87,21 @@ class Backend(Protocol):
 
 
 BACKENDS = ("whoosh", "opensearch")
+
+
+def open_backend(settings: Settings) -> Backend:
+    """The backend ``settings.backend`` names; ``ConfigError`` (one line) for one that is not
+    available or not known."""
+    if settings.backend == "whoosh":
+        from .whoosh.backend import WhooshBackend
+
+        return WhooshBackend(settings)
+    if settings.backend in BACKENDS:
+        raise ConfigError(
+            f"SEARCHSVC_BACKEND={settings.backend}: this backend is not available in this "
+            "version of searchsvc; use whoosh"
+        )
+    raise ConfigError(
+        f"SEARCHSVC_BACKEND={settings.backend!r} is not a backend; choose one of "
+        + ", ".join(BACKENDS)
+    )

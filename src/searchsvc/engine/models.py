@@ -8,7 +8,10 @@ point into that cleaned text, so ``doc.text[chunk.start:chunk.end] == chunk.text
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .query.parse import ParsedQuery
 
 ROLES = ("official", "questioner", "moderator", "quoted")
 FACETS = ("speaker", "role", "source", "kind", "event", "year")
@@ -95,6 +98,7 @@ class SearchRequest:
     group: str | None = None  # None or "document"
     facets: bool = True
     highlight: bool = True
+    parsed: ParsedQuery | None = None  # ``q`` as a tree: set once by ``Engine.search``
 
 
 @dataclass

@@ -1,20 +1,17 @@
 """The engine's one front door: what the CLI and the HTTP layer call.
 
-``Engine`` ties the pipeline together (read → chunk → index; query → search → snippets) and owns the
-index directory. Callers never touch Whoosh; they hand in ``Document``s, JSON objects or
-``SearchRequest``s and get plain data back. Errors are ``SearchsvcError``s with stable codes.
+``Engine`` holds what every backend shares — reading files and pushed stories into ``Document``s,
+chunking them, parsing each query once into a tree — and hands the storage work to its backend
+(:mod:`searchsvc.engine.backend`; ``SEARCHSVC_BACKEND``). Callers never touch the storage; they
+hand in ``Document``s, JSON objects or ``SearchRequest``s and get plain data back. Errors are
+``SearchsvcError``s with stable codes.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import dataclasses
 import logging
-import os
-import shutil
 import time
-import uuid
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +20,9 @@ from typing import Any
 from ..config import Settings
 from ..errors import InvalidParameter, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
+from .backend import Backend, open_backend
 from .models import Chunk, Document, SearchRequest, SearchResult
-from .whoosh.reader import Reader
-from .whoosh.store import IndexStore
+from .query.parse import ParsedQuery, parse
 
 log = logging.getLogger("searchsvc.engine")
 
@@ -55,26 +52,13 @@ class WriteResult:
 
 
 class Engine:
-    """Search engine over one index directory. Safe to share within a process; every write is
-    serialised across processes by the index's writer lock."""
+    """Search engine over one backend (by default the index directory of ``settings``). Safe to
+    share within a process; the backend serialises writes across processes."""
 
-    def __init__(self, settings: Settings | None = None):
+    def __init__(self, settings: Settings | None = None, backend: Backend | None = None):
         keep_large_arrays_on_heap()
         self.settings = settings or Settings.from_env()
-        self.store = IndexStore(
-            self.settings.index_dir,
-            lock_timeout=self.settings.lock_timeout,
-            durable=self.settings.fsync,
-        )
-        self.reader = Reader(
-            self.store,
-            {
-                "max_length": self.settings.max_query_length,
-                "max_terms": self.settings.max_query_terms,
-                "max_expansion": self.settings.max_wildcard_expansion,
-            },
-            time_budget=self.settings.search_time_budget,
-        )
+        self.backend = backend or open_backend(self.settings)
 
     # --- writes ---------------------------------------------------------------------------
     def index_paths(
@@ -86,27 +70,14 @@ class Engine:
     ) -> IndexReport:
         """Read every file under ``paths`` and (re)index it; same id twice replaces, never dupes.
 
-        ``into_new`` builds a fresh generation beside the live one and swaps it in when complete
+        ``into_new`` builds a fresh index beside the live one and swaps it in when complete
         (``searchsvc reindex``): searches keep being answered from the old one meanwhile.
         """
         t0 = time.perf_counter()
         skipped: list[tuple[str, str]] = []
         docs = _chunked(_read_all(paths, skipped, progress))
-        if into_new:
-            # Live writes go on during the build; like any rebuild from files, the new
-            # generation holds exactly what the files hold (pushed stories must be pushed again).
-            with self.store.building():
-                new_dir = self.store.new_generation_dir()
-                try:
-                    n_docs, n_chunks = self.store.add_documents(
-                        docs, procs=procs, index=self.store.open_generation(new_dir)
-                    )
-                except BaseException:
-                    shutil.rmtree(new_dir, ignore_errors=True)
-                    raise
-                self.store.swap_in(new_dir, carry_pushed=True)
-        else:
-            n_docs, n_chunks = self.store.add_documents(docs, procs=procs)
+        write = self.backend.rebuild if into_new else self.backend.add_documents
+        n_docs, n_chunks = write(docs, procs=procs)
         self.warm()  # decodes the new segments' facet columns once, for every worker to load
         return IndexReport(n_docs, n_chunks, time.perf_counter() - t0, skipped)
 
@@ -116,7 +87,7 @@ class Engine:
         from .text.chunking import chunk_document
 
         chunks = chunk_document(doc)
-        created = self.store.put(doc, chunks)
+        created = self.backend.put(doc, chunks)
         return WriteResult(doc.id, created, len(chunks), doc.version)
 
     def put_json(self, obj: Any, doc_id: str | None = None) -> WriteResult:
@@ -130,148 +101,54 @@ class Engine:
 
     def delete_document(self, doc_id: str) -> None:
         """Remove every chunk of a document. Raises DocumentNotFound."""
-        self.store.delete(doc_id)
+        self.backend.delete(doc_id)
 
     # --- reads ----------------------------------------------------------------------------
+    def parse(self, q: str) -> ParsedQuery:
+        """``q`` as a query tree, within the configured limits (``QueryTooLong``,
+        ``too_many_terms``)."""
+        return parse(q, self.settings.max_query_length, self.settings.max_query_terms)
+
     def search(self, request: SearchRequest) -> SearchResult:
-        return self.reader.search(request)
+        if request.parsed is None:
+            request = dataclasses.replace(request, parsed=self.parse(request.q))
+        return self.backend.search(request)
 
     def get_document(self, doc_id: str) -> dict[str, Any]:
         """Metadata + ``speakers`` + ``paragraphs``: [{number, speaker, role, kind, section, text}]."""
-        return self.reader.document(doc_id)
+        return self.backend.document(doc_id)
 
     def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
         """[{"value": "genome", "type": "term"|"speaker", "count": 12}], by frequency."""
-        return self.reader.suggest(prefix, limit)
+        return self.backend.suggest(prefix, limit)
 
     def stats(self) -> dict[str, Any]:
-        """{"documents": n, "chunks": n, "generation": n, "index": live directory name}."""
-        return self.reader.stats()
+        """{"documents": n, "chunks": n, "generation": n, "index": live index name}."""
+        return self.backend.stats()
 
     def generation(self) -> int:
         """A number that changes whenever a write commits or a reindex swaps in (for ETags)."""
-        view = self.reader.view()
-        return zlib.crc32(view.live.encode()) * 1_000_000 + view.generation
+        return self.backend.generation()
 
     def warm(self) -> None:
-        """Open the live generation and build its columns now rather than on the first search."""
+        """Open the live index now rather than on the first search."""
         try:
-            self.reader.view()
+            self.backend.warm()
         except Exception:  # a broken index will say so on the first request, with its error
             log.exception("warming the index failed")
 
     def is_empty(self) -> bool:
-        """Cheap: asks Whoosh for the live chunk count without loading any columns (``serve``
-        calls it before gunicorn starts, on indexes of a million chunks too)."""
-        return self.store.open().doc_count() == 0
+        """Cheap enough to ask before the server starts, on any size of index."""
+        return self.backend.is_empty()
 
     # --- maintenance ------------------------------------------------------------------------
     def backup(self, dest: Path) -> Path:
-        """A consistent copy of the live generation, taken under the writer lock.
-
-        Copied into a temporary directory beside ``dest`` with a manifest (names, sizes, SHA-256)
-        written last, then renamed into place: a backup killed half-way never looks complete."""
-        dest = Path(dest)
-        if dest.exists() and any(dest.iterdir()):
-            raise InvalidParameter(f"backup destination {dest} is not empty")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        partial = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
-        try:
-            with self.store.locked():
-                shutil.copytree(self.store.live_dir(), partial, ignore=_not_index_files)
-            _write_manifest(partial)
-            if dest.exists():
-                dest.rmdir()
-            os.rename(partial, dest)
-        finally:
-            shutil.rmtree(partial, ignore_errors=True)
-        return dest
+        """A consistent copy of the live index; a backup killed half-way never looks complete."""
+        return self.backend.backup(Path(dest))
 
     def restore(self, src: Path) -> None:
-        """Make a backup live: checked against its manifest, copied in as a new generation,
-        opened and read whole, and only then swapped in — a damaged backup is refused and the
-        live index is left alone."""
-        from whoosh import index as whoosh_index
-
-        src = Path(src)
-        if not whoosh_index.exists_in(str(src)):
-            raise InvalidParameter(f"{src} holds no index")
-        _check_manifest(src)
-        with self.store.building():
-            new_dir = (
-                self.store.root
-                / f"gen-restore-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-            )
-            shutil.copytree(src, new_dir)
-            try:
-                _verify_index(new_dir)
-            except Exception as exc:
-                shutil.rmtree(new_dir, ignore_errors=True)
-                raise InvalidParameter(f"backup at {src} is incomplete or damaged: {exc}") from exc
-            self.store.swap_in(new_dir)
-
-
-MANIFEST = "MANIFEST.json"
-
-
-def _not_index_files(directory: str, names: list[str]) -> list[str]:
-    return [n for n in names if n.endswith("WRITELOCK")]
-
-
-def _write_manifest(directory: Path) -> None:
-    files = {
-        p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
-        for p in sorted(directory.iterdir())
-        if p.is_file() and p.name != MANIFEST
-    }
-    (directory / MANIFEST).write_text(json.dumps({"files": files}, indent=1), encoding="utf-8")
-
-
-def _check_manifest(directory: Path) -> None:
-    path = directory / MANIFEST
-    if not path.exists():
-        return  # a copy made by hand: _verify_index still reads it whole
-    try:
-        files = json.loads(path.read_text(encoding="utf-8"))["files"]
-    except (ValueError, KeyError) as exc:
-        raise InvalidParameter(f"backup at {directory} has an unreadable manifest") from exc
-    for name, want in files.items():
-        p = directory / name
-        if not p.is_file() or p.stat().st_size != want["size"] or _sha256(p) != want["sha256"]:
-            raise InvalidParameter(f"backup at {directory} is damaged: {name} differs")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _verify_index(directory: Path) -> None:
-    """Open an index and read all of it: every stored chunk, every posting block, every column
-    the searches use. Slow on a big index, but a restore must never swap in a broken one."""
-    from whoosh import index as whoosh_index
-
-    from .whoosh.columns import ColumnCache
-    from .whoosh.postings import open_segment
-    from .whoosh.scoring import _postings
-
-    ix = whoosh_index.open_dir(str(directory))
-    with ix.searcher() as s:
-        n = sum(1 for _ in s.all_stored_fields())
-        if n != s.doc_count():
-            raise ValueError(f"{n} stored chunks, {s.doc_count()} expected")
-        for leaf, _offset in s.reader().leaf_readers():
-            if leaf.segment() is None:
-                continue
-            for fieldname, text in leaf.all_terms():
-                _postings(leaf, fieldname, text)
-            flat = open_segment(leaf)  # raises on a flat posting file cut short
-            if flat is not None:
-                flat.close()
-        ColumnCache().for_reader(s.reader())
+        """Make a backup live; a damaged one is refused and the live index is left alone."""
+        self.backend.restore(Path(src))
 
 
 def _read_all(

@@ -2,8 +2,9 @@
 
 Only the hits of the returned page are highlighted, from their stored text, with the same
 tokenizer that indexed them (``analysis.iter_terms``) — so what is marked is exactly what matched,
-compounds and CJK included, and no Whoosh ``Results``/``groupedby`` machinery is involved (see
-PERFORMANCE-NOTES.md). Consecutive matched words (a phrase) become one mark. Long chunks are cut
+compounds and CJK included, whichever backend found the chunk, and nothing is highlighted for hits
+that are never shown (a storage engine's highlighter works per hit and is the slow part of a
+search page). Consecutive matched words (a phrase) become one mark. Long chunks are cut
 into up to three ~200-character fragments around the densest matches, joined by `` … ``.
 Every character of chunk text passes through ``html.escape``; the only markup is ``<mark>``.
 """

@@ -1,7 +1,7 @@
 """Facet columns: every chunk's facet values as numpy arrays, for counting and filtering fast.
 
 Counting facets through Whoosh's ``groupedby`` decodes stored values per hit and, combined with
-highlighting, costs seconds on common words (see PERFORMANCE-NOTES.md). Real engines count from
+highlighting, costs seconds on common words (measured on the briefings corpus). Real engines count from
 column data instead, and so do we: each segment's ``facets`` column is decoded once into integer
 codes (one array per single-valued facet, CSR arrays for multi-valued ones), cached by segment id,
 and concatenated per reader generation. Counting a result set is then ``numpy.bincount`` over the

@@ -1,18 +1,23 @@
-"""Search: a ``SearchRequest`` in, a ``SearchResult`` out, over the live index generation.
+"""Search over the live index generation: a validated, parsed ``SearchRequest`` in, the page's
+stored chunks, scores and match marks out (``Answer``); :mod:`searchsvc.engine.render` turns those
+into hits.
 
-One request runs in four steps, each done by the cheapest machinery for it:
+One request runs in these steps, each done by the cheapest machinery for it:
 
-1. **Match set.** The parsed query's matching chunk numbers (Whoosh postings, unscored) become a
-   boolean array; filters are boolean arrays from the facet columns (``columns.py``). Total and
-   facet counts are numpy over these arrays, so they cover the whole result set, not just a page.
-   Facets are *disjunctive*: a field's counts apply every filter but its own, so a selected value
-   stays listed and ticking another value of the same field shows what OR would add.
-2. **Ranking.** Whoosh BM25F scores the top ``page × per_page`` within the filtered set (or numpy
-   sorts by date), with a time budget; ``group=document`` collapses to the best chunk per document.
-   When fewer than a page of chunks match every word, the page is topped up from the OR of the
-   words and those hits say ``partial``.
-3. **Snippets** for the returned page only (``snippets.py``), and citations.
-4. **Did-you-mean** for words the index has never seen.
+1. **Translate** the request's query tree into a Whoosh query (``query.py``), expanding prefixes
+   and wildcards against this generation's terms.
+2. **Scope.** Filters are boolean arrays from the facet columns (``columns.py``).
+3. **Match and score.** ``scoring.py`` evaluates the query over all segments at once into a match
+   mask and BM25F scores (no scores when sorting by date). When fewer than a page of chunks match
+   every word of a plain-word query, the page is topped up from the OR of the words and those hits
+   say ``partial``.
+4. **Count and facet** with numpy over the masks, so total and facet counts cover the whole result
+   set, not just a page. Facets are *disjunctive*: a field's counts apply every filter but its
+   own, so a selected value stays listed and ticking another value of the same field shows what
+   OR would add.
+5. **Rank** the top ``page × per_page`` by score (or date); ``group=document`` keeps the best chunk
+   per document. Only that page's stored fields are read.
+6. **Did-you-mean** for words the index has never seen.
 
 A ``Reader`` keeps one Whoosh searcher and its columns per index generation and checks for a
 newer generation on every request (a readlink and a directory listing, ~20 µs), so a write
@@ -25,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -35,17 +39,18 @@ from whoosh.index import EmptyIndexError
 
 from ...errors import DocumentNotFound, InvalidParameter
 from ..allocator import release_free_memory
-from ..models import EXTRA_FACETS, FACETS, SORTS, Hit, SearchRequest, SearchResult
-from ..render.citation import cite
-from ..render.snippets import Marks, find_spans, snippet
+from ..models import EXTRA_FACETS, FACETS, SORTS, SearchRequest
+from ..query.parse import ParsedQuery
+from ..render.hits import Row
+from ..render.snippets import Marks
+from ..stored import StoredChunk
 from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
-from .query import QueryParser, QueryPlan
+from .query import Translator
 from .scoring import LengthCache, PostingCache, Scored, Scorer
 from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
-RESULT_CACHE_SIZE = 512
 SWAP_RETRIES = 3  # a reindex can swap ``live`` and remove the old generation mid-open
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 
@@ -60,18 +65,70 @@ class View:
     columns: Columns
 
 
+@dataclass
+class Answer:
+    """What a search found, before rendering: counts, facets and the page's rows."""
+
+    total: int
+    facets: dict[str, list[dict[str, Any]]]
+    rows: list[Row]
+    marks: Marks
+    suggestion: str | None
+    generation: int
+
+
+@dataclass
+class _Scope:
+    """The chunks a request may return, before matching: live ones in the date range (``base``),
+    each field filter's mask, and all of them together (``filters``)."""
+
+    base: np.ndarray
+    field_masks: dict[str, np.ndarray]
+    filters: np.ndarray
+
+    @classmethod
+    def of(cls, cols: Columns, req: SearchRequest) -> _Scope:
+        field_masks = {
+            f: cols.value_mask(f, vals)
+            for f, vals in req.filters.items()
+            if vals and f in cols.vocab
+        }
+        # Masks are only copied when a filter narrows them; matches already exclude deleted
+        # chunks (``_evaluate``).
+        base = cols.live
+        if req.date_from or req.date_to:
+            base = base & cols.date_mask(_date(req.date_from), _date(req.date_to))
+        filters = base
+        if field_masks:
+            filters = base.copy()
+            for mask in field_masks.values():
+                filters &= mask
+        return cls(base, field_masks, filters)
+
+
+@dataclass
+class _Matches:
+    """Matching chunks (``match``), their scores, which of them only the partial top-up found,
+    and the ones within the scope (``filtered``, and as ascending ids ``rows``)."""
+
+    match: np.ndarray
+    score: np.ndarray
+    partial: np.ndarray | None
+    filtered: np.ndarray
+    rows: np.ndarray
+
+
 class Reader:
-    def __init__(self, store: IndexStore, parser_limits: dict[str, int], time_budget: float = 2.0):
+    def __init__(self, store: IndexStore, max_expansion: int = 128, time_budget: float = 2.0):
         self.store = store
         self.time_budget = time_budget
         self.cache = ColumnCache()
         self.lengths = LengthCache()
         self.postings = PostingCache()
-        self._limits = parser_limits
-        self._parser: QueryParser | None = None
+        self.max_expansion = max_expansion
+        self._translator: Translator | None = None
         self._view: View | None = None
         self._lock = threading.Lock()
-        self._results: OrderedDict[tuple, SearchResult] = OrderedDict()
         # Spelling corrections by word for the current snapshot: the corrector walks the
         # whole vocabulary, and a newsroom repeats its typos.
         self._corrections: dict[str, list[str]] = {}
@@ -106,149 +163,92 @@ class Reader:
                 self._view = view
                 self.lengths.forget_except(self.cache.segment_ids())
                 self.postings.forget_except(self.cache.segment_ids())
-                self._results.clear()
                 self._corrections.clear()
                 release_free_memory()
                 return view
             raise AssertionError("unreachable")
 
     @property
-    def parser(self) -> QueryParser:
-        if self._parser is None:
-            self._parser = QueryParser(self.store.open().schema, **self._limits)
-        return self._parser
+    def translator(self) -> Translator:
+        if self._translator is None:
+            self._translator = Translator(self.store.open().schema, self.max_expansion)
+        return self._translator
 
     # --- search ----------------------------------------------------------------------------
-    def search(self, req: SearchRequest) -> SearchResult:
-        t0 = time.perf_counter()
-        _validate(req)
-        view = self.view()
-        key = _cache_key(req, view)
-        cached = self._results.get(key)
-        if cached is not None:
-            self._results.move_to_end(key)
-            result = SearchResult(**{**cached.__dict__, "took_ms": _ms(t0)})
-            return result
-        plan = self.parser.parse(req.q, view.searcher.reader())
-        result = self._search(view, plan, req)
-        result.took_ms = _ms(t0)
-        self._results[key] = result
-        if len(self._results) > RESULT_CACHE_SIZE:
-            self._results.popitem(last=False)
-        return result
-
-    def _search(self, view: View, plan: QueryPlan, req: SearchRequest) -> SearchResult:
+    def search(self, view: View, req: SearchRequest, parsed: ParsedQuery) -> Answer:
         cols = view.columns
-        searcher = view.searcher
-        field_masks = {
-            f: cols.value_mask(f, vals)
-            for f, vals in req.filters.items()
-            if vals and f in cols.vocab
-        }
-        # Masks are only copied when a filter narrows them; ``match`` already excludes deleted
-        # chunks (``_evaluate``).
-        base = cols.live
-        if req.date_from or req.date_to:
-            base = base & cols.date_mask(_date(req.date_from), _date(req.date_to))
-        filters = base
-        if field_masks:
-            filters = base.copy()
-            for mask in field_masks.values():
-                filters &= mask
-        ranking = plan.query is not None and req.sort == "relevance"
+        query, marks = self.translator.translate(parsed.tree, view.searcher.reader())
+        scope = _Scope.of(cols, req)
+        ranking = query is not None and req.sort == "relevance"
         scorer = Scorer(
-            searcher,
+            view.searcher,
             cols.size,
             self.lengths,
             self.postings,
             deadline=time.monotonic() + self.time_budget,
         )
         by_doc = req.group == "document"
-
-        strict = self._evaluate(scorer, plan.query, cols, ranking)
-        match, score = strict.mask, strict.score
-        filtered = filters & match
-        rows = np.flatnonzero(filtered)  # every result chunk: counted, faceted, ranked
-        partial: np.ndarray | None = None
-        if plan.loose_words and ranking and _count(cols, rows, by_doc) < req.page * req.per_page:
-            loose = self._evaluate(scorer, self.parser.loose(plan), cols, True)
-            extra = loose.mask & ~match
-            if by_doc:  # a document with a complete match does not come back as partial
-                extra &= ~np.isin(cols.single["doc_id"], cols.single["doc_id"][filtered])
-            if (extra & filters).any():
-                partial = extra
-                match = match | extra
-                filtered = filters & match
-                rows = np.flatnonzero(filtered)
-                score = np.where(partial, loose.score, score)
-
-        total = _count(cols, rows, by_doc)
+        found = self._match(scorer, query, cols, scope, ranking)
+        if (
+            parsed.loose is not None
+            and ranking
+            and _count(cols, found.rows, by_doc) < (req.page * req.per_page)
+        ):
+            found = self._top_up(view, scorer, parsed, scope, found, by_doc)
         facets = (
-            self._facets(cols, base, match, rows, field_masks, req, by_doc)
-            if req.facets
-            else {f: [] for f in FACETS}
+            self._facets(cols, scope, found, req, by_doc) if req.facets else {f: [] for f in FACETS}
         )
-
-        start = (req.page - 1) * req.per_page
-        want = req.page * req.per_page
-        if ranking:
-            keys = cols.single["doc_id"] if by_doc else None
-            if partial is None:
-                ranked = _top(rows, score, want, keys)
-            else:
-                ranked = _top(np.flatnonzero(filtered & ~partial), score, want, keys)
-                if len(ranked) < want:
-                    more = _top(np.flatnonzero(filtered & partial), score, want - len(ranked), keys)
-                    ranked = np.concatenate([ranked, more])
-        else:
-            ranked = _by_date(cols, rows, req.sort, by_doc)[:want]
-        page = [
-            (
-                int(d),
-                float(score[d]) if ranking else 0.0,
-                bool(partial[d]) if partial is not None else False,
-            )
-            for d in ranked[start:want]
-        ]
-        hits = self._hits(searcher, plan, page, start, req.highlight)
-        return SearchResult(
-            query=req.q,
-            total=total,
-            page=req.page,
-            per_page=req.per_page,
-            took_ms=0.0,
-            hits=hits,
+        return Answer(
+            total=_count(cols, found.rows, by_doc),
             facets=facets,
-            suggestion=self._did_you_mean(searcher, plan),
+            rows=self._page(view, found, req, ranking, by_doc),
+            marks=marks,
+            suggestion=self._did_you_mean(view.searcher, parsed.words),
             generation=view.generation,
         )
 
-    @staticmethod
-    def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
-        """The query's live matches and their BM25F scores (``None`` query: every chunk)."""
-        if q is None:
-            return Scored(cols.live.copy(), np.zeros(cols.size, dtype=np.float32))
-        result = scorer.evaluate(q, scored)
-        score = result.score if result.score is not None else np.zeros(cols.size, np.float32)
-        return Scored(result.mask & cols.live, score)
+    def _match(self, scorer: Scorer, q, cols: Columns, scope: _Scope, scored: bool) -> _Matches:
+        strict = _evaluate(scorer, q, cols, scored)
+        filtered = scope.filters & strict.mask
+        # Every result chunk, found once: counted, faceted and ranked from this.
+        rows = np.flatnonzero(filtered)
+        return _Matches(strict.mask, strict.score, None, filtered, rows)  # type: ignore[arg-type]
+
+    def _top_up(
+        self, view: View, scorer: Scorer, parsed: ParsedQuery, scope: _Scope, found: _Matches,
+        by_doc: bool,
+    ) -> _Matches:  # fmt: skip
+        """Add the chunks matching only some of the words, marked ``partial``, when any are in
+        scope; a document with a complete match does not come back as partial."""
+        cols = view.columns
+        loose_query, _ = self.translator.translate(parsed.loose, view.searcher.reader())
+        loose = _evaluate(scorer, loose_query, cols, True)
+        extra = loose.mask & ~found.match
+        if by_doc:
+            extra &= ~np.isin(cols.single["doc_id"], cols.single["doc_id"][found.filtered])
+        if not (extra & scope.filters).any():
+            return found
+        match = found.match | extra
+        filtered = scope.filters & match
+        score = np.where(extra, loose.score, found.score)
+        return _Matches(match, score, extra, filtered, np.flatnonzero(filtered))
 
     def _facets(
-        self, cols: Columns, base: np.ndarray, match: np.ndarray, rows: np.ndarray,
-        field_masks, req, by_doc,
-    ) -> dict:  # fmt: skip
+        self, cols: Columns, scope: _Scope, found: _Matches, req: SearchRequest, by_doc: bool
+    ) -> dict[str, list[dict[str, Any]]]:
         """Disjunctive counts: each field sees every filter but its own. Fields without a filter
-        of their own see exactly the result chunks (``rows``)."""
+        of their own see exactly the result chunks (``found.rows``)."""
         out = {}
         base_match = None
         for f in ALL_FACETS:
             if f in EXTRA_FACETS and not len(cols.vocab[f].values) and f not in req.filters:
                 continue
-            counted = rows
-            if f in field_masks:
+            counted = found.rows
+            if f in scope.field_masks:
                 if base_match is None:
-                    base_match = base & match
+                    base_match = scope.base & found.match
                 mask = base_match.copy()
-                for other, m in field_masks.items():
+                for other, m in scope.field_masks.items():
                     if other != f:
                         mask &= m
                 counted = np.flatnonzero(mask)
@@ -257,47 +257,43 @@ class Reader:
             )
         return out
 
-    def _hits(self, searcher, plan: QueryPlan, page, start: int, highlight: bool) -> list[Hit]:
-        marks = Marks(frozenset(plan.stems), frozenset(plan.exact), frozenset(plan.phrases))
-        hits = []
-        for i, (docnum, score, partial) in enumerate(page):
-            fields = searcher.stored_fields(docnum)
-            chunk = fields.get("chunk", {})
-            doc = fields.get("doc", {})
-            text = fields.get("text", "")
-            spans = find_spans(text, marks) if highlight else []
-            document = {
-                k: doc.get(k) for k in ("id", "title", "source", "date", "kind", "event", "url")
-            }
-            hits.append(
-                Hit(
-                    id=fields["id"],
-                    score=float(score),
-                    rank=start + i + 1,
-                    document=document,
-                    paragraph=chunk.get("paragraph", 0),
-                    speaker=chunk.get("speaker"),
-                    role=chunk.get("role"),
-                    text=text,
-                    snippet=snippet(text, spans),
-                    highlights=spans,
-                    citation=cite(document, chunk.get("paragraph", 0), chunk.get("speaker")),
-                    kind=chunk.get("kind", "paragraph"),
-                    section=chunk.get("section"),
-                    start=chunk.get("start", 0),
-                    end=chunk.get("end", 0),
-                    partial=partial,
-                )
+    def _page(
+        self, view: View, found: _Matches, req: SearchRequest, ranking: bool, by_doc: bool
+    ) -> list[Row]:
+        """The requested page's chunks in order, with their stored fields: complete matches by
+        score first, then partial ones; or by date."""
+        cols = view.columns
+        start = (req.page - 1) * req.per_page
+        want = req.page * req.per_page
+        if ranking:
+            keys = cols.single["doc_id"] if by_doc else None
+            if found.partial is None:
+                ranked = _top(found.rows, found.score, want, keys)
+            else:
+                complete = np.flatnonzero(found.filtered & ~found.partial)
+                ranked = _top(complete, found.score, want, keys)
+                if len(ranked) < want:
+                    partial = np.flatnonzero(found.filtered & found.partial)
+                    more = _top(partial, found.score, want - len(ranked), keys)
+                    ranked = np.concatenate([ranked, more])
+        else:
+            ranked = _by_date(cols, found.rows, req.sort, by_doc)[:want]
+        return [
+            Row(
+                StoredChunk.of(view.searcher.stored_fields(int(d))),
+                float(found.score[d]) if ranking else 0.0,
+                bool(found.partial[d]) if found.partial is not None else False,
             )
-        return hits
+            for d in ranked[start:want]
+        ]
 
-    def _did_you_mean(self, searcher, plan: QueryPlan) -> str | None:
+    def _did_you_mean(self, searcher, words: tuple[str, ...]) -> str | None:
         """Replace each word the index has never seen by its closest known term."""
         reader = searcher.reader()
         changed = False
         out = []
         corrector = None
-        for word in plan.words:
+        for word in words:
             terms = [t.text for t in iter_terms(word, query=True)]
             unknown = [
                 t
@@ -322,66 +318,21 @@ class Reader:
         return " ".join(out) if changed else None
 
     # --- documents, suggestions, stats -------------------------------------------------------
-    def document(self, doc_id: str) -> dict[str, Any]:
-        searcher = self.view().searcher
-        chunks = sorted(
-            searcher.documents(doc_id=doc_id), key=lambda f: f.get("chunk", {}).get("paragraph", 0)
-        )
+    def chunks_of(self, doc_id: str) -> list[StoredChunk]:
+        """Every stored chunk of one document; ``DocumentNotFound`` when there is none."""
+        chunks = [StoredChunk.of(f) for f in self.view().searcher.documents(doc_id=doc_id)]
         if not chunks:
             raise DocumentNotFound(f"no document with id {doc_id!r}")
-        meta = dict(chunks[0].get("doc", {}))
-        speakers: list[str] = []
-        paragraphs = []
-        for f in chunks:
-            c = f.get("chunk", {})
-            if c.get("speaker") and c["speaker"] not in speakers:
-                speakers.append(c["speaker"])
-            paragraphs.append(
-                {
-                    "number": c.get("paragraph"),
-                    "speaker": c.get("speaker"),
-                    "role": c.get("role"),
-                    "kind": c.get("kind", "paragraph"),
-                    "section": c.get("section"),
-                    "text": f.get("text", ""),
-                    "start": c.get("start"),
-                    "end": c.get("end"),
-                }
-            )
-        meta["speakers"] = speakers
-        meta["paragraphs"] = paragraphs
-        return meta
+        return chunks
 
     def suggest(self, prefix: str, limit: int = 10) -> list[dict[str, Any]]:
+        """Speakers and index terms completing ``prefix``, most frequent first."""
         view = self.view()
         prefix = prefix.strip()
         if not prefix:
             return []
-        folded = prefix.casefold()
-        out: list[dict[str, Any]] = []
-        speakers = view.columns.counts("speaker", np.flatnonzero(view.columns.live))
-        for entry in speakers:
-            name = entry["value"]
-            if any(
-                part.startswith(folded) for part in name.casefold().split()
-            ) or name.casefold().startswith(folded):
-                out.append({"value": name, "type": "speaker", "count": entry["count"]})
-        terms = [t.text for t in iter_terms(prefix, query=True, keep_stops=True)]
-        if terms:
-            reader = view.searcher.reader()
-            last = terms[-1]
-            head = (
-                prefix[: len(prefix) - len(prefix.split()[-1])] if len(prefix.split()) > 1 else ""
-            )
-            candidates = []
-            for term, info in islice(reader.iter_prefix("exact", last), 5000):
-                term = term.decode("utf-8") if isinstance(term, bytes) else term
-                candidates.append((info.doc_frequency(), term))
-            candidates.sort(key=lambda p: (-p[0], p[1]))
-            out.extend(
-                {"value": head + term, "type": "term", "count": freq}
-                for freq, term in candidates[:limit]
-            )
+        out = _speakers_starting(view.columns, prefix.casefold())
+        out += _terms_completing(view.searcher.reader(), prefix, limit)
         out.sort(key=lambda e: (-e["count"], e["value"]))
         return out[:limit]
 
@@ -394,6 +345,43 @@ class Reader:
             "generation": view.generation,
             "index": view.live.rsplit("/", 1)[-1],
         }
+
+
+def _speakers_starting(cols: Columns, folded: str) -> list[dict[str, Any]]:
+    """Speakers whose name, or a word of it, starts with the case-folded prefix."""
+    out = []
+    for entry in cols.counts("speaker", np.flatnonzero(cols.live)):
+        name = entry["value"].casefold()
+        if name.startswith(folded) or any(part.startswith(folded) for part in name.split()):
+            out.append({"value": entry["value"], "type": "speaker", "count": entry["count"]})
+    return out
+
+
+def _terms_completing(reader, prefix: str, limit: int) -> list[dict[str, Any]]:
+    """The most frequent surface terms completing the prefix's last word, after its other
+    words as typed."""
+    terms = [t.text for t in iter_terms(prefix, query=True, keep_stops=True)]
+    if not terms:
+        return []
+    words = prefix.split()
+    head = prefix[: len(prefix) - len(words[-1])] if len(words) > 1 else ""
+    candidates = [
+        (info.doc_frequency(), term.decode("utf-8") if isinstance(term, bytes) else term)
+        for term, info in islice(reader.iter_prefix("exact", terms[-1]), 5000)
+    ]
+    candidates.sort(key=lambda p: (-p[0], p[1]))
+    return [
+        {"value": head + term, "type": "term", "count": freq} for freq, term in candidates[:limit]
+    ]
+
+
+def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
+    """The query's live matches and their BM25F scores (``None`` query: every chunk)."""
+    if q is None:
+        return Scored(cols.live.copy(), np.zeros(cols.size, dtype=np.float32))
+    result = scorer.evaluate(q, scored)
+    score = result.score if result.score is not None else np.zeros(cols.size, np.float32)
+    return Scored(result.mask & cols.live, score)
 
 
 def _validate(req: SearchRequest) -> None:
@@ -472,7 +460,7 @@ def _up_to_date(searcher) -> bool:
         return False
 
 
-def _cache_key(req: SearchRequest, view: View) -> tuple:
+def cache_key(req: SearchRequest, view: View) -> tuple:
     filters = tuple(sorted((k, tuple(sorted(v))) for k, v in req.filters.items() if v))
     return (
         view.live,
@@ -488,7 +476,3 @@ def _cache_key(req: SearchRequest, view: View) -> tuple:
         req.facets,
         req.highlight,
     )
-
-
-def _ms(t0: float) -> float:
-    return (time.perf_counter() - t0) * 1000

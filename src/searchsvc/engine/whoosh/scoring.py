@@ -2,7 +2,7 @@
 
 Whoosh scores matches one document at a time in Python (``score()`` → ``doc_field_length()`` →
 column lookups per posting), which is what makes common words and the OR of a natural-language
-question cost hundreds of milliseconds on a few hundred thousand chunks (PERFORMANCE-NOTES.md).
+question cost hundreds of milliseconds on a few hundred thousand chunks (BENCHMARKS.md).
 Real engines score postings in bulk; this module does the same with the data Whoosh already keeps:
 
 * a term's postings are read block by block (ids are delta-coded, term frequencies are arrays)
@@ -15,8 +15,9 @@ Real engines score postings in bulk; this module does the same with the data Who
   their words on those chunks.
 
 The formula and parameters are Whoosh's BM25F (idf = ln(N / (df + 1)) + 1, per-field B, K1), so
-scores agree with Whoosh's own to rounding. Whoosh remains the parser, the storage and the phrase
-matcher; this module only replaces its per-document scoring loop.
+scores agree with Whoosh's own to rounding. Whoosh remains the storage and, for anything but
+consecutive-word phrases, the matcher; the query comes from ``query.py``'s translation of the
+parsed tree, and this module only replaces Whoosh's per-document scoring loop.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class PostingCache:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
-        value = _postings(leaf, fieldname, text)
+        value = read_postings(leaf, fieldname, text)
         size = 64 + (value[0].nbytes + value[1].nbytes if value is not None else 0)
         with self._lock:
             self._items[key] = value
@@ -381,7 +382,7 @@ def _keys(chunks: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return np.unique((chunks << _POS_BITS) | positions)
 
 
-def _postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
+def read_postings(leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
     """(ids, term frequencies) of one term in one segment, read a block at a time."""
     if (fieldname, text) not in leaf:
         return None

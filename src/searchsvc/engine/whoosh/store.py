@@ -58,6 +58,7 @@ from whoosh.writing import IndexWriter
 
 from ...errors import DocumentNotFound, IndexBusy, InsufficientStorage, VersionConflict
 from ..models import Chunk, Document
+from ..stored import StoredChunk, stored_fields
 from .postings import NewsCodec
 from .schema import build_schema, encode_facets
 
@@ -371,13 +372,13 @@ class IndexStore:
         old_ix = self.open()
         carried: set[str] = set()
         with old_ix.searcher() as old, new_ix.searcher() as new:
-            rows = [f for f in old.all_stored_fields() if f.get("doc", {}).get("origin") == "push"]
-            rows = [f for f in rows if new.document(doc_id=f["doc_id"]) is None]
+            rows = [StoredChunk.of(f) for f in old.all_stored_fields()]
+            rows = [r for r in rows if r.pushed and new.document(doc_id=r.doc_id) is None]
         if not rows:
             return 0
         with self.writer(index=new_ix) as w:
-            for fields in rows:
-                doc, chunk = _from_stored(fields)
+            for row in rows:
+                doc, chunk = row.rebuild()
                 w.add_document(**chunk_fields(doc, chunk, origin="push"))
                 carried.add(doc.id)
         log.info("carried %d pushed documents into the rebuilt index", len(carried))
@@ -496,19 +497,8 @@ def _alive(pid: int) -> bool:
 
 
 def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str, Any]:
-    """The Whoosh fields of one chunk. ``origin`` says whether it came from files (``file``) or
-    was pushed (``push``): a rebuild from files carries pushed documents over."""
-    meta = doc.metadata()
-    meta.update(
-        origin=origin,
-        speaker=doc.speaker,
-        version=doc.version,
-        byline=doc.byline,
-        person=list(doc.person),
-        organisation=list(doc.organisation),
-        subject=list(doc.subject),
-        place=list(doc.place),
-    )
+    """The Whoosh fields of one chunk: the stored fields every backend keeps, plus the searchable
+    text flavours and the packed facet column."""
     facets = encode_facets(
         {
             "speaker": chunk.speaker,
@@ -527,10 +517,8 @@ def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str,
         }
     )
     return {
-        "id": chunk.id,
-        "doc_id": doc.id,
+        **stored_fields(doc, chunk, origin),
         "paragraph": chunk.paragraph,
-        "text": chunk.text,
         "exact": chunk.text,
         "title": doc.title or "",
         "speaker_t": chunk.speaker or "",
@@ -538,49 +526,12 @@ def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str,
         "kind": doc.kind or "",
         "role": chunk.role or "",
         "facets": facets,
-        "chunk": {
-            "paragraph": chunk.paragraph,
-            "start": chunk.start,
-            "end": chunk.end,
-            "speaker": chunk.speaker,
-            "role": chunk.role,
-            "kind": chunk.kind,
-            "section": chunk.section,
-        },
-        "doc": meta,
     }
-
-
-def _from_stored(fields: dict[str, Any]) -> tuple[Document, Chunk]:
-    """Rebuild the Document (metadata only) and Chunk a stored chunk was indexed from."""
-    meta = fields.get("doc", {})
-    c = fields.get("chunk", {})
-    doc = Document(
-        id=fields["doc_id"],
-        text="",
-        title=meta.get("title") or "",
-        **{k: meta.get(k) for k in ("source", "date", "kind", "event", "url", "speaker")},
-        byline=meta.get("byline"),
-        version=meta.get("version"),
-        **{k: list(meta.get(k) or []) for k in ("person", "organisation", "subject", "place")},
-    )
-    chunk = Chunk(
-        doc_id=doc.id,
-        paragraph=c.get("paragraph", fields.get("paragraph", 0)),
-        start=c.get("start", 0),
-        end=c.get("end", 0),
-        text=fields.get("text", ""),
-        speaker=c.get("speaker"),
-        role=c.get("role"),
-        section=c.get("section"),
-        kind=c.get("kind", "paragraph"),
-    )
-    return doc, chunk
 
 
 def _stored_doc(searcher: Any, doc_id: str) -> dict[str, Any] | None:
     fields = searcher.document(doc_id=doc_id)
-    return None if fields is None else fields.get("doc", {})
+    return None if fields is None else StoredChunk.of(fields).doc
 
 
 def _is_older(new: str | None, stored: str | None) -> bool:
