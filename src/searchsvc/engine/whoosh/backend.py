@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-
 from ...config import Settings
 from ..models import Chunk, Document, SearchRequest, SearchResult
 from ..render.hits import document_view, hits
