@@ -5,7 +5,8 @@ every few seconds stop a sync service from answering anyone. Here each connectio
 waiting for a client's bytes costs a few kilobytes, not a worker, and thousands of slow
 connections do not delay a search. Searches themselves still run one after another per worker
 (they are CPU-bound: no greenlet switch happens inside the engine), so throughput is the sync
-worker's; ``admission.py`` bounds how many may queue.
+worker's; ``Turns`` bounds how many may queue, and ``EagerAcceptServer`` keeps that queue where it
+can be counted.
 
 Keep-alive is kept only while a worker is otherwise idle: a request that arrives while its
 worker is busy is answered with ``Connection: close``, so under load clients reconnect through
