@@ -13,9 +13,10 @@ wh-briefings index (``--quick``: the seeds), for ``--minutes`` (default 10):
 At the end every acknowledged write is read back (present with its latest text, or 404 once
 deleted). Targets: 0 errors; 0 acknowledged writes lost; worker RSS growth ≤ 10 % (end against
 the end of the first window); open files flat: at the end each worker holds at most ``FD_SLACK``
-files more than the live generation has, and never more than ``FD_SLACK`` deleted files (segments
-a merge replaced) after the first window — all descriptors are reported too, but sockets come and
-go with clients; search p99 of the last window within 20 % of the first's. A window is a minute (a third of the
+files more than the live generation has, and at most ``FD_SLACK`` deleted files (segments a merge
+replaced: a worker lets go of them on its next request after the merge, so the count rises and
+falls; the most is reported) — all descriptors are reported too, but sockets come and go with
+clients; search p99 of the last window within 20 % of the first's. A window is a minute (a third of the
 run with ``--quick``). Prints the figures and writes ``bench/results/soak-….json``.
 
     python -m bench soak [--quick] [--minutes 10] [--index-dir D]
@@ -253,6 +254,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     fd_growth = max(e - w for e, w in zip(end["fds"], warm["fds"], strict=True))
     after_warm = [s for s in samples if s["t"] >= warm["t"]]
     most_deleted_open = max(max(s["deleted_open"]) for s in after_warm)
+    deleted_open_at_end = max(end["deleted_open"])
     files_over_live = max(f - end["live_generation_files"] for f in end["files"])
     p99_first, p99_last = percentiles(first)["p99"], percentiles(last)["p99"]
     verdict = {
@@ -261,7 +263,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "workers never replaced": alive,
         "worker RSS growth <= 10 %": rss_growth <= 10,
         f"open files flat (<= live generation + {FD_SLACK})": files_over_live <= FD_SLACK,
-        f"replaced files let go (<= {FD_SLACK} deleted open)": most_deleted_open <= FD_SLACK,
+        f"replaced files let go (<= {FD_SLACK} deleted open at the end)": deleted_open_at_end
+        <= FD_SLACK,
         "p99 last window within 20 % of first": p99_last <= 1.2 * p99_first,
     }
     print_table(
@@ -276,7 +279,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ["worker open files / live generation files",
              f"{', '.join(map(str, warm['files']))} / {warm['live_generation_files']}",
              f"{', '.join(map(str, end['files']))} / {end['live_generation_files']}"],
-            ["deleted files held open (most, after the first window)", "", most_deleted_open],
+            ["deleted files held open (most after the first window; end)", "",
+             f"{most_deleted_open}; {deleted_open_at_end}"],
         ],
     )  # fmt: skip
     print_table(
@@ -301,6 +305,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "fd_growth": fd_growth,
         "files_over_live_generation": files_over_live,
         "most_deleted_open": most_deleted_open,
+        "deleted_open_at_end": deleted_open_at_end,
         "samples": samples,
         "server_log": server_log,
         "verdict": verdict,
