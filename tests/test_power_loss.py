@@ -98,7 +98,7 @@ def observed(index_dir: Path) -> dict[str, tuple[int, int]]:
     engine = Engine(Settings(index_dir=index_dir, fsync=False))
     result = engine.search(SearchRequest(q="harbour cranes"))
     chunks: dict[str, list[tuple[int, int, int]]] = {}
-    with engine.store.open().searcher() as s:
+    with engine.backend.store.open().searcher() as s:
         for fields in s.all_stored_fields():
             m = PARA.match(fields["text"])
             assert m, f"unexpected chunk {fields['text'][:80]!r}"
