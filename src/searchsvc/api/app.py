@@ -44,8 +44,8 @@ def routes(
     return [
         ("/", IndexPageResource()),
         ("/static/{name}", StaticResource()),
-        ("/search", SearchResource(engine, settings)),
-        ("/search.atom", AtomResource(engine, settings)),
+        ("/search", SearchResource(engine)),
+        ("/search.atom", AtomResource(engine)),
         ("/opensearch.xml", OpenSearchResource()),
         ("/documents/_bulk", BulkResource(engine, settings)),
         ("/documents/{doc_id}", DocumentResource(engine, settings)),

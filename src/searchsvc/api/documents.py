@@ -23,13 +23,13 @@ from typing import Any
 import falcon
 
 from ..config import Settings
+from ..engine.ids import check_doc_id, is_doc_id
 from ..engine.service import Engine
 from ..errors import DocumentNotFound, IndexBusy, InvalidDocument, InvalidParameter, SearchsvcError
 from .bodies import NDJSON_TYPES, parse_json, read_body, read_json, require_type
 from .errors import status_for_error
 from .html import load_template, safe_url
 
-MAX_ID_LENGTH = 512
 FORMATS = ("json", "html")
 _META_LABELS = (
     ("source", "Source"),
@@ -72,19 +72,6 @@ def render_document_html(doc: dict[str, Any]) -> str:
     )
 
 
-def check_body_id(obj: Any, doc_id: str) -> None:
-    """A body naming another document than its URL is a client bug (a CMS sending story A's body
-    to story B's URL): refuse it rather than silently index it under either id."""
-    if isinstance(obj, dict) and obj.get("id") is not None:
-        body_id = obj["id"]
-        if isinstance(body_id, bool) or not isinstance(body_id, str | int):
-            raise InvalidDocument("field 'id' must be a string.")
-        if str(body_id).strip() != doc_id:
-            raise InvalidDocument(
-                f"the body's id {str(body_id)[:60]!r} differs from the URL's {doc_id[:60]!r}."
-            )
-
-
 class DocumentResource:
     index_backed = True
     write_methods = frozenset({"PUT", "DELETE"})
@@ -97,8 +84,8 @@ class DocumentResource:
         """One document, as JSON or as the citation target page."""
         as_json = wants_json(req)
         resp.vary = ["Accept"]
-        if len(doc_id) > MAX_ID_LENGTH:
-            raise DocumentNotFound(f"no document with id {doc_id[:40]!r}…")
+        if not is_doc_id(doc_id):  # no stored document can have it
+            raise DocumentNotFound(f"no document with id {doc_id[:40]!r}.")
         doc = self.engine.get_document(doc_id)
         if as_json:
             resp.media = doc
@@ -109,7 +96,6 @@ class DocumentResource:
     def on_put(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
         """Index or replace one document: 201 when new, 200 when it replaced one."""
         obj = read_json(req, self.settings.max_body_bytes, "a document", InvalidDocument)
-        check_body_id(obj, doc_id)
         result = self.engine.put_json(obj, doc_id)
         resp.status = falcon.HTTP_201 if result.created else falcon.HTTP_200
         resp.location = f"/documents/{result.id}"
@@ -118,8 +104,8 @@ class DocumentResource:
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
         """Remove every chunk of the document; 404 when there is none."""
-        if len(doc_id) > MAX_ID_LENGTH:
-            raise DocumentNotFound(f"no document with id {doc_id[:40]!r}…")
+        if not is_doc_id(doc_id):  # no stored document can have it
+            raise DocumentNotFound(f"no document with id {doc_id[:40]!r}.")
         self.engine.delete_document(doc_id)
         resp.status = falcon.HTTP_204
 
@@ -166,8 +152,6 @@ class BulkResource:
                     self.engine.delete_document(doc_id)
                     item.update(status=200, result="deleted")
                 else:
-                    if doc_id is not None:
-                        check_body_id(obj, doc_id)
                     result = self.engine.put_json(obj, doc_id)
                     item.update(
                         _id=result.id,
@@ -251,12 +235,10 @@ def _action_line(obj: Any) -> tuple[str, Any] | None:
             return "index", None
     else:
         return None
-    if isinstance(target, bool) or not isinstance(target, str | int) or not str(target).strip():
-        return action, InvalidDocument(f"'{action}' needs a document id string.")
-    doc_id = str(target).strip()
-    if len(doc_id) > MAX_ID_LENGTH:
-        return action, InvalidDocument(f"document ids are at most {MAX_ID_LENGTH} characters.")
-    return action, doc_id
+    try:
+        return action, check_doc_id(target, "_id")
+    except InvalidDocument as exc:
+        return action, exc
 
 
 def _own_id(obj: Any) -> str | None:
@@ -267,5 +249,5 @@ def _own_id(obj: Any) -> str | None:
         and isinstance(obj.get("id"), str | int)
         and not isinstance(obj.get("id"), bool)
     ):
-        return str(obj["id"]).strip() or None
+        return str(obj["id"]) or None
     return None

@@ -23,7 +23,6 @@ from urllib.parse import urlencode
 import falcon
 
 from .. import __version__
-from ..config import Settings
 from ..engine.service import Engine
 from .search import parse_query_string
 
@@ -32,6 +31,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 OPENSEARCH_TYPE = "application/opensearchdescription+xml"
 ATOM_TYPE = "application/atom+xml"
 FEED_PER_PAGE = 20
+FEED_SORT = "-date"
 EPOCH = "1970-01-01T00:00:00Z"  # entries of undated documents (pushed without a date)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _MARK = re.compile(r"</?mark>")
@@ -88,18 +88,12 @@ class AtomResource:
 
     index_backed = True  # ETag from the index generation (see middleware)
 
-    def __init__(self, engine: Engine, settings: Settings):
+    def __init__(self, engine: Engine):
         self.engine = engine
-        self.settings = settings
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        request = parse_query_string(req, self.settings)
-        request = dataclasses.replace(
-            request,
-            sort=request.sort if req.get_param("sort") else "-date",
-            per_page=request.per_page if req.has_param("per_page") else FEED_PER_PAGE,
-            facets=False,
-        )
+        request = parse_query_string(req, per_page=FEED_PER_PAGE, sort=FEED_SORT)
+        request = dataclasses.replace(request, facets=False)
         result = self.engine.search(request).as_dict()
         resp.data = _serialize(build_feed(result, base_url(req), req.relative_uri))
         resp.content_type = ATOM_TYPE + "; charset=utf-8"

@@ -1,8 +1,8 @@
 """The OpenAPI 3.1 description of the HTTP API, served at ``/openapi.json``.
 
 Kept as a Python module rather than a static file so parameters and codes come from the same
-constants the code validates with (``FILTER_PARAMS``, ``SORTS``, ``MAX_PER_PAGE``, the error
-``STATUS`` table) and cannot drift. ``tests/test_api.py`` validates it with openapi-spec-validator,
+constants the code validates with (the search rules, the document-id rule, the error ``STATUS``
+table; the schemas of request bodies are in ``openapi_rules.py``) and cannot drift. ``tests/test_api.py`` validates it with openapi-spec-validator,
 checks that every route of the app is described here and calls every documented GET route.
 """
 
@@ -17,12 +17,12 @@ import falcon
 from .. import __version__
 from ..config import Settings
 from ..engine.models import EXTRA_FACETS, FACETS, SORTS
+from ..engine.request import FILTER_FIELDS, GROUPS, MAX_PER_PAGE
+from . import openapi_rules as rules
 from .errors import STATUS
-from .search import FILTER_PARAMS, MAX_PER_PAGE
+from .feeds import FEED_PER_PAGE, FEED_SORT
+from .search import DEFAULT_PER_PAGE
 from .suggest import MAX_LIMIT
-
-# A filter or list-valued field: one value, or several (OR).
-_STRING_OR_LIST = {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -51,7 +51,10 @@ _FILTER_HELP = {
 }
 
 
-def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
+def _search_parameters(
+    settings: Settings, per_page: int = DEFAULT_PER_PAGE, sort: str = "relevance"
+) -> list[dict[str, Any]]:
+    cross = rules.cross_field_rules(settings)
     params: list[dict[str, Any]] = [
         {
             "name": "q",
@@ -59,44 +62,56 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
             "description": (
                 "Query. Words are ANDed (topped up with partial matches flagged `partial`); "
                 '"phrases", OR, NOT/-, field:value (speaker, source, kind, title) and prefix*. '
-                "Empty with filters: matching chunks by date."
+                "Empty with filters: matching chunks by date. At most "
+                f"{settings.max_query_terms} terms (words, phrases, prefixes; 400 "
+                "`too_many_terms`)."
             ),
             "schema": {"type": "string", "maxLength": settings.max_query_length},
         },
         {
             "name": "page",
             "in": "query",
-            "description": "1-based page number.",
-            "schema": {"type": "integer", "minimum": 1, "default": 1},
+            "description": "1-based page number. " + cross["window"],
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": settings.max_result_window,
+                "default": 1,
+            },
         },
         {
             "name": "per_page",
             "in": "query",
-            "description": "Hits per page.",
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
+            "description": "Hits per page. " + cross["window"],
+            "schema": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_PER_PAGE,
+                "default": per_page,
+            },
         },
         {
             "name": "sort",
             "in": "query",
-            "schema": {"type": "string", "enum": list(SORTS), "default": "relevance"},
+            "schema": {"type": "string", "enum": list(SORTS), "default": sort},
         },
         {
             "name": "group",
             "in": "query",
             "description": "`document`: only the best chunk of each document.",
-            "schema": {"type": "string", "enum": ["document"]},
+            "schema": {"type": "string", "enum": list(GROUPS)},
         },
         {
             "name": "date_from",
             "in": "query",
-            "description": "Earliest document date (inclusive), ISO 8601 YYYY-MM-DD.",
-            "schema": {"type": "string", "format": "date"},
+            "description": "Earliest document date (inclusive), YYYY-MM-DD. " + cross["dates"],
+            "schema": rules.DATE,
         },
         {
             "name": "date_to",
             "in": "query",
-            "description": "Latest document date (inclusive), ISO 8601 YYYY-MM-DD.",
-            "schema": {"type": "string", "format": "date"},
+            "description": "Latest document date (inclusive), YYYY-MM-DD.",
+            "schema": rules.DATE,
         },
         {
             "name": "facets",
@@ -105,17 +120,15 @@ def _search_parameters(settings: Settings) -> list[dict[str, Any]]:
             "schema": {"type": "boolean", "default": True},
         },
     ]
-    for name in FILTER_PARAMS:
-        item: dict[str, Any] = {"type": "string"}
-        if name == "year":
-            item = {"type": "string", "pattern": "^[0-9]{4}$"}
+    for name in FILTER_FIELDS:
         params.append(
             {
                 "name": name,
                 "in": "query",
                 "description": _FILTER_HELP.get(name, name)
-                + " Repeatable: OR within the parameter, AND across parameters.",
-                "schema": {"type": "array", "items": item},
+                + " Repeatable: OR within the parameter, AND across parameters; values are "
+                "trimmed and blank ones ignored.",
+                "schema": rules.filter_values(name),
                 "style": "form",
                 "explode": True,
             }
@@ -250,101 +263,11 @@ def _schemas(settings: Settings) -> dict[str, Any]:
                 ),
             },
         },
-        "SearchRequest": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "q": {"type": "string", "maxLength": settings.max_query_length},
-                "page": {"type": "integer", "minimum": 1, "default": 1},
-                "per_page": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": MAX_PER_PAGE,
-                    "default": 10,
-                },
-                "sort": {"type": "string", "enum": list(SORTS)},
-                "group": {"type": "string", "enum": ["document"]},
-                "date_from": {"type": "string", "format": "date"},
-                "date_to": {"type": "string", "format": "date"},
-                "facets": {"type": "boolean", "default": True},
-                **{name: _STRING_OR_LIST for name in FILTER_PARAMS},
-            },
-        },
-        "ESSearchRequest": {
-            "type": "object",
-            "description": (
-                "Elasticsearch-style search. `query`: query_string, simple_query_string, "
-                "multi_match, match, match_phrase, match_all, term/terms on a facet field, range "
-                "on date, bool with must/filter. `size` is per_page; `from` must be a multiple "
-                "of `size` (page = from / size + 1). The answer is the same as GET /search."
-            ),
-            "additionalProperties": False,
-            "properties": {
-                "query": {"type": "object"},
-                "post_filter": {"type": ["object", "array"]},
-                "filter": {"type": ["object", "array"]},
-                "from": {"type": "integer", "minimum": 0, "default": 0},
-                "size": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
-                "sort": {
-                    "description": '`_score`, `date`, `{"date": "desc"}`, '
-                    '`{"date": {"order": "asc"}}` or a list starting with one of those.',
-                },
-                "group": {"type": "string", "enum": ["document"]},
-                "facets": {"type": "boolean", "default": True},
-                "track_total_hits": {"description": "Accepted and ignored (totals are exact)."},
-                "_source": {"description": "Accepted and ignored."},
-                "highlight": {"description": "Accepted and ignored (hits are highlighted)."},
-                "timeout": {"description": "Accepted and ignored."},
-            },
-        },
-        "NativeDocument": {
-            "type": "object",
-            "description": (
-                "The native document format. `body` (paragraphs separated by blank lines) or "
-                "`body_html` is required. `version` (integer or ISO time stamp) orders revisions: "
-                "an older one than stored is refused with 409. `id`, if given, must equal the "
-                "URL's."
-            ),
-            "properties": {
-                "id": {"type": ["string", "integer"]},
-                "title": {"type": "string"},
-                "body": {"type": "string"},
-                "body_html": {"type": "string"},
-                "date": {"type": "string", "description": "A date, normalised to YYYY-MM-DD."},
-                "source": {"type": "string"},
-                "url": {"type": "string"},
-                "kind": {"type": "string", "default": "article"},
-                "event": {"type": "string"},
-                "speaker": {"type": "string"},
-                "byline": {"type": "string"},
-                "version": {"type": ["string", "integer"]},
-                **{name: _STRING_OR_LIST for name in EXTRA_FACETS},
-            },
-        },
-        "NinjsDocument": {
-            "type": "object",
-            "description": (
-                "IPTC ninjs, recognised by `uri`. headline → title, body_text/body_html → text, "
-                "byline → speaker, versioncreated → date and version, located/place, person, "
-                "organisation, subject → facets, first event → event, copyrightholder → source, "
-                "genre → kind. Other fields are ignored."
-            ),
-            "required": ["uri"],
-            "properties": {
-                "uri": {"type": "string"},
-                "headline": {"type": "string"},
-                "body_text": {"type": "string"},
-                "body_html": {"type": "string"},
-                "byline": {"type": "string"},
-                "versioncreated": {"type": "string", "format": "date-time"},
-                "firstcreated": {"type": "string", "format": "date-time"},
-                "located": {"type": "string"},
-                **{
-                    name: {"type": "array", "items": {"type": "object"}}
-                    for name in (*EXTRA_FACETS, "event", "genre")
-                },
-            },
-        },
+        "SearchRequest": rules.search_body(settings),
+        "ESSearchRequest": rules.es_search_body(settings),
+        **rules.es_clause_schemas(settings),
+        "NativeDocument": rules.native_document(settings),
+        "NinjsDocument": rules.ninjs_document(settings),
         "WriteResult": {
             "type": "object",
             "required": ["id", "result", "chunks", "version"],
@@ -472,7 +395,9 @@ def build_spec(settings: Settings) -> dict[str, Any]:
         "name": "doc_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_.~-]{1,200}$"},
+        "description": "The document id (404 on GET and DELETE when it breaks the rule: no "
+        "document can have it; 400 on PUT).",
+        "schema": rules.doc_id_schema(),
         "example": "000_a2191ec13ae00466",
     }
     html = {"text/html": {"schema": {"type": "string"}}}
@@ -486,7 +411,8 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             "description": (
                 'Every error is `{"error": {"code", "message"}}`. Codes and statuses: '
                 + statuses
-                + ". GET responses carry `Cache-Control` and an `ETag` (index generation + "
+                + ". A query parameter with an empty value is the same as an absent one. "
+                "GET responses carry `Cache-Control` and an `ETag` (index generation + "
                 "request); `If-None-Match` gets 304; `Accept-Encoding: gzip` is honoured."
             ),
         },
@@ -539,12 +465,12 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     "security": READ_SECURITY,
                     "summary": "A query's hits as an Atom feed, newest first.",
                     "description": (
-                        "The GET /search parameters; `sort` defaults to `-date` and `per_page` to "
-                        "20. Each entry: id `urn:searchsvc:chunk:ID`, title = document title + "
+                        f"The GET /search parameters; `sort` defaults to `{FEED_SORT}` and "
+                        f"`per_page` to {FEED_PER_PAGE}. Each entry: id `urn:searchsvc:chunk:ID`, title = document title + "
                         "¶N, updated = document date, link = absolute paragraph permalink, "
                         "summary = plain-text snippet, author = speaker (else source)."
                     ),
-                    "parameters": _search_parameters(settings),
+                    "parameters": _search_parameters(settings, FEED_PER_PAGE, FEED_SORT),
                     "responses": {
                         "200": {
                             "description": "Atom 1.0 feed.",
@@ -588,9 +514,11 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     ),
                     "requestBody": {
                         "required": True,
+                        "description": "NDJSON. Elasticsearch clients' `application/json` "
+                        "is taken as NDJSON too.",
                         "content": {
                             media: {"schema": {"type": "string"}}
-                            for media in ("application/x-ndjson", "application/json")
+                            for media in ("application/x-ndjson", "application/ndjson")
                         },
                     },
                     "responses": {
@@ -640,13 +568,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                         'page whose paragraphs carry `id="pN"` anchors.'
                     ),
                     "parameters": [
-                        {
-                            "name": "doc_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                            "example": "000_a2191ec13ae00466",
-                        },
+                        doc_id_param,
                         {
                             "name": "format",
                             "in": "query",
@@ -772,6 +694,9 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                 op["responses"].setdefault("408", err)
             if op.get("security") is WRITE_SECURITY:  # the index disk is full
                 op["responses"].setdefault("507", err)
+            for param in op.get("parameters", []):
+                if param["in"] == "query" and param["schema"].get("type") != "array":
+                    param["allowEmptyValue"] = True  # web forms send empty fields
     return spec
 
 

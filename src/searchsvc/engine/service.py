@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..errors import InvalidParameter, SearchsvcError
+from ..errors import InvalidDocument, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
 from .backend import Backend, open_backend
+from .ids import check_doc_id
 from .models import Chunk, Document, SearchRequest, SearchResult
 from .query.parse import ParsedQuery, parse
+from .request import validate
 
 log = logging.getLogger("searchsvc.engine")
 
@@ -91,13 +93,22 @@ class Engine:
         return WriteResult(doc.id, created, len(chunks), doc.version)
 
     def put_json(self, obj: Any, doc_id: str | None = None) -> WriteResult:
-        """Native JSON or IPTC ninjs (detected by ``uri``) → ``put_document``."""
-        from .text.ingest import document_from_json
+        """Native JSON or IPTC ninjs (detected by ``uri``) → ``put_document``; its dates must be
+        ISO 8601 (``check_pushed_dates``).
 
-        doc = document_from_json(obj, doc_id)
-        if doc_id is not None and doc.id != doc_id:
-            raise InvalidParameter(f"body id {doc.id!r} does not match the URL id {doc_id!r}")
-        return self.put_document(doc)
+        A body naming another document than ``doc_id`` (the URL's) is a client bug — a CMS
+        sending story A's body to story B's URL — and is refused rather than indexed under
+        either id."""
+        from .text.ingest.jsonfmt import check_pushed_dates, document_from_json
+
+        check_pushed_dates(obj)
+        if doc_id is not None and isinstance(obj, dict) and obj.get("id") is not None:
+            body_id = check_doc_id(obj["id"])
+            if body_id != doc_id:
+                raise InvalidDocument(
+                    f"the body's id {body_id[:60]!r} differs from the URL's {doc_id[:60]!r}."
+                )
+        return self.put_document(document_from_json(obj, doc_id))
 
     def delete_document(self, doc_id: str) -> None:
         """Remove every chunk of a document. Raises DocumentNotFound."""
@@ -110,6 +121,9 @@ class Engine:
         return parse(q, self.settings.max_query_length, self.settings.max_query_terms)
 
     def search(self, request: SearchRequest) -> SearchResult:
+        """``request`` checked by :func:`.request.validate` (every caller's one validation),
+        parsed, then answered; ``InvalidParameter`` names the rule a request breaks."""
+        request = validate(request, self.settings)
         if request.parsed is None:
             request = dataclasses.replace(request, parsed=self.parse(request.q))
         return self.backend.search(request)

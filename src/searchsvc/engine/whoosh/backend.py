@@ -22,7 +22,7 @@ from ...config import Settings
 from ..models import Chunk, Document, SearchRequest, SearchResult
 from ..render.hits import document_view, hits
 from . import backup as backups
-from .reader import Reader, _validate, cache_key
+from .reader import Reader, cache_key
 from .store import IndexStore
 
 log = logging.getLogger("searchsvc.engine")
@@ -85,7 +85,6 @@ class WhooshBackend:
     # --- reads ----------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchResult:
         t0 = time.perf_counter()
-        _validate(request)
         view = self.reader.view()
         key = cache_key(request, view)
         with self._lock:

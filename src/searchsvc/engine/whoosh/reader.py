@@ -27,7 +27,6 @@ first request after a commit pays for opening the new generation.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import time
 from dataclasses import dataclass
@@ -37,12 +36,13 @@ from typing import Any
 import numpy as np
 from whoosh.index import EmptyIndexError
 
-from ...errors import DocumentNotFound, InvalidParameter
+from ...errors import DocumentNotFound
 from ..allocator import release_free_memory
-from ..models import EXTRA_FACETS, FACETS, SORTS, SearchRequest
+from ..models import EXTRA_FACETS, FACETS, SearchRequest
 from ..query.parse import ParsedQuery
 from ..render.hits import Row
 from ..render.snippets import Marks
+from ..request import parse_day
 from ..stored import StoredChunk
 from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
@@ -97,7 +97,9 @@ class _Scope:
         # chunks (``_evaluate``).
         base = cols.live
         if req.date_from or req.date_to:
-            base = base & cols.date_mask(_date(req.date_from), _date(req.date_to))
+            base = base & cols.date_mask(
+                parse_day(req.date_from, "date_from"), parse_day(req.date_to, "date_to")
+            )
         filters = base
         if field_masks:
             filters = base.copy()
@@ -382,36 +384,6 @@ def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
     result = scorer.evaluate(q, scored)
     score = result.score if result.score is not None else np.zeros(cols.size, np.float32)
     return Scored(result.mask & cols.live, score)
-
-
-def _validate(req: SearchRequest) -> None:
-    if req.page < 1:
-        raise InvalidParameter("page must be 1 or more")
-    if not 1 <= req.per_page <= 100:
-        raise InvalidParameter("per_page must be 1..100")
-    if req.page * req.per_page > 10_000:
-        raise InvalidParameter("page × per_page must be at most 10000; narrow the query instead")
-    if req.sort not in SORTS:
-        raise InvalidParameter(f"sort must be one of {', '.join(SORTS)}")
-    if req.group not in (None, "", "document"):
-        raise InvalidParameter("group must be 'document'")
-    for name in req.filters:
-        if name not in ALL_FACETS:
-            raise InvalidParameter(f"unknown filter {name!r}")
-    a, b = _date(req.date_from, "date_from"), _date(req.date_to, "date_to")
-    if a and b and a > b:
-        raise InvalidParameter("date_from is after date_to")
-
-
-def _date(value: str | None, name: str = "date") -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidParameter(
-            f"{name} must be an ISO date (YYYY-MM-DD), got {value[:40]!r}"
-        ) from exc
 
 
 def _top(ids: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None) -> np.ndarray:

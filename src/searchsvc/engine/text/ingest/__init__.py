@@ -31,7 +31,7 @@ from pathlib import Path
 from ....errors import InvalidDocument, SearchsvcError, UnsupportedFormat
 from ...models import Document
 from .html import read_html
-from .jsonfmt import apply_overrides, document_from_json, read_json, safe_id
+from .jsonfmt import apply_overrides, document_from_json, file_id, read_json
 from .markdown import read_markdown
 from .text import read_source, read_text
 
@@ -88,16 +88,6 @@ def _sidecar_for(path: Path) -> Path | None:
     return None
 
 
-def _file_id(path: Path) -> str:
-    stem = path.stem
-    try:
-        from .jsonfmt import check_id
-
-        return check_id(stem)
-    except InvalidDocument:
-        return safe_id(stem)
-
-
 def read_file(path: Path) -> list[Document]:
     """All documents of one file (a JSON list may hold several), sidecar overrides applied."""
     path = Path(path)
@@ -105,7 +95,7 @@ def read_file(path: Path) -> list[Document]:
     if reader is None:
         raise UnsupportedFormat(f"{path}: unsupported file type")
     try:
-        docs = list(reader(path, _file_id(path)))
+        docs = list(reader(path, file_id(path.stem)))
     except SearchsvcError as e:
         msg = e.message if str(path) in e.message else f"{path}: {e.message}"
         raise type(e)(msg, code=e.code) from e

@@ -12,9 +12,9 @@ goes to :mod:`.ninjs`; anything else is the native format::
 field a string or a list of strings) and absent or null optionals are fine; anything else raises
 ``InvalidDocument`` with a message naming the field. Dates are normalised to ``YYYY-MM-DD``; an
 unparseable date is an error here (unlike the plain-text heuristics, which just leave it out).
-Document ids must be strings (integers are accepted and converted) of letters, digits, ``.``, ``_``,
-``-``, ``~`` — no ``/``, ``:``, ``#``, ``?`` or spaces, because ids appear in URLs and chunk ids
-(``id:paragraph``). :func:`safe_id` builds such an id from a ninjs ``uri``.
+Document ids follow the one rule of :mod:`searchsvc.engine.ids` (strings, or integers written in
+decimal); :func:`safe_id` builds such an id from a ninjs ``uri`` and :func:`file_id` from a file
+name.
 """
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from ....errors import InvalidDocument
+from ...dates import iso_day_or_time
+from ...ids import DOC_ID_MAX_LENGTH, check_doc_id, is_doc_id
 from ...models import Document
 from .html import html_to_text
 from .metadata import analyse, is_caption, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs
 from .text import read_source
 
-MAX_ID = 200
-_ID_OK = re.compile(r"^[\w.~-]+$")
+_ID_WORDS = re.compile(r"[\w.~-]+")
 _ID_BAD = re.compile(r"[^\w.~-]+")
 _SPACES = re.compile(r"\s+")
 LIST_FIELDS = ("person", "organisation", "subject", "place")
@@ -42,32 +43,29 @@ STR_FIELDS = ("title", "source", "url", "kind", "event", "speaker", "byline")
 
 
 def safe_id(value: str) -> str:
-    """Any string (a URI, a file stem) → an id usable in URLs and chunk ids."""
+    """Any string (a URI, a file stem) → an id usable in URLs and chunk ids.
+
+    Conservative on purpose: everything but word characters and ``.~-`` becomes ``_``, as it
+    always has, so re-indexing the same files and ninjs uris keeps their ids (and permalinks)."""
     s = re.sub(
         r"^[a-zA-Z][\w+.-]*:(?://)?", "", value.strip()
     )  # drop a scheme ("urn:", "https://")
     s = _ID_BAD.sub("_", s).strip("_.")
-    if len(s) > MAX_ID:
+    if len(s) > DOC_ID_MAX_LENGTH:
         import hashlib
 
-        s = s[: MAX_ID - 17] + "_" + hashlib.sha1(value.encode()).hexdigest()[:16]
+        s = s[: DOC_ID_MAX_LENGTH - 17] + "_" + hashlib.sha1(value.encode()).hexdigest()[:16]
     if not s:
         raise InvalidDocument(f"cannot make a document id from {value!r}")
     return s
 
 
-def check_id(value: Any, what: str = "id") -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise InvalidDocument(f"field '{what}' must be a string, not {type(value).__name__}")
-    s = str(value).strip()
-    if not s:
-        raise InvalidDocument(f"field '{what}' must not be empty")
-    if len(s) > MAX_ID or not _ID_OK.match(s):
-        raise InvalidDocument(
-            f"field '{what}' {s[:60]!r} may hold only letters, digits, '.', '_', '-', '~' "
-            f"(at most {MAX_ID} characters)"
-        )
-    return s
+def file_id(stem: str) -> str:
+    """A file's id: its name without the suffix when that is made of word characters and
+    ``.~-`` only (a valid id), else :func:`safe_id` of it — the mapping files have always had."""
+    if _ID_WORDS.fullmatch(stem) and is_doc_id(stem):
+        return stem
+    return safe_id(stem)
 
 
 def opt_str(obj: dict[str, Any], key: str) -> str | None:
@@ -119,6 +117,24 @@ def opt_date(obj: dict[str, Any], key: str) -> str | None:
     return d
 
 
+#: Date fields of a pushed story (native ``date``, ninjs ``versioncreated``/``firstcreated``).
+PUSHED_DATE_FIELDS = ("date", "versioncreated", "firstcreated")
+
+
+def check_pushed_dates(obj: Any) -> None:
+    """A story pushed by a program carries machine-written dates: ``YYYY-MM-DD`` or an RFC 3339
+    date-time (null: none). Anything else is refused, not guessed at as a file's date would be."""
+    if not isinstance(obj, dict):
+        return
+    for key in PUSHED_DATE_FIELDS:
+        value = obj.get(key)
+        if value is not None and iso_day_or_time(value) is None:
+            raise InvalidDocument(
+                f"field '{key}' must be a date (YYYY-MM-DD) or an RFC 3339 date-time; "
+                f"got {str(value)[:40]!r}"
+            )
+
+
 def opt_version(obj: dict[str, Any], key: str) -> str | None:
     """A version: an ISO date-time (normalised) or any other string / integer as given."""
     v = obj.get(key)
@@ -151,7 +167,7 @@ def apply_overrides(doc: Document, obj: Any) -> Document:
     if not isinstance(obj, dict):
         raise InvalidDocument("metadata sidecar must be a JSON object")
     if "id" in obj and obj["id"] is not None:
-        doc.id = check_id(obj["id"])
+        doc.id = check_doc_id(obj["id"])
     for key in STR_FIELDS:
         if key in obj:
             setattr(doc, key, opt_str(obj, key) if key != "title" else opt_str(obj, key) or "")
@@ -169,9 +185,9 @@ def native_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
     if doc_id is None:
         if obj.get("id") is None:
             raise InvalidDocument("document has no 'id'")
-        doc_id = check_id(obj["id"])
+        doc_id = check_doc_id(obj["id"])
     else:
-        doc_id = check_id(doc_id)
+        doc_id = check_doc_id(doc_id)
     for key in ("body", "body_html"):
         if obj.get(key) is not None and not isinstance(obj[key], str):
             raise InvalidDocument(f"field '{key}' must be a string, not {type(obj[key]).__name__}")

@@ -17,8 +17,9 @@ from typing import Any
 from dateutil import parser as dateparser
 
 from ....errors import InvalidDocument
+from ...ids import check_doc_id
 from ...models import Document
-from .jsonfmt import body_document, check_id, opt_date, opt_list, opt_str, opt_version, safe_id
+from .jsonfmt import body_document, opt_date, opt_list, opt_str, opt_version, safe_id
 
 
 def _timestamp(value: str) -> str:
@@ -47,9 +48,9 @@ def ninjs_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
     if not isinstance(uri, str) or not uri.strip():
         raise InvalidDocument("ninjs field 'uri' must be a non-empty string")
     if doc_id is not None:
-        doc_id = check_id(doc_id)
+        doc_id = check_doc_id(doc_id)
     elif obj.get("id") is not None:
-        doc_id = check_id(obj["id"])
+        doc_id = check_doc_id(obj["id"])
     else:
         doc_id = safe_id(uri)
     for key in ("body_text", "body_html"):
@@ -61,11 +62,9 @@ def ninjs_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
     title = opt_str(obj, "headline") or opt_str(obj, "title") or ""
     byline = opt_str(obj, "byline")
     version = opt_version(obj, "versioncreated")
+    own_version = opt_version(obj, "version")  # checked even when versioncreated wins
     date = opt_date(obj, "versioncreated") or opt_date(obj, "firstcreated")
-    if version is not None:
-        version = _timestamp(version)
-    if obj.get("version") is not None and version is None:
-        version = opt_version(obj, "version")
+    version = _timestamp(version) if version is not None else own_version
     place = opt_list(obj, "place")
     located = opt_str(obj, "located")
     if located and located not in place:
