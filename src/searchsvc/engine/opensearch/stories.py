@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..models import Chunk, Document
+from ..models import EXTRA_FACETS, Chunk, Document
 from . import tokens
 
-LIST_KEYS = ("person", "organisation", "subject", "place")
+LIST_KEYS = EXTRA_FACETS  # multi-valued metadata, the author among them
 
 
 def story_source(doc: Document, chunks: list[Chunk], origin: str) -> dict[str, Any]:
