@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from searchsvc.engine.text.boilerplate import is_boilerplate, remove_boilerplate
+from searchsvc.engine.text.boilerplate import clean_lines, is_boilerplate
 from searchsvc.engine.text.chunking import chunk_document, paragraph_spans
 from searchsvc.engine.text.ingest import document_from_json, iter_files, read_file, read_path
 from searchsvc.errors import InvalidDocument, UnsupportedFormat
@@ -178,7 +178,7 @@ def test_prose_is_not_boilerplate(line):
 
 
 def test_share_bar_glued_to_a_paragraph():
-    assert remove_boilerplate("Thank you. Print E-mail Bookmark and Share") == "Thank you."
+    assert list(clean_lines(["Thank you. Print E-mail Bookmark and Share"])) == ["Thank you."]
 
 
 # --- formats ----------------------------------------------------------------------------------

@@ -17,11 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-
-def _words(s: str) -> frozenset[str]:
-    """A word list written compactly as one string."""
-    return frozenset(s.split())
-
+from .wordlist import words as _words
 
 # Words a share/tool bar is made of. A line consisting only of these (and at least one "strong" one)
 # is a share bar: "Print E-mail Bookmark and Share", "Share this: Facebook Twitter", "Tweet | Email".
@@ -134,7 +130,3 @@ def clean_lines(lines: Iterable[str]) -> Iterator[str]:
         else:
             yield strip_trailing(line)
 
-
-def remove_boilerplate(text: str) -> str:
-    """Line-wise boilerplate removal over a whole text (for callers that hold a string)."""
-    return "\n".join(clean_lines(text.split("\n")))

@@ -64,12 +64,7 @@ from .speakers import (
     merge_short_forms,
     opener_from_title,
 )
-
-
-def _words(s: str) -> frozenset[str]:
-    """A word list written compactly as one string."""
-    return frozenset(s.split())
-
+from .wordlist import words as _words
 
 MAX_CHUNK_CHARS = 1500
 TRANSCRIPT_KINDS = frozenset(

@@ -42,11 +42,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-
-def _words(s: str) -> frozenset[str]:
-    """A word list written compactly as one string."""
-    return frozenset(s.split())
-
+from .wordlist import words as _words
 
 HONORIFICS = _words("""mr mrs ms miss mx dr sir dame madam madame mme m hon rev prof lady lord
     the rt right honourable honorable excellency his her""")

@@ -31,14 +31,10 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from .labels import Label, find_label, strong_at_line_start
+from .wordlist import words as _words
 
 __all__ = ["Label", "find_label", "starts_with_inline_label"]
 starts_with_inline_label = strong_at_line_start
-
-
-def _words(s: str) -> frozenset[str]:
-    """A word list written compactly as one string."""
-    return frozenset(s.split())
 
 
 QUESTIONER = "questioner"

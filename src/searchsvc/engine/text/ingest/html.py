@@ -41,15 +41,10 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ...models import Document
+from ..wordlist import words as _words
 from .metadata import analyse, authors_from_byline, clean_title, date_from_address, parse_date
 from .paragraphs import join_paragraphs, split_paragraphs
 from .text import read_source
-
-
-def _words(s: str) -> frozenset[str]:
-    """A word list written compactly as one string."""
-    return frozenset(s.split())
-
 
 _SKIP = _words(
     "script style nav header footer aside form noscript template svg button select iframe head"

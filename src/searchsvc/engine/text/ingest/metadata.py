@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from dateutil import parser as dateparser
 
 from ..speakers import find_label
+from ..wordlist import words as _words
 from .paragraphs import Para
 
 _MONTH = (
@@ -218,11 +219,6 @@ _BY_LINE = re.compile(
 )
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|/|&|\band\b|\bund\b|\bog\b|\boch\b|\bet\b|\by\b|\be\b)\s*")
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’.-]*|d['’][A-Z][\w'-]*|[A-Z]\.)$")
-
-
-def _words(s: str) -> frozenset[str]:
-    """A word list written compactly as one string."""
-    return frozenset(s.split())
 
 
 _NAME_PARTICLE = _words(
