@@ -17,9 +17,9 @@ HIT_DOCUMENT_KEYS = ("id", "title", "source", "date", "kind", "event", "url")
 LIST_KEYS = ("person", "organisation", "subject", "place", "author")
 
 
-def stored_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str, Any]:
-    """The stored fields of one chunk. ``origin`` says whether it came from files (``file``) or
-    was pushed (``push``): a rebuild from files carries pushed documents over."""
+def document_fields(doc: Document, origin: str = "file") -> dict[str, Any]:
+    """What every chunk of ``doc`` stores about its document. ``origin`` says whether it came from
+    files (``file``) or was pushed (``push``): a rebuild from files carries pushed documents over."""
     meta = doc.metadata()
     meta.update(
         origin=origin,
@@ -28,20 +28,30 @@ def stored_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str
         byline=doc.byline,
         **{k: list(getattr(doc, k)) for k in LIST_KEYS},
     )
+    return meta
+
+
+def chunk_fields(chunk: Chunk) -> dict[str, Any]:
+    """Where a chunk sits and who says it."""
+    return {
+        "paragraph": chunk.paragraph,
+        "start": chunk.start,
+        "end": chunk.end,
+        "speaker": chunk.speaker,
+        "role": chunk.role,
+        "kind": chunk.kind,
+        "section": chunk.section,
+    }
+
+
+def stored_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str, Any]:
+    """The stored fields of one chunk."""
     return {
         "id": chunk.id,
         "doc_id": doc.id,
         "text": chunk.text,
-        "chunk": {
-            "paragraph": chunk.paragraph,
-            "start": chunk.start,
-            "end": chunk.end,
-            "speaker": chunk.speaker,
-            "role": chunk.role,
-            "kind": chunk.kind,
-            "section": chunk.section,
-        },
-        "doc": meta,
+        "chunk": chunk_fields(chunk),
+        "doc": document_fields(doc, origin),
     }
 
 

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from ..models import EXTRA_FACETS, Chunk, Document
+from ..stored import chunk_fields, document_fields
 from . import tokens
 
 LIST_KEYS = EXTRA_FACETS  # multi-valued metadata, the author among them
@@ -19,14 +20,7 @@ LIST_KEYS = EXTRA_FACETS  # multi-valued metadata, the author among them
 
 def story_source(doc: Document, chunks: list[Chunk], origin: str) -> dict[str, Any]:
     """The ``_source`` of a story document."""
-    meta = doc.metadata()
-    meta.update(
-        origin=origin,
-        speaker=doc.speaker,
-        version=doc.version,
-        byline=doc.byline,
-        **{k: list(getattr(doc, k)) for k in LIST_KEYS},
-    )
+    meta = document_fields(doc, origin)
     title_stems = tokens.stemmed(doc.title or "")
     source_terms = tokens.surface(doc.source or "")
     doc_facets = {
@@ -59,18 +53,7 @@ def story_source(doc: Document, chunks: list[Chunk], origin: str) -> dict[str, A
                     "role": _clean(chunk.role),
                     **doc_facets,
                 },
-                "stored": {
-                    "text": chunk.text,
-                    "chunk": {
-                        "paragraph": chunk.paragraph,
-                        "start": chunk.start,
-                        "end": chunk.end,
-                        "speaker": chunk.speaker,
-                        "role": chunk.role,
-                        "kind": chunk.kind,
-                        "section": chunk.section,
-                    },
-                },
+                "stored": {"text": chunk.text, "chunk": chunk_fields(chunk)},
             }
         )
     return {

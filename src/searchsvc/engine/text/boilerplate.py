@@ -129,4 +129,3 @@ def clean_lines(lines: Iterable[str]) -> Iterator[str]:
             yield ""
         else:
             yield strip_trailing(line)
-
