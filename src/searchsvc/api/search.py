@@ -95,6 +95,25 @@ def parse_query_string(
     return search_request(fields, per_page=per_page, sort=sort)
 
 
+def query_int(
+    req: falcon.Request,
+    name: str,
+    default: int | None,
+    min_value: int,
+    max_value: int | None = None,
+) -> int | None:
+    """One integer query parameter, read as strictly as /search reads its own: digits only, once,
+    within ``min_value``..``max_value``; absent or empty means ``default``."""
+    raw = falcon.uri.parse_query_string(req.query_string, keep_blank=True, csv=False)
+    value = _query_int(name, _scalar(raw, name))
+    if value is None:
+        return default
+    if value < min_value or (max_value is not None and value > max_value):
+        top = f"..{max_value}" if max_value is not None else " or more"
+        raise InvalidParameter(f"{name} must be {min_value}{top}; got {value}.")
+    return value
+
+
 def _scalar(raw: dict[str, str | list[str]], name: str) -> str | None:
     """The parameter's value; None when absent or empty."""
     value = raw.get(name)

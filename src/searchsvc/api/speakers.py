@@ -15,6 +15,7 @@ from ..engine.models import ROLES
 from ..engine.service import Engine
 from ..errors import InvalidParameter
 from .html import WEB_DIR
+from .search import query_int
 from .static import serve_file
 
 MAX_PER_PAGE = 100
@@ -60,8 +61,8 @@ class SpeakersResource:
         resp.media = self.engine.speakers(
             _query(req, MAX_NAME),
             role,
-            req.get_param_as_int("page", min_value=1, max_value=10_000, default=1),
-            req.get_param_as_int("per_page", min_value=1, max_value=MAX_PER_PAGE, default=20),
+            query_int(req, "page", 1, 1, 10_000),
+            query_int(req, "per_page", 20, 1, MAX_PER_PAGE),
         )
 
 
@@ -84,8 +85,8 @@ class SpeakerResource:
             raise InvalidParameter(
                 f"sort must be one of {', '.join(QUOTE_SORTS)}; got {sort[:40]!r}."
             )
-        per_page = req.get_param_as_int("per_page", min_value=1, max_value=MAX_PER_PAGE, default=10)
-        page = req.get_param_as_int("page", min_value=1, default=1)
+        per_page = query_int(req, "per_page", 10, 1, MAX_PER_PAGE)
+        page = query_int(req, "page", 1, 1)
         if page * per_page > 10_000:
             raise InvalidParameter("page × per_page must not exceed 10000.")
         resp.media = self.engine.speaker(
