@@ -49,11 +49,12 @@ from ..query.parse import parse
 from ..render.hits import document_view, hit
 from ..stored import StoredChunk
 from ..text.analysis import iter_terms
+from ..versions import is_older
 from . import export
 from .connection import call, connect
 from .mapping import index_body
 from .search import Searcher
-from .stories import from_source, is_older, story_source
+from .stories import from_source, story_source
 
 log = logging.getLogger("searchsvc.opensearch")
 

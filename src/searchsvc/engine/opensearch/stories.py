@@ -100,16 +100,6 @@ def from_source(source: dict[str, Any]) -> tuple[Document, list[Chunk]]:
     return doc, chunks
 
 
-def is_older(new: str | None, stored: str | None) -> bool:
-    """Versions compare as integers or ISO timestamps; a write without a version always wins."""
-    if not new or not stored:
-        return False
-    try:
-        return int(new) < int(stored)
-    except (TypeError, ValueError):
-        return str(new) < str(stored)
-
-
 def _clean(value: object) -> str | None:
     if value is None:
         return None

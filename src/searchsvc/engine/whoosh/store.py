@@ -39,6 +39,7 @@ from whoosh.writing import IndexWriter
 from ...errors import DocumentNotFound, IndexBusy, VersionConflict
 from ..models import Chunk, Document
 from ..stored import StoredChunk, stored_fields
+from ..versions import is_older
 from .postings import NewsCodec
 from .schema import build_schema, encode_facets
 
@@ -206,7 +207,7 @@ class IndexStore:
         """Replace-or-add one document; True when it is new. Refuses an older version."""
         with self.writer() as w:
             stored = _stored_doc(w.searcher(), doc.id)
-            if stored is not None and _is_older(doc.version, stored.get("version")):
+            if stored is not None and is_older(doc.version, stored.get("version")):
                 raise VersionConflict(
                     f"document {doc.id!r} is at version {stored.get('version')}; "
                     f"refusing older version {doc.version}",
@@ -353,13 +354,3 @@ def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str,
 def _stored_doc(searcher: Any, doc_id: str) -> dict[str, Any] | None:
     fields = searcher.document(doc_id=doc_id)
     return None if fields is None else StoredChunk.of(fields).doc
-
-
-def _is_older(new: str | None, stored: str | None) -> bool:
-    """Versions compare as ISO timestamps or integers; a write without a version always wins."""
-    if not new or not stored:
-        return False
-    try:
-        return int(new) < int(stored)
-    except (TypeError, ValueError):
-        return str(new) < str(stored)
