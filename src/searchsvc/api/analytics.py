@@ -23,6 +23,7 @@ from ..errors import AnalyticsOff, InvalidParameter
 from .bodies import parse_json, read_body, require_type
 from .export import safe_cell
 from .html import WEB_DIR
+from .search import query_int
 from .static import NotFound, serve_file
 
 MAX_CLICK_BYTES = 4096
@@ -54,9 +55,7 @@ class ClickResource:
 
 
 def _window(req: falcon.Request) -> tuple[int, int]:
-    days = req.get_param_as_int("days", min_value=1, max_value=MAX_DAYS, default=30)
-    limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_LIMIT, default=20)
-    return days, limit
+    return query_int(req, "days", 30, 1, MAX_DAYS), query_int(req, "limit", 20, 1, MAX_LIMIT)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -91,16 +90,17 @@ class StatsResource:
         fmt = req.get_param("format")
         if fmt is not None and fmt not in FORMATS:
             raise InvalidParameter(f"format must be one of {', '.join(FORMATS)}; got {fmt[:20]!r}.")
+        # Every parameter is checked whatever the format, so a bad link is told so on any.
+        days, limit = _window(req)
+        table = req.get_param("table") or "top_queries"
+        if table not in TABLES:
+            raise InvalidParameter(f"table must be one of {', '.join(TABLES)}.")
         if fmt is None:
             preferred = req.client_prefers([falcon.MEDIA_JSON, falcon.MEDIA_HTML])
             fmt = "html" if preferred == falcon.MEDIA_HTML else "json"
         if fmt == "html":
             return serve_file(resp, WEB_DIR / "stats.html", ["no-cache"])
-        days, limit = _window(req)
         if fmt == "csv":
-            table = req.get_param("table") or "top_queries"
-            if table not in TABLES:
-                raise InvalidParameter(f"table must be one of {', '.join(TABLES)}.")
             return _send_csv(resp, table, store.table(table, days, limit))
         resp.media = store.report(days, limit)
         resp.cache_control = ["no-store"]

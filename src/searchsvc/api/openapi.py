@@ -863,7 +863,8 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             if path in NOT_ON_EVERY_BACKEND:  # 501 not_supported where the backend lacks it
                 op["responses"].setdefault("501", err)
             for param in op.get("parameters", []):
-                if param["in"] == "query" and param["schema"].get("type") != "array":
+                optional = param["in"] == "query" and not param.get("required")
+                if optional and param["schema"].get("type") != "array":
                     param["allowEmptyValue"] = True  # web forms send empty fields
     return spec
 

@@ -126,9 +126,8 @@ class Engine:
 
     # --- reads ----------------------------------------------------------------------------
     def parse(self, q: str) -> ParsedQuery:
-        """``q`` as a query tree, within the configured limits (``QueryTooLong``,
-        ``too_many_terms``)."""
-        return parse(q, self.settings.max_query_length, self.settings.max_query_terms)
+        """``q`` as a query tree; ``validate`` has held it to the limits already."""
+        return parse(q)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """``request`` checked by :func:`.request.validate` (every caller's one validation),

@@ -431,9 +431,7 @@ class OpenSearchBackend:
             raise NotSupported("date histograms need the whoosh backend for now")
         t0 = time.perf_counter()
         self.ensure_index()
-        parsed = getattr(request, "parsed", None) or parse(
-            request.q, self.settings.max_query_length, self.settings.max_query_terms
-        )
+        parsed = getattr(request, "parsed", None) or parse(request.q)
         answer = self.searcher.search(request, parsed)
         first = (request.page - 1) * request.per_page + 1
         hits = [
