@@ -103,15 +103,17 @@ class Engine:
         return WriteResult(doc.id, created, len(chunks), doc.version)
 
     def put_json(self, obj: Any, doc_id: str | None = None) -> WriteResult:
-        """Native JSON or IPTC ninjs (detected by ``uri``) → ``put_document``; its dates must be
-        ISO 8601 (``check_pushed_dates``).
+        """Native JSON or IPTC ninjs (detected by ``uri``) → ``put_document``, once it keeps the
+        rule of a pushed document (``check_pushed``: its format's schema, ISO 8601 dates).
 
         A body naming another document than ``doc_id`` (the URL's) is a client bug — a CMS
         sending story A's body to story B's URL — and is refused rather than indexed under
         either id."""
-        from .text.ingest.jsonfmt import check_pushed_dates, document_from_json
+        from .text.ingest.jsonfmt import document_from_json, scrub_json
+        from .text.ingest.pushed import check_pushed
 
-        check_pushed_dates(obj)
+        obj = scrub_json(obj)
+        check_pushed(obj)
         if doc_id is not None and isinstance(obj, dict) and obj.get("id") is not None:
             body_id = check_doc_id(obj["id"])
             if body_id != doc_id:
