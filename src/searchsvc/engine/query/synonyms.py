@@ -39,8 +39,12 @@ def synonyms_pattern() -> str:
     terms; a term holds a letter or digit and no ``#``, ``,`` or ``=>``. What it cannot say is
     that a term's words must not all be stopwords; ``parse_synonyms`` checks that too."""
     br = LINE_BREAKS
-    no_arrow = f"(?:[^{br}#,=]|=+[^{br}#,=>])*=*"  # no "=>" in it
-    term = f"{no_arrow}[^\\W_]{no_arrow}"
+    # Written so that each string matches one way only, or a failing match would backtrack for
+    # ever: a term is what comes before its first letter or digit, that character, and the rest;
+    # neither part holds "=>".
+    before = f"(?:[^\\w{br}#,=]|_|=+(?:[^\\w{br}#,=>]|_))*=*"
+    after = f"(?:[^{br}#,=]|=+[^{br}#,=>])*=*"
+    term = f"{before}[^\\W_]{after}"
     terms = f"{term}(?:,{term})*"
     rule = f"{term}(?:,{term})+|{terms}=>{terms}"
     line = f"(?:{rule}|[^\\S{br}]*)(?:#[^{br}]*)?"
