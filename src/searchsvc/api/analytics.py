@@ -27,6 +27,8 @@ from .search import query_int
 from .static import NotFound, serve_file
 
 MAX_CLICK_BYTES = 4096
+#: A hit's rank is 1-based; this bound keeps it a number the analytics store can hold.
+MAX_RANK = 2**31 - 1
 MAX_DAYS = 3660
 MAX_LIMIT = 1000
 FORMATS = ("json", "html", "csv")
@@ -45,10 +47,14 @@ class ClickResource:
         if not isinstance(body, dict):
             raise InvalidParameter('a click is a JSON object {"q", "id", "rank"}.')
         q, hit, rank = body.get("q", ""), body.get("id"), body.get("rank")
+        if isinstance(rank, float) and rank.is_integer():
+            rank = int(rank)  # 3.0 is the integer 3, as JSON Schema counts
         if not isinstance(q, str) or not isinstance(hit, str) or not hit:
             raise InvalidParameter("a click needs id (the hit's id) and q, both strings.")
-        if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int)):
-            raise InvalidParameter("rank must be an integer.")
+        if rank is not None and (
+            isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= MAX_RANK
+        ):
+            raise InvalidParameter(f"rank must be an integer, 1..{MAX_RANK}.")
         if self.analytics is not None:
             self.analytics.record_click(q, hit, rank)
         resp.status = falcon.HTTP_204

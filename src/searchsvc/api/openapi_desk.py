@@ -10,7 +10,7 @@ from typing import Any
 
 from ..analytics import PERCENTILES, TABLES
 from ..engine.models import HISTOGRAM_INTERVALS, ROLES
-from .analytics import MAX_DAYS
+from .analytics import MAX_DAYS, MAX_RANK
 from .analytics import MAX_LIMIT as MAX_STATS_LIMIT
 from .related import MAX_LIMIT as MAX_RELATED
 from .search import NOT_EXPORTED
@@ -60,6 +60,11 @@ HISTOGRAM_PARAM = _query(
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 _FACET_LIST = {"type": "array", "items": _ref("FacetValue")}
 _STATS_ROW = {"type": "object", "additionalProperties": {"type": ["string", "number", "null"]}}
+
+
+def nullable_rank() -> dict[str, Any]:
+    """The hit's 1-based rank; null: not known."""
+    return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_RANK}, {"type": "null"}]}
 
 
 def schemas() -> dict[str, Any]:
@@ -149,7 +154,7 @@ def schemas() -> dict[str, Any]:
             "properties": {
                 "q": {"type": "string", "description": "The query the result answered."},
                 "id": {"type": "string", "minLength": 1, "description": "The hit's id."},
-                "rank": {"type": "integer"},
+                "rank": nullable_rank(),
             },
         },
     }
