@@ -145,7 +145,6 @@ class Searcher:
             # is per shard and segment, and changes with merges and replicas).
             body["sort"] = ["_score", {"doc_id": "asc"}]
             inner["sort"] = ["_score", {chunk_field("paragraph"): "asc"}]
-            inner["track_scores"] = True
         return body
 
     def _counts_body(
@@ -259,7 +258,8 @@ class Searcher:
                     "chunk": stored.get("chunk", {}),
                     "doc": doc,
                 }
-                score = chunk_hit.get("_score") or 0.0
+                # Sorted inner hits carry their score as the first sort value, not as _score.
+                score = chunk_hit.get("_score") or (chunk_hit.get("sort") or [0.0])[0] or 0.0
                 paragraph = fields["chunk"].get("paragraph", 0)
                 found.append(
                     (score, fields["doc_id"] or "", rank, paragraph, StoredChunk.of(fields))
