@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from dateutil import parser as dateparser
 
+from ..labels import LabelSet, read_label
 from ..speakers import find_label
 from ..wordlist import words as _words
 from .paragraphs import Para
@@ -430,19 +431,131 @@ def _source_credit(paras: list[Para], head: Head) -> None:
             return
 
 
+# --- titles from elsewhere: the file name, a court caption ---------------------------------------
+_ADDRESS_DATE = re.compile(
+    r"(?<![\dA-Za-z])(?:19|20)\d{2}(?:[-_.](?:0?[1-9]|1[0-2])[-_.](?:0?[1-9]|[12]\d|3[01])|"
+    r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"
+)
+_ADDRESS_SPLIT = re.compile(r"[-_.+\s]+")
+_SMALL_WORDS = _words("a an and as at by for in of on or the to v vs via with from")
+_ID_LIKE = re.compile(r"^(?=.*\d)[0-9a-f]{6,}$|^\d{5,}$", re.I)
+
+
+def title_from_address(address: str | None) -> str | None:
+    """A title written into a file name or URL slug: ``new-york-supreme-court-2024-04-23-people-
+    v-trump-hearing.txt`` → "New York Supreme Court — People v Trump Hearing". None when the name
+    is an identifier ("000_a2191ec13ae00466", "story-123") rather than words."""
+    if not address:
+        return None
+    stem = address.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if "." in stem:
+        stem = stem.rsplit(".", 1)[0]
+    parts = []
+    for part in _ADDRESS_DATE.split(stem):
+        words = [w for w in _ADDRESS_SPLIT.split(part) if w and not _ID_LIKE.match(w)]
+        if words:
+            parts.append(words)
+    named = [w for ws in parts for w in ws if w.isalpha() and len(w) >= 3]
+    if len(named) < 2:
+        return None
+    out = []
+    for words in parts:
+        shown = [
+            w if k and w.lower() in _SMALL_WORDS else w[:1].upper() + w[1:]
+            for k, w in enumerate(words)
+        ]
+        out.append(" ".join(shown))
+    return " — ".join(out)
+
+
+def _word_keys(s: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", s)}
+
+
+def address_says_more(title: str, address: str | None) -> str | None:
+    """The file name's title when it restates a guessed title and says more: "House of Commons"
+    (a masthead heading) beside ``uk-house-of-commons-2011-07-19-oral-answers-fco.html``."""
+    named = title_from_address(address)
+    if not named or not title:
+        return None
+    have, said = _word_keys(title), _word_keys(named)
+    if have and have <= said and len(said - have) >= 2:
+        return named
+    return None
+
+
+_RULE_LINE = re.compile(r"^(?:-\s*){3,}x?(?:\s|$)|^[-=_]{6,}(?:\s|$)")
+_CAPTION_ROLE = re.compile(
+    r"\b(?:Petitioners?|Respondents?|Plaintiffs?|Defendants?|Appellants?|Appellees?|"
+    r"Claimants?|Applicants?)\b|\bNo\.\s*[\w-]*\d[\w-]*|\s:(?=\s|$)"
+)
+_VERSUS = re.compile(r"(?:^|\s)(?:v|vs)\.?(?=\s|$)")
+
+
+def case_caption(paras: list[Para]) -> str | None:
+    """A court transcript's cover names the case between two rules: "DEPARTMENT OF HEALTH AND :
+    / HUMAN SERVICES, ET AL., : / Petitioners : No. 11-398 / v. : / FLORIDA, ET AL. :" →
+    "Department of Health and Human Services, et al. v. Florida, et al."."""
+    head = [p.text for p in paras[:HEAD_PARAGRAPHS]]
+    rules = [i for i, t in enumerate(head) if _RULE_LINE.match(t)]
+    if len(rules) < 2 or rules[1] - rules[0] > 10:
+        return None
+    block = " ".join(head[rules[0] + 1 : rules[1]])
+    if not _VERSUS.search(block):
+        return None
+    caption = " ".join(_CAPTION_ROLE.sub(" ", block).split()).replace(", v.", " v.")
+    caption = caption.strip(" ,:;")
+    if not 8 <= len(caption) <= 200:
+        return None
+    letters = [c for c in caption if c.isalpha()]
+    shouting = sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    return _calm_capitals(caption) if shouting else caption
+
+
+def _calm_capitals(s: str) -> str:
+    """ "HUMAN SERVICES, ET AL., V. FLORIDA" → "Human Services, et al. v. Florida"."""
+    words = []
+    for k, w in enumerate(s.split()):
+        low = w.lower()
+        if low in ("et", "al.", "al.,", "v.", "vs.") or (k and low.strip(",.") in _SMALL_WORDS):
+            words.append(low)
+        else:
+            words.append(w[:1] + w[1:].lower())
+    return " ".join(words)
+
+
+def _turn_starts(paras: list[Para], limit: int = 60) -> int | None:
+    """Index of the first speaker turn among the first paragraphs (labels confirmed by
+    recurrence, as the chunker confirms them), or None."""
+    cands = [read_label(p.text[:200]) for p in paras[:limit]]
+    labels = LabelSet(cands)
+    for i, c in enumerate(cands):
+        lab = labels.accept(c)
+        if lab is not None and not lab.pseudo:
+            return i
+    return None
+
+
 # --- one function per field --------------------------------------------------------------------
 def find_title(paras: list[Para], head: Head) -> tuple[str, int | None]:
     """(title, index of the title paragraph or None when the title is a shortened sentence).
 
-    Masthead lines skipped on the way become metadata paragraphs of ``head``."""
+    The title line comes before the first speaker turn, opens with a capital and is no label;
+    masthead lines skipped on the way become metadata paragraphs of ``head``."""
+    caption = case_caption(paras)
+    if caption:
+        return caption, None
     start = head.issue_index + 1 if head.issue_index is not None else 0
+    first_turn = _turn_starts(paras)
+    end = len(paras) if first_turn is None else first_turn
     candidates = [
         i
-        for i in range(start, len(paras))
+        for i in range(start, end)
         if i not in head.captions
         and i not in head.meta
         and not _CJK_ONLY.match(paras[i].text)
         and sum(c.isalpha() for c in paras[i].text) >= 2
+        and not paras[i].text[:1].islower()
         and find_label(paras[i].text) is None
     ]
     if not candidates:
@@ -530,6 +643,9 @@ def analyse(paras: list[Para], address: str | None = None) -> PlainMeta:
     head = scan_head(paras)
     _source_credit(paras, head)
     title, title_index = find_title(paras, head)
+    named = address_says_more(title, address) if title else title_from_address(address)
+    if named:
+        title, title_index = named, None
     kind = find_kind(paras, head)
     return PlainMeta(
         title=title,
