@@ -219,9 +219,7 @@ def test_every_real_file_has_expectations() -> None:
 # Known gaps, written down rather than hidden: each is an expectation the chunker or a reader does
 # not meet yet. ``xfail`` (not strict) keeps them visible in every run and lets them pass the day
 # the gap closes.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("speaker_share", "us-house-hearing-gpo.html"): "the address block stays unattributed",
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def _known_gap(request: pytest.FixtureRequest, test: str, t: Transcript) -> None:

@@ -6,7 +6,7 @@ scan of the head of the document (:func:`scan_head`), so a new shape is a change
 rules are general shapes, checked against the seeds and the fixtures:
 
 * **Metadata lines** (kept in the text, not chunked): a source/date line ("China.org.cn March 28,
-  2020"), a keyed line ("By Wang Zhigang Source: English Edition of Qiushi Journal Updated:
+  2020"), the place beside a date line ("House of Representatives, …, Washington, DC."), a keyed line ("By Wang Zhigang Source: English Edition of Qiushi Journal Updated:
   2020-07-15"), a "By Ana Reporter and Ben Writer" line, an issue line ("No.2 2020"), a bare or
   labelled date line ("Updated: Thursday, 14 March 2026 10:32"), and a "(Source: …)" credit.
 * **Title**: the first real paragraph — not a caption, not a metadata line, not a CJK-only masthead
@@ -354,9 +354,40 @@ class Head:
     line_date: str | None = None
     source: str | None = None
     byline: str | None = None
+    date_lines: set[int] = field(default_factory=set)
 
 
 HEAD_PARAGRAPHS = 12
+_PLACE_PARTICLES = _words("of on the and for de du la le da di del der van von upon")
+_PLACE_WORD = re.compile(r"^(?:[A-Z][\w'’&-]*\.?|(?:[A-Z]\.){1,3})$")
+
+
+def is_place_line(text: str) -> bool:
+    """A dateline's place: only names, separated by commas ("House of Representatives,
+    Subcommittee on Small Utilities, Committee on Public Works, Washington, DC.")."""
+    if len(text) > 240:
+        return False
+    parts = [p.strip() for p in text.rstrip(".").split(",")]
+    if len(parts) < 2 or not all(parts):
+        return False
+    for part in parts:
+        words = part.split()
+        if len(words) > 6 or words[0].lower() in _PLACE_PARTICLES:
+            return False
+        for w in words:
+            if w.lower() not in _PLACE_PARTICLES and not _PLACE_WORD.match(w):
+                return False
+    return True
+
+
+def _place_lines(paras: list[Para], head: Head) -> None:
+    """The place beside a date line ("Washington, D.C." above "Monday, March 26, 2012") is
+    metadata like the date itself."""
+    for i in sorted(head.date_lines):
+        for j in (i - 1, i + 1):
+            free = 0 <= j < len(paras) and j not in head.meta and j not in head.captions
+            if free and is_place_line(paras[j].text):
+                head.meta.add(j)
 
 
 def find_captions(paras: list[Para]) -> set[int]:
@@ -369,6 +400,7 @@ def scan_head(paras: list[Para]) -> Head:
     for i in range(min(len(paras), HEAD_PARAGRAPHS)):
         if i not in head.captions:
             _classify_head_line(head, i, paras[i].text)
+    _place_lines(paras, head)
     return head
 
 
@@ -407,6 +439,7 @@ def _classify_head_line(head: Head, i: int, t: str) -> None:
     m = _DATE_LINE.match(t) if len(t) <= 100 else None
     if m:
         head.meta.add(i)
+        head.date_lines.add(i)
         head.line_date = head.line_date or parse_date(m.group(1))
         return
     m = _SOURCE_DATE_LINE.match(t) if len(t) <= 100 else None
