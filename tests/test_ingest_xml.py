@@ -129,3 +129,12 @@ def test_a_refused_xml_file_names_itself(tmp_path):
     p.write_text(BOMB, encoding="utf-8")
     with pytest.raises(InvalidDocument, match=r"bomb\.xml"):
         read_file(p)
+
+
+def test_a_turn_that_opens_with_a_stage_direction_is_still_its_speakers():
+    raw = """<TEI><text><body>
+    <u who="#Ana"><seg>We open the session with the harbour report from the master.</seg></u>
+    <u who="#Ben"><seg>(Laughter)</seg><seg>As I was saying, the channel silts up every winter.</seg></u>
+    </body></text></TEI>"""
+    chunks = chunk_document(_doc(raw, "board.xml"))
+    assert [c.speaker for c in chunks] == ["Ana", "Ben"]

@@ -209,10 +209,16 @@ def _declared_labels(doc: Document, paras: list[_Para]) -> LabelSet:
     """The turns a structured record declares (``Document.voices``), as labels: the speaker's
     full name when the record gives one, else its display label; ``None`` ends a turn."""
     nobody = Label("", 0, False, "pseudo", True, True, 0, False)
+    waiting: Label | None = None  # a turn that opened on a stage direction starts after it
     for p in paras:
+        lab = waiting
         if p.index in doc.voices:
             v = doc.voices[p.index]
-            p.label = nobody if v is None else Label(v.name or v.label, 0, False, "declared", True)
+            lab = nobody if v is None else Label(v.name or v.label, 0, False, "declared", True)
+        if p.kind == "procedure":
+            waiting = lab
+            continue
+        p.label, waiting = lab, None
     return LabelSet(p.label for p in paras)
 
 
