@@ -14,7 +14,9 @@ small named steps:
 2. **Labels** (:mod:`searchsvc.engine.text.labels`): candidates by shape at every paragraph start,
    then the document decides which are labels (recurrence, or an unmistakable shape). An accepted
    label that a reader glued into the middle of a paragraph ("… towards disarmament. Paul Flynn:
-   Does not …") splits it.
+   Does not …") splits it. A structured record whose markup declares its turns
+   (``Document.voices``: Hansard talkers, TEI utterances) gives its labels instead, and none is
+   read from its text: a quoted "Journalist: …" inside a member's question is the member's.
 3. **Turns** (:class:`~searchsvc.engine.models.Turn`): a label starts one and the chunk's text
    starts after the label; the speaker carries over to the following paragraphs until the next
    label, a pseudo-label ("AUDIO DESCRIPTION:", "Break:", which speak for nobody) or a heading

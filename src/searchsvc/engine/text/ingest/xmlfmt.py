@@ -114,7 +114,6 @@ class _Walk:
 
     names: dict[str, str]
     paras: list[str] = field(default_factory=list)
-    headings: set[int] = field(default_factory=set)
     voices: dict[int, Voice | None] = field(default_factory=dict)
     title: str | None = None
     date: str | None = None
@@ -128,8 +127,6 @@ class _Walk:
         if self.pending is not False and not (heading and self.pending is None):
             self.voices[len(self.paras)] = self.pending
             self.pending = False
-        if heading:
-            self.headings.add(len(self.paras))
         self.paras.append(text)
 
 
@@ -144,7 +141,7 @@ def _name_index(root: Element) -> dict[str, str]:
             continue
         shown = _attr(el, "showas")
         if not shown:
-            pers = next((c for c in el.iter() if _local(c.tag) == "persname"), None)
+            pers = next((c for c in el if _local(c.tag) == "persname"), None)
             if pers is not None:
                 fore = [_text(c) for c in pers.iter() if _local(c.tag) == "forename"]
                 sur = [_text(c) for c in pers.iter() if _local(c.tag) == "surname"]
@@ -190,18 +187,17 @@ def _marker_voice(marker: Element) -> Voice | None:
     return Voice(label=label or full or "", name=full)
 
 
-def _structural_role(el: Element, scope: Element | None = None) -> str | None:
-    for node in (el, scope):
-        if node is None:
-            continue
-        kind = _local(node.tag)
-        if kind in _ASKS:
-            return "questioner"
-        if kind in _ANSWERS:
-            return "official"
-        ref = _attr(node, "ana") or _attr(node, "as") or ""
-        if ref and _CHAIR_REFS.search(ref):
-            return "moderator"
+def _structural_role(el: Element) -> str | None:
+    """The role an element's kind or its role reference states: a ``<question>`` asks, an
+    ``<answer>`` answers, ``ana="#chair"``/``as="#speaker"`` moderates."""
+    kind = _local(el.tag)
+    if kind in _ASKS:
+        return "questioner"
+    if kind in _ANSWERS:
+        return "official"
+    ref = _attr(el, "ana") or _attr(el, "as") or ""
+    if ref and _CHAIR_REFS.search(ref):
+        return "moderator"
     return None
 
 
@@ -336,7 +332,7 @@ def _walk_content(w: _Walk, el: Element, kind: str, depth: int) -> None:
 
 # --- the document ---------------------------------------------------------------------------------
 def parse_xml_document(raw: str | bytes, doc_id: str, path: str | None = None) -> Document:
-    """XML → ``Document``: declared turns in ``voices``, headings, title and date."""
+    """XML → ``Document``: declared turns in ``voices``, title and date."""
     try:
         root = parse_xml(raw, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as e:
