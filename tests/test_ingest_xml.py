@@ -138,3 +138,14 @@ def test_a_turn_that_opens_with_a_stage_direction_is_still_its_speakers():
     </body></text></TEI>"""
     chunks = chunk_document(_doc(raw, "board.xml"))
     assert [c.speaker for c in chunks] == ["Ana", "Ben"]
+
+
+def test_speaker_attributes_without_a_person_list():
+    """TheyWorkForYou-style ``speakername`` is a name as it stands; a ``#reference`` with no
+    target in the file is spelt out from its identifier."""
+    raw = """<publicwhip>
+    <speech speakername="Jane Roe"><p>I beg to move that the Bill be now read a second time.</p></speech>
+    <u who="#JohnDoe"><seg>I rise to oppose the motion before the House today.</seg></u>
+    </publicwhip>"""
+    chunks = chunk_document(_doc(raw, "debate.xml"))
+    assert [c.speaker for c in chunks] == ["Jane Roe", "John Doe"]
