@@ -31,7 +31,9 @@ BACKENDS = ["whoosh", pytest.param("opensearch", marks=pytest.mark.cluster)]
 # The API contract (search, documents, CMS writes, feeds, errors, the seeds) runs on every backend
 # in the default run; the other HTTP tests (browser, fuzzing, load) run on Whoosh only for now:
 # on a cluster they do not pass yet, and they are skipped with that reason.
-CONTRACT_MODULES = frozenset({"test_api", "test_api_app", "test_cms", "test_hostile"})
+CONTRACT_MODULES = frozenset(
+    {"test_api", "test_api_app", "test_cms", "test_hostile", "test_desk", "test_web_desk"}
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

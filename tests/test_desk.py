@@ -15,9 +15,6 @@ import pytest
 
 from helpers import SEEDS, Server, assert_error
 
-# Histograms, speakers, related passages and exports are the whoosh backend's alone for now.
-pytestmark = pytest.mark.whoosh_only
-
 HIT_KEYS = {
     "id", "score", "rank", "document", "paragraph", "speaker", "role", "text", "snippet",
     "highlights", "citation", "kind", "section", "start", "end",
