@@ -513,10 +513,15 @@ def _top(ids: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None)
         ids, k = ids[order], k[order]
         first = np.ones(len(ids), dtype=bool)
         first[1:] = k[1:] != k[:-1]
-        ids = ids[first]
+        ids = np.sort(ids[first])
         s = score[ids]
     if len(ids) > want:
-        keep = np.argpartition(-s, want - 1)[:want]
+        # The ``want`` best, ties at the cut going to the first chunks (``ids`` ascend), so a
+        # page is the same slice of the ranking whatever the page size.
+        cut = -np.partition(-s, want - 1)[want - 1]
+        above = s > cut
+        tied = np.flatnonzero(s == cut)[: want - int(above.sum())]
+        keep = np.concatenate([np.flatnonzero(above), tied])
         ids, s = ids[keep], s[keep]
     return ids[np.lexsort((ids, -s))]
 
