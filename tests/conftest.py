@@ -44,6 +44,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if item.get_closest_marker("whoosh_only"):  # the exception, marked as such
             item.add_marker(pytest.mark.skip(reason="a feature the whoosh backend has alone"))
             continue
+        if item.get_closest_marker("page_only"):  # proven once: the page is the same code
+            item.add_marker(pytest.mark.skip(reason="the page alone, the same on every backend"))
+            continue
         if item.module.__name__.rsplit(".", 1)[-1] not in CONTRACT_MODULES:
             # Browser, fuzzing and load runs on a cluster do not pass yet: said, not hidden.
             item.add_marker(
