@@ -856,25 +856,14 @@ def build_spec(settings: Settings) -> dict[str, Any]:
         },
     }
     openapi_desk.extend(spec, _search_parameters(settings), READ_SECURITY)
-    for path, item in spec["paths"].items():
+    for item in spec["paths"].values():
         for op in item.values():
             if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist
                 op["responses"].setdefault("401", err)
-            if path in NOT_ON_EVERY_BACKEND:  # 501 not_supported where the backend lacks it
-                op["responses"].setdefault("501", err)
             for param in op.get("parameters", []):
                 if param["in"] == "query" and param["schema"].get("type") != "array":
                     param["allowEmptyValue"] = True  # web forms send empty fields
     return spec
-
-
-#: Paths whose feature some backend does not have yet (it answers 501 ``not_supported``).
-NOT_ON_EVERY_BACKEND = frozenset(
-    {
-        "/search", "/speakers", "/speakers/{name}", "/documents/{doc_id}/related",
-        "/search.csv", "/search.ndjson",
-    }
-)  # fmt: skip
 
 
 class OpenAPIResource:
