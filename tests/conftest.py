@@ -45,9 +45,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if callspec is None or callspec.params.get("backend") in (None, "whoosh"):
             continue
-        if item.get_closest_marker("whoosh_only"):  # the exception, marked as such
-            item.add_marker(pytest.mark.skip(reason="a feature the whoosh backend has alone"))
-            continue
         if item.get_closest_marker("backend_neutral"):  # proven once: no backend changes it
             item.add_marker(pytest.mark.skip(reason="code no backend changes, proven on whoosh"))
             continue

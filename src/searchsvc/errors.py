@@ -61,13 +61,6 @@ class AnalyticsOff(SearchsvcError):
     code = "analytics_disabled"
 
 
-class NotSupported(SearchsvcError):
-    """A feature the configured backend does not have (yet): said plainly, never an empty
-    result that looks like an answer."""
-
-    code = "not_supported"
-
-
 class VersionConflict(SearchsvcError):
     """A write older than the stored revision: it must not overwrite a correction."""
 

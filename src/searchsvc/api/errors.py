@@ -43,7 +43,6 @@ STATUS: dict[str, int] = {
     "unsupported_media_type": 415,
     "config_error": 500,
     "internal_error": 500,
-    "not_supported": 501,
     "index_busy": 503,
     "service_unavailable": 503,
 }
