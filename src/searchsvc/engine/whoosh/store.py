@@ -17,10 +17,28 @@ drops when its holder dies, so a killed writer never leaves a lock someone must 
 ``reindex`` builds a new ``gen-…`` beside the live one (under ``build.lock``, while live writes go
 on) and swaps the ``live`` symlink with an atomic rename; readers notice the new target on their
 next freshness check and switch without a restart.
+
+**Durability.** Whoosh never calls ``fsync``, so a power cut could keep a new TOC (a rename is
+metadata, journaled early) whose segment files never reached the disk, or lose a write that was
+acknowledged. ``DurableStorage`` adds the flushes, in the order a commit depends on them: every
+file Whoosh writes is fsynced when closed; before the TOC's temp file is renamed to its final
+name the directory is fsynced (the new files' names), and after it again (the new TOC, before
+Whoosh deletes the old one). So when ``commit`` returns — before any write is answered — the new
+generation of the index is on stable storage. A new ``gen-…`` directory is fsynced whole, and
+the index root after it, before ``live`` is pointed at it; the root again after the swap, before
+the old generation is removed. ``tests/test_power_loss.py`` replays recorded writes cut at every
+point. ``Settings.fsync`` false skips all of it (throwaway indexes only).
+
+**A full disk** (or a file-size limit) during a write is ``InsufficientStorage``: the Whoosh
+writer is abandoned, every file it opened is closed, the files of the segment it did not finish
+are removed, and its lock released, so nothing acknowledged is touched and the next write after
+space is freed succeeds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
 import os
 import shutil
@@ -34,9 +52,11 @@ from typing import Any
 
 import filelock
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
 from whoosh.writing import IndexWriter
 
-from ...errors import DocumentNotFound, IndexBusy, VersionConflict
+from ...errors import DocumentNotFound, IndexBusy, InsufficientStorage, VersionConflict
 from ..models import Chunk, Document
 from ..stored import StoredChunk, stored_fields
 from ..versions import is_older
@@ -49,15 +69,125 @@ LIVE = "live"
 LOCK = "write.lock"
 OWNER = "write.lock.owner"
 BUILD_LOCK = "build.lock"
+#: errno values that mean "no room": a full file system, a quota, a file-size limit (RLIMIT_FSIZE).
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class DurableStorage(FileStorage):
+    """Whoosh's file storage, with the fsyncs a commit needs to survive a power cut (see the module
+    docstring for the order). It also remembers which of its files are still open, so a writer
+    that failed half-way (a full disk) can have them closed instead of leaking descriptors."""
+
+    def __init__(self, path: str, durable: bool = True):
+        super().__init__(path)
+        self.durable = durable
+        self.open_files: set[StructFile] = set()
+
+    def __getstate__(self) -> dict[str, Any]:  # multi-process writers pickle their storage
+        return {**self.__dict__, "open_files": set()}
+
+    def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any) -> Any:
+        path = self._fpath(name)
+        if excl:
+            fileobj = os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR), mode)
+        else:
+            fileobj = open(path, mode)  # noqa: SIM115  (closed by the StructFile)
+        f = _SyncedFile(fileobj, name=name, storage=self, **kwargs)
+        self.open_files.add(f)
+        return f
+
+    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
+        if self.durable:
+            fsync_dir(Path(self.folder))  # the files the renamed one (a TOC) refers to, first
+        super().rename_file(oldname, newname, safe=safe)
+        if self.durable:
+            fsync_dir(Path(self.folder))  # then its new name, before older files are deleted
+
+    def temp_storage(self, name: str | None = None) -> DurableStorage:
+        """Whoosh's scratch directory for a writer (pool runs, column buffers): not fsynced (it is
+        thrown away), but its open files are tracked with this storage's, so a failed writer's
+        deleted-but-open scratch files are closed and stop holding disk space."""
+        scratch = super().temp_storage(name)
+        temp = DurableStorage(scratch.folder, durable=False)
+        temp.open_files = self.open_files
+        return temp
+
+    def close_open_files(self) -> None:
+        """Close, without flushing to disk, every file a failed writer left open."""
+        for f in list(self.open_files):
+            self.open_files.discard(f)
+            f.is_closed = True
+            with contextlib.suppress(OSError):  # abandoned data: a failed flush changes nothing
+                f.file.close()
+
+
+class _SyncedFile(StructFile):
+    """A Whoosh file that reaches stable storage when it is closed (if its storage is durable)."""
+
+    def __init__(self, fileobj: Any, name: str, storage: DurableStorage, **kwargs: Any):
+        super().__init__(fileobj, name=name, **kwargs)
+        self._storage = storage
+
+    def close(self) -> None:
+        if self.is_closed:
+            raise Exception("This file is already closed")  # what StructFile says, too
+        self._storage.open_files.discard(self)
+        try:
+            if self.onclose:
+                self.onclose(self)
+            if self._storage.durable:
+                self.file.flush()
+                os.fsync(self.file.fileno())
+        finally:
+            self.is_closed = True
+            self.file.close()
+
+
+@contextmanager
+def no_space_is_insufficient_storage() -> Iterator[None]:
+    """A full disk (``NO_SPACE``) raised inside becomes ``InsufficientStorage``."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in NO_SPACE:
+            raise
+        raise InsufficientStorage(
+            f"the index disk is full ({exc.strerror}); nothing of this write was kept and "
+            "earlier writes are intact — free space and retry"
+        ) from exc
+
+
+def fsync_dir(path: Path) -> None:
+    """Make the names in directory ``path`` (created, renamed, removed entries) durable."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(path: Path) -> None:
+    """Every file and directory under ``path``, and ``path`` itself (a copied-in generation)."""
+    for dirpath, _dirs, files in os.walk(path):
+        for name in files:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        fsync_dir(Path(dirpath))
 
 
 class IndexStore:
     """The index root directory: which generation directory is live, and the writer lock."""
 
-    def __init__(self, root: Path, lock_timeout: float = 10.0, pool_mb: int = 2048):
+    def __init__(
+        self, root: Path, lock_timeout: float = 10.0, pool_mb: int = 2048, durable: bool = True
+    ):
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         self.pool_mb = pool_mb  # a single-process writer's posting pool; half each with procs=2
+        self.durable = durable  # fsync what commits and swaps depend on (Settings.fsync)
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = filelock.FileLock(str(self.root / LOCK), timeout=lock_timeout)
         self._opened: tuple[Path, whoosh_index.Index] | None = None
@@ -82,9 +212,25 @@ class IndexStore:
         """A fresh, empty Whoosh index beside the live one (for first use and for reindex)."""
         name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         path = self.root / name
-        path.mkdir()
-        whoosh_index.create_in(str(path), build_schema())
+        with no_space_is_insufficient_storage():
+            path.mkdir()
+            try:
+                self.storage(path).create_index(build_schema())
+                if self.durable:
+                    fsync_dir(self.root)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
         return path
+
+    def storage(self, path: Path) -> DurableStorage:
+        """The Whoosh storage of one generation directory (durable unless ``Settings.fsync`` is
+        off): every index this store writes to is opened through it."""
+        return DurableStorage(str(path), durable=self.durable)
+
+    def open_generation(self, path: Path) -> whoosh_index.Index:
+        """The Whoosh index in generation directory ``path`` (a rebuild, before it is live)."""
+        return self.storage(path).open_index()
 
     def open(self) -> whoosh_index.Index:
         """The Whoosh index behind ``live``; reopened when ``live`` moved (after a reindex)."""
@@ -95,7 +241,7 @@ class IndexStore:
         live = self.live_dir()
         opened = self._opened
         if opened is None or opened[0] != live:
-            opened = self._opened = (live, whoosh_index.open_dir(str(live)))
+            opened = self._opened = (live, self.open_generation(live))
         return opened
 
     # --- locking ---------------------------------------------------------------------------
@@ -158,12 +304,13 @@ class IndexStore:
             if procs > 1:
                 kwargs.update(procs=procs, multisegment=True, limitmb=max(1, self.pool_mb // 2))
             batch = _Batch(ix, kwargs)
-            try:
-                yield batch  # type: ignore[misc]
-            except BaseException:
-                batch.writer.cancel()
-                raise
-            batch.writer.commit()
+            with no_space_is_insufficient_storage():
+                try:
+                    yield batch  # type: ignore[misc]
+                    batch.writer.commit()
+                except BaseException:
+                    _abandon(batch.writer, ix)
+                    raise
 
     # --- writes ----------------------------------------------------------------------------
     def add_documents(
@@ -230,16 +377,11 @@ class IndexStore:
             rows = [r for r in rows if r.pushed and new.document(doc_id=r.doc_id) is None]
         if not rows:
             return 0
-        w = new_ix.writer(limitmb=256, compound=False, codec=NewsCodec())
-        try:
+        with self.writer(index=new_ix) as w:
             for row in rows:
                 doc, chunk = row.rebuild()
                 w.add_document(**chunk_fields(doc, chunk, origin="push"))
                 carried.add(doc.id)
-        except BaseException:
-            w.cancel()
-            raise
-        w.commit()
         log.info("carried %d pushed documents into the rebuilt index", len(carried))
         return len(carried)
 
@@ -260,9 +402,12 @@ class IndexStore:
         ``building()``: then no other generation is being built, so any directory that is neither
         live nor ``new_dir`` is the one replaced or an orphan of a killed reindex. Readers that
         still hold the old segments keep their open files (POSIX unlink)."""
-        with self.locked():
+        with self.locked(), no_space_is_insufficient_storage():
             if carry_pushed:  # a rebuild from files; a restore means the backup's state
-                self.carry_pushed(whoosh_index.open_dir(str(new_dir)))
+                self.carry_pushed(self.open_generation(new_dir))
+            if self.durable:  # a restored copy was written by shutil, not by DurableStorage
+                fsync_tree(new_dir)
+                fsync_dir(self.root)
             self._point_live_at(new_dir)
             stale = [p for p in self.root.glob("gen-*") if p.is_dir() and p != new_dir]
             for path in stale:
@@ -273,6 +418,41 @@ class IndexStore:
         tmp = self.root / f".live-{uuid.uuid4().hex}"
         os.symlink(target.name, tmp)
         os.replace(tmp, self.root / LIVE)
+        if self.durable:  # the swap is durable before the old generation may be removed
+            fsync_dir(self.root)
+
+
+def _abandon(writer: Any, ix: whoosh_index.Index) -> None:
+    """Undo what a failed Whoosh writer left behind: its open files, its lock, and the files of
+    the segment it never committed (on a full disk they hold the space the next write needs).
+    The TOC on disk is untouched, so the index is exactly as the last commit left it."""
+    storage = ix.storage
+    try:
+        if not writer.is_closed:
+            writer.cancel()
+    except Exception as exc:  # a half-closed writer can fail again; the clean-up below still runs
+        log.debug("cancelling a failed index writer: %s", exc)
+    if isinstance(storage, DurableStorage):
+        storage.close_open_files()
+    if not writer.is_closed:  # cancel stopped part-way: its searcher, temp files and lock remain
+        try:
+            writer._finish()
+        except Exception as exc:
+            log.debug("finishing a failed index writer: %s", exc)
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        try:
+            lock.release()
+        except OSError as exc:
+            log.debug("releasing a failed writer's lock: %s", exc)
+    try:
+        toc = whoosh_index.TOC.read(storage, ix.indexname)
+        whoosh_index.clean_files(storage, ix.indexname, toc.generation, toc.segments)
+        for name in storage.list():
+            if ".toc." in name:  # a TOC temp file the failed commit never renamed
+                storage.delete_file(name)
+    except Exception as exc:  # clean-up is best effort; the next commit cleans files up again
+        log.warning("could not remove the files of a failed write: %s", exc)
 
 
 class _Batch:
