@@ -73,7 +73,7 @@ class WhooshBackend:
             except BaseException:
                 shutil.rmtree(new_dir, ignore_errors=True)
                 raise
-            self.store.swap_in(new_dir, carry_pushed=True)
+            self.store.swap_in(new_dir, carry_pushed=True, built=True)
         return counts
 
     def backup(self, dest: Path) -> Path:

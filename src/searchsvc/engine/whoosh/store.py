@@ -18,16 +18,13 @@ drops when its holder dies, so a killed writer never leaves a lock someone must 
 on) and swaps the ``live`` symlink with an atomic rename; readers notice the new target on their
 next freshness check and switch without a restart.
 
-**Durability.** Whoosh never calls ``fsync``, so a power cut could keep a new TOC (a rename is
-metadata, journaled early) whose segment files never reached the disk, or lose a write that was
-acknowledged. ``DurableStorage`` adds the flushes, in the order a commit depends on them: every
-file Whoosh writes is fsynced when closed; before the TOC's temp file is renamed to its final
-name the directory is fsynced (the new files' names), and after it again (the new TOC, before
-Whoosh deletes the old one). So when ``commit`` returns — before any write is answered — the new
-generation of the index is on stable storage. A new ``gen-…`` directory is fsynced whole, and
-the index root after it, before ``live`` is pointed at it; the root again after the swap, before
-the old generation is removed. ``tests/test_power_loss.py`` replays recorded writes cut at every
-point. ``Settings.fsync`` false skips all of it (throwaway indexes only).
+**Durability.** Every index is opened through ``durable.DurableStorage``, which fsyncs what a
+commit names, together, before its TOC is renamed into place (see that module). A rebuilt
+generation is durable commit by commit; a restored one (copied by ``shutil``) is fsynced whole
+before it is swapped in. The index root is fsynced after a generation directory is created and
+after the ``live`` swap, before the old generation is removed. ``tests/test_power_loss.py``
+replays recorded writes cut at every point. ``Settings.fsync`` false skips all of it (throwaway
+indexes only).
 
 **A full disk** (or a file-size limit) during a write is ``InsufficientStorage``: the Whoosh
 writer is abandoned, every file it opened is closed, the files of the segment it did not finish
@@ -37,8 +34,6 @@ space is freed succeeds.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import logging
 import os
 import shutil
@@ -52,14 +47,13 @@ from typing import Any
 
 import filelock
 from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import StructFile
 from whoosh.writing import IndexWriter
 
-from ...errors import DocumentNotFound, IndexBusy, InsufficientStorage, VersionConflict
+from ...errors import DocumentNotFound, IndexBusy, VersionConflict
 from ..models import Chunk, Document
 from ..stored import StoredChunk, stored_fields
 from ..versions import is_older
+from .durable import DurableStorage, fsync_dir, fsync_tree, no_space_is_insufficient_storage
 from .postings import NewsCodec
 from .schema import build_schema, encode_facets
 
@@ -69,113 +63,6 @@ LIVE = "live"
 LOCK = "write.lock"
 OWNER = "write.lock.owner"
 BUILD_LOCK = "build.lock"
-#: errno values that mean "no room": a full file system, a quota, a file-size limit (RLIMIT_FSIZE).
-NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-
-
-class DurableStorage(FileStorage):
-    """Whoosh's file storage, with the fsyncs a commit needs to survive a power cut (see the module
-    docstring for the order). It also remembers which of its files are still open, so a writer
-    that failed half-way (a full disk) can have them closed instead of leaking descriptors."""
-
-    def __init__(self, path: str, durable: bool = True):
-        super().__init__(path)
-        self.durable = durable
-        self.open_files: set[StructFile] = set()
-
-    def __getstate__(self) -> dict[str, Any]:  # multi-process writers pickle their storage
-        return {**self.__dict__, "open_files": set()}
-
-    def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any) -> Any:
-        path = self._fpath(name)
-        if excl:
-            fileobj = os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR), mode)
-        else:
-            fileobj = open(path, mode)  # noqa: SIM115  (closed by the StructFile)
-        f = _SyncedFile(fileobj, name=name, storage=self, **kwargs)
-        self.open_files.add(f)
-        return f
-
-    def rename_file(self, oldname: str, newname: str, safe: bool = False) -> None:
-        if self.durable:
-            fsync_dir(Path(self.folder))  # the files the renamed one (a TOC) refers to, first
-        super().rename_file(oldname, newname, safe=safe)
-        if self.durable:
-            fsync_dir(Path(self.folder))  # then its new name, before older files are deleted
-
-    def temp_storage(self, name: str | None = None) -> DurableStorage:
-        """Whoosh's scratch directory for a writer (pool runs, column buffers): not fsynced (it is
-        thrown away), but its open files are tracked with this storage's, so a failed writer's
-        deleted-but-open scratch files are closed and stop holding disk space."""
-        scratch = super().temp_storage(name)
-        temp = DurableStorage(scratch.folder, durable=False)
-        temp.open_files = self.open_files
-        return temp
-
-    def close_open_files(self) -> None:
-        """Close, without flushing to disk, every file a failed writer left open."""
-        for f in list(self.open_files):
-            self.open_files.discard(f)
-            f.is_closed = True
-            with contextlib.suppress(OSError):  # abandoned data: a failed flush changes nothing
-                f.file.close()
-
-
-class _SyncedFile(StructFile):
-    """A Whoosh file that reaches stable storage when it is closed (if its storage is durable)."""
-
-    def __init__(self, fileobj: Any, name: str, storage: DurableStorage, **kwargs: Any):
-        super().__init__(fileobj, name=name, **kwargs)
-        self._storage = storage
-
-    def close(self) -> None:
-        if self.is_closed:
-            raise Exception("This file is already closed")  # what StructFile says, too
-        self._storage.open_files.discard(self)
-        try:
-            if self.onclose:
-                self.onclose(self)
-            if self._storage.durable:
-                self.file.flush()
-                os.fsync(self.file.fileno())
-        finally:
-            self.is_closed = True
-            self.file.close()
-
-
-@contextmanager
-def no_space_is_insufficient_storage() -> Iterator[None]:
-    """A full disk (``NO_SPACE``) raised inside becomes ``InsufficientStorage``."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno not in NO_SPACE:
-            raise
-        raise InsufficientStorage(
-            f"the index disk is full ({exc.strerror}); nothing of this write was kept and "
-            "earlier writes are intact — free space and retry"
-        ) from exc
-
-
-def fsync_dir(path: Path) -> None:
-    """Make the names in directory ``path`` (created, renamed, removed entries) durable."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_tree(path: Path) -> None:
-    """Every file and directory under ``path``, and ``path`` itself (a copied-in generation)."""
-    for dirpath, _dirs, files in os.walk(path):
-        for name in files:
-            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-        fsync_dir(Path(dirpath))
 
 
 class IndexStore:
@@ -397,17 +284,22 @@ class IndexStore:
         with filelock.FileLock(str(self.root / BUILD_LOCK)):
             yield
 
-    def swap_in(self, new_dir: Path, carry_pushed: bool = False) -> None:
+    def swap_in(self, new_dir: Path, carry_pushed: bool = False, built: bool = False) -> None:
         """Make ``new_dir`` live atomically and remove every other generation. Call it inside
         ``building()``: then no other generation is being built, so any directory that is neither
         live nor ``new_dir`` is the one replaced or an orphan of a killed reindex. Readers that
-        still hold the old segments keep their open files (POSIX unlink)."""
+        still hold the old segments keep their open files (POSIX unlink).
+
+        ``built``: ``new_dir`` was written through this store (a rebuild), so every commit in it
+        is already durable; otherwise (a restore's copy) it is fsynced whole first — before the
+        writer lock is taken, so live writes do not wait for it."""
+        with no_space_is_insufficient_storage():
+            if self.durable and not built:
+                fsync_tree(new_dir)
+                fsync_dir(self.root)
         with self.locked(), no_space_is_insufficient_storage():
             if carry_pushed:  # a rebuild from files; a restore means the backup's state
                 self.carry_pushed(self.open_generation(new_dir))
-            if self.durable:  # a restored copy was written by shutil, not by DurableStorage
-                fsync_tree(new_dir)
-                fsync_dir(self.root)
             self._point_live_at(new_dir)
             stale = [p for p in self.root.glob("gen-*") if p.is_dir() and p != new_dir]
             for path in stale:
