@@ -13,6 +13,7 @@
     python -m bench overload [--quick] # 2 × capacity for 60 s: 503 + Retry-After past the queue bound
     python -m bench soak [--minutes 10] # mixed searches, writes, deletes, bulk: errors, lost writes, RSS, fds
     python -m bench writes             # ms per acknowledged write with and without fsync
+    python -m bench slowclients [--quick]  # a search beside 200 trickling connections: ≤ 1 s
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -41,6 +42,7 @@ COMMANDS = {
     "overload": "overload",
     "soak": "soak",
     "writes": "write_cost",
+    "slowclients": "slow_clients",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 

@@ -12,87 +12,27 @@ deadlines; the 0.3 s pauses are the slow clients themselves.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import selectors
-import socket
+import sys
 import threading
 import time
-from dataclasses import dataclass, field
 
 import requests
 
-from helpers import Server
+from helpers import ROOT, Server
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.slow_clients import WRITE_KEY, open_all, trickle
 
 HEADER_TIMEOUT = 3.0
 BODY_TIMEOUT = 4.0
-TRICKLE_EVERY = 0.3
 HEADER_TRICKLERS = 100
 BODY_TRICKLERS = 100
 IDLE = 20
 NORMAL_BOUND = 2.0  # generous for a ~10 ms search; a blocked worker would take HEADER_TIMEOUT+
 SLACK = 4.0  # how late after its deadline a connection may be closed (2 shared cores)
-WRITE_KEY = "slow-client-write-key"
-
-
-@dataclass
-class Slow:
-    kind: str  # "header", "body" or "idle"
-    sock: socket.socket
-    opened: float
-    step: int = 0
-    closed_at: float | None = None
-    received: bytearray = field(default_factory=bytearray)
-
-
-def _open(srv: Server, kind: str, n: int) -> Slow:
-    sock = socket.create_connection(("127.0.0.1", int(srv.url.rsplit(":", 1)[1])), timeout=5)
-    host = "Host: 127.0.0.1\r\n"
-    if kind == "header":
-        sock.sendall(f"GET /search?q=slow{n} HTTP/1.1\r\n{host}".encode())
-    elif kind == "body":
-        sock.sendall(
-            (
-                f"PUT /documents/slow-{n} HTTP/1.1\r\n{host}"
-                f"Authorization: Bearer {WRITE_KEY}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: 4000\r\n\r\n{{"
-            ).encode()
-        )
-    sock.setblocking(False)
-    return Slow(kind, sock, time.monotonic())
-
-
-def _trickle(slow: list[Slow], stop: threading.Event) -> None:
-    """Send the next header line or body byte on every open connection, and notice closes."""
-    sel = selectors.DefaultSelector()
-    for s in slow:
-        sel.register(s.sock, selectors.EVENT_READ, s)
-    next_send = time.monotonic()
-    while not stop.is_set() and any(s.closed_at is None for s in slow):
-        for key, _ in sel.select(timeout=0.05):
-            s = key.data
-            try:
-                data = s.sock.recv(65536)
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError:
-                data = b""
-            if data:
-                s.received += data
-                continue
-            s.closed_at = time.monotonic()
-            sel.unregister(s.sock)
-        if time.monotonic() < next_send:
-            continue
-        next_send += TRICKLE_EVERY
-        for s in slow:
-            if s.closed_at is not None or s.kind == "idle":
-                continue
-            s.step += 1
-            chunk = f"X-Slow-{s.step}: {'a' * 20}\r\n".encode() if s.kind == "header" else b" "
-            with contextlib.suppress(BlockingIOError, OSError):
-                s.sock.send(chunk)
-    sel.close()
 
 
 def test_slow_clients_do_not_delay_a_search_and_are_dropped_on_time(make_server) -> None:
@@ -104,11 +44,9 @@ def test_slow_clients_do_not_delay_a_search_and_are_dropped_on_time(make_server)
         },
         workers=2,
     )
-    slow = [_open(srv, "header", n) for n in range(HEADER_TRICKLERS)]
-    slow += [_open(srv, "body", n) for n in range(BODY_TRICKLERS)]
-    slow += [_open(srv, "idle", n) for n in range(IDLE)]
+    slow = open_all(int(srv.url.rsplit(":", 1)[1]), HEADER_TRICKLERS, BODY_TRICKLERS, IDLE)
     stop = threading.Event()
-    trickler = threading.Thread(target=_trickle, args=(slow, stop), daemon=True)
+    trickler = threading.Thread(target=trickle, args=(slow, stop), daemon=True)
     trickler.start()
     try:
         latencies = []
