@@ -86,6 +86,11 @@ class Settings:
         "Requests one worker admits at once (one computing, the rest queued behind it); more "
         "answer 503 overloaded with Retry-After at once. /health is never refused.",
     )
+    max_queue_wait: float = _setting(
+        0.25,
+        "Seconds a request may wait for its worker's turn; one that waited longer answers 503 "
+        "overloaded with Retry-After instead of a late answer.",
+    )
     fsync: bool = _setting(
         True,
         "Flush every acknowledged write and generation swap to stable storage (fsync) before "

@@ -39,7 +39,13 @@ class AdmissionMiddleware:
         self._lock = threading.Lock()  # a real lock under threaded workers, a no-op cost here
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        if req.env.get("searchsvc.overloaded"):  # the gevent worker's queue is full (worker.py)
+        refused = req.env.get("searchsvc.overloaded")  # by the gevent worker's queue (worker.py)
+        if refused == "waited":
+            raise Overloaded(
+                "the service is at capacity (this request waited too long for its turn); "
+                "retry after the Retry-After delay"
+            )
+        if refused:
             raise Overloaded(
                 f"the service is at capacity ({self.limit} requests queued per worker); "
                 "retry after the Retry-After delay"

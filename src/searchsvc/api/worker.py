@@ -27,6 +27,7 @@ Deadlines, both from ``Settings``:
 from __future__ import annotations
 
 import io
+import time
 from typing import Any
 
 import gevent
@@ -64,7 +65,7 @@ class EagerAcceptServer(StreamServer):
 class Worker(GeventWorker):
     def load_wsgi(self) -> None:
         super().load_wsgi()
-        self.wsgi = Turns(self.wsgi, self.max_inflight)
+        self.wsgi = Turns(self.wsgi, self.max_inflight, self.max_queue_wait)
 
     def run(self) -> None:
         ggevent.StreamServer = EagerAcceptServer  # what GeventWorker.run builds its servers from
@@ -73,6 +74,7 @@ class Worker(GeventWorker):
     def init_process(self) -> None:
         settings = Settings.from_env()
         self.max_inflight = settings.max_inflight
+        self.max_queue_wait = settings.max_queue_wait
         self.header_timeout = settings.header_timeout
         self.body_timeout = settings.body_timeout
         self.max_body_bytes = settings.max_body_bytes
@@ -126,6 +128,11 @@ class Worker(GeventWorker):
 class Turns:
     """The app, run for one request at a time per worker, with a bounded queue in front.
 
+    Two bounds: at most ``limit`` requests hold or wait for a turn, and one that waited longer
+    than ``max_wait`` for its turn is refused when it gets it (its answer would come late
+    whatever it cost; a count alone bounds the wait only in searches, and a search's cost varies
+    a hundredfold with the query and the machine's load).
+
     Under gevent nothing would otherwise bound the queue that admission counts: a request that
     arrives while another computes is only read once the loop polls its sockets, and the loop
     runs every ready greenlet (each a whole search) before polling again. Here requests take
@@ -137,9 +144,10 @@ class Turns:
     The turn ends when the app returns, before the answer is written, so a client that reads its
     answer slowly never holds up the next search."""
 
-    def __init__(self, app: Any, limit: int):
+    def __init__(self, app: Any, limit: int, max_wait: float = float("inf")):
         self.app = app
         self.limit = max(1, limit)
+        self.max_wait = max_wait
         self.queued = 0  # holding a turn or waiting for one
         self.turn = gevent.lock.Semaphore(1)
 
@@ -149,11 +157,14 @@ class Turns:
         ):
             return self.app(environ, start_response)
         if self.queued >= self.limit:
-            environ["searchsvc.overloaded"] = True
+            environ["searchsvc.overloaded"] = "queue_full"
             return self.app(environ, start_response)
+        arrived = time.monotonic()
         self.queued += 1
         self.turn.acquire()
         try:
+            if time.monotonic() - arrived > self.max_wait:
+                environ["searchsvc.overloaded"] = "waited"  # answering it now would be late
             return self.app(environ, start_response)
         finally:
             self.queued -= 1
