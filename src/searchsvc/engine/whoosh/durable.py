@@ -51,14 +51,10 @@ class DurableStorage(FileStorage):
         self.durable = durable
         self.open_files: set[StructFile] = set()
         self.unsynced: set[str] = set()  # closed since the last commit, not yet fsynced
-        self.sync_on_close = False  # a sub-writer's copy in another process
+        self.committer = os.getpid()  # the process whose commit names the files
 
     def __getstate__(self) -> dict[str, Any]:  # multi-process writers pickle their storage
         return {**self.__dict__, "open_files": set(), "unsynced": set()}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.sync_on_close = True  # the parent commits these files without knowing their names
 
     def create_file(self, name: str, excl: bool = False, mode: str = "wb", **kwargs: Any) -> Any:
         path = self._fpath(name)
@@ -121,8 +117,8 @@ class _TrackedFile(StructFile):
                 self.onclose(self)
             if storage.durable:
                 self.file.flush()
-                if storage.sync_on_close:
-                    os.fsync(self.file.fileno())
+                if os.getpid() != storage.committer:  # a sub-writer, forked or unpickled:
+                    os.fsync(self.file.fileno())  # the parent commits without these names
                 else:
                     storage.unsynced.add(self._name)
         finally:
