@@ -87,9 +87,9 @@ class Settings:
         "answer 503 overloaded with Retry-After at once. /health is never refused.",
     )
     max_queue_wait: float = _setting(
-        0.25,
+        0.0,
         "Seconds a request may wait for its worker's turn; one that waited longer answers 503 "
-        "overloaded with Retry-After instead of a late answer.",
+        "overloaded with Retry-After instead of a late answer. 0: no bound but max_inflight.",
     )
     fsync: bool = _setting(
         True,

@@ -74,7 +74,7 @@ class Worker(GeventWorker):
     def init_process(self) -> None:
         settings = Settings.from_env()
         self.max_inflight = settings.max_inflight
-        self.max_queue_wait = settings.max_queue_wait
+        self.max_queue_wait = settings.max_queue_wait or float("inf")  # 0: no wait bound
         self.header_timeout = settings.header_timeout
         self.body_timeout = settings.body_timeout
         self.max_body_bytes = settings.max_body_bytes
