@@ -63,6 +63,7 @@ LIVE = "live"
 LOCK = "write.lock"
 OWNER = "write.lock.owner"
 BUILD_LOCK = "build.lock"
+TURNSTILE = "write.turnstile"  # passed on the way to the writer lock (IndexStore._acquire_in_turn)
 
 
 class IndexStore:
@@ -77,6 +78,7 @@ class IndexStore:
         self.durable = durable  # fsync what commits and swaps depend on (Settings.fsync)
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = filelock.FileLock(str(self.root / LOCK), timeout=lock_timeout)
+        self._turnstile = filelock.FileLock(str(self.root / TURNSTILE), timeout=lock_timeout)
         self._opened: tuple[Path, whoosh_index.Index] | None = None
 
     # --- locations -------------------------------------------------------------------------
@@ -140,7 +142,10 @@ class IndexStore:
         owner file only lets the next writer say, in the log, that it took over from a dead one."""
         outermost = not self._lock.is_locked
         try:
-            self._lock.acquire()
+            if outermost:
+                self._acquire_in_turn()
+            else:
+                self._lock.acquire()
         except filelock.Timeout as exc:
             raise IndexBusy(
                 f"the index is busy with another write; retry in a moment "
@@ -154,6 +159,19 @@ class IndexStore:
             if outermost:
                 _write_owner(self.root / OWNER, "released")
             self._lock.release()
+
+    def _acquire_in_turn(self) -> None:
+        """Take the writer lock through a turnstile, so a steady stream of writes cannot starve
+        one waiter (a reindex's swap, say). ``filelock`` polls; a writer that releases the lock
+        and asks again at once nearly always wins against a waiter that polls every 50 ms. Here
+        a waiter holds the turnstile while it waits for the lock, and every writer passes the
+        turnstile before asking: the writer that just finished waits for the waiter to get in."""
+        deadline = time.monotonic() + self.lock_timeout
+        self._turnstile.acquire(timeout=self.lock_timeout)
+        try:
+            self._lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        finally:
+            self._turnstile.release()
 
     def _take_over(self) -> None:
         owner = self.root / OWNER
