@@ -14,6 +14,7 @@
     python -m bench soak [--minutes 10] # mixed searches, writes, deletes, bulk: errors, lost writes, RSS, fds
     python -m bench writes             # ms per acknowledged write with and without fsync
     python -m bench slowclients [--quick]  # a search beside 200 trickling connections: ≤ 1 s
+    python -m bench hostile [--quick]  # slowest answer to requests built to be expensive (≤ 2 s)
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -43,6 +44,7 @@ COMMANDS = {
     "soak": "soak",
     "writes": "write_cost",
     "slowclients": "slow_clients",
+    "hostile": "hostile",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 

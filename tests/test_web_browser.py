@@ -265,6 +265,42 @@ def test_zero_results_offer_did_you_mean(server, watched: Watched) -> None:
     assert page.locator("#hits > li.hit").count() > 0
 
 
+def test_synonyms_used_are_named_and_can_be_switched_off(server, watched: Watched) -> None:
+    # The session server reads its synonyms from the index directory; the rule is there for
+    # this test only ("jab" is in no seed, so without the rule the search finds nothing).
+    rules = Path(server.index_dir) / "synonyms.txt"
+    rules.write_text("jab => vaccine\n", encoding="utf-8")
+    try:
+        page = watched.page
+        page.goto(server.url + "/?q=jab")
+        settled(page)
+        notice = page.locator("#also-searched")
+        assert notice.is_visible()
+        assert "Also searched: vaccine for “jab”" in notice.inner_text()
+        assert page.locator("#hits > li.hit").count() > 0
+        assert "vaccine" in page.locator("#hits .snippet mark").first.inner_text().lower()
+
+        notice.locator("a", has_text="Search only the words typed").click()
+        settled(page)
+        assert params(page)["synonyms"] == ["false"] and params(page)["q"] == ["jab"]
+        assert page.locator("#hits > li.hit").count() == 0
+        assert "Synonyms off" in notice.inner_text()
+
+        notice.locator("a", has_text="Include synonyms").click()
+        settled(page)
+        assert "synonyms" not in params(page)
+        assert page.locator("#hits > li.hit").count() > 0
+        page.go_back()  # the switch is in the history like any other change
+        settled(page)
+        assert params(page)["synonyms"] == ["false"]
+    finally:
+        rules.unlink()
+
+    page.goto(server.url + "/?q=vaccine")  # no rule applies: nothing to say
+    settled(page)
+    assert page.locator("#also-searched").is_hidden()
+
+
 def test_api_errors_are_shown_readably(server, watched: Watched) -> None:
     page = watched.page
     page.goto(server.url + "/?date_from=2021-01-01&date_to=2020-01-01")

@@ -140,7 +140,11 @@ class Searcher:
             ]
             inner["sort"] = [{chunk_field("paragraph"): "asc"}]
         else:
+            # Equal scores by document id, then paragraph, as on Whoosh: a page continues where
+            # the previous one ended even when scores tie (Lucene's own order of equal scores
+            # is per shard and segment, and changes with merges and replicas).
             body["sort"] = ["_score", {"doc_id": "asc"}]
+            inner["sort"] = ["_score", {chunk_field("paragraph"): "asc"}]
         return body
 
     def _counts_body(
@@ -240,7 +244,7 @@ class Searcher:
 
     # --- responses --------------------------------------------------------------------------
     def _rows(self, resp, tr: Translation, by_doc, ranking, start, want, partial):
-        found: list[tuple[float, int, int, StoredChunk]] = []
+        found: list[tuple[float, str, int, int, StoredChunk]] = []
         for rank, hit in enumerate(resp["hits"]["hits"]):
             doc = hit.get("_source", {}).get("doc", {})
             inner = hit.get("inner_hits", {}).get(PATH, {}).get("hits", {}).get("hits", [])
@@ -254,17 +258,22 @@ class Searcher:
                     "chunk": stored.get("chunk", {}),
                     "doc": doc,
                 }
-                score = chunk_hit.get("_score") or 0.0
+                # Sorted inner hits carry their score as the first sort value, not as _score.
+                score = chunk_hit.get("_score") or (chunk_hit.get("sort") or [0.0])[0] or 0.0
+                paragraph = fields["chunk"].get("paragraph", 0)
                 found.append(
-                    (score, rank, fields["chunk"].get("paragraph", 0), StoredChunk.of(fields))
+                    (score, fields["doc_id"] or "", rank, paragraph, StoredChunk.of(fields))
                 )
         if by_doc:
             chosen = found
         else:
             if ranking:
-                found.sort(key=lambda f: (-f[0], f[1], f[2]))
+                # By score, then document id and paragraph: the page is exact, because every
+                # story ranked before a chunk's own (higher best score, or the same and a
+                # smaller id) holds a chunk ranked before it.
+                found.sort(key=lambda f: (-f[0], f[1], f[3]))
             chosen = found[start:want]
-        rows = [Row(s, score if ranking else 0.0, partial) for score, _, _, s in chosen]
+        rows = [Row(s, score if ranking else 0.0, partial) for score, _, _, _, s in chosen]
         return rows, [tr.marks_for_text(r.stored.text) for r in rows]
 
 
