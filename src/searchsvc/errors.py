@@ -77,6 +77,26 @@ class PayloadTooLarge(SearchsvcError):
     code = "payload_too_large"
 
 
+class RequestTimeout(SearchsvcError):
+    """The client did not send its request body in time (a stalled or trickling upload)."""
+
+    code = "request_timeout"
+
+
+class Overloaded(SearchsvcError):
+    """More requests are in flight than a worker admits: refused at once so the client can retry
+    instead of queueing behind work that would make every answer late."""
+
+    code = "overloaded"
+
+
+class InsufficientStorage(SearchsvcError):
+    """The disk (or the file-size limit) ran out during a write: nothing of it was kept, earlier
+    writes are intact, and the same write succeeds once space is freed."""
+
+    code = "insufficient_storage"
+
+
 class Unauthorized(SearchsvcError):
     code = "unauthorized"
 
