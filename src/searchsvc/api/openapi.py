@@ -856,7 +856,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
         },
     }
     openapi_desk.extend(spec, _search_parameters(settings), READ_SECURITY)
-    for item in spec["paths"].values():
+    for path, item in spec["paths"].items():
         for op in item.values():
             if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist
                 op["responses"].setdefault("401", err)
