@@ -3,7 +3,9 @@
 // The whole page state lives in the URL query string (shareable, back/forward restore it); every
 // change goes state -> URL -> GET /search -> render. Strings from the index are inserted with
 // textContent; the one exception is the server's escaped snippet, and even that is rebuilt from
-// text nodes and <mark> elements only (see setSnippet).
+// text nodes and <mark> elements only (see setSnippet in snippet.js).
+
+import { setSnippet } from "./snippet.js";
 
 const FACETS = ["speaker", "role", "author", "source", "kind", "event", "year"];
 const FACET_LABELS = {
@@ -36,6 +38,7 @@ const ui = {
   chips: $("active-filters"),
   error: $("error"),
   didYouMean: $("did-you-mean"),
+  alsoSearched: $("also-searched"),
   empty: $("empty"),
   hits: $("hits"),
   pager: $("pager"),
@@ -57,6 +60,7 @@ function emptyState() {
     date_to: "",
     sort: "relevance",
     group: false,
+    synonyms: true, // the newsroom's synonyms expand the query unless the reader turns them off
     page: 1,
   };
 }
@@ -75,6 +79,7 @@ function stateFromQuery(search) {
   const sort = params.get("sort");
   if (SORTS.includes(sort)) s.sort = sort;
   s.group = params.get("group") === "document";
+  s.synonyms = params.get("synonyms") !== "false";
   const page = Number.parseInt(params.get("page") ?? "", 10);
   s.page = Number.isFinite(page) && page >= 1 ? page : 1;
   return s;
@@ -88,6 +93,7 @@ function toParams(s) {
   if (s.date_to) params.set("date_to", s.date_to);
   if (s.sort !== "relevance") params.set("sort", s.sort);
   if (s.group) params.set("group", "document");
+  if (!s.synonyms) params.set("synonyms", "false");
   if (s.page > 1) params.set("page", String(s.page));
   return params;
 }
@@ -124,7 +130,11 @@ function commit(next, mode = "push") {
 }
 
 window.addEventListener("popstate", () => {
-  state = stateFromQuery(location.search);
+  const next = stateFromQuery(location.search);
+  // A fragment link (the skip link, #p12) also fires popstate: the search is the same, so the
+  // page must not search again and re-render under the focus the link just moved.
+  if (urlFor(next) === urlFor(state)) return;
+  state = next;
   typingEntry = false;
   closeSuggestions();
   syncControls({ query: true });
@@ -239,6 +249,7 @@ function showError(message) {
   ui.pager.hidden = true;
   ui.empty.hidden = true;
   ui.didYouMean.hidden = true;
+  ui.alsoSearched.hidden = true;
   ui.timeline.hidden = true;
 }
 
@@ -266,6 +277,7 @@ function render(body) {
   ui.status.textContent = status;
 
   renderDidYouMean(body.suggestion, total);
+  renderAlsoSearched(Array.isArray(body.expansions) ? body.expansions : []);
   renderEmpty(total, hits.length, body.suggestion);
   ui.hits.replaceChildren(...hits.map(renderHit));
   renderTimeline(total ? body.histogram : null);
@@ -293,6 +305,47 @@ ui.didYouMean.addEventListener("click", (e) => {
   if (!link || isModified(e)) return;
   e.preventDefault();
   commit(withChanges({ q: link.dataset.q }));
+});
+
+/**
+ * "Also searched: …" names the synonyms the server says it used, so a reader knows why a hit
+ * without their word is there, and offers the search without them; with synonyms off, the way
+ * back.
+ */
+function renderAlsoSearched(expansions) {
+  ui.alsoSearched.replaceChildren();
+  const used = expansions.filter((e) => e && typeof e.term === "string" && Array.isArray(e.synonyms));
+  if (!state.q || (state.synonyms && !used.length)) {
+    ui.alsoSearched.hidden = true;
+    return;
+  }
+  const link = document.createElement("a");
+  link.className = "synonyms-toggle";
+  link.dataset.synonyms = String(!state.synonyms);
+  link.href = urlFor(withChanges({ synonyms: !state.synonyms }));
+  if (state.synonyms) {
+    const list = document.createElement("span");
+    list.className = "expansions";
+    used.forEach((e, i) => {
+      if (i) list.append("; ");
+      const words = document.createElement("b");
+      words.textContent = e.synonyms.join(", ");
+      list.append(words, ` for “${e.term}”`);
+    });
+    link.textContent = "Search only the words typed";
+    ui.alsoSearched.append("Also searched: ", list, ". ", link);
+  } else {
+    link.textContent = "Include synonyms";
+    ui.alsoSearched.append("Synonyms off: only the words typed were searched. ", link);
+  }
+  ui.alsoSearched.hidden = false;
+}
+
+ui.alsoSearched.addEventListener("click", (e) => {
+  const link = e.target.closest("a[data-synonyms]");
+  if (!link || isModified(e)) return;
+  e.preventDefault();
+  commit(withChanges({ synonyms: link.dataset.synonyms === "true" }));
 });
 
 function renderEmpty(total, shown, suggestion) {
@@ -335,24 +388,6 @@ function docHref(hit) {
 function citationUrl(hit) {
   const fallback = `/documents/${encodeURIComponent(hit.document?.id ?? "")}#p${hit.paragraph}`;
   return new URL(hit.citation?.url || fallback, location.origin).href;
-}
-
-/** Rebuild the server's snippet from text and <mark> only: nothing else can reach the page. */
-function setSnippet(target, html) {
-  const inert = document.createElement("template"); // template content never runs or loads anything
-  inert.innerHTML = String(html ?? "");
-  const copy = (from, to) => {
-    for (const node of from.childNodes) {
-      if (node.nodeType === Node.TEXT_NODE) to.append(node.data);
-      else if (node.nodeName === "MARK") {
-        const mark = document.createElement("mark");
-        copy(node, mark);
-        to.append(mark);
-      } else if (node.nodeType === Node.ELEMENT_NODE) copy(node, to);
-    }
-  };
-  target.replaceChildren();
-  copy(inert.content, target);
 }
 
 function badge(text, cls) {
