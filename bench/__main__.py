@@ -10,6 +10,7 @@
     python -m bench judged-pool        # re-pool the judged newsroom set (bench/judged/)
     python -m bench judged [--quick] [--baseline]  # ranking on the judged set: nDCG@10, MAP, MRR
     python -m bench opensearch --opensearch-url URL[,URL…] [--quick]  # Whoosh vs OpenSearch
+    python -m bench bulk [--quick] [--batches 1,1000]  # CMS POST /documents/_bulk, documents/s
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -35,6 +36,7 @@ COMMANDS = {
     "judged-pool": "judged.pool",
     "judged": "judged.evaluate",
     "opensearch": "opensearch",
+    "bulk": "bulk",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 

@@ -37,6 +37,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import IndexWriter
 
 from ...errors import DocumentNotFound, IndexBusy, VersionConflict
+from ..bulk import Delete, Op, Outcome, runs
 from ..models import Chunk, Document
 from ..stored import StoredChunk, stored_fields
 from ..versions import is_older
@@ -216,6 +217,47 @@ class IndexStore:
             w.delete_by_term("doc_id", doc.id)
             for chunk in chunks:
                 w.add_document(**chunk_fields(doc, chunk, origin="push"))
+        return stored is None
+
+    def write_batch(self, ops: list[Op]) -> list[Outcome]:
+        """Many puts and deletes under one writer lock and (usually) one commit: ``put`` and
+        ``delete`` line by line, but the batch's lines become durable and visible together.
+
+        Whoosh's ``delete_by_term`` and the version lookup only see committed chunks, so where an
+        id comes back within the batch the lines before it are committed first (``bulk.runs``).
+        Nothing is acknowledged before the last commit returns; an error from a commit fails the
+        whole call, and a line of an earlier commit then stays written (resending it is safe)."""
+        out: list[Outcome] = [None] * len(ops)
+        with self.writer() as w:
+            for n, run in enumerate(runs(ops)):
+                if n:
+                    w.flush()
+                searcher = w.searcher()
+                try:
+                    for i, op in run:
+                        out[i] = self._apply(w, searcher, op)
+                finally:
+                    searcher.close()
+        return out
+
+    @staticmethod
+    def _apply(w: Any, searcher: Any, op: Op) -> Outcome:
+        stored = _stored_doc(searcher, op.doc_id)
+        if isinstance(op, Delete):
+            if stored is None:
+                return DocumentNotFound(f"no document with id {op.doc_id!r}")
+            w.delete_by_term("doc_id", op.doc_id)
+            return None
+        doc = op.doc
+        if stored is not None and is_older(doc.version, stored.get("version")):
+            return VersionConflict(
+                f"document {doc.id!r} is at version {stored.get('version')}; "
+                f"refusing older version {doc.version}",
+                details={"stored_version": stored.get("version")},
+            )
+        w.delete_by_term("doc_id", doc.id)
+        for chunk in op.chunks:
+            w.add_document(**chunk_fields(doc, chunk, origin="push"))
         return stored is None
 
     def carry_pushed(self, new_ix: whoosh_index.Index) -> int:
