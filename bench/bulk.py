@@ -18,10 +18,11 @@ its title and two to four consecutive paragraphs from one briefing. After each r
 for one word of every tenth story's own title must find it (acknowledged = searchable), and the
 answer must have one item per line with the expected status.
 
-``--opensearch-url`` runs the same against an OpenSearch cluster (``SEARCHSVC_BACKEND=opensearch``,
-one new alias per run).
+``--backends whoosh,opensearch --opensearch-url URL`` runs the same against an OpenSearch cluster
+too (``SEARCHSVC_BACKEND=opensearch``, one new alias per run).
 
-    python -m bench bulk [--stories 1000] [--batches 1,1000] [--opensearch-url URL]
+    python -m bench bulk [--stories 1000] [--batches 1,1000] [--backends whoosh,opensearch
+                         --opensearch-url URL]
 """
 
 from __future__ import annotations
@@ -157,6 +158,9 @@ def run_one(
             row["replace"] = send(srv.base, docs, 2, 200)
             row["older_refused"] = send(srv.base, docs, 1, 409)
             return row
+    except Exception:
+        print((work / "server.log").read_text(errors="replace")[-4000:])
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -166,7 +170,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     n = 100 if args.quick and args.stories == 1000 else args.stories
     docs = stories(files, n)
     batches = [int(b) for b in args.batches.split(",")]
-    backends = ["whoosh"] + (["opensearch"] if args.opensearch_url else [])
+    backends = args.backends.split(",")
+    if "opensearch" in backends and not args.opensearch_url:
+        raise SystemExit("--backends opensearch needs --opensearch-url")
     rows = [run_one(args, docs, b, be) for be in backends for b in batches]
     print_table(
         f"POST /documents/_bulk, {n} short stories per request (2 workers)",
@@ -193,4 +199,7 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument(
         "--batches", default="1,1000", help="SEARCHSVC_BULK_BATCH values, comma-separated"
     )
-    ap.add_argument("--opensearch-url", help="also run against this OpenSearch cluster")
+    ap.add_argument(
+        "--backends", default="whoosh", help="whoosh and/or opensearch, comma-separated"
+    )
+    ap.add_argument("--opensearch-url", help="the OpenSearch cluster (node URLs, comma-separated)")

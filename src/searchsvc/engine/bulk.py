@@ -14,6 +14,7 @@ runs one after the other (the later one sees the earlier one's result, as across
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -60,3 +61,35 @@ def runs(ops: Sequence[Op]) -> Iterator[list[tuple[int, Op]]]:
         ids.add(op.doc_id)
     if run:
         yield run
+
+
+#: Lines of a request's first batch, before its pace is known.
+FIRST_BATCH = 100
+#: Share of the remaining time budget a batch is sized to fill (the rest absorbs a slow commit).
+BUDGET_SHARE = 0.6
+
+
+class BatchSizer:
+    """How many lines the next batch may hold, so that a batch ends before the request's
+    deadline: a commit cannot be cut short, and the worker answering the request is killed at
+    its timeout. The first batch holds ``FIRST_BATCH`` lines, each later one at most four times
+    the last and ``most``, and only as many as the pace so far (seconds per line, preparation and
+    commit included) fits into ``BUDGET_SHARE`` of the time left."""
+
+    def __init__(self, most: int, deadline: float | None):
+        self.most = max(1, most)
+        self.deadline = deadline
+        self.limit = min(FIRST_BATCH, self.most)
+        self.first = True  # no batch stored yet
+
+    def full(self, lines: int) -> bool:
+        return lines >= self.limit
+
+    def done(self, lines: int, seconds: float) -> None:
+        """A batch of ``lines`` took ``seconds``: size the next one."""
+        self.first = False
+        limit = min(self.most, self.limit * 4)
+        if self.deadline is not None and lines and seconds > 0:
+            left = self.deadline - time.perf_counter()
+            limit = min(limit, int(BUDGET_SHARE * left * lines / seconds))
+        self.limit = max(1, limit)

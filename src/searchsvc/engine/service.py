@@ -21,7 +21,7 @@ from ..config import Settings
 from ..errors import IndexBusy, InvalidDocument, InvalidParameter, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
 from .backend import Backend, open_backend
-from .bulk import Delete, Op, Put
+from .bulk import BatchSizer, Delete, Op, Put
 from .ids import check_doc_id
 from .models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 from .query.parse import ParsedQuery, parse
@@ -119,9 +119,10 @@ class Engine:
     def bulk(
         self, lines: list[BulkLine], deadline: float | None = None
     ) -> list[WriteResult | SearchsvcError | None]:
-        """``put_json`` and ``delete_document`` for many lines, stored ``settings.bulk_batch``
-        at a time (one commit, one refresh per batch): each line's ``WriteResult``, None for a
-        deletion, or the error that line alone gets. A line is ``("index", id or None, the
+        """``put_json`` and ``delete_document`` for many lines, stored in batches of at most
+        ``settings.bulk_batch`` (one commit, one refresh each; ``BatchSizer`` keeps a batch within
+        the time left): each line's ``WriteResult``, None for a deletion, or the error that line
+        alone gets. A line is ``("index", id or None, the
         JSON object)``, ``("delete", id, None)``, or carries the error its parsing raised.
 
         Past ``deadline`` (``time.perf_counter``), or once the backend is busy, the remaining
@@ -132,6 +133,8 @@ class Engine:
         out: list[WriteResult | SearchsvcError | None] = [None] * len(lines)
         batch: list[tuple[int, Op]] = []
         stop: IndexBusy | None = None
+        sizer = BatchSizer(self.settings.bulk_batch, deadline)
+        started = time.perf_counter()
 
         def late() -> bool:
             nonlocal stop
@@ -145,7 +148,8 @@ class Engine:
             try:
                 if late():
                     raise stop  # type: ignore[misc]
-                outcomes = self.backend.write_batch(ops)
+                # The first batch also tidies (merges) storage; its time paces the rest.
+                outcomes = self.backend.write_batch(ops, tidy=sizer.first)
             except IndexBusy as exc:
                 stop = stop or exc
                 outcomes = [exc] * len(ops)
@@ -154,12 +158,15 @@ class Engine:
                     out[i] = outcome
                 else:
                     out[i] = WriteResult(op.doc.id, bool(outcome), len(op.chunks), op.doc.version)
+            sizer.done(len(batch), time.perf_counter() - started)
             batch.clear()
 
         for i, (action, doc_id, obj) in enumerate(lines):
             if late():
                 out[i] = stop
                 continue
+            if not batch:
+                started = time.perf_counter()
             try:
                 if isinstance(obj, SearchsvcError):
                     raise obj
@@ -172,7 +179,7 @@ class Engine:
             except SearchsvcError as exc:
                 out[i] = exc
                 continue
-            if len(batch) >= self.settings.bulk_batch:
+            if sizer.full(len(batch)):
                 store()
         if batch:
             store()
