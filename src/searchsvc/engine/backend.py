@@ -46,13 +46,11 @@ class Backend(Protocol):
         """Remove every chunk of a document; ``DocumentNotFound`` when there is none."""
         ...
 
-    def write_batch(self, ops: list[Op], *, tidy: bool = True) -> list[Outcome]:
+    def write_batch(self, ops: list[Op]) -> list[Outcome]:
         """``put`` and ``delete`` for many stories in request order, stored and made visible
         together (one commit or bulk request, one refresh): each op's outcome, a refused
         version or a missing story failing that op alone. When it raises (``IndexBusy``: the lock
-        or the cluster could not be had) no op is acknowledged; resending them all is safe.
-        ``tidy=False``: spend no time tidying storage in this call (Whoosh merges small segments
-        at a commit), so its time follows from the ops alone."""
+        or the cluster could not be had) no op is acknowledged; resending them all is safe."""
         ...
 
     def rebuild(

@@ -66,13 +66,13 @@ def runs(ops: Sequence[Op]) -> Iterator[list[tuple[int, Op]]]:
 #: Lines of a request's first batch, before its pace is known.
 FIRST_BATCH = 100
 #: Share of the remaining time budget a batch is sized to fill (the rest absorbs a slow commit).
-BUDGET_SHARE = 0.6
+BUDGET_SHARE = 0.5
 
 
 class BatchSizer:
     """How many lines the next batch may hold, so that a batch ends before the request's
-    deadline: a commit cannot be cut short, and the worker answering the request is killed at
-    its timeout. The first batch holds ``FIRST_BATCH`` lines, each later one at most four times
+    deadline: a commit cannot be cut short (Whoosh's also merges small segments, in Python), and
+    the worker answering the request is killed at its timeout. The first batch holds ``FIRST_BATCH`` lines, each later one at most four times
     the last and ``most``, and only as many as the pace so far (seconds per line, preparation and
     commit included) fits into ``BUDGET_SHARE`` of the time left."""
 
@@ -80,14 +80,12 @@ class BatchSizer:
         self.most = max(1, most)
         self.deadline = deadline
         self.limit = min(FIRST_BATCH, self.most)
-        self.first = True  # no batch stored yet
 
     def full(self, lines: int) -> bool:
         return lines >= self.limit
 
     def done(self, lines: int, seconds: float) -> None:
         """A batch of ``lines`` took ``seconds``: size the next one."""
-        self.first = False
         limit = min(self.most, self.limit * 4)
         if self.deadline is not None and lines and seconds > 0:
             left = self.deadline - time.perf_counter()

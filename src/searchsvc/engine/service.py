@@ -148,8 +148,7 @@ class Engine:
             try:
                 if late():
                     raise stop  # type: ignore[misc]
-                # The first batch also tidies (merges) storage; its time paces the rest.
-                outcomes = self.backend.write_batch(ops, tidy=sizer.first)
+                outcomes = self.backend.write_batch(ops)
             except IndexBusy as exc:
                 stop = stop or exc
                 outcomes = [exc] * len(ops)

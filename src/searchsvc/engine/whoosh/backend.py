@@ -60,8 +60,8 @@ class WhooshBackend:
     def delete(self, doc_id: str) -> None:
         self.store.delete(doc_id)
 
-    def write_batch(self, ops: list[Op], *, tidy: bool = True) -> list[Outcome]:
-        return self.store.write_batch(ops, merge=tidy)
+    def write_batch(self, ops: list[Op]) -> list[Outcome]:
+        return self.store.write_batch(ops)
 
     def rebuild(
         self, docs: Iterable[tuple[Document, list[Chunk]]], *, procs: int = 1

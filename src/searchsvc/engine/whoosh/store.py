@@ -139,7 +139,7 @@ class IndexStore:
 
     @contextmanager
     def writer(
-        self, procs: int = 1, index: whoosh_index.Index | None = None, merge: bool = True
+        self, procs: int = 1, index: whoosh_index.Index | None = None
     ) -> Iterator[IndexWriter]:
         """A Whoosh writer, committed on success, cancelled on error. Writes to the live index
         hold the cross-process writer lock; a generation being built (``index``) is private to its
@@ -158,13 +158,13 @@ class IndexStore:
             }
             if procs > 1:
                 kwargs.update(procs=procs, multisegment=True, limitmb=max(1, self.pool_mb // 2))
-            batch = _Batch(ix, kwargs, merge)
+            batch = _Batch(ix, kwargs)
             try:
                 yield batch  # type: ignore[misc]
             except BaseException:
                 batch.writer.cancel()
                 raise
-            batch.writer.commit(merge=merge)
+            batch.writer.commit()
 
     # --- writes ----------------------------------------------------------------------------
     def add_documents(
@@ -219,18 +219,16 @@ class IndexStore:
                 w.add_document(**chunk_fields(doc, chunk, origin="push"))
         return stored is None
 
-    def write_batch(self, ops: list[Op], merge: bool = True) -> list[Outcome]:
+    def write_batch(self, ops: list[Op]) -> list[Outcome]:
         """Many puts and deletes under one writer lock and (usually) one commit: ``put`` and
         ``delete`` line by line, but the batch's lines become durable and visible together.
-        ``merge=False`` commits a segment of its own instead of also merging the small ones
-        (Whoosh re-posts them in Python), so the call's time follows from its ops alone.
 
         Whoosh's ``delete_by_term`` and the version lookup only see committed chunks, so where an
         id comes back within the batch the lines before it are committed first (``bulk.runs``).
         Nothing is acknowledged before the last commit returns; an error from a commit fails the
         whole call, and a line of an earlier commit then stays written (resending it is safe)."""
         out: list[Outcome] = [None] * len(ops)
-        with self.writer(merge=merge) as w:
+        with self.writer() as w:
             for n, run in enumerate(runs(ops)):
                 if n:
                     w.flush()
@@ -323,14 +321,13 @@ class _Batch:
     """A Whoosh writer that can be committed and reopened mid-batch (``flush``); every other
     attribute is the current writer's."""
 
-    def __init__(self, ix: whoosh_index.Index, kwargs: dict[str, Any], merge: bool = True):
+    def __init__(self, ix: whoosh_index.Index, kwargs: dict[str, Any]):
         self.ix = ix
         self.kwargs = kwargs
-        self.merge = merge
         self.writer = ix.writer(**kwargs)
 
     def flush(self) -> None:
-        self.writer.commit(merge=self.merge)
+        self.writer.commit()
         self.writer = self.ix.writer(**self.kwargs)
 
     def pool_nearly_full(self) -> bool:
