@@ -148,7 +148,7 @@ class Engine:
             try:
                 if late():
                     raise stop  # type: ignore[misc]
-                outcomes = self.backend.write_batch(ops)
+                outcomes = self.backend.write_batch(ops, deadline)
             except IndexBusy as exc:
                 stop = stop or exc
                 outcomes = [exc] * len(ops)

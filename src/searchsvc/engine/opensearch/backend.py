@@ -224,11 +224,12 @@ class OpenSearchBackend:
         except ox.NotFoundError as exc:
             raise DocumentNotFound(f"no document with id {doc_id!r}") from exc
 
-    def write_batch(self, ops: list[Op]) -> list[Outcome]:
+    def write_batch(self, ops: list[Op], deadline: float | None = None) -> list[Outcome]:
         """One ``_bulk`` request per run of distinct ids (``bulk.runs``; usually the whole batch),
         each line conditional on the sequence number of the copy whose version was checked (one
         ``mget`` for all), ``refresh=wait_for`` once. Lines another writer got to first are read
-        and sent again, as ``put`` does; the rest are answered from the bulk response."""
+        and sent again, as ``put`` does; the rest are answered from the bulk response. The
+        cluster merges segments in the background, so ``deadline`` changes nothing here."""
         self.ensure_index()
         out: list[Outcome] = [None] * len(ops)
         for run in runs(ops):

@@ -60,8 +60,8 @@ class WhooshBackend:
     def delete(self, doc_id: str) -> None:
         self.store.delete(doc_id)
 
-    def write_batch(self, ops: list[Op]) -> list[Outcome]:
-        return self.store.write_batch(ops)
+    def write_batch(self, ops: list[Op], deadline: float | None = None) -> list[Outcome]:
+        return self.store.write_batch(ops, deadline)
 
     def rebuild(
         self, docs: Iterable[tuple[Document, list[Chunk]]], *, procs: int = 1
