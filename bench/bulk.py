@@ -149,18 +149,20 @@ def run_one(
             SEARCHSVC_OPENSEARCH_INDEX=f"bench-bulk-{uuid.uuid4().hex[:8]}",
         )
     work = Path(tempfile.mkdtemp(prefix="bench-bulk-", dir=args.workdir))
+    row: dict[str, Any] = {"backend": backend, "batch": batch, "stories": len(docs)}
     try:
         with Server(work / "index", 2, work / "server.log", env=env) as srv:
-            n = len(docs)
-            row: dict[str, Any] = {"backend": backend, "batch": batch, "stories": n}
             row["new"] = send(srv.base, docs, 1, 201)
             row["new"]["searchable_of_sampled"] = [searchable(srv.base, docs), len(docs[::10])]
             row["replace"] = send(srv.base, docs, 2, 200)
             row["older_refused"] = send(srv.base, docs, 1, 409)
             return row
-    except Exception:
-        print((work / "server.log").read_text(errors="replace")[-4000:])
-        raise
+    except requests.RequestException as exc:  # e.g. a worker killed at its timeout: say so
+        log = (work / "server.log").read_text(errors="replace")
+        print(log[-4000:])
+        row["failed"] = f"{type(exc).__name__}: {exc}"[:300]
+        row["worker_timeouts"] = log.count("WORKER TIMEOUT")
+        return row
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -187,6 +189,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "{}/{}".format(*r["new"]["searchable_of_sampled"]),
             ]
             for r in rows
+            if "failed" not in r
+        ]
+        + [
+            [r["backend"], r["batch"], "failed: " + r["failed"][:60], "", "", ""]
+            for r in rows
+            if "failed" in r
         ],
     )
     payload = {"stories": n, "words": sum(len(d["body"].split()) for d in docs), "runs": rows}

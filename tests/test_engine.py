@@ -5,13 +5,16 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from searchsvc.config import Settings
+from searchsvc.engine.bulk import Put
 from searchsvc.engine.models import Document, SearchRequest
 from searchsvc.engine.service import Engine
+from searchsvc.engine.text.chunking import chunk_document
 from searchsvc.errors import (
     DocumentNotFound,
     IndexBusy,
@@ -352,6 +355,29 @@ def test_bulk_past_its_deadline_tries_nothing(tmp_path):
     assert isinstance(out, IndexBusy)
     with pytest.raises(DocumentNotFound):
         eng.get_document("late")
+
+
+def test_a_bulk_commit_puts_off_a_merge_it_has_no_time_for(tmp_path):
+    """A commit merges small segments (in Python) only when it can finish well before the
+    request's deadline; the next commit with time to spare merges what was put off."""
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    store = eng.backend.store
+
+    def segments() -> int:
+        return len(store.open().reader().leaf_readers())
+
+    def put(n: int, deadline: float | None) -> None:
+        doc = Document(id=f"m{n}", text=f"Story {n} about marsupials.", title="M")
+        assert store.write_batch([Put(doc, chunk_document(doc))], deadline) == [True]
+
+    put(0, deadline=None)
+    before = segments()
+    for n in range(1, 6):
+        put(n, deadline=time.perf_counter())  # no time left at all: no merge
+    assert segments() == before + 5
+    put(6, deadline=None)
+    assert segments() < before + 5
+    assert search(eng, "marsupials").total == 7
 
 
 def test_reindex_swaps_in_a_new_generation(scratch):
