@@ -7,6 +7,7 @@ turns, so a run of consecutive answers covers both); nothing sleeps to pass.
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -264,6 +265,63 @@ def test_bulk_versions_and_repeated_ids_line_by_line(cms: Server) -> None:
     assert fresh_search(cms, q="dunnarts")["total"] == 1
     assert cms.get("/documents/bv-1", format="json").json()["version"] == "6"
     assert cms.get("/documents/bv-2", format="json").json()["version"] == "2"
+
+
+# --- paging through equal scores -------------------------------------------------------------
+
+TIE_WORD = "tiebreakium"
+TIE_DOCS = ["tie-07", "tie-02", "tie-11", "tie-05", "tie-09", "tie-01", "tie-10", "tie-04"]
+
+
+@pytest.fixture(scope="module")
+def ties(cms: Server) -> int:
+    """Stories written in shuffled id order, each two identical paragraphs with the same date:
+    every chunk scores and dates alike, so only the tie-break orders them."""
+    lines = [
+        json.dumps(
+            story(
+                "Ties",
+                f"The {TIE_WORD} report.",
+                f"The {TIE_WORD} report.",
+                id=doc_id,
+                date="2026-01-02",
+            )
+        )
+        for doc_id in TIE_DOCS
+    ]
+    resp = cms.request(
+        "POST", "/documents/_bulk", data="\n".join(lines),
+        headers={**W, "Content-Type": "application/json"},
+    )  # fmt: skip
+    assert resp.status_code == 200 and resp.json()["errors"] is False, resp.text[:300]
+    n = 2 * len(TIE_DOCS)
+    settles_within(lambda: hits_of(cms, TIE_WORD) == n, 5.0)
+    return n
+
+
+@pytest.mark.parametrize("sort", ["relevance", "-date"])
+def test_pages_through_ties_have_no_duplicate_or_gap(cms: Server, ties: int, sort: str) -> None:
+    whole = fresh_search(cms, q=TIE_WORD, sort=sort, per_page=100, facets="false")["hits"]
+    assert len(whole) == ties
+    paged = []
+    for page in range(1, ties // 3 + 2):
+        paged += fresh_search(cms, q=TIE_WORD, sort=sort, per_page=3, page=page)["hits"]
+    assert [h["id"] for h in paged] == [h["id"] for h in whole]
+    # Equal scores (or dates) fall back to document id, then paragraph, on every backend.
+    for a, b in itertools.pairwise(whole):
+        if sort == "-date" or a["score"] == b["score"]:
+            key_a = (a["document"]["id"], a["paragraph"])
+            key_b = (b["document"]["id"], b["paragraph"])
+            assert key_a < key_b, (a["id"], a["score"], b["id"], b["score"])
+
+
+def test_pages_of_documents_through_ties_have_no_duplicate_or_gap(cms: Server, ties: int) -> None:
+    whole = fresh_search(cms, q=TIE_WORD, group="document", per_page=100)["hits"]
+    paged = []
+    for page in range(1, len(TIE_DOCS) // 3 + 2):
+        paged += fresh_search(cms, q=TIE_WORD, group="document", per_page=3, page=page)["hits"]
+    assert [h["document"]["id"] for h in paged] == [h["document"]["id"] for h in whole]
+    assert sorted(h["document"]["id"] for h in whole) == sorted(TIE_DOCS)
 
 
 # --- bad writes ----------------------------------------------------------------------------------

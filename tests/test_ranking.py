@@ -2,7 +2,50 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from searchsvc.config import Settings
+from searchsvc.engine.models import SearchRequest
 from searchsvc.engine.ranking import bm25_idf, feedback_terms, wants_feedback
+from searchsvc.engine.service import Engine
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory) -> Engine:
+    eng = Engine(Settings.from_env(index_dir=tmp_path_factory.mktemp("ix")))
+    eng.index_paths([SEEDS])
+    return eng
+
+
+@pytest.mark.parametrize("q", ["coronavirus vaccine", "vaccine"])
+def test_someone_talking_about_vaccines_comes_before_photo_captions(seeds: Engine, q: str):
+    """The seeds' photo captions of vaccine labs are short and full of the words; the reporter
+    wants the paragraph where someone talks about vaccines first."""
+    hits = seeds.search(SearchRequest(q=q, facets=False)).hits
+    assert hits[0].kind == "paragraph" and "vaccine" in hits[0].text.lower(), hits[0].text
+    captions = [i for i, h in enumerate(hits) if h.kind == "caption"]
+    talking = [i for i, h in enumerate(hits) if h.kind == "paragraph" and "vaccine" in h.text]
+    assert not captions or talking[0] < captions[0]
+
+
+@pytest.mark.parametrize(
+    ("q", "caption"),
+    [
+        ("Pittsburgh researcher", "University of Pittsburgh"),
+        ("CSIRO scientists pre-clinical", "CSIRO"),
+        ("mRNA vaccine experimental process", "experimental process of the mRNA vaccine"),
+        ("medical experts depart for Russia", "depart for Russia"),
+    ],
+)
+def test_a_caption_that_is_the_best_match_still_comes_first(seeds: Engine, q: str, caption: str):
+    """The kind prior lowers captions, it does not bury one: a query naming what the photo
+    shows finds that photo's caption first."""
+    first = seeds.search(SearchRequest(q=q, facets=False)).hits[0]
+    assert first.kind == "caption" and caption in first.text, first.text
 
 
 def test_idf_lets_a_word_in_most_chunks_fade():
@@ -28,3 +71,4 @@ def test_feedback_terms_come_from_the_best_chunks_and_skip_the_question():
     assert "student" not in terms and "loans" not in terms  # already asked for (same stem)
     assert "weather" not in terms or terms["weather"] < terms["debt"] / 100
     assert all(w > 0 for w in terms.values())
+    assert len(terms) == 5  # as many as the question has content words, not a fixed count

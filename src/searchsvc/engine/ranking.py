@@ -39,7 +39,12 @@ def bm25_idf(n_docs: int, df: int) -> float:
 # never widen it, so totals and facets stay the question's own.
 FEEDBACK_MIN_WORDS = 5  # content words (stopwords aside) before a query counts as a question
 FEEDBACK_CHUNKS = 10  # best first-pass chunks the relevance model is estimated from
-FEEDBACK_TERMS = 20  # expansion terms kept
+# Expansion terms kept: as many as the question has content words (at most FEEDBACK_MAX_TERMS).
+# Their weights add up to a fixed share of the question's own (λ below), so a fixed count spreads
+# a five-word question's share over twenty mostly incidental words, and squeezes a forty-word
+# question's relevance model into twenty: a model the size of the question keeps each expansion
+# term worth about a quarter of a question word, whatever the question's length.
+FEEDBACK_MAX_TERMS = 64
 FEEDBACK_ORIGINAL_WEIGHT = 0.8  # λ: the question's own words keep most of the weight
 
 
@@ -73,8 +78,9 @@ def feedback_terms(hits: list[tuple[str, float]], words: list[str]) -> list[tupl
             surface.setdefault(key, term)
             model[key] += weight
     total = sum(model.values())
-    chosen = [(k, v) for k, v in model.most_common(FEEDBACK_TERMS * 3) if k not in asked]
-    chosen = chosen[:FEEDBACK_TERMS]
+    n_terms = min(len(asked), FEEDBACK_MAX_TERMS)
+    chosen = [(k, v) for k, v in model.most_common(n_terms + len(asked)) if k not in asked]
+    chosen = chosen[:n_terms]
     mass = sum(v for _, v in chosen)
     if not total or not mass:
         return []

@@ -38,6 +38,7 @@ const ui = {
   chips: $("active-filters"),
   error: $("error"),
   didYouMean: $("did-you-mean"),
+  alsoSearched: $("also-searched"),
   empty: $("empty"),
   hits: $("hits"),
   pager: $("pager"),
@@ -59,6 +60,7 @@ function emptyState() {
     date_to: "",
     sort: "relevance",
     group: false,
+    synonyms: true, // the newsroom's synonyms expand the query unless the reader turns them off
     page: 1,
   };
 }
@@ -77,6 +79,7 @@ function stateFromQuery(search) {
   const sort = params.get("sort");
   if (SORTS.includes(sort)) s.sort = sort;
   s.group = params.get("group") === "document";
+  s.synonyms = params.get("synonyms") !== "false";
   const page = Number.parseInt(params.get("page") ?? "", 10);
   s.page = Number.isFinite(page) && page >= 1 ? page : 1;
   return s;
@@ -90,6 +93,7 @@ function toParams(s) {
   if (s.date_to) params.set("date_to", s.date_to);
   if (s.sort !== "relevance") params.set("sort", s.sort);
   if (s.group) params.set("group", "document");
+  if (!s.synonyms) params.set("synonyms", "false");
   if (s.page > 1) params.set("page", String(s.page));
   return params;
 }
@@ -126,7 +130,11 @@ function commit(next, mode = "push") {
 }
 
 window.addEventListener("popstate", () => {
-  state = stateFromQuery(location.search);
+  const next = stateFromQuery(location.search);
+  // A fragment link (the skip link, #p12) also fires popstate: the search is the same, so the
+  // page must not search again and re-render under the focus the link just moved.
+  if (urlFor(next) === urlFor(state)) return;
+  state = next;
   typingEntry = false;
   closeSuggestions();
   syncControls({ query: true });
@@ -241,6 +249,7 @@ function showError(message) {
   ui.pager.hidden = true;
   ui.empty.hidden = true;
   ui.didYouMean.hidden = true;
+  ui.alsoSearched.hidden = true;
   ui.timeline.hidden = true;
 }
 
@@ -268,6 +277,7 @@ function render(body) {
   ui.status.textContent = status;
 
   renderDidYouMean(body.suggestion, total);
+  renderAlsoSearched(Array.isArray(body.expansions) ? body.expansions : []);
   renderEmpty(total, hits.length, body.suggestion);
   ui.hits.replaceChildren(...hits.map(renderHit));
   renderTimeline(total ? body.histogram : null);
@@ -295,6 +305,47 @@ ui.didYouMean.addEventListener("click", (e) => {
   if (!link || isModified(e)) return;
   e.preventDefault();
   commit(withChanges({ q: link.dataset.q }));
+});
+
+/**
+ * "Also searched: …" names the synonyms the server says it used, so a reader knows why a hit
+ * without their word is there, and offers the search without them; with synonyms off, the way
+ * back.
+ */
+function renderAlsoSearched(expansions) {
+  ui.alsoSearched.replaceChildren();
+  const used = expansions.filter((e) => e && typeof e.term === "string" && Array.isArray(e.synonyms));
+  if (!state.q || (state.synonyms && !used.length)) {
+    ui.alsoSearched.hidden = true;
+    return;
+  }
+  const link = document.createElement("a");
+  link.className = "synonyms-toggle";
+  link.dataset.synonyms = String(!state.synonyms);
+  link.href = urlFor(withChanges({ synonyms: !state.synonyms }));
+  if (state.synonyms) {
+    const list = document.createElement("span");
+    list.className = "expansions";
+    used.forEach((e, i) => {
+      if (i) list.append("; ");
+      const words = document.createElement("b");
+      words.textContent = e.synonyms.join(", ");
+      list.append(words, ` for “${e.term}”`);
+    });
+    link.textContent = "Search only the words typed";
+    ui.alsoSearched.append("Also searched: ", list, ". ", link);
+  } else {
+    link.textContent = "Include synonyms";
+    ui.alsoSearched.append("Synonyms off: only the words typed were searched. ", link);
+  }
+  ui.alsoSearched.hidden = false;
+}
+
+ui.alsoSearched.addEventListener("click", (e) => {
+  const link = e.target.closest("a[data-synonyms]");
+  if (!link || isModified(e)) return;
+  e.preventDefault();
+  commit(withChanges({ synonyms: link.dataset.synonyms === "true" }));
 });
 
 function renderEmpty(total, shown, suggestion) {

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +127,22 @@ class Columns:
                     by_code[code] = weight
             prior = self._kind_prior = by_code[self.single["chunk_kind"]]
         return prior
+
+    def document_order(self) -> np.ndarray:
+        """Each chunk's document's place among the documents sorted by id, built once per
+        generation: equal scores and dates are ordered by document id, then paragraph (a
+        document's chunks are written together, in paragraph order), so a result keeps one
+        order from page to page and is the order the other backends give."""
+        order = getattr(self, "_document_order", None)
+        if order is None:
+            values = self.vocab["doc_id"].values
+            rank = np.empty(len(values) + 1, dtype=np.int32)  # last slot: no document (-1)
+            rank[np.array(sorted(range(len(values)), key=values.__getitem__), dtype=np.int64)] = (
+                np.arange(len(values), dtype=np.int32)
+            )
+            rank[-1] = len(values)
+            order = self._document_order = rank[self.single["doc_id"]]
+        return order
 
     # --- filters ---------------------------------------------------------------------------
     def value_mask(self, field: str, values: Iterable[str]) -> np.ndarray:
@@ -321,7 +338,9 @@ def _read_column_file(path: Path) -> _LocalColumns | None:
             )
     except FileNotFoundError:
         return None
-    except (OSError, KeyError, ValueError) as exc:  # damaged or from another version: redo it
+    # Damaged, cut short (it is not fsynced, so a power cut can leave it empty or torn: EOFError,
+    # BadZipFile), or from another version: redo it.
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         log.warning("ignoring column file %s: %s", path, exc)
         return None
 

@@ -52,7 +52,7 @@ from .columns import ColumnCache, Columns
 from .histogram import date_histogram, document_days
 from .query import Translator
 from .scoring import LengthCache, PostingCache, Scored, Scorer
-from .speakers import speaker_page, speaker_record
+from .speakers import record_of, speaker_page
 from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
@@ -270,7 +270,7 @@ class Reader:
         return speaker_page(self.view().columns, q, role, page, per_page)
 
     def speaker(self, name: str) -> dict[str, Any]:
-        record = speaker_record(self.view().columns, name)
+        record = record_of(self.view().columns, name)
         if record is None:
             raise SpeakerNotFound(f"no speaker named {name[:100]!r}")
         return record
@@ -300,7 +300,7 @@ class Reader:
         if own is not None:
             mask = mask & (cols.single["doc_id"] != own)
         rows = np.flatnonzero(mask)
-        top = _top(rows, found.score, limit, None)
+        top = _top(rows, found.score, limit, None, cols.document_order())
         return Similar(
             terms,
             len(rows),
@@ -378,14 +378,15 @@ class Reader:
         by_doc = req.group == "document"
         if ranking:
             keys = cols.single["doc_id"] if by_doc else None
+            order = cols.document_order()
             if found.partial is None:
-                ranked = _top(found.rows, found.score, want, keys)
+                ranked = _top(found.rows, found.score, want, keys, order)
             else:
                 complete = np.flatnonzero(found.filtered & ~found.partial)
-                ranked = _top(complete, found.score, want, keys)
+                ranked = _top(complete, found.score, want, keys, order)
                 if len(ranked) < want:
                     partial = np.flatnonzero(found.filtered & found.partial)
-                    more = _top(partial, found.score, want - len(ranked), keys)
+                    more = _top(partial, found.score, want - len(ranked), keys, order)
                     ranked = np.concatenate([ranked, more])
         else:
             ranked = _by_date(cols, found.rows, req.sort, by_doc)[:want]
@@ -501,24 +502,32 @@ def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
     return Scored(result.mask & cols.live, result.score * cols.kind_prior())
 
 
-def _top(ids: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None) -> np.ndarray:
-    """The best ``want`` of the chunks ``ids`` (ascending) by score (ties: document order); with
-    ``keys``, only the best chunk of each document."""
+def _top(
+    ids: np.ndarray, score: np.ndarray, want: int, keys: np.ndarray | None, order: np.ndarray
+) -> np.ndarray:
+    """The best ``want`` of the chunks ``ids`` (ascending) by score, equal scores by ``order``
+    (the document's place by id, ``Columns.document_order``) then paragraph; with ``keys``, only
+    the best chunk of each document.
+
+    Every chunk tied with the ``want``-th is kept before the final sort, so page 2 continues
+    exactly where page 1 ended even when scores tie across the boundary (a partition alone
+    picks an arbitrary subset of the tied chunks, different for each page size)."""
     if not len(ids) or want <= 0:
         return ids[:0]
     s = score[ids]
     if keys is not None:
         k = keys[ids]
-        order = np.lexsort((ids, -s, k))
-        ids, k = ids[order], k[order]
+        first_of = np.lexsort((ids, -s, k))
+        ids, k = ids[first_of], k[first_of]
         first = np.ones(len(ids), dtype=bool)
         first[1:] = k[1:] != k[:-1]
-        ids = ids[first]
+        ids = np.sort(ids[first])
         s = score[ids]
     if len(ids) > want:
-        keep = np.argpartition(-s, want - 1)[:want]
+        cut = np.partition(-s, want - 1)[want - 1]
+        keep = -s <= cut
         ids, s = ids[keep], s[keep]
-    return ids[np.lexsort((ids, -s))]
+    return ids[np.lexsort((ids, order[ids], -s))][:want]
 
 
 def _count(cols: Columns, rows: np.ndarray, by_doc: bool) -> int:
@@ -526,12 +535,14 @@ def _count(cols: Columns, rows: np.ndarray, by_doc: bool) -> int:
 
 
 def _by_date(cols: Columns, ids: np.ndarray, sort: str, by_doc: bool) -> np.ndarray:
-    """The chunks ``ids`` ordered by date (newest first unless sort is ``date``)."""
+    """The chunks ``ids`` ordered by date (newest first unless sort is ``date``), the same
+    date by document id, then paragraph."""
     dates = cols.date[ids]
+    by_id = cols.document_order()[ids]
     if sort == "date":
-        order = np.lexsort((ids, np.where(dates < 0, np.iinfo(np.int32).max, dates)))
+        order = np.lexsort((ids, by_id, np.where(dates < 0, np.iinfo(np.int32).max, dates)))
     else:
-        order = np.lexsort((ids, -dates))
+        order = np.lexsort((ids, by_id, -dates))
     ids = ids[order]
     if by_doc:
         _, first = np.unique(cols.single["doc_id"][ids], return_index=True)
