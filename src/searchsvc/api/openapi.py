@@ -549,8 +549,9 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                         '"ID"}}` + document line and `{"delete": {"_id": "ID"}}` work too. '
                         "Every line succeeds or fails alone with the status and error code the "
                         "single-document call would give; after a writer-lock timeout (or 20 s) "
-                        "the remaining lines are answered 503 without being tried. One commit "
-                        "per document."
+                        "the remaining lines are answered 503 without being tried. Lines are "
+                        "stored in batches (`SEARCHSVC_BULK_BATCH`, one commit each) and each "
+                        "is answered once its batch is committed and searchable."
                     ),
                     "requestBody": {
                         "required": True,
