@@ -50,7 +50,7 @@ from whoosh import index as whoosh_index
 from whoosh.writing import MERGE_SMALL, NO_MERGE, IndexWriter
 
 from ...errors import DocumentNotFound, IndexBusy, VersionConflict
-from ..bulk import Delete, Op, Outcome, runs
+from ..bulk import Delete, Op, Outcome, Put, runs
 from ..models import Chunk, Document
 from ..stored import StoredChunk, stored_fields
 from ..versions import is_older
@@ -259,17 +259,14 @@ class IndexStore:
     def put(self, doc: Document, chunks: list[Chunk]) -> bool:
         """Replace-or-add one document; True when it is new. Refuses an older version."""
         with self.writer() as w:
-            stored = _stored_doc(w.searcher(), doc.id)
-            if stored is not None and is_older(doc.version, stored.get("version")):
-                raise VersionConflict(
-                    f"document {doc.id!r} is at version {stored.get('version')}; "
-                    f"refusing older version {doc.version}",
-                    details={"stored_version": stored.get("version")},
-                )
-            w.delete_by_term("doc_id", doc.id)
-            for chunk in chunks:
-                w.add_document(**chunk_fields(doc, chunk, origin="push"))
-        return stored is None
+            searcher = w.searcher()
+            try:
+                outcome = self._apply(w, searcher, Put(doc, chunks))
+            finally:
+                searcher.close()
+            if isinstance(outcome, VersionConflict):
+                raise outcome  # inside the writer: it is cancelled, nothing is committed
+        return bool(outcome)
 
     def write_batch(self, ops: list[Op], deadline: float | None = None) -> list[Outcome]:
         """Many puts and deletes under one writer lock and (usually) one commit: ``put`` and
