@@ -4,8 +4,9 @@
 # package with its test extras in .venv, the OpenSearch launcher of the cluster tests (built with
 # Maven now, so its downloads happen here and not inside a test's deadline) — then runs pytest.
 # Without arguments it runs the default set: everything but the long variants marked `slow`
-# (crash trials, fuzzing, load, the large-vocabulary cases), which `.ci/run` runs next. Arguments
-# replace that selection and go to pytest (e.g. `bash scripts/test.sh -m slow`, or a file).
+# (crash trials, fuzzing, load, the large-vocabulary cases) and the runs on the 3-node OpenSearch
+# cluster marked `cluster`, which `.ci/run` runs next. Arguments replace that selection and go to
+# pytest (e.g. `bash scripts/test.sh -m cluster`, or a file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,5 +38,5 @@ bash deploy/opensearch-dev/cluster build
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
-[ "$#" -gt 0 ] || set -- -m "not slow"
+[ "$#" -gt 0 ] || set -- -m "not slow and not cluster"
 exec .venv/bin/python -m pytest --durations=15 "$@"
