@@ -10,6 +10,10 @@
     python -m bench judged-pool        # re-pool the judged newsroom set (bench/judged/)
     python -m bench judged [--quick] [--baseline]  # ranking on the judged set: nDCG@10, MAP, MRR
     python -m bench opensearch --opensearch-url URL[,URL…] [--quick]  # Whoosh vs OpenSearch
+    python -m bench overload [--quick] # 2 × capacity for 60 s: 503 + Retry-After past the queue bound
+    python -m bench soak [--minutes 10] # mixed searches, writes, deletes, bulk: errors, lost writes, RSS, fds
+    python -m bench writes             # ms per acknowledged write with and without fsync
+    python -m bench slowclients [--quick]  # a search beside 200 trickling connections: ≤ 1 s
     python -m bench hostile [--quick]  # slowest answer to requests built to be expensive (≤ 2 s)
     python -m bench all [--quick]
 
@@ -36,6 +40,10 @@ COMMANDS = {
     "judged-pool": "judged.pool",
     "judged": "judged.evaluate",
     "opensearch": "opensearch",
+    "overload": "overload",
+    "soak": "soak",
+    "writes": "write_cost",
+    "slowclients": "slow_clients",
     "hostile": "hostile",
 }
 ALL = ("cisi", "indexing", "latency", "http")

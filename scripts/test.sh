@@ -2,8 +2,10 @@
 # The one test command (README, .ci/run): installs what the tests need on a fresh machine —
 # Debian's Chromium for the browser tests, axe-core (npm) for the accessibility tests, the
 # package with its test extras in .venv, the OpenSearch launcher of the cluster tests (built with
-# Maven now, so its downloads happen here and not inside a test's deadline) — then runs pytest. Extra arguments go to pytest (e.g.
-# `bash scripts/test.sh -m "not slow"`).
+# Maven now, so its downloads happen here and not inside a test's deadline) — then runs pytest.
+# Without arguments it runs the default set: everything but the long variants marked `slow`
+# (crash trials, fuzzing, load, the large-vocabulary cases), which `.ci/run` runs next. Arguments
+# replace that selection and go to pytest (e.g. `bash scripts/test.sh -m slow`, or a file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,4 +37,5 @@ bash deploy/opensearch-dev/cluster build
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
-exec .venv/bin/python -m pytest "$@"
+[ "$#" -gt 0 ] || set -- -m "not slow"
+exec .venv/bin/python -m pytest --durations=15 "$@"

@@ -13,10 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SEEDS, Server, assert_error
-
-# Histograms, speakers, related passages and exports are the whoosh backend's alone for now.
-pytestmark = pytest.mark.whoosh_only
+from helpers import SEEDS, Backend, Server, assert_error
 
 HIT_KEYS = {
     "id", "score", "rank", "document", "paragraph", "speaker", "role", "text", "snippet",
@@ -199,6 +196,46 @@ def test_ndjson_export_is_one_hit_per_line(server: Server) -> None:
     assert set(lines[0]) == set(expected[0])
     assert lines[0]["citation"]["url"].startswith(server.url + "/documents/")
     assert_error(server.get("/search.csv", sort="sideways"), 400, "invalid_parameter")
+
+
+def test_a_long_export_keeps_search_order_across_many_stories(backend: Backend, tmp_path) -> None:
+    """More stories than one request of a cluster export carries (it walks them page by page,
+    interleaving their chunks by score): the rows are still /search's, in /search's order, and
+    the limit cuts the same list."""
+    from searchsvc.config import Settings
+    from searchsvc.engine.models import SearchRequest
+    from searchsvc.engine.service import Engine
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(130):
+        paragraphs = [
+            " ".join(["heron"] * (1 + (i * 7 + p) % 5) + ["marsh", "reed", f"pool{i % 9}"])
+            for p in range(3)
+        ]
+        (docs / f"note{i:03d}.txt").write_text(
+            f"Field note {i}\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8"
+        )
+    engine = Engine(Settings.from_env(backend.env(), index_dir=tmp_path / "index"))
+    engine.index_paths([docs])
+
+    def paged(**params) -> list[str]:
+        ids: list[str] = []
+        for page in range(1, 100):
+            result = engine.search(SearchRequest(per_page=50, page=page, **params))
+            ids += [h.id for h in result.hits]
+            if len(ids) >= result.total:
+                return ids
+        raise AssertionError("paging did not end")
+
+    for params in ({"q": "heron"}, {"q": "heron", "group": "document"}, {"q": "marsh pool3"}):
+        total, hits = engine.export(SearchRequest(**params), limit=1000)
+        expected = paged(**params)
+        assert len(expected) >= (130 if params.get("group") else 200), params
+        assert total == len(expected) and [h.id for h in hits] == expected, params
+    total, hits = engine.export(SearchRequest(q="heron"), limit=7)
+    expected = paged(q="heron")
+    assert total == len(expected) and [h.id for h in hits] == expected[:7]
 
 
 # --- analytics, keys, export limit and formula cells on a server of their own ---------------

@@ -181,6 +181,7 @@ def test_examples_indexed_and_searched_by_author(make_server: Callable[..., Serv
     assert doc["author"] == ["Paulo Santalucia", "Frances d'Emilio"]
 
 
+@pytest.mark.backend_neutral
 @needs_examples
 def test_every_example_is_accepted_over_http(make_server: Callable[..., Server]) -> None:
     """The CMS path: every item pushed through the bulk API, each under its own id. Lines the

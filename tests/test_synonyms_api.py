@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from helpers import Server, assert_error
 
 W = {"Authorization": "Bearer k", "Content-Type": "text/plain"}
@@ -30,6 +32,7 @@ def test_synonyms_round_trip_and_apply_in_every_worker(make_server: Callable[...
     assert off["total"] == 0 and "expansions" not in off
 
 
+@pytest.mark.backend_neutral
 def test_bad_sets_and_missing_keys_are_refused(make_server: Callable[..., Server]):
     srv = make_server(env={"SEARCHSVC_WRITE_KEYS": "k"})
     srv.request("PUT", "/synonyms", data=b"jab => vaccine\n", headers=W)

@@ -140,6 +140,7 @@ def test_typing_genome_shows_highlighted_results(server, watched: Watched) -> No
     assert re.search(r"\d+ results? for “genome”", status.inner_text())
 
 
+@pytest.mark.backend_neutral
 def test_slash_focuses_the_search_box(server, watched: Watched) -> None:
     page = watched.page
     page.goto(server.url + "/")
@@ -301,6 +302,7 @@ def test_synonyms_used_are_named_and_can_be_switched_off(server, watched: Watche
     assert page.locator("#also-searched").is_hidden()
 
 
+@pytest.mark.backend_neutral
 def test_api_errors_are_shown_readably(server, watched: Watched) -> None:
     page = watched.page
     page.goto(server.url + "/?date_from=2021-01-01&date_to=2020-01-01")
@@ -314,6 +316,7 @@ def test_api_errors_are_shown_readably(server, watched: Watched) -> None:
     watched.errors[:] = [e for e in watched.errors if "status of 400" not in e]
 
 
+@pytest.mark.backend_neutral
 def test_copy_citation(server, browser: Browser) -> None:
     w, context = new_page(browser, viewport={"width": 1280, "height": 900})
     try:
@@ -368,6 +371,7 @@ def test_permalink_opens_the_paragraph_with_terms_marked(server, watched: Watche
     assert page.locator("#hits > li.hit").count() > 0
 
 
+@pytest.mark.backend_neutral
 def test_document_view_opened_directly_links_back_to_search(server, watched: Watched) -> None:
     page = watched.page
     resp = page.request.get(server.url + "/search", params={"q": "genome"})
@@ -378,6 +382,7 @@ def test_document_view_opened_directly_links_back_to_search(server, watched: Wat
     assert urlsplit(back.get_attribute("href")).path == "/"
 
 
+@pytest.mark.backend_neutral
 def test_hostile_document_text_stays_text(make_server, browser: Browser, tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -413,6 +418,7 @@ def test_hostile_document_text_stays_text(make_server, browser: Browser, tmp_pat
 # --- small screens ------------------------------------------------------------------------------
 
 
+@pytest.mark.backend_neutral
 def test_360px_wide_has_no_horizontal_scroll(server, browser: Browser, tmp_path: Path) -> None:
     w, context = new_page(browser, viewport={"width": 360, "height": 780}, device_scale_factor=1)
     try:
@@ -433,6 +439,7 @@ def test_360px_wide_has_no_horizontal_scroll(server, browser: Browser, tmp_path:
         context.close()
 
 
+@pytest.mark.backend_neutral
 def test_every_control_has_a_label(server, watched: Watched) -> None:
     page = watched.page
     page.goto(server.url + "/?q=genome")
@@ -447,6 +454,7 @@ def test_every_control_has_a_label(server, watched: Watched) -> None:
     assert unlabeled == []
 
 
+@pytest.mark.backend_neutral
 def test_keyboard_focus_survives_the_facet_refresh(server, watched: Watched) -> None:
     page = watched.page
     page.goto(server.url + "/?q=genome")

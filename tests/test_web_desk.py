@@ -16,10 +16,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from helpers import ROOT, Server
 from test_web_browser import CHROMIUM_ARGS, Watched, hit_ids, new_page, params, settled
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.whoosh_only,
-]  # histograms, speakers: whoosh only for now
+pytestmark = pytest.mark.browser
 
 AXE_JS = ROOT / "tests" / "web-deps" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
@@ -265,6 +262,7 @@ def test_stats_page_shows_tables_and_charts(server: Server, watched: Watched) ->
 # --- the page for everyone -----------------------------------------------------------------
 
 
+@pytest.mark.backend_neutral
 @pytest.mark.parametrize(
     "path",
     [
@@ -287,6 +285,7 @@ def test_no_serious_accessibility_violations(server: Server, audited: Watched, p
     assert violations(page) == []
 
 
+@pytest.mark.backend_neutral
 def test_document_view_has_no_serious_accessibility_violations(
     server: Server, audited: Watched
 ) -> None:
@@ -305,6 +304,7 @@ def test_document_view_has_no_serious_accessibility_violations(
     assert violations(page) == []
 
 
+@pytest.mark.backend_neutral
 def test_open_in_document_names_contain_their_visible_text(
     server: Server, watched: Watched
 ) -> None:
@@ -331,11 +331,7 @@ def tab_until(page: Page, selector: str, limit: int = 40) -> int:
     return limit + 1
 
 
-@pytest.mark.xfail(
-    reason="after the skip link, one tab stop comes before the first result once the branches "
-    "were merged (2 presses, not 1); the 8-press bound holds",
-    strict=False,
-)
+@pytest.mark.backend_neutral
 def test_a_keyboard_reaches_the_first_result_quickly(
     make_server: Callable[..., Server], watched: Watched
 ) -> None:
@@ -356,6 +352,7 @@ def test_a_keyboard_reaches_the_first_result_quickly(
     assert tab_until(page, "#hits > li.hit:first-child") == 1
 
 
+@pytest.mark.backend_neutral
 def test_results_come_before_filters_only_in_the_tab_order(
     server: Server, browser: Browser, tmp_path: Path
 ) -> None:

@@ -1067,7 +1067,95 @@ ARTICLE = Transcript(
     ),
 )
 
+# Structured records: the markup says who speaks (Akoma Ntoso ``<speech by=…><from>``, TEI
+# ``<u who=…>``); the text's own look-alikes of labels must not matter.
+AKOMA_NTOSO = Transcript(
+    file="county-assembly-akoma-ntoso.xml",
+    corpus="fixtures",
+    date="2025-11-04",
+    title_has="Official Report",
+    speaker_share=0.75,  # the opening and closing narrative belongs to nobody
+    note="Akoma Ntoso debate: references resolve speakers, question/answer/speech elements",
+    paragraphs=(
+        _p("half past two o'clock, the Speaker in the Chair", None, None, why="narrative"),
+        _p("REPAIR OF THE KANYONI FOOTBRIDGE", None, None, why="the question's heading"),
+        _p(
+            "when the footbridge at Kanyoni will open again",
+            "Oduya",
+            QUESTIONER,
+            name="Samuel Oduya",
+            why="<question by=#…>: the reference's showAs gives the full name",
+        ),
+        _p("the pupils of two villages walk", "Oduya", QUESTIONER, why="second <p> of the turn"),
+        _p(
+            "County Executive, you may respond",
+            "Amani",
+            MODERATOR,
+            name="Ruth Amani",
+            why="as=#speaker: the chair",
+        ),
+        _p(
+            "found two cracked piers on the eastern bank",
+            "Kiprotich",
+            OFFICIAL,
+            name="Mercy Kiprotich",
+            why="<answer>: the County Executive answers",
+        ),
+        _p("should carry walkers again", "Kiprotich", OFFICIAL, why="second paragraph"),
+        _proc("(Applause)", "a narrative stage direction between turns"),
+        _p("put handrails on the approach steps", "Oduya", QUESTIONER, why="supplementary"),
+        _p("costed at four hundred thousand shillings", "Kiprotich", OFFICIAL, why="short form"),
+        _p(
+            "quote a figure that the budget committee has never seen",
+            "Wekesa",
+            frozenset({QUESTIONER, OFFICIAL}),
+            why="a point of order: it asks the chair",
+        ),
+        _p("table the contract documents on Thursday", "Amani", MODERATOR, why="the chair rules"),
+        _p("rose at ten minutes to four", None, None, why="closing narrative: nobody's"),
+    ),
+)
+
+TEI_UTTERANCES = Transcript(
+    file="harbour-board-tei-utterances.xml",
+    corpus="fixtures",
+    date="2026-02-12",  # the sitting (settingDesc), not the publication date
+    title_has="Harbour Board",
+    furniture=("10:02",),
+    note="TEI/ParlaMint: <u who=#id ana=#chair>, listPerson names, kinesic descriptions",
+    paragraphs=(
+        _p(
+            "I give the floor to the harbour master",
+            "Voss",
+            MODERATOR,
+            name="Anneke Voss",
+            why="ana=#chair; the listPerson gives forename and surname",
+        ),
+        _p(
+            "raised the bed of the north channel",
+            "Okafor",
+            OFFICIAL,
+            name="Daniel Okafor",
+            why="the harbour master reports",
+        ),
+        _p("wait for high tide before they can leave", "Okafor", OFFICIAL, why="second <seg>"),
+        _proc("Murmurs in the gallery", "a kinesic description: nobody says it"),
+        _p(
+            "How soon could a dredger be hired",
+            "Lindqvist",
+            QUESTIONER,
+            name="Marta Lindqvist",
+            why="a board member asks",
+        ),
+        _p("earliest slot on the dredging contractor", "Okafor", OFFICIAL, why="answer"),
+        _p("if not from the mooring fees", "Lindqvist", QUESTIONER, why="follow-up"),
+        _p("We move on to the next item", "Voss", MODERATOR, why="the chair moves on"),
+    ),
+)
+
 FIXTURES: tuple[Transcript, ...] = (
+    AKOMA_NTOSO,
+    TEI_UTTERANCES,
     GPO_HEARING,
     CENTRAL_BANK,
     FOREIGN_MINISTRY,

@@ -82,7 +82,7 @@ def _indexing(fn: Callable[..., Any]) -> Callable[..., Any]:
 @main.command()
 @_indexing
 def index(paths: tuple[Path, ...], index_dir: Path | None, procs: int, quiet: bool) -> None:
-    """Index files and directories (.txt, .md, .html, .json, ninjs); re-indexing replaces."""
+    """Index files and directories (.txt, .md, .html, .xml, .json, ninjs); re-indexing replaces."""
     _index(paths, index_dir, procs, quiet, into_new=False)
 
 

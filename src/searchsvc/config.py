@@ -67,6 +67,35 @@ class Settings:
     lock_timeout: float = _setting(
         10.0, "Seconds a write waits for the index writer lock before answering 503 index_busy."
     )
+    header_timeout: float = _setting(
+        5.0,
+        "Seconds a client has to send a request line and headers, counted from connecting or "
+        "from the previous answer (so also the keep-alive idle time); then the connection closes.",
+    )
+    body_timeout: float = _setting(
+        30.0,
+        "Seconds a client has to send a whole request body after its headers; then 408 "
+        "request_timeout and the connection closes.",
+    )
+    worker_connections: int = _setting(
+        1000,
+        "Connections one worker holds open at once (idle, slow or busy); more wait to connect.",
+    )
+    max_inflight: int = _setting(
+        8,
+        "Requests one worker admits at once (one computing, the rest queued behind it); more "
+        "answer 503 overloaded with Retry-After at once. /health is never refused.",
+    )
+    max_queue_wait: float = _setting(
+        0.0,
+        "Seconds a request may wait for its worker's turn; one that waited longer answers 503 "
+        "overloaded with Retry-After instead of a late answer. 0: no bound but max_inflight.",
+    )
+    fsync: bool = _setting(
+        True,
+        "Flush every acknowledged write and generation swap to stable storage (fsync) before "
+        "answering. false only for throwaway indexes: a power cut may then lose acknowledged writes.",
+    )
     metrics_dir: Path | None = _setting(
         None, "Directory for prometheus-client multiprocess files (a temp dir when unset)."
     )
@@ -173,6 +202,8 @@ def describe() -> list[tuple[str, str, str]]:
             default = "true" if default else "false"
         elif isinstance(default, tuple):
             default = ",".join(default)
+        elif isinstance(default, bool):
+            default = "true" if default else "false"
         rows.append((env_var(f.name), "" if default is None else str(default), f.metadata["help"]))
     return rows
 
@@ -193,6 +224,17 @@ def _field(name: str) -> dataclasses.Field:
     raise ConfigError(f"unknown setting {name!r}")
 
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _boolean(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise ValueError(raw)
+
+
 def _coerce(f: dataclasses.Field, raw: str) -> Any:
     kind = str(f.type)
     try:
@@ -206,6 +248,8 @@ def _coerce(f: dataclasses.Field, raw: str) -> Any:
             return int(raw)
         if kind == "float":
             return float(raw)
+        if kind == "bool":
+            return _boolean(raw)
         return raw
     except ValueError as exc:
         raise ConfigError(f"{env_var(f.name)}={raw!r} is not a valid {kind}") from exc

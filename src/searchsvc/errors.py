@@ -61,13 +61,6 @@ class AnalyticsOff(SearchsvcError):
     code = "analytics_disabled"
 
 
-class NotSupported(SearchsvcError):
-    """A feature the configured backend does not have (yet): said plainly, never an empty
-    result that looks like an answer."""
-
-    code = "not_supported"
-
-
 class VersionConflict(SearchsvcError):
     """A write older than the stored revision: it must not overwrite a correction."""
 
@@ -82,6 +75,26 @@ class IndexBusy(SearchsvcError):
 
 class PayloadTooLarge(SearchsvcError):
     code = "payload_too_large"
+
+
+class RequestTimeout(SearchsvcError):
+    """The client did not send its request body in time (a stalled or trickling upload)."""
+
+    code = "request_timeout"
+
+
+class Overloaded(SearchsvcError):
+    """More requests are in flight than a worker admits: refused at once so the client can retry
+    instead of queueing behind work that would make every answer late."""
+
+    code = "overloaded"
+
+
+class InsufficientStorage(SearchsvcError):
+    """The disk (or the file-size limit) ran out during a write: nothing of it was kept, earlier
+    writes are intact, and the same write succeeds once space is freed."""
+
+    code = "insufficient_storage"
 
 
 class Unauthorized(SearchsvcError):

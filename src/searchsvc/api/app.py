@@ -20,6 +20,7 @@ from ..analytics import Analytics
 from ..config import Settings
 from ..engine.service import Engine
 from . import errors, metrics
+from .admission import AdmissionMiddleware
 from .analytics import ClickResource, StatsResource, StatsTableResource
 from .auth import AuthMiddleware
 from .cors import CORSMiddleware
@@ -80,6 +81,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> falcon.App:
         engine = Engine(settings)
     middleware: list[Any] = [
         TimingMiddleware(app_metrics),
+        AdmissionMiddleware(settings.max_inflight),  # first: a refusal costs no other work
         SecurityHeadersMiddleware(),
         GzipMiddleware(),
         AuthMiddleware(settings),  # before caching: a 304 must not bypass the key check

@@ -36,6 +36,7 @@ STATUS: dict[str, int] = {
     "not_found": 404,
     "method_not_allowed": 405,
     "not_acceptable": 406,
+    "request_timeout": 408,
     "version_conflict": 409,
     "payload_too_large": 413,
     "uri_too_long": 414,
@@ -43,15 +44,16 @@ STATUS: dict[str, int] = {
     "unsupported_media_type": 415,
     "config_error": 500,
     "internal_error": 500,
-    "not_supported": 501,
     "index_busy": 503,
+    "overloaded": 503,
     "service_unavailable": 503,
+    "insufficient_storage": 507,
 }
 
 #: The challenge sent with every 401 (RFC 6750 bearer tokens: the API keys of ``auth.py``).
 WWW_AUTHENTICATE = 'Bearer realm="searchsvc"'
 
-#: Seconds a client should wait before retrying a 503 ``index_busy``.
+#: Seconds a client should wait before retrying a 503 (``index_busy``, ``overloaded``).
 RETRY_AFTER_SECONDS = 1
 
 
@@ -110,7 +112,7 @@ def handle_error(req: falcon.Request, resp: falcon.Response, ex: Exception, para
             resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
         if status == 401:  # RFC 6750: say which scheme to use
             resp.set_header("WWW-Authenticate", WWW_AUTHENTICATE)
-        if status >= 500:
+        if status >= 500 and ex.code != "overloaded":  # refusals are counted, not each logged
             log.error("%s %s failed: %s", req.method, req.relative_uri, ex, exc_info=ex)
         return
     if isinstance(ex, falcon.HTTPError):

@@ -12,6 +12,7 @@ files from an earlier run are removed at start-up, and ``child_exit`` marks dead
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tempfile
@@ -29,11 +30,17 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
 _host = f"[{settings.host}]" if ":" in settings.host else settings.host
 bind = [f"{_host}:{settings.port}"]
 workers = settings.workers
-worker_class = "sync"  # one request per worker at a time; nginx buffers slow clients
+# gevent: a connection is a greenlet, so slow or stalled clients cost memory, not a worker; the
+# worker adds the header and body deadlines (api/worker.py). Searches still run one at a time
+# per worker, and api/admission.py refuses what would queue beyond max_inflight.
+worker_class = "searchsvc.api.worker.Worker"
+worker_connections = settings.worker_connections
 preload_app = False  # each worker builds its own app (engine, metrics) after the fork
 timeout = 30  # a search is budgeted at settings.search_time_budget; 30s means a stuck worker
 graceful_timeout = 10
-keepalive = 2
+# gunicorn runs its keep-alive loop only when this is non-zero; the worker bounds each request's
+# parsing (and the idle time between requests) by settings.header_timeout instead.
+keepalive = max(1, math.ceil(settings.header_timeout))
 # 0 = no gunicorn limit: a 1,000-character non-Latin q is 9-12 KB percent-encoded and must reach
 # the app, which answers over-long queries in JSON; nginx bounds request lines in production.
 limit_request_line = 0
@@ -61,7 +68,7 @@ def when_ready(server: Any) -> None:
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else _host
     print(
         f"searchsvc {_version()} listening on http://{host}:{settings.port}/ "
-        f"({settings.workers} workers, index {settings.index_dir})",
+        f"({settings.workers} gevent workers, index {settings.index_dir})",
         file=sys.stderr,
         flush=True,
     )

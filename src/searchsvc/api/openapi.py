@@ -860,21 +860,16 @@ def build_spec(settings: Settings) -> dict[str, Any]:
         for op in item.values():
             if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist
                 op["responses"].setdefault("401", err)
-            if path in NOT_ON_EVERY_BACKEND:  # 501 not_supported where the backend lacks it
-                op["responses"].setdefault("501", err)
+            if path != "/health":  # a worker at SEARCHSVC_MAX_INFLIGHT: 503 overloaded
+                op["responses"].setdefault("503", err)
+            if "requestBody" in op:  # the body did not arrive within SEARCHSVC_BODY_TIMEOUT
+                op["responses"].setdefault("408", err)
+            if op.get("security") is WRITE_SECURITY:  # the index disk is full
+                op["responses"].setdefault("507", err)
             for param in op.get("parameters", []):
                 if param["in"] == "query" and param["schema"].get("type") != "array":
                     param["allowEmptyValue"] = True  # web forms send empty fields
     return spec
-
-
-#: Paths whose feature some backend does not have yet (it answers 501 ``not_supported``).
-NOT_ON_EVERY_BACKEND = frozenset(
-    {
-        "/search", "/speakers", "/speakers/{name}", "/documents/{doc_id}/related",
-        "/search.csv", "/search.ndjson",
-    }
-)  # fmt: skip
 
 
 class OpenAPIResource:

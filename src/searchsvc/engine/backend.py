@@ -69,7 +69,7 @@ class Backend(Protocol):
         """(total, the first ``limit`` hits in the request's order, page and per_page ignored);
         the hits are rendered lazily so an export streams. ``request.histogram``, like facets,
         is answered by ``search``: ``[{"key", "count", "from", "to"}]`` oldest first
-        (:mod:`searchsvc.engine.whoosh.histogram` defines the buckets)."""
+        (:mod:`searchsvc.engine.histogram` defines the buckets)."""
         ...
 
     def speakers(

@@ -23,6 +23,21 @@ SORTS = ("relevance", "date", "-date")
 HISTOGRAM_INTERVALS = ("year", "month", "week", "day", "auto")
 
 
+@dataclass(frozen=True)
+class Voice:
+    """Who speaks from a paragraph on, as a structured record's markup declares it (a Hansard
+    ``<talker>``, a TEI ``<u who=…>``): ``label`` as the record displays the speaker ("Mr RUDD",
+    "The SPEAKER"), ``name`` the full name it gives ("Kevin Rudd"), ``role`` the one its
+    structure states (a ``<question>`` asks)."""
+
+    label: str
+    name: str | None = None
+    role: str | None = None
+
+    def same_speaker(self, other: Voice) -> bool:
+        return (self.label, self.name) == (other.label, other.name)
+
+
 @dataclass
 class Document:
     id: str
@@ -49,6 +64,10 @@ class Document:
     # Paragraph indexes (same numbering) that hold metadata — the source/date line, a byline —
     # kept in the text but not chunked.
     metadata_paragraphs: set[int] = field(default_factory=set)
+    # Paragraph indexes (same numbering) where the markup says who starts speaking; None: from
+    # here nobody does (narration after a speech). When given, the chunker reads no labels from
+    # the text: the record's own turns are more reliable than its text's look-alikes.
+    voices: dict[int, Voice | None] = field(default_factory=dict)
     path: str | None = None  # where it was read from, for messages
 
     def metadata(self) -> dict[str, Any]:
@@ -102,6 +121,7 @@ class Turn:
     chars: int = 0
     asks: int = 0  # paragraphs that ask something (a question mark)
     number: str | None = None  # a question number printed before the label ("3.")
+    stated: str | None = None  # the role the record's markup gives this turn (a <question>)
     opens_section: bool = False  # the first turn after a heading (a question's topic)
 
     def add(self, index: int, text: str) -> None:

@@ -188,11 +188,15 @@ class Engine:
 
     def export(self, request: SearchRequest, limit: int | None = None) -> tuple[int, Iterator[Hit]]:
         """(total, every hit up to ``limit`` — ``settings.max_export`` by default — in the
-        request's order, page and per_page ignored), rendered as the caller reads them."""
+        request's order, page and per_page ignored), rendered as the caller reads them. The
+        query is expanded and given feedback as ``search`` does, so the rows come in the order
+        paging through ``/search`` shows them."""
         request = dataclasses.replace(request, page=1, per_page=1, facets=False, histogram=None)
         request = validate(request, self.settings)
         if request.parsed is None:
             request = dataclasses.replace(request, parsed=self.parse(request.q))
+        request, _ = self._with_synonyms(request)
+        request = self._with_feedback(request)
         return self.backend.export(request, limit or self.settings.max_export)
 
     def speakers(

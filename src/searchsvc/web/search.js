@@ -130,7 +130,11 @@ function commit(next, mode = "push") {
 }
 
 window.addEventListener("popstate", () => {
-  state = stateFromQuery(location.search);
+  const next = stateFromQuery(location.search);
+  // A fragment link (the skip link, #p12) also fires popstate: the search is the same, so the
+  // page must not search again and re-render under the focus the link just moved.
+  if (urlFor(next) === urlFor(state)) return;
+  state = next;
   typingEntry = false;
   closeSuggestions();
   syncControls({ query: true });

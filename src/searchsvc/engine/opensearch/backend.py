@@ -41,16 +41,15 @@ from ...errors import (
     DocumentNotFound,
     IndexBusy,
     InvalidParameter,
-    NotSupported,
     VersionConflict,
 )
-from ..models import Chunk, Document, SearchRequest, SearchResult
-from ..query.parse import parse
+from ..models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
+from ..query.parse import ParsedQuery, parse
 from ..render.hits import document_view, hit
 from ..stored import StoredChunk
 from ..text.analysis import iter_terms
 from ..versions import is_older
-from . import export
+from . import export, speakers
 from .connection import call, connect
 from .mapping import index_body
 from .search import Searcher
@@ -412,28 +411,64 @@ class OpenSearchBackend:
         self._swap(old, new)
         call(self.client.indices.delete, index=old, ignore_unavailable=True)
 
-    # --- reads ------------------------------------------------------------------------------
-    # --- what this backend does not have yet: said, not faked --------------------------------
-    def export(self, request: SearchRequest, limit: int):
-        raise NotSupported("exports (/search.csv, /search.ndjson) need the whoosh backend for now")
-
-    def speakers(self, q: str, role: str | None, page: int, per_page: int):
-        raise NotSupported("the speakers list needs the whoosh backend for now")
-
-    def speaker(self, name: str):
-        raise NotSupported("speaker records need the whoosh backend for now")
-
-    def related(self, doc_id: str, paragraph: int, limit: int):
-        raise NotSupported("related passages need the whoosh backend for now")
-
-    def search(self, request: SearchRequest) -> SearchResult:
-        if request.histogram is not None:
-            raise NotSupported("date histograms need the whoosh backend for now")
-        t0 = time.perf_counter()
+    # --- reads ----------------------------------------------------------------------------
+    def export(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Hit]]:
         self.ensure_index()
-        parsed = getattr(request, "parsed", None) or parse(
+        parsed = self._parsed(request)
+        total, rows = self.searcher.export(request, parsed, limit)
+        rendered = (
+            hit(row, marks, rank, request.highlight) for rank, (row, marks) in enumerate(rows, 1)
+        )
+        return total, rendered
+
+    def speakers(
+        self, q: str, role: str | None, page: int, per_page: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        self.ensure_index()
+        return speakers.speaker_page(self.client, self.alias, q, role, page, per_page)
+
+    def speaker(self, name: str) -> dict[str, Any]:
+        self.ensure_index()
+        return speakers.record_of(self.client, self.alias, name)
+
+    def related(self, doc_id: str, paragraph: int, limit: int) -> Related:
+        self.ensure_index()
+        text = self._paragraph_text(doc_id, paragraph)
+        found = self.searcher.related(text, doc_id, limit)
+        return Related(
+            doc_id,
+            paragraph,
+            found.terms,
+            found.total,
+            [hit(row, marks, rank, True) for rank, (row, marks) in
+             enumerate(zip(found.rows, found.marks, strict=True), 1)],
+        )  # fmt: skip
+
+    def _paragraph_text(self, doc_id: str, paragraph: int) -> str:
+        try:
+            got = call(
+                self.client.get,
+                index=self.alias,
+                id=doc_id,
+                _source_includes=["chunks.id", "chunks.stored.text"],
+            )
+        except ox.NotFoundError as exc:
+            raise DocumentNotFound(f"no document with id {doc_id!r}") from exc
+        wanted = f"{doc_id}:{paragraph}"
+        for chunk in got["_source"].get("chunks", []):
+            if chunk.get("id") == wanted:
+                return chunk.get("stored", {}).get("text", "")
+        raise DocumentNotFound(f"document {doc_id!r} has no paragraph {paragraph}")
+
+    def _parsed(self, request: SearchRequest) -> ParsedQuery:
+        return getattr(request, "parsed", None) or parse(
             request.q, self.settings.max_query_length, self.settings.max_query_terms
         )
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        t0 = time.perf_counter()
+        self.ensure_index()
+        parsed = self._parsed(request)
         answer = self.searcher.search(request, parsed)
         first = (request.page - 1) * request.per_page + 1
         hits = [
@@ -449,6 +484,7 @@ class OpenSearchBackend:
             hits=hits,
             facets=answer.facets,
             suggestion=answer.suggestion,
+            histogram=answer.histogram,
         )
 
     def document(self, doc_id: str) -> dict[str, Any]:

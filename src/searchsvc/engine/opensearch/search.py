@@ -16,20 +16,35 @@ is two requests sent together (``_msearch``):
   in the index at all, and the term suggester's closest known term.
 
 A query of plain words that matches fewer chunks than the page needs is topped up, as on Whoosh,
-with chunks matching only some of the words, marked ``partial``.
+with chunks matching only some of the words, marked ``partial``. A long question's relevance
+feedback terms (``ParsedQuery.bonus``) are should-clauses with their weights: they reorder what
+the question matches, never widen it, so counts are made without them. A date histogram is one
+more aggregation over the same chunks as the total (stories, when grouped), bucketed by the shared
+rules of :mod:`searchsvc.engine.histogram`.
+
+Related passages are a search too: the paragraph's distinctive terms
+(:mod:`searchsvc.engine.query.similar`, their document frequencies asked in one request) ORed, the
+paragraph's own story left out.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import heapq
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import histogram
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
 from ..query.parse import ParsedQuery
+from ..query.similar import candidate_terms, distinctive_terms, more_like_this
 from ..render.hits import Row
 from ..render.snippets import Marks
 from ..stored import StoredChunk
 from ..text.analysis import STOPWORDS, iter_terms
+from .mapping import MAX_INNER_HITS
 from .translate import MATCH_ALL, PATH, Translation, Translator, chunk_field
 
 FACET_LIMIT = 100
@@ -37,6 +52,8 @@ FACET_SHARD_SIZE = 500
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 # No word is longer; edit distances on a 1,000-letter "word" cost the suggester a second.
 MAX_CORRECTED_LENGTH = 40
+EXPORT_STORIES = 100  # stories per request while an export streams
+PIT_KEEP_ALIVE = "2m"  # how long an export's point in time outlives its last request
 INNER_SOURCE = [f"{PATH}.stored", f"{PATH}.id", f"{PATH}.doc_id"]
 
 
@@ -49,6 +66,17 @@ class Answer:
     suggestion: str | None
     took: int = 0  # OpenSearch's own milliseconds, summed over the requests
     extras: dict[str, Any] = field(default_factory=dict)
+    histogram: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class Similar:
+    """A paragraph's distinctive terms and the chunks of other stories they found."""
+
+    terms: list[str]
+    total: int
+    rows: list[Row]
+    marks: list[Marks]
 
 
 class Searcher:
@@ -67,7 +95,7 @@ class Searcher:
         field_filters = _field_filters(req)
         candidates = _candidate_terms(parsed.words)
 
-        chunk_q = _chunk_query(strict.query, base, field_filters.values())
+        chunk_q = _chunk_query(self.with_bonus(strict.query, parsed), base, field_filters.values())
         hits_body = self._hits_body(chunk_q, by_doc, ranking, want if not by_doc else req.per_page,
                                     0 if not by_doc else start, req.sort)  # fmt: skip
         counts_body = self._counts_body(strict.query, base, field_filters, req, by_doc, candidates)
@@ -78,8 +106,8 @@ class Searcher:
 
         loose = parsed.loose
         if loose is not None and ranking and total < want:
-            top_up = self._top_up(req, strict, loose, base, field_filters, by_doc, start, want,
-                                  len(rows), total)  # fmt: skip
+            top_up = self._top_up(req, parsed, strict, loose, base, field_filters, by_doc, start,
+                                  want, len(rows), total)  # fmt: skip
             if top_up is not None:
                 extra_rows, extra_marks, total, counts_resp, more_took = top_up
                 rows, marks = rows + extra_rows, marks + extra_marks
@@ -93,7 +121,59 @@ class Searcher:
             facets=facets,
             suggestion=_did_you_mean(counts_resp, parsed.words, candidates),
             took=took,
+            histogram=_histogram(counts_resp, req, by_doc),
         )
+
+    def with_bonus(self, query: dict[str, Any] | None, parsed: ParsedQuery) -> dict | None:
+        """``query`` with the parsed query's score-only terms as weighted should-clauses."""
+        if parsed.bonus is None or query is None:
+            return query
+        bonus = self.translator.translate(parsed.bonus).query
+        return query if bonus is None else {"bool": {"must": [query], "should": [bonus]}}
+
+    def related(self, text: str, doc_id: str, limit: int) -> Similar:
+        """The chunks of other stories most like the paragraph ``text`` of ``doc_id``."""
+        candidates = list(candidate_terms(text))
+        frequencies, chunks = self._doc_frequencies(candidates)
+        terms = distinctive_terms(text, lambda term: frequencies.get(term, 0), chunks)
+        tr = self.translator.translate(more_like_this(terms))
+        if not terms or tr.query is None:
+            return Similar([], 0, [], [])
+        elsewhere = {"bool": {"must": [tr.query], "must_not": [_doc_is(doc_id)]}}
+        hits_body = self._hits_body(elsewhere, False, True, limit, 0, "relevance")
+        counts_body = {
+            "size": 0,
+            "track_total_hits": False,
+            "query": {"nested": {"path": PATH, "query": elsewhere, "score_mode": "none"}},
+            "aggs": {"chunks": {"nested": {"path": PATH}, "aggs": {"all": {"filter": elsewhere}}}},
+        }
+        hits_resp, counts_resp = self._msearch([hits_body, counts_body])
+        rows, marks = self._rows(hits_resp, tr, False, True, 0, limit, partial=False)
+        return Similar(terms, _agg(counts_resp, "all")["doc_count"], rows, marks)
+
+    def _doc_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """({term: chunks having it in ``exact``}, all chunks), in one request."""
+        from .connection import call
+
+        aggs: dict[str, Any] = {}
+        if terms:
+            aggs["df"] = {
+                "filters": {
+                    "filters": {
+                        str(i): {"term": {chunk_field("exact"): term}}
+                        for i, term in enumerate(terms)
+                    }
+                }
+            }
+        resp = call(
+            self.client.search,
+            index=self.alias,
+            body={"size": 0, "aggs": {"chunks": {"nested": {"path": PATH}, "aggs": aggs}}},
+        )
+        chunks = resp["aggregations"]["chunks"]
+        buckets = chunks.get("df", {}).get("buckets", {})
+        found = {term: buckets[str(i)]["doc_count"] for i, term in enumerate(terms)}
+        return found, chunks["doc_count"]
 
     # --- requests ---------------------------------------------------------------------------
     def _msearch(self, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -112,10 +192,11 @@ class Searcher:
         return out
 
     def _hits_body(
-        self, chunk_q: dict, by_doc: bool, ranking: bool, size: int, offset: int, sort: str
-    ) -> dict[str, Any]:
+        self, chunk_q: dict, by_doc: bool, ranking: bool, size: int, offset: int, sort: str,
+        inner_size: int | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         inner: dict[str, Any] = {
-            "size": 1 if by_doc else size,
+            "size": 1 if by_doc else inner_size or size,
             "_source": INNER_SOURCE,
         }
         body: dict[str, Any] = {
@@ -156,16 +237,20 @@ class Searcher:
         }
         if req.facets:
             unfiltered = [f for f in ALL_FACETS if f not in field_filters]
-            nested_aggs["all"]["aggs"] = {f: _terms(f, by_doc) for f in unfiltered}
+            nested_aggs["all"]["aggs"] = {f: terms_agg(f, by_doc) for f in unfiltered}
             for f in field_filters:
                 others = [q for g, q in field_filters.items() if g != f]
-                aggs: dict[str, Any] = {"values": _terms(f, by_doc)}
+                aggs: dict[str, Any] = {"values": terms_agg(f, by_doc)}
                 for i, value in enumerate(req.filters[f]):
                     aggs[f"keep{i}"] = {
-                        "filter": {"term": {chunk_field(f"facet.{f}.folded"): _fold(value)}},
-                        "aggs": {"values": _terms(f, by_doc, size=10)},
+                        "filter": {"term": {chunk_field(f"facet.{f}.folded"): fold(value)}},
+                        "aggs": {"values": terms_agg(f, by_doc, size=10)},
                     }
                 nested_aggs[f"by_{f}"] = {"filter": _filter(match + base + others), "aggs": aggs}
+        if req.histogram:
+            nested_aggs["all"].setdefault("aggs", {})["histogram"] = _histogram_agg(
+                req.histogram, by_doc
+            )
         aggs: dict[str, Any] = {"chunks": {"nested": {"path": PATH}, "aggs": nested_aggs}}
         # Over the whole index, whatever the query: which extra facets exist at all, and which
         # words did-you-mean may correct because no chunk has them.
@@ -211,13 +296,14 @@ class Searcher:
             }
         return body
 
-    def _top_up(self, req, strict, loose_node, base, field_filters, by_doc, start, want,
+    def _top_up(self, req, parsed, strict, loose_node, base, field_filters, by_doc, start, want,
                 have, strict_total):  # fmt: skip
         """The chunks matching only some of the words, ranked after every complete match."""
         loose = self.translator.translate(loose_node)
         if loose.query is None:
             return None
-        only_loose = {"bool": {"must": [loose.query], "must_not": [strict.query]}}
+        scored = self.with_bonus(loose.query, parsed)
+        only_loose = {"bool": {"must": [scored], "must_not": [strict.query]}}
         extra_q = _chunk_query(only_loose, base, field_filters.values())
         hits_body = self._hits_body(extra_q, by_doc, True, want, 0, req.sort)
         if by_doc:  # a story with a complete match does not come back as partial
@@ -244,26 +330,7 @@ class Searcher:
 
     # --- responses --------------------------------------------------------------------------
     def _rows(self, resp, tr: Translation, by_doc, ranking, start, want, partial):
-        found: list[tuple[float, str, int, int, StoredChunk]] = []
-        for rank, hit in enumerate(resp["hits"]["hits"]):
-            doc = hit.get("_source", {}).get("doc", {})
-            inner = hit.get("inner_hits", {}).get(PATH, {}).get("hits", {}).get("hits", [])
-            for chunk_hit in inner:
-                src = chunk_hit.get("_source", {})
-                stored = src.get("stored", {})
-                fields = {
-                    "id": src.get("id"),
-                    "doc_id": src.get("doc_id") or doc.get("id"),
-                    "text": stored.get("text", ""),
-                    "chunk": stored.get("chunk", {}),
-                    "doc": doc,
-                }
-                # Sorted inner hits carry their score as the first sort value, not as _score.
-                score = chunk_hit.get("_score") or (chunk_hit.get("sort") or [0.0])[0] or 0.0
-                paragraph = fields["chunk"].get("paragraph", 0)
-                found.append(
-                    (score, fields["doc_id"] or "", rank, paragraph, StoredChunk.of(fields))
-                )
+        found = _found(resp)
         if by_doc:
             chosen = found
         else:
@@ -275,6 +342,161 @@ class Searcher:
             chosen = found[start:want]
         rows = [Row(s, score if ranking else 0.0, partial) for score, _, _, _, s in chosen]
         return rows, [tr.marks_for_text(r.stored.text) for r in rows]
+
+    # --- exports ----------------------------------------------------------------------------
+    def export(
+        self, req: SearchRequest, parsed: ParsedQuery, limit: int
+    ) -> tuple[int, Iterator[tuple[Row, Marks]]]:
+        """(total, the first ``limit`` rows in ``search``'s order, page after page): the stories
+        walked with ``search_after`` in one point in time, so the rows come from one view of
+        the index however long the reader takes. Ranked chunks of several stories interleave:
+        a chunk is let out once no story still to come can hold a better one (stories arrive
+        by their best chunk's score). Topped up with partial matches as a search would be."""
+        from .connection import call
+
+        strict = self.translator.translate(parsed.tree)
+        by_doc = req.group == "document"
+        ranking = strict.query is not None and req.sort == "relevance"
+        base, filters = _base_filters(req), list(_field_filters(req).values())
+        pit = call(self.client.create_pit, index=self.alias, keep_alive=PIT_KEEP_ALIVE)["pit_id"]
+        try:
+            strict_q = _chunk_query(self.with_bonus(strict.query, parsed), base, filters)
+            passes = [(_stories(strict_q), strict, False)]
+            total = self._export_count(pit, strict.query, base, filters, by_doc)
+            loose = self.translator.translate(parsed.loose) if parsed.loose is not None else None
+            if ranking and total < limit and loose is not None and loose.query is not None:
+                scored = self.with_bonus(loose.query, parsed)
+                only_loose = {"bool": {"must": [scored], "must_not": [strict.query]}}
+                query = _stories(_chunk_query(only_loose, base, filters))
+                if by_doc:  # a story with a complete match does not come back as partial
+                    query = {"bool": {"must": [query], "must_not": [_stories(strict_q)]}}
+                    extra = self._export_count(pit, None, [], [], True, stories=query)
+                    topped_up = total + extra
+                else:
+                    either = {"bool": {"should": [strict.query, loose.query],
+                                       "minimum_should_match": 1}}  # fmt: skip
+                    topped_up = self._export_count(pit, either, base, filters, False)
+                if topped_up > total:
+                    passes.append((query, loose, True))
+                    total = topped_up
+        except BaseException:
+            self._close(pit)
+            raise
+
+        def rows() -> Iterator[tuple[Row, Marks]]:
+            sent = 0
+            try:
+                for query, tr, partial in passes:
+                    for row in self._walk(pit, query, req, by_doc, ranking, partial, limit):
+                        yield row, tr.marks_for_text(row.stored.text)
+                        sent += 1
+                        if sent >= limit:
+                            return
+            finally:
+                self._close(pit)
+
+        return total, rows()
+
+    def _export_count(self, pit, query, base, filters, by_doc, stories=None) -> int:
+        from .connection import call
+
+        body: dict[str, Any] = {
+            "size": 0,
+            "track_total_hits": by_doc,
+            "pit": {"id": pit, "keep_alive": PIT_KEEP_ALIVE},
+            "query": stories or _stories(_chunk_query(query, base, filters)),
+        }
+        if not by_doc:
+            match = [query] if query is not None else []
+            body["aggs"] = {
+                "chunks": {
+                    "nested": {"path": PATH},
+                    "aggs": {"all": {"filter": _filter(match + base + filters)}},
+                }
+            }
+        resp = call(self.client.search, body=body)
+        return _total(resp) if by_doc else _agg(resp, "all")["doc_count"]
+
+    def _walk(self, pit, query, req, by_doc, ranking, partial, limit) -> Iterator[Row]:
+        """The rows of the stories matching ``query``, in order, a page of stories at a time."""
+        from .connection import call
+
+        body = self._hits_body({}, by_doc, ranking, EXPORT_STORIES, 0, req.sort,
+                               inner_size=min(limit, MAX_INNER_HITS))  # fmt: skip
+        inner = body["query"]["nested"]["inner_hits"]
+        body.update(query=_with_inner_hits(query, inner), track_total_hits=False)
+        del body["from"]
+        waiting: list[tuple[float, str, int, int, StoredChunk]] = []  # a heap
+        seen = 0
+        while True:
+            body["pit"] = {"id": pit, "keep_alive": PIT_KEEP_ALIVE}
+            resp = call(self.client.search, body=body)
+            stories = resp["hits"]["hits"]
+            found = _found(resp, first_rank=seen)
+            seen += len(stories)
+            if not ranking or by_doc:
+                for score, _, _, _, stored in found:
+                    yield Row(stored, score if ranking else 0.0, partial)
+            else:
+                # In search's order: score, then document id and paragraph (stories come by
+                # best score, then id, so no story still to come ties before these).
+                for n, (score, doc_id, _, paragraph, stored) in enumerate(found):
+                    heapq.heappush(waiting, (-score, doc_id, paragraph, n, stored))
+                # No story still to come has a chunk scoring above this page's last story.
+                floor = stories[-1]["_score"] if len(stories) == EXPORT_STORIES else None
+                while waiting and (floor is None or -waiting[0][0] >= floor):
+                    score, _, _, _, stored = heapq.heappop(waiting)
+                    yield Row(stored, -score, partial)
+            if len(stories) < EXPORT_STORIES:
+                return
+            body["search_after"] = stories[-1]["sort"]
+
+    def _close(self, pit: str) -> None:
+        from opensearchpy import exceptions as ox
+
+        # One that cannot be closed now expires by itself after PIT_KEEP_ALIVE.
+        with contextlib.suppress(ox.TransportError, ox.ConnectionError):
+            self.client.delete_pit(body={"pit_id": [pit]})
+
+
+def _stories(chunk_q: dict[str, Any]) -> dict[str, Any]:
+    """The stories having a chunk that matches ``chunk_q``, scored by their best such chunk."""
+    return {"nested": {"path": PATH, "query": chunk_q, "score_mode": "max"}}
+
+
+def _with_inner_hits(query: dict[str, Any], inner: dict[str, Any]) -> dict[str, Any]:
+    """``query`` (stories, or stories but not others) returning its first nested clause's
+    matching chunks."""
+    if "nested" in query:
+        return {"nested": {**query["nested"], "inner_hits": inner}}
+    must = query["bool"]["must"]
+    return {"bool": {**query["bool"], "must": [_with_inner_hits(must[0], inner), *must[1:]]}}
+
+
+def _found(
+    resp: dict[str, Any], first_rank: int = 0
+) -> list[tuple[float, str, int, int, StoredChunk]]:
+    """(score, document id, story rank, paragraph, chunk) of every inner hit, stories in their
+    order."""
+    found: list[tuple[float, str, int, int, StoredChunk]] = []
+    for rank, hit in enumerate(resp["hits"]["hits"], first_rank):
+        doc = hit.get("_source", {}).get("doc", {})
+        inner = hit.get("inner_hits", {}).get(PATH, {}).get("hits", {}).get("hits", [])
+        for chunk_hit in inner:
+            src = chunk_hit.get("_source", {})
+            stored = src.get("stored", {})
+            fields = {
+                "id": src.get("id"),
+                "doc_id": src.get("doc_id") or doc.get("id"),
+                "text": stored.get("text", ""),
+                "chunk": stored.get("chunk", {}),
+                "doc": doc,
+            }
+            # Sorted inner hits carry their score as the first sort value, not as _score.
+            score = chunk_hit.get("_score") or (chunk_hit.get("sort") or [0.0])[0] or 0.0
+            paragraph = fields["chunk"].get("paragraph", 0)
+            found.append((score, fields["doc_id"] or "", rank, paragraph, StoredChunk.of(fields)))
+    return found
 
 
 def _chunk_query(query, base, field_filters) -> dict[str, Any]:
@@ -300,17 +522,18 @@ def _base_filters(req: SearchRequest) -> list[dict[str, Any]]:
 
 def _field_filters(req: SearchRequest) -> dict[str, dict[str, Any]]:
     return {
-        f: {"terms": {chunk_field(f"facet.{f}.folded"): sorted({_fold(v) for v in values})}}
+        f: {"terms": {chunk_field(f"facet.{f}.folded"): sorted({fold(v) for v in values})}}
         for f, values in req.filters.items()
         if values
     }
 
 
-def _fold(value: str) -> str:
+def fold(value: str) -> str:
+    """A facet value as the ``.folded`` sub-fields hold it."""
     return value.strip().lower()
 
 
-def _terms(f: str, by_doc: bool, size: int = FACET_LIMIT) -> dict[str, Any]:
+def terms_agg(f: str, by_doc: bool, size: int = FACET_LIMIT) -> dict[str, Any]:
     terms: dict[str, Any] = {
         "field": chunk_field(f"facet.{f}"),
         "size": size,
@@ -322,6 +545,36 @@ def _terms(f: str, by_doc: bool, size: int = FACET_LIMIT) -> dict[str, Any]:
         terms["order"] = [{"docs": "desc"}, {"_key": "asc"}]
         out["aggs"] = {"docs": {"reverse_nested": {}}}
     return out
+
+
+def _doc_is(doc_id: str) -> dict[str, Any]:
+    return {"term": {chunk_field("doc_id"): doc_id}}
+
+
+def _histogram_agg(interval: str, by_doc: bool) -> dict[str, Any]:
+    """Counts per bucket start, or per day for ``auto`` (the shared rules then pick the interval
+    from the dates found and bucket them), over the chunks or, grouped, their stories."""
+    field_name = "date" if by_doc else chunk_field("date")
+    days = {
+        "date_histogram": {
+            "field": field_name,
+            "calendar_interval": "day" if interval == "auto" else interval,
+            "min_doc_count": 1,
+            "format": "yyyy-MM-dd",
+        }
+    }
+    return {"reverse_nested": {}, "aggs": {"days": days}} if by_doc else days
+
+
+def _histogram(resp: dict[str, Any], req: SearchRequest, by_doc: bool) -> list[dict] | None:
+    if not req.histogram:
+        return None
+    agg = _agg(resp, "all")["histogram"]
+    buckets = (agg["days"] if by_doc else agg)["buckets"]
+    return histogram.date_histogram(
+        ((dt.date.fromisoformat(b["key_as_string"]), b["doc_count"]) for b in buckets),
+        req.histogram,
+    )
 
 
 def _agg(resp: dict[str, Any], name: str) -> dict[str, Any]:
@@ -358,7 +611,7 @@ def _facets(resp: dict[str, Any], req: SearchRequest, by_doc: bool) -> dict[str,
             found = [
                 v for v in _buckets(agg[f"keep{i}"]["values"], by_doc) if v["value"] not in listed
             ]
-            if not found and not any(_fold(v["value"]) == _fold(wanted) for v in values):
+            if not found and not any(fold(v["value"]) == fold(wanted) for v in values):
                 found = [{"value": wanted, "count": 0}]
             for v in found:
                 if v["value"] not in listed:

@@ -25,12 +25,9 @@ def distinctive_terms(
     text: str, doc_frequency: Callable[[str], int], chunks: int, limit: int = MAX_TERMS
 ) -> list[str]:
     """The ``limit`` terms of ``text`` with the highest tf × idf, best first (ties: the word
-    that comes first in the passage)."""
-    counts = Counter(
-        t.text
-        for t in iter_terms(text, query=True)
-        if len(t.text) >= MIN_LENGTH or not t.text.isascii()
-    )
+    that comes first in the passage). ``doc_frequency`` is asked about ``candidate_terms``
+    only, so a backend may look them all up at once beforehand."""
+    counts = candidate_terms(text)
     scored = []
     for order, (term, tf) in enumerate(counts.items()):
         df = doc_frequency(term)
@@ -39,6 +36,15 @@ def distinctive_terms(
         scored.append((-(tf * math.log((chunks + 1) / df)), order, term))
     scored.sort()
     return [term for _, _, term in scored[:limit]]
+
+
+def candidate_terms(text: str) -> Counter[str]:
+    """The terms of ``text`` that may be distinctive, with their counts, in passage order."""
+    return Counter(
+        t.text
+        for t in iter_terms(text, query=True)
+        if len(t.text) >= MIN_LENGTH or not t.text.isascii()
+    )
 
 
 def more_like_this(terms: list[str]) -> Or:

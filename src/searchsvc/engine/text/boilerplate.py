@@ -55,6 +55,9 @@ PAGE_MARK = re.compile(
     r"|_[a-z]+\s*:.*|[^\n]{0,30}\bcol(?:umn|\.)\s+\d{1,5}(?:\s*[-–]\s*\d{1,5})?)\s*$",
     re.IGNORECASE,
 )
+# The characters without which a pattern below cannot match (cheap pre-checks).
+_PAGER_HINT = re.compile(r"[\d<>‹›«»←→…]|\.\.\.")
+_RULE_CHARS = frozenset("=-~^*#")
 # A setext/RST heading underline, or a rule: "=====", "-----", "~~~~".
 UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,}|~{3,}|\^{3,}|\*{3,}|#{3,})\s*$")
 # Table-of-contents stubs and end marks.
@@ -83,10 +86,9 @@ _BREADCRUMB = re.compile(
 )
 
 
-def _only_words(line: str, vocabulary: frozenset[str], strong: frozenset[str], most: int) -> bool:
-    if not _WORDISH_LINE.match(line):
-        return False
-    words = _WORD.findall(line.lower())
+def _only_words(
+    words: list[str], vocabulary: frozenset[str], strong: frozenset[str], most: int
+) -> bool:
     return (
         0 < len(words) <= most
         and all(w in vocabulary for w in words)
@@ -99,20 +101,40 @@ def is_boilerplate(line: str) -> bool:
     s = line.strip()
     if not s:
         return False
-    if _COPYRIGHT_LINE.match(s) or (len(s) <= 120 and _BREADCRUMB.match(s)):
+    # Every line of every document passes here: each pattern runs only when the words or
+    # characters it needs are in the line (a plain substring test costs far less than a match).
+    low = s.lower()
+    if (low.startswith(("©", "(c)", "copyright")) or "reserved" in low) and _COPYRIGHT_LINE.match(
+        s
+    ):
+        return True
+    crumbs = ">" in s or "»" in s or "›" in s or low.startswith(("home", "you are here"))
+    if crumbs and len(s) <= 120 and _BREADCRUMB.match(s):
         return True
     if len(s) > 120 or (len(s) > 30 and s[-1] in '.,;:?!"”’'):
         return False  # furniture is short and does not end like a sentence
-    if _STUB.match(s) or _PAGER.match(s) or _PAGER_ARROWS.match(s) or _PAGE_OF.match(s):
+    if (len(s) <= 20 or s[0] in "-*#\\") and _STUB.match(s):
         return True
-    return _only_words(s, _SHARE_WORDS, _SHARE_STRONG, 12) or _only_words(
-        s, _NAV_WORDS, _NAV_STRONG, 8
+    if _PAGER_HINT.search(s) and (_PAGER.match(s) or _PAGER_ARROWS.match(s) or _PAGE_OF.match(s)):
+        return True
+    if not _WORDISH_LINE.match(s):
+        return False
+    words = _WORD.findall(low)
+    return _only_words(words, _SHARE_WORDS, _SHARE_STRONG, 12) or _only_words(
+        words, _NAV_WORDS, _NAV_STRONG, 8
     )
 
 
 def is_page_mark(line: str) -> bool:
     """A page marker or a rule: furniture wherever it stands, even inside a wrapped paragraph."""
-    return bool(PAGE_MARK.match(line) or UNDERLINE.match(line))
+    head = line.lstrip()[:1]
+    if not head:
+        return False
+    if head in _RULE_CHARS and UNDERLINE.match(line):
+        return True
+    low = line.lower()
+    marked = head in "-_" or "page" in low or "col" in low or "[[" in line
+    return marked and PAGE_MARK.match(line) is not None
 
 
 def strip_trailing(line: str) -> str:

@@ -14,7 +14,9 @@ small named steps:
 2. **Labels** (:mod:`searchsvc.engine.text.labels`): candidates by shape at every paragraph start,
    then the document decides which are labels (recurrence, or an unmistakable shape). An accepted
    label that a reader glued into the middle of a paragraph ("… towards disarmament. Paul Flynn:
-   Does not …") splits it.
+   Does not …") splits it. A structured record whose markup declares its turns
+   (``Document.voices``: Hansard talkers, TEI utterances) gives its labels instead, and none is
+   read from its text: a quoted "Journalist: …" inside a member's question is the member's.
 3. **Turns** (:class:`~searchsvc.engine.models.Turn`): a label starts one and the chunk's text
    starts after the label; the speaker carries over to the following paragraphs until the next
    label, a pseudo-label ("AUDIO DESCRIPTION:", "Break:", which speak for nobody) or a heading
@@ -179,6 +181,7 @@ class _Para:
     end: int
     kind: str  # "body", "caption", "title", "procedure", "meta"
     label: Label | None = None
+    index: int = -1  # the paragraph's index in ``paragraph_spans`` order
 
 
 def _paragraphs(doc: Document, spans: list[tuple[int, int]]) -> list[_Para]:
@@ -192,19 +195,38 @@ def _paragraphs(doc: Document, spans: list[tuple[int, int]]) -> list[_Para]:
             continue
         para = text[s:e]
         if i in doc.captions:  # what a reader marked as a caption stays one, even a headline
-            out.append(_Para(s, e, "caption"))
+            out.append(_Para(s, e, "caption", index=i))
         elif not title_seen and i < 10 and _SPACE.sub(" ", para) == title:
             title_seen = True
-            out.append(_Para(s, e, "title"))
+            out.append(_Para(s, e, "title", index=i))
         elif e - s <= 110 and is_procedure(para):
-            out.append(_Para(s, e, "procedure"))
+            out.append(_Para(s, e, "procedure", index=i))
         else:
-            out.append(_Para(s, e, "body"))
+            out.append(_Para(s, e, "body", index=i))
     return out
 
 
 # --- step 2: labels -------------------------------------------------------------------------------
+def _declared_labels(doc: Document, paras: list[_Para]) -> LabelSet:
+    """The turns a structured record declares (``Document.voices``), as labels: the speaker's
+    full name when the record gives one, else its display label; ``None`` ends a turn."""
+    nobody = Label("", 0, False, "pseudo", True, True, 0, False)
+    waiting: Label | None = None  # a turn that opened on a stage direction starts after it
+    for p in paras:
+        lab = waiting
+        if p.index in doc.voices:
+            v = doc.voices[p.index]
+            lab = nobody if v is None else Label(v.name or v.label, 0, False, "declared", True)
+        if p.kind == "procedure":
+            waiting = lab
+            continue
+        p.label, waiting = lab, None
+    return LabelSet(p.label for p in paras)
+
+
 def _find_labels(doc: Document, paras: list[_Para]) -> LabelSet:
+    if doc.voices:
+        return _declared_labels(doc, paras)
     text = doc.text
     candidates = []
     for p in paras:
@@ -377,7 +399,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
     text = doc.text
     paras = _paragraphs(doc, paragraph_spans(text))
     labels = _find_labels(doc, paras)
-    if labels:
+    if labels and not doc.voices:
         paras = _split_glued_turns(text, paras, labels)
     has_turns = any(p.label is not None and not p.label.pseudo for p in paras)
     if has_turns:
@@ -421,6 +443,8 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
                 b.turns.append(turn)
             else:
                 turn = Turn(label=lab.raw, opens_section=after_heading)
+                if lab.shape == "declared":
+                    turn.stated = _stated_role(doc, p)
                 if label_role(lab.raw, lab.raw) != QUESTIONER:
                     answerer = lab.raw
                 number = text[s : s + lab.start].strip().rstrip(".")
@@ -473,6 +497,11 @@ def _chunk_transcript(doc: Document, paras: list[_Para]) -> list[Chunk]:
     if (doc.kind or "article") == "article":
         doc.kind = "transcript"
     return b.chunks
+
+
+def _stated_role(doc: Document, p: _Para) -> str | None:
+    voice = doc.voices.get(p.index)
+    return voice.role if voice is not None else None
 
 
 def _opener_in_text(doc: Document, paras: list[_Para]) -> tuple[int, str | None]:

@@ -5,7 +5,8 @@ a copyright line, the name of a press office — while a story's own words are i
 batch of documents is indexed together, a short paragraph is furniture when the same line
 (whitespace and case folded) stands near the top or the bottom of at least ``MIN_DOCUMENTS``
 documents of the same site, and of at least half of that site's documents in the batch. Speaker
-labels and paragraphs that open a speaker turn are never furniture ("Q", "MS. PSAKI: Thank you"),
+labels and paragraphs that open a speaker turn are never furniture ("Q", "MS. PSAKI: Thank you",
+a paragraph an XML record's speech opens with),
 nor are a document's title line or its captions. Such a paragraph becomes a metadata paragraph of
 its document: it stays in the text (offsets do not move) but is not chunked.
 
@@ -57,8 +58,8 @@ def _edge_lines(doc: Document) -> dict[int, tuple[str, str]]:
     for i, (s, e) in enumerate(spans):
         if EDGE <= i < n - EDGE or e - s > MAX_CHARS or i in doc.captions:
             continue
-        if i in doc.metadata_paragraphs:
-            continue
+        if i in doc.metadata_paragraphs or i in doc.voices:
+            continue  # a paragraph a record's markup opens a turn with is that turn's start
         line = doc.text[s:e]
         key = _key(line)
         if key != title:

@@ -15,7 +15,9 @@ everyone else the turns decide, per speaker, over the whole document:
 * **official**: everyone else — the ones who answer, testify, argue or state.
 
 A speaker keeps one role in a document: the role of their first labelled turn that states one
-("The Secretary of State … (Mr William Hague)" makes every "Mr Hague:" turn an official's).
+("The Secretary of State … (Mr William Hague)" makes every "Mr Hague:" turn an official's), the
+role a structured record's markup gives a turn (``Turn.stated``: a ``<question>`` asks, an
+``<answer>`` answers) first.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def assign_roles(turns: list[Turn]) -> None:
     stated: dict[str, str] = {}
     for spk, ts in by_speaker.items():
         for t in ts:
-            r = label_role(t.label or "", spk)
+            r = t.stated or label_role(t.label or "", spk)
             if r is not None:
                 stated[spk] = r
                 break

@@ -130,7 +130,7 @@ _FLOOR = re.compile(
     r"(?:you are|is) (?:now )?recogni[sz]ed|"
     r"(?:please )?(?:identify|introduce) (?:yourself|your (?:name|outlet|media|organi[sz]ation))|"
     r"raise your hands?|time for (?:one|two|a few) more|open (?:it )?up for questions|"
-    r"take (?:your |some )?questions|order[,.!]|i (?:now )?recogni[sz]e|recogni[sz]es? the|"
+    r"take (?:your |some )?questions|(?<!point of )order[,.!]|i (?:now )?recogni[sz]e|recogni[sz]es? the|"
     r"has the (?:call|floor)|you have the floor|(?:new|next|final) (?:question|speaker)|"
     r"supplementary\?|come to order|call(?:s)? (?:upon|on) |the (?:hon\.|honourable) member for|"
     r"you may (?:proceed|begin|continue)|please (?:proceed|continue|be seated)|"

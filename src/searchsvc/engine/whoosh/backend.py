@@ -18,8 +18,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-
 from ...config import Settings
 from ..models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 from ..render.hits import document_view, hit, hits
@@ -37,7 +35,9 @@ class WhooshBackend:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.store = IndexStore(settings.index_dir, lock_timeout=settings.lock_timeout)
+        self.store = IndexStore(
+            settings.index_dir, lock_timeout=settings.lock_timeout, durable=settings.fsync
+        )
         self.reader = Reader(
             self.store,
             max_expansion=settings.max_wildcard_expansion,
@@ -68,12 +68,12 @@ class WhooshBackend:
             new_dir = self.store.new_generation_dir()
             try:
                 counts = self.store.add_documents(
-                    docs, procs=procs, index=whoosh_index.open_dir(str(new_dir))
+                    docs, procs=procs, index=self.store.open_generation(new_dir)
                 )
             except BaseException:
                 shutil.rmtree(new_dir, ignore_errors=True)
                 raise
-            self.store.swap_in(new_dir, carry_pushed=True)
+            self.store.swap_in(new_dir, carry_pushed=True, built=True)
         return counts
 
     def backup(self, dest: Path) -> Path:

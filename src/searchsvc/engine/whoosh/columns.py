@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -337,7 +338,9 @@ def _read_column_file(path: Path) -> _LocalColumns | None:
             )
     except FileNotFoundError:
         return None
-    except (OSError, KeyError, ValueError) as exc:  # damaged or from another version: redo it
+    # Damaged, cut short (it is not fsynced, so a power cut can leave it empty or torn: EOFError,
+    # BadZipFile), or from another version: redo it.
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         log.warning("ignoring column file %s: %s", path, exc)
         return None
 

@@ -52,7 +52,7 @@ from .columns import ColumnCache, Columns
 from .histogram import date_histogram, document_days
 from .query import Translator
 from .scoring import LengthCache, PostingCache, Scored, Scorer
-from .speakers import speaker_page, speaker_record
+from .speakers import record_of, speaker_page
 from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
@@ -270,7 +270,7 @@ class Reader:
         return speaker_page(self.view().columns, q, role, page, per_page)
 
     def speaker(self, name: str) -> dict[str, Any]:
-        record = speaker_record(self.view().columns, name)
+        record = record_of(self.view().columns, name)
         if record is None:
             raise SpeakerNotFound(f"no speaker named {name[:100]!r}")
         return record
@@ -521,7 +521,7 @@ def _top(
         ids, k = ids[first_of], k[first_of]
         first = np.ones(len(ids), dtype=bool)
         first[1:] = k[1:] != k[:-1]
-        ids = ids[first]
+        ids = np.sort(ids[first])
         s = score[ids]
     if len(ids) > want:
         cut = np.partition(-s, want - 1)[want - 1]

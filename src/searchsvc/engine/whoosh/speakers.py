@@ -1,7 +1,6 @@
-"""Who said it: speakers and their records, counted from the facet columns.
+"""Who said it, counted from the facet columns (the rules: :mod:`searchsvc.engine.speakers`).
 
-A speaker's record (how many chunks and documents, in which roles, first and last date, the
-events they spoke at) is a handful of numpy reductions over the chunks whose ``speaker`` code is
+A speaker's record is a handful of numpy reductions over the chunks whose ``speaker`` code is
 theirs. Listing speakers is one ``bincount`` over the speaker column; only the page of speakers
 shown gets a full record, so the list costs the same for ten speakers or ten thousand.
 """
@@ -10,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import quote
 
 import numpy as np
 
+from ..speakers import EVENTS_LISTED, page_of_speakers, speaker_record
 from .columns import Columns
 
 EPOCH = dt.date(1970, 1, 1)
-EVENTS_LISTED = 10
 
 
 def speaker_page(
@@ -31,20 +29,15 @@ def speaker_page(
         chosen &= cols.value_mask("role", [role])
     vocab = cols.vocab["speaker"]
     tally = np.bincount(codes[chosen], minlength=len(vocab.values))
-    present = np.flatnonzero(tally)
-    folded = q.strip().casefold()
-    if folded:
-        present = np.array(
-            [c for c in present.tolist() if folded in vocab.values[c].casefold()], dtype=np.int64
-        )
-    names = [vocab.values[c] for c in present.tolist()]
-    order = sorted(range(len(present)), key=lambda i: (-int(tally[present[i]]), names[i]))
-    start = (page - 1) * per_page
-    shown = [int(present[i]) for i in order[start : start + per_page]]
-    return len(present), [_record(cols, [code]) for code in shown]
+    present = np.flatnonzero(tally).tolist()
+    total, names = page_of_speakers(
+        {vocab.values[c]: int(tally[c]) for c in present}, q, page, per_page
+    )
+    code_of = {vocab.values[c]: c for c in present}
+    return total, [_record(cols, [code_of[n]]) for n in names]
 
 
-def speaker_record(cols: Columns, name: str) -> dict[str, Any] | None:
+def record_of(cols: Columns, name: str) -> dict[str, Any] | None:
     """One person's record (every spelling differing only in case counts as them), or None."""
     codes = [c for c in cols.vocab["speaker"].lookup(name) if c >= 0]
     if not codes:
@@ -56,19 +49,17 @@ def speaker_record(cols: Columns, name: str) -> dict[str, Any] | None:
 def _record(cols: Columns, codes: list[int]) -> dict[str, Any]:
     rows = np.flatnonzero(cols.live & np.isin(cols.single["speaker"], codes))
     names = cols.counts("speaker", rows)
-    name = names[0]["value"] if names else cols.vocab["speaker"].values[codes[0]]
     days = cols.date[rows]
     days = days[days >= 0]
-    return {
-        "name": name,
-        "chunks": len(rows),
-        "documents": cols.documents(rows),
-        "roles": cols.counts("role", rows),
-        "first_date": _iso(int(days.min())) if len(days) else None,
-        "last_date": _iso(int(days.max())) if len(days) else None,
-        "events": cols.counts("event", rows, by_document=True, limit=EVENTS_LISTED),
-        "url": "/speakers/" + quote(name, safe=""),
-    }
+    return speaker_record(
+        name=names[0]["value"] if names else cols.vocab["speaker"].values[codes[0]],
+        chunks=len(rows),
+        documents=cols.documents(rows),
+        roles=cols.counts("role", rows),
+        first_date=_iso(int(days.min())) if len(days) else None,
+        last_date=_iso(int(days.max())) if len(days) else None,
+        events=cols.counts("event", rows, by_document=True, limit=EVENTS_LISTED),
+    )
 
 
 def _iso(day: int) -> str:

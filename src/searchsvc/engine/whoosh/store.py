@@ -17,6 +17,19 @@ drops when its holder dies, so a killed writer never leaves a lock someone must 
 ``reindex`` builds a new ``gen-…`` beside the live one (under ``build.lock``, while live writes go
 on) and swaps the ``live`` symlink with an atomic rename; readers notice the new target on their
 next freshness check and switch without a restart.
+
+**Durability.** Every index is opened through ``durable.DurableStorage``, which fsyncs what a
+commit names, together, before its TOC is renamed into place (see that module). A rebuilt
+generation is durable commit by commit; a restored one (copied by ``shutil``) is fsynced whole
+before it is swapped in. The index root is fsynced after a generation directory is created and
+after the ``live`` swap, before the old generation is removed. ``tests/test_power_loss.py``
+replays recorded writes cut at every point. ``Settings.fsync`` false skips all of it (throwaway
+indexes only).
+
+**A full disk** (or a file-size limit) during a write is ``InsufficientStorage``: the Whoosh
+writer is abandoned, every file it opened is closed, the files of the segment it did not finish
+are removed, and its lock released, so nothing acknowledged is touched and the next write after
+space is freed succeeds.
 """
 
 from __future__ import annotations
@@ -40,6 +53,7 @@ from ...errors import DocumentNotFound, IndexBusy, VersionConflict
 from ..models import Chunk, Document
 from ..stored import StoredChunk, stored_fields
 from ..versions import is_older
+from .durable import DurableStorage, fsync_dir, fsync_tree, no_space_is_insufficient_storage
 from .postings import NewsCodec
 from .schema import build_schema, encode_facets
 
@@ -49,17 +63,22 @@ LIVE = "live"
 LOCK = "write.lock"
 OWNER = "write.lock.owner"
 BUILD_LOCK = "build.lock"
+TURNSTILE = "write.turnstile"  # passed on the way to the writer lock (IndexStore._acquire_in_turn)
 
 
 class IndexStore:
     """The index root directory: which generation directory is live, and the writer lock."""
 
-    def __init__(self, root: Path, lock_timeout: float = 10.0, pool_mb: int = 2048):
+    def __init__(
+        self, root: Path, lock_timeout: float = 10.0, pool_mb: int = 2048, durable: bool = True
+    ):
         self.root = Path(root)
         self.lock_timeout = lock_timeout
         self.pool_mb = pool_mb  # a single-process writer's posting pool; half each with procs=2
+        self.durable = durable  # fsync what commits and swaps depend on (Settings.fsync)
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock = filelock.FileLock(str(self.root / LOCK), timeout=lock_timeout)
+        self._turnstile = filelock.FileLock(str(self.root / TURNSTILE), timeout=lock_timeout)
         self._opened: tuple[Path, whoosh_index.Index] | None = None
 
     # --- locations -------------------------------------------------------------------------
@@ -82,9 +101,25 @@ class IndexStore:
         """A fresh, empty Whoosh index beside the live one (for first use and for reindex)."""
         name = f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
         path = self.root / name
-        path.mkdir()
-        whoosh_index.create_in(str(path), build_schema())
+        with no_space_is_insufficient_storage():
+            path.mkdir()
+            try:
+                self.storage(path).create_index(build_schema())
+                if self.durable:
+                    fsync_dir(self.root)
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)
+                raise
         return path
+
+    def storage(self, path: Path) -> DurableStorage:
+        """The Whoosh storage of one generation directory (durable unless ``Settings.fsync`` is
+        off): every index this store writes to is opened through it."""
+        return DurableStorage(str(path), durable=self.durable)
+
+    def open_generation(self, path: Path) -> whoosh_index.Index:
+        """The Whoosh index in generation directory ``path`` (a rebuild, before it is live)."""
+        return self.storage(path).open_index()
 
     def open(self) -> whoosh_index.Index:
         """The Whoosh index behind ``live``; reopened when ``live`` moved (after a reindex)."""
@@ -95,7 +130,7 @@ class IndexStore:
         live = self.live_dir()
         opened = self._opened
         if opened is None or opened[0] != live:
-            opened = self._opened = (live, whoosh_index.open_dir(str(live)))
+            opened = self._opened = (live, self.open_generation(live))
         return opened
 
     # --- locking ---------------------------------------------------------------------------
@@ -107,7 +142,10 @@ class IndexStore:
         owner file only lets the next writer say, in the log, that it took over from a dead one."""
         outermost = not self._lock.is_locked
         try:
-            self._lock.acquire()
+            if outermost:
+                self._acquire_in_turn()
+            else:
+                self._lock.acquire()
         except filelock.Timeout as exc:
             raise IndexBusy(
                 f"the index is busy with another write; retry in a moment "
@@ -121,6 +159,19 @@ class IndexStore:
             if outermost:
                 _write_owner(self.root / OWNER, "released")
             self._lock.release()
+
+    def _acquire_in_turn(self) -> None:
+        """Take the writer lock through a turnstile, so a steady stream of writes cannot starve
+        one waiter (a reindex's swap, say). ``filelock`` polls; a writer that releases the lock
+        and asks again at once nearly always wins against a waiter that polls every 50 ms. Here
+        a waiter holds the turnstile while it waits for the lock, and every writer passes the
+        turnstile before asking: the writer that just finished waits for the waiter to get in."""
+        deadline = time.monotonic() + self.lock_timeout
+        self._turnstile.acquire(timeout=self.lock_timeout)
+        try:
+            self._lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        finally:
+            self._turnstile.release()
 
     def _take_over(self) -> None:
         owner = self.root / OWNER
@@ -158,12 +209,13 @@ class IndexStore:
             if procs > 1:
                 kwargs.update(procs=procs, multisegment=True, limitmb=max(1, self.pool_mb // 2))
             batch = _Batch(ix, kwargs)
-            try:
-                yield batch  # type: ignore[misc]
-            except BaseException:
-                batch.writer.cancel()
-                raise
-            batch.writer.commit()
+            with no_space_is_insufficient_storage():
+                try:
+                    yield batch  # type: ignore[misc]
+                    batch.writer.commit()
+                except BaseException:
+                    _abandon(batch.writer, ix)
+                    raise
 
     # --- writes ----------------------------------------------------------------------------
     def add_documents(
@@ -230,16 +282,11 @@ class IndexStore:
             rows = [r for r in rows if r.pushed and new.document(doc_id=r.doc_id) is None]
         if not rows:
             return 0
-        w = new_ix.writer(limitmb=256, compound=False, codec=NewsCodec())
-        try:
+        with self.writer(index=new_ix) as w:
             for row in rows:
                 doc, chunk = row.rebuild()
                 w.add_document(**chunk_fields(doc, chunk, origin="push"))
                 carried.add(doc.id)
-        except BaseException:
-            w.cancel()
-            raise
-        w.commit()
         log.info("carried %d pushed documents into the rebuilt index", len(carried))
         return len(carried)
 
@@ -255,14 +302,22 @@ class IndexStore:
         with filelock.FileLock(str(self.root / BUILD_LOCK)):
             yield
 
-    def swap_in(self, new_dir: Path, carry_pushed: bool = False) -> None:
+    def swap_in(self, new_dir: Path, carry_pushed: bool = False, built: bool = False) -> None:
         """Make ``new_dir`` live atomically and remove every other generation. Call it inside
         ``building()``: then no other generation is being built, so any directory that is neither
         live nor ``new_dir`` is the one replaced or an orphan of a killed reindex. Readers that
-        still hold the old segments keep their open files (POSIX unlink)."""
-        with self.locked():
+        still hold the old segments keep their open files (POSIX unlink).
+
+        ``built``: ``new_dir`` was written through this store (a rebuild), so every commit in it
+        is already durable; otherwise (a restore's copy) it is fsynced whole first — before the
+        writer lock is taken, so live writes do not wait for it."""
+        with no_space_is_insufficient_storage():
+            if self.durable and not built:
+                fsync_tree(new_dir)
+                fsync_dir(self.root)
+        with self.locked(), no_space_is_insufficient_storage():
             if carry_pushed:  # a rebuild from files; a restore means the backup's state
-                self.carry_pushed(whoosh_index.open_dir(str(new_dir)))
+                self.carry_pushed(self.open_generation(new_dir))
             self._point_live_at(new_dir)
             stale = [p for p in self.root.glob("gen-*") if p.is_dir() and p != new_dir]
             for path in stale:
@@ -273,6 +328,41 @@ class IndexStore:
         tmp = self.root / f".live-{uuid.uuid4().hex}"
         os.symlink(target.name, tmp)
         os.replace(tmp, self.root / LIVE)
+        if self.durable:  # the swap is durable before the old generation may be removed
+            fsync_dir(self.root)
+
+
+def _abandon(writer: Any, ix: whoosh_index.Index) -> None:
+    """Undo what a failed Whoosh writer left behind: its open files, its lock, and the files of
+    the segment it never committed (on a full disk they hold the space the next write needs).
+    The TOC on disk is untouched, so the index is exactly as the last commit left it."""
+    storage = ix.storage
+    try:
+        if not writer.is_closed:
+            writer.cancel()
+    except Exception as exc:  # a half-closed writer can fail again; the clean-up below still runs
+        log.debug("cancelling a failed index writer: %s", exc)
+    if isinstance(storage, DurableStorage):
+        storage.close_open_files()
+    if not writer.is_closed:  # cancel stopped part-way: its searcher, temp files and lock remain
+        try:
+            writer._finish()
+        except Exception as exc:
+            log.debug("finishing a failed index writer: %s", exc)
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        try:
+            lock.release()
+        except OSError as exc:
+            log.debug("releasing a failed writer's lock: %s", exc)
+    try:
+        toc = whoosh_index.TOC.read(storage, ix.indexname)
+        whoosh_index.clean_files(storage, ix.indexname, toc.generation, toc.segments)
+        for name in storage.list():
+            if ".toc." in name:  # a TOC temp file the failed commit never renamed
+                storage.delete_file(name)
+    except Exception as exc:  # clean-up is best effort; the next commit cleans files up again
+        log.warning("could not remove the files of a failed write: %s", exc)
 
 
 class _Batch:

@@ -10,6 +10,7 @@ suffix    module                      metadata from
 .html     :mod:`.html`                <head>, JSON-LD, then the text (trafilatura)
 .json     :mod:`.jsonfmt`/:mod:`.ninjs`  the object (native format or IPTC ninjs)
 .ndjson   :mod:`.jsonfmt`             one object per line (also ``.jsonl``)
+.xml      :mod:`.xmlfmt`              the record's header fields; speeches declare turns
 ========  ==========================  ===============================================
 
 Every reader hands its body to :mod:`.paragraphs` (whitespace, boilerplate, hard wraps), so
@@ -46,6 +47,7 @@ from .jsonfmt import (
 )
 from .markdown import read_markdown
 from .text import read_source, read_text
+from .xmlfmt import read_xml
 
 __all__ = [
     "READERS",
@@ -67,6 +69,7 @@ READERS: dict[str, Reader] = {
     ".json": read_json,
     ".ndjson": read_ndjson,
     ".jsonl": read_ndjson,
+    ".xml": read_xml,
 }
 SIDECAR = ".meta.json"
 

@@ -42,7 +42,14 @@ from urllib.parse import urlparse
 
 from ...models import Document
 from ..wordlist import words as _words
-from .metadata import analyse, authors_from_byline, clean_title, date_from_address, parse_date
+from .metadata import (
+    address_says_more,
+    analyse,
+    authors_from_byline,
+    clean_title,
+    date_from_address,
+    parse_date,
+)
 from .paragraphs import join_paragraphs, split_paragraphs
 from .text import read_source
 
@@ -428,8 +435,12 @@ def _main_text(tree: Any, raw: str) -> tuple[str | None, Any]:
     return ext.text.replace("\n", "\n\n"), ext
 
 
-def html_title(page: PageMeta, text_title: str, extracted: str | None = None) -> str:
-    """The page's own headline, else its <title> unless that is only the site name, else the h1."""
+def html_title(
+    page: PageMeta, text_title: str, extracted: str | None = None, address: str | None = None
+) -> str:
+    """The page's own headline, else its <title> unless that is only the site name, else the h1,
+    else a guess from the text, which the file name or URL slug may extend
+    (:func:`.metadata.address_says_more`)."""
     site = page.site or (urlparse(page.url).hostname if page.url else None)
     if page.headline:
         return clean_title(page.headline, site)
@@ -443,7 +454,8 @@ def html_title(page: PageMeta, text_title: str, extracted: str | None = None) ->
             return title
     if page.h1:
         return clean_title(page.h1, site)
-    return clean_title(extracted or text_title or "", site)
+    guess = clean_title(extracted or text_title or "", site)
+    return address_says_more(guess, address) or guess
 
 
 _PRE = re.compile(r"<pre\b[^>]*>(.*?)</pre\s*>", re.IGNORECASE | re.DOTALL)
@@ -482,7 +494,8 @@ def parse_html(raw: str, doc_id: str, path: str | None = None) -> Document:
     paras = split_paragraphs(text)
     url = page.url or (ext.url if ext is not None else None)
     meta = analyse(paras, address=url or (Path(path).name if path else None))
-    title = html_title(page, meta.title, ext.title if ext is not None else None)
+    address = url or (Path(path).name if path else None)
+    title = html_title(page, meta.title, ext.title if ext is not None else None, address)
     date = (
         page.date
         or meta.line_date

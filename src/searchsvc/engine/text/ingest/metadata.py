@@ -6,7 +6,7 @@ scan of the head of the document (:func:`scan_head`), so a new shape is a change
 rules are general shapes, checked against the seeds and the fixtures:
 
 * **Metadata lines** (kept in the text, not chunked): a source/date line ("China.org.cn March 28,
-  2020"), a keyed line ("By Wang Zhigang Source: English Edition of Qiushi Journal Updated:
+  2020"), the place beside a date line ("House of Representatives, …, Washington, DC."), a keyed line ("By Wang Zhigang Source: English Edition of Qiushi Journal Updated:
   2020-07-15"), a "By Ana Reporter and Ben Writer" line, an issue line ("No.2 2020"), a bare or
   labelled date line ("Updated: Thursday, 14 March 2026 10:32"), and a "(Source: …)" credit.
 * **Title**: the first real paragraph — not a caption, not a metadata line, not a CJK-only masthead
@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 from dateutil import parser as dateparser
 
+from ..labels import LabelSet, read_label
 from ..speakers import find_label
 from ..wordlist import words as _words
 from .paragraphs import Para
@@ -353,9 +354,40 @@ class Head:
     line_date: str | None = None
     source: str | None = None
     byline: str | None = None
+    date_lines: set[int] = field(default_factory=set)
 
 
 HEAD_PARAGRAPHS = 12
+_PLACE_PARTICLES = _words("of on the and for de du la le da di del der van von upon")
+_PLACE_WORD = re.compile(r"^(?:[A-Z][\w'’&-]*\.?|(?:[A-Z]\.){1,3})$")
+
+
+def is_place_line(text: str) -> bool:
+    """A dateline's place: only names, separated by commas ("House of Representatives,
+    Subcommittee on Small Utilities, Committee on Public Works, Washington, DC.")."""
+    if len(text) > 240:
+        return False
+    parts = [p.strip() for p in text.rstrip(".").split(",")]
+    if len(parts) < 2 or not all(parts):
+        return False
+    for part in parts:
+        words = part.split()
+        if len(words) > 6 or words[0].lower() in _PLACE_PARTICLES:
+            return False
+        for w in words:
+            if w.lower() not in _PLACE_PARTICLES and not _PLACE_WORD.match(w):
+                return False
+    return True
+
+
+def _place_lines(paras: list[Para], head: Head) -> None:
+    """The place beside a date line ("Washington, D.C." above "Monday, March 26, 2012") is
+    metadata like the date itself."""
+    for i in sorted(head.date_lines):
+        for j in (i - 1, i + 1):
+            free = 0 <= j < len(paras) and j not in head.meta and j not in head.captions
+            if free and is_place_line(paras[j].text):
+                head.meta.add(j)
 
 
 def find_captions(paras: list[Para]) -> set[int]:
@@ -368,6 +400,7 @@ def scan_head(paras: list[Para]) -> Head:
     for i in range(min(len(paras), HEAD_PARAGRAPHS)):
         if i not in head.captions:
             _classify_head_line(head, i, paras[i].text)
+    _place_lines(paras, head)
     return head
 
 
@@ -406,6 +439,7 @@ def _classify_head_line(head: Head, i: int, t: str) -> None:
     m = _DATE_LINE.match(t) if len(t) <= 100 else None
     if m:
         head.meta.add(i)
+        head.date_lines.add(i)
         head.line_date = head.line_date or parse_date(m.group(1))
         return
     m = _SOURCE_DATE_LINE.match(t) if len(t) <= 100 else None
@@ -430,19 +464,131 @@ def _source_credit(paras: list[Para], head: Head) -> None:
             return
 
 
+# --- titles from elsewhere: the file name, a court caption ---------------------------------------
+_ADDRESS_DATE = re.compile(
+    r"(?<![\dA-Za-z])(?:19|20)\d{2}(?:[-_.](?:0?[1-9]|1[0-2])[-_.](?:0?[1-9]|[12]\d|3[01])|"
+    r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"
+)
+_ADDRESS_SPLIT = re.compile(r"[-_.+\s]+")
+_SMALL_WORDS = _words("a an and as at by for in of on or the to v vs via with from")
+_ID_LIKE = re.compile(r"^(?=.*\d)[0-9a-f]{6,}$|^\d{5,}$", re.I)
+
+
+def title_from_address(address: str | None) -> str | None:
+    """A title written into a file name or URL slug: ``new-york-supreme-court-2024-04-23-people-
+    v-trump-hearing.txt`` → "New York Supreme Court — People v Trump Hearing". None when the name
+    is an identifier ("000_a2191ec13ae00466", "story-123") rather than words."""
+    if not address:
+        return None
+    stem = address.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if "." in stem:
+        stem = stem.rsplit(".", 1)[0]
+    parts = []
+    for part in _ADDRESS_DATE.split(stem):
+        words = [w for w in _ADDRESS_SPLIT.split(part) if w and not _ID_LIKE.match(w)]
+        if words:
+            parts.append(words)
+    named = [w for ws in parts for w in ws if w.isalpha() and len(w) >= 3]
+    if len(named) < 2:
+        return None
+    out = []
+    for words in parts:
+        shown = [
+            w if k and w.lower() in _SMALL_WORDS else w[:1].upper() + w[1:]
+            for k, w in enumerate(words)
+        ]
+        out.append(" ".join(shown))
+    return " — ".join(out)
+
+
+def _word_keys(s: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"[^\W\d_]{2,}", s)}
+
+
+def address_says_more(title: str, address: str | None) -> str | None:
+    """The file name's title when it restates a guessed title and says more: "House of Commons"
+    (a masthead heading) beside ``uk-house-of-commons-2011-07-19-oral-answers-fco.html``."""
+    named = title_from_address(address)
+    if not named or not title:
+        return None
+    have, said = _word_keys(title), _word_keys(named)
+    if have and have <= said and len(said - have) >= 2:
+        return named
+    return None
+
+
+_RULE_LINE = re.compile(r"^(?:-\s*){3,}x?(?:\s|$)|^[-=_]{6,}(?:\s|$)")
+_CAPTION_ROLE = re.compile(
+    r"\b(?:Petitioners?|Respondents?|Plaintiffs?|Defendants?|Appellants?|Appellees?|"
+    r"Claimants?|Applicants?)\b|\bNo\.\s*[\w-]*\d[\w-]*|\s:(?=\s|$)"
+)
+_VERSUS = re.compile(r"(?:^|\s)(?:v|vs)\.?(?=\s|$)")
+
+
+def case_caption(paras: list[Para]) -> str | None:
+    """A court transcript's cover names the case between two rules: "DEPARTMENT OF HEALTH AND :
+    / HUMAN SERVICES, ET AL., : / Petitioners : No. 11-398 / v. : / FLORIDA, ET AL. :" →
+    "Department of Health and Human Services, et al. v. Florida, et al."."""
+    head = [p.text for p in paras[:HEAD_PARAGRAPHS]]
+    rules = [i for i, t in enumerate(head) if _RULE_LINE.match(t)]
+    if len(rules) < 2 or rules[1] - rules[0] > 10:
+        return None
+    block = " ".join(head[rules[0] + 1 : rules[1]])
+    if not _VERSUS.search(block):
+        return None
+    caption = " ".join(_CAPTION_ROLE.sub(" ", block).split()).replace(", v.", " v.")
+    caption = caption.strip(" ,:;")
+    if not 8 <= len(caption) <= 200:
+        return None
+    letters = [c for c in caption if c.isalpha()]
+    shouting = sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    return _calm_capitals(caption) if shouting else caption
+
+
+def _calm_capitals(s: str) -> str:
+    """ "HUMAN SERVICES, ET AL., V. FLORIDA" → "Human Services, et al. v. Florida"."""
+    words = []
+    for k, w in enumerate(s.split()):
+        low = w.lower()
+        if low in ("et", "al.", "al.,", "v.", "vs.") or (k and low.strip(",.") in _SMALL_WORDS):
+            words.append(low)
+        else:
+            words.append(w[:1] + w[1:].lower())
+    return " ".join(words)
+
+
+def _turn_starts(paras: list[Para], limit: int = 60) -> int | None:
+    """Index of the first speaker turn among the first paragraphs (labels confirmed by
+    recurrence, as the chunker confirms them), or None."""
+    cands = [read_label(p.text[:200]) for p in paras[:limit]]
+    labels = LabelSet(cands)
+    for i, c in enumerate(cands):
+        lab = labels.accept(c)
+        if lab is not None and not lab.pseudo:
+            return i
+    return None
+
+
 # --- one function per field --------------------------------------------------------------------
 def find_title(paras: list[Para], head: Head) -> tuple[str, int | None]:
     """(title, index of the title paragraph or None when the title is a shortened sentence).
 
-    Masthead lines skipped on the way become metadata paragraphs of ``head``."""
+    The title line comes before the first speaker turn, opens with a capital and is no label;
+    masthead lines skipped on the way become metadata paragraphs of ``head``."""
+    caption = case_caption(paras)
+    if caption:
+        return caption, None
     start = head.issue_index + 1 if head.issue_index is not None else 0
+    first_turn = _turn_starts(paras)
+    end = len(paras) if first_turn is None else first_turn
     candidates = [
         i
-        for i in range(start, len(paras))
+        for i in range(start, end)
         if i not in head.captions
         and i not in head.meta
         and not _CJK_ONLY.match(paras[i].text)
         and sum(c.isalpha() for c in paras[i].text) >= 2
+        and not paras[i].text[:1].islower()
         and find_label(paras[i].text) is None
     ]
     if not candidates:
@@ -530,6 +676,9 @@ def analyse(paras: list[Para], address: str | None = None) -> PlainMeta:
     head = scan_head(paras)
     _source_credit(paras, head)
     title, title_index = find_title(paras, head)
+    named = address_says_more(title, address) if title else title_from_address(address)
+    if named:
+        title, title_index = named, None
     kind = find_kind(paras, head)
     return PlainMeta(
         title=title,

@@ -1,0 +1,150 @@
+"""An open-loop HTTP load generator for the overload and soak benchmarks.
+
+Requests are *scheduled* at a fixed rate whatever the server does (a closed loop such as wrk's
+waits for each answer, so an overloaded server slows its own load and hides the queue); each
+request's latency counts from its scheduled time, so waiting to be sent is counted too. One new
+loopback connection per request (``Connection: close``), read to the end: the status, the
+``Retry-After`` header and the error code of JSON errors are kept per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .common import REPO, percentiles
+
+SEEDS = REPO / "seeds"
+
+
+@dataclass
+class Answer:
+    path: str
+    scheduled: float
+    latency_ms: float
+    status: int  # 0: no answer (connection refused, reset or timed out)
+    retry_after: str | None = None
+    code: str | None = None
+    error: str | None = None
+
+
+async def fetch(host: str, port: int, path: str, timeout: float) -> tuple[int, dict, bytes]:
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(-1), timeout)
+    finally:
+        writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+    return status, headers, body
+
+
+async def _one(host: str, port: int, path: str, at: float, timeout: float) -> Answer:
+    delay = at - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    try:
+        status, headers, body = await fetch(host, port, path, timeout)
+    except (OSError, TimeoutError, ValueError, IndexError) as exc:
+        return Answer(path, at, (time.monotonic() - at) * 1000, 0, error=repr(exc)[:200])
+    code = None
+    if status >= 400 and headers.get("content-type", "").startswith("application/json"):
+        try:
+            code = json.loads(body)["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            code = "unparseable"
+    return Answer(
+        path, at, (time.monotonic() - at) * 1000, status, headers.get("retry-after"), code
+    )
+
+
+def open_loop(
+    base: str, paths: Sequence[str], rate: float, seconds: float, timeout: float = 10.0
+) -> list[Answer]:
+    """``rate`` requests per second for ``seconds``, cycling through ``paths``."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+
+    async def main() -> list[Answer]:
+        start = time.monotonic() + 0.2
+        n = int(rate * seconds)
+        tasks = [
+            asyncio.create_task(
+                _one(host, int(port), paths[i % len(paths)], start + i / rate, timeout)
+            )
+            for i in range(n)
+        ]
+        return list(await asyncio.gather(*tasks))
+
+    return asyncio.run(main())
+
+
+def closed_loop(
+    base: str, paths: Sequence[str], clients: int, seconds: float, timeout: float = 10.0
+) -> list[Answer]:
+    """``clients`` concurrent clients, each sending its next request when the last is answered."""
+    host, port = base.removeprefix("http://").rsplit(":", 1)
+
+    async def client(k: int, until: float, out: list[Answer]) -> None:
+        i = k
+        while time.monotonic() < until:
+            out.append(
+                await _one(host, int(port), paths[i % len(paths)], time.monotonic(), timeout)
+            )
+            i += clients
+
+    async def main() -> list[Answer]:
+        out: list[Answer] = []
+        until = time.monotonic() + seconds
+        await asyncio.gather(*(client(k, until, out) for k in range(clients)))
+        return out
+
+    return asyncio.run(main())
+
+
+def summary(answers: Sequence[Answer], seconds: float) -> dict[str, Any]:
+    """Counts by status and code, rates, and latency percentiles per kind of answer."""
+    by_status: dict[str, int] = {}
+    for a in answers:
+        key = str(a.status) + (f" {a.code}" if a.code else "")
+        by_status[key] = by_status.get(key, 0) + 1
+    ok = [a.latency_ms for a in answers if a.status == 200]
+    refused = [a for a in answers if a.status == 503]
+    return {
+        "requests": len(answers),
+        "offered_per_s": round(len(answers) / seconds, 1),
+        "answered_200_per_s": round(len(ok) / seconds, 1),
+        "statuses": by_status,
+        "latency_200_ms": percentiles(ok),
+        "latency_503_ms": percentiles([a.latency_ms for a in refused]),
+        "503_without_retry_after": sum(1 for a in refused if not a.retry_after),
+        "other_5xx": sum(1 for a in answers if a.status >= 500 and a.status != 503),
+        "no_answer": sum(1 for a in answers if a.status == 0),
+        "errors": sorted({a.error for a in answers if a.error})[:5],
+    }
+
+
+def ensure_index(args: Any, work: Path, log: Callable[[str], None] = print) -> Path:
+    """``--index-dir`` when it already holds an index; else build one there (or in ``work``):
+    the seeds with ``--quick``, else the corpus (``--limit`` for an even spread)."""
+    from searchsvc.config import Settings
+    from searchsvc.engine.service import Engine
+
+    from .corpus import corpus_files
+
+    target = Path(args.index_dir) if args.index_dir else work / "index"
+    if (target / "live").exists():
+        return target
+    files = [SEEDS] if args.quick else corpus_files(args.corpus, limit=args.limit)
+    log(f"building the index of {len(files)} paths in {target} …")
+    report = Engine(Settings(index_dir=target)).index_paths(files)
+    log(f"indexed {report.documents} documents, {report.chunks} chunks in {report.seconds:.0f} s")
+    return target

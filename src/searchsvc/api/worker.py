@@ -1,0 +1,207 @@
+"""The gunicorn worker ``searchsvc serve`` runs: gevent, with a deadline on every slow client.
+
+A sync worker is one client at a time, so a handful of clients that send their headers a line
+every few seconds stop a sync service from answering anyone. Here each connection is a greenlet:
+waiting for a client's bytes costs a few kilobytes, not a worker, and thousands of slow
+connections do not delay a search. Searches themselves still run one after another per worker
+(they are CPU-bound: no greenlet switch happens inside the engine), so throughput is the sync
+worker's; ``Turns`` bounds how many may queue, and ``EagerAcceptServer`` keeps that queue where it
+can be counted.
+
+Keep-alive is kept only while a worker is otherwise idle: a request that arrives while its
+worker is busy is answered with ``Connection: close``, so under load clients reconnect through
+the shared listen queue and reach whichever worker is free, as with sync workers.
+
+Deadlines, both from ``Settings``:
+
+* ``header_timeout``: the request line and headers must have arrived this long after the
+  connection opened or the previous answer was sent; otherwise the connection is closed without
+  an answer (gunicorn's keep-alive loop wraps each request's parsing in this timeout, so it is
+  the keep-alive idle time too).
+* ``body_timeout``: the whole body must have arrived this long after the headers. The worker
+  reads it before the app runs (up to ``max_body_bytes``), so a trickling upload never counts
+  as a request in progress; one that misses the deadline is answered 408 ``request_timeout`` in
+  JSON by the app, and the connection is then closed.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+
+import gevent
+import gevent.lock
+from gevent.server import StreamServer
+from gunicorn.workers import ggevent
+from gunicorn.workers.ggevent import GeventWorker
+
+from ..config import Settings
+from ..errors import RequestTimeout
+
+ACCEPT_BATCH = 100  # gevent's own default
+
+
+class EagerAcceptServer(StreamServer):
+    """gevent's server, accepting every waiting connection (up to ``ACCEPT_BATCH``) per wake-up.
+
+    gunicorn sets ``max_accept = 1`` when there are several workers, so that one worker does not
+    take every connection of a burst. But a worker that accepts one connection per turn of its
+    loop, and spends each turn computing, accepts no faster than it answers: under overload the
+    queue then grows in the kernel's listen backlog, where admission cannot see it, and clients
+    time out instead of getting a quick 503. Accepting everything that waits keeps the queue
+    where it is counted. The price: a burst of more than ``max_inflight`` requests arriving at
+    the same instant may be refused by one worker while another is idle."""
+
+    @property
+    def max_accept(self) -> int:  # type: ignore[override]
+        return ACCEPT_BATCH
+
+    @max_accept.setter
+    def max_accept(self, value: int) -> None:
+        pass  # gunicorn's 1 (see the docstring)
+
+
+class Worker(GeventWorker):
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self.wsgi = Turns(self.wsgi, self.max_inflight, self.max_queue_wait)
+
+    def run(self) -> None:
+        ggevent.StreamServer = EagerAcceptServer  # what GeventWorker.run builds its servers from
+        super().run()
+
+    def init_process(self) -> None:
+        settings = Settings.from_env()
+        self.max_inflight = settings.max_inflight
+        self.max_queue_wait = settings.max_queue_wait or float("inf")  # 0: no wait bound
+        self.header_timeout = settings.header_timeout
+        self.body_timeout = settings.body_timeout
+        self.max_body_bytes = settings.max_body_bytes
+        self.active = 0  # requests of this worker between their headers and their answer
+        super().init_process()
+
+    def timeout_ctx(self) -> gevent.Timeout:
+        """Bounds the parsing of one request (line, headers, and draining an unread body)."""
+        return gevent.Timeout(self.header_timeout, False)
+
+    def handle_request(self, listener_name: Any, req: Any, sock: Any, addr: Any) -> bool:
+        if self.active:
+            # This worker is busy with another request: answer this one with Connection: close,
+            # so the client's next request goes through the shared listen queue to whichever
+            # worker is free, instead of waiting behind this one's queue on a kept-alive
+            # connection (what sync workers, which never keep alive, get for free).
+            req.force_close()
+        self.active += 1
+        original = req.body
+        req.body = self._receive_body(req)
+        try:
+            keep_alive = super().handle_request(listener_name, req, sock, addr)
+        finally:
+            self.active -= 1
+            # What the app left unread is drained under the header timeout instead.
+            timed_out = isinstance(req.body, ExpiredBody)
+            req.body = original
+        if timed_out:
+            raise StopIteration  # the rest of the body may still be on its way: close
+        return keep_alive
+
+    def _receive_body(self, req: Any) -> Any:
+        """The whole body, read before the app runs, so the app (and the admission count) only
+        ever sees complete requests; a body over the size limit is left for the app to refuse
+        (413) unread, and one that does not arrive in time becomes a 408."""
+        length = _content_length(req)
+        if length == 0 or (length is not None and length > self.max_body_bytes):
+            return req.body
+        timer = gevent.Timeout(self.body_timeout)
+        timer.start()
+        try:
+            return io.BytesIO(req.body.read(self.max_body_bytes + 1))
+        except gevent.Timeout as exc:
+            if exc is not timer:
+                raise
+            return ExpiredBody(self.body_timeout)
+        finally:
+            timer.close()
+
+
+class Turns:
+    """The app, run for one request at a time per worker, with a bounded queue in front.
+
+    Two bounds: at most ``limit`` requests hold or wait for a turn, and one that waited longer
+    than ``max_wait`` for its turn is refused when it gets it (its answer would come late
+    whatever it cost; a count alone bounds the wait only in searches, and a search's cost varies
+    a hundredfold with the query and the machine's load).
+
+    Under gevent nothing would otherwise bound the queue that admission counts: a request that
+    arrives while another computes is only read once the loop polls its sockets, and the loop
+    runs every ready greenlet (each a whole search) before polling again. Here requests take
+    turns: at most ``limit`` may hold or wait for a turn, one more is passed to the app marked
+    ``searchsvc.overloaded`` (``admission.py`` answers it 503 at once, without a turn), and a turn
+    is handed on only through a zero-delay timer, which fires after the loop has polled — so
+    between two searches every request that has arrived is read, counted, and refused if there
+    is no room. ``/health`` and requests whose body timed out skip the queue: they cost nothing.
+    The turn ends when the app returns, before the answer is written, so a client that reads its
+    answer slowly never holds up the next search."""
+
+    def __init__(self, app: Any, limit: int, max_wait: float = float("inf")):
+        self.app = app
+        self.limit = max(1, limit)
+        self.max_wait = max_wait
+        self.queued = 0  # holding a turn or waiting for one
+        self.turn = gevent.lock.Semaphore(1)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == "/health" or getattr(
+            environ.get("wsgi.input"), "expired", False
+        ):
+            return self.app(environ, start_response)
+        if self.queued >= self.limit:
+            environ["searchsvc.overloaded"] = "queue_full"
+            return self.app(environ, start_response)
+        arrived = time.monotonic()
+        self.queued += 1
+        self.turn.acquire()
+        try:
+            if time.monotonic() - arrived > self.max_wait:
+                environ["searchsvc.overloaded"] = "waited"  # answering it now would be late
+            return self.app(environ, start_response)
+        finally:
+            self.queued -= 1
+            timer = gevent.get_hub().loop.timer(0.0)
+            timer.start(self._hand_on, timer)
+
+    def _hand_on(self, timer: Any) -> None:
+        timer.close()
+        self.turn.release()
+
+
+def _content_length(req: Any) -> int | None:
+    """The declared body length; None for a chunked body (read up to the limit)."""
+    names = dict(req.headers)  # gunicorn has refused duplicate or malformed framing headers
+    if "TRANSFER-ENCODING" in names:
+        return None
+    return int(names.get("CONTENT-LENGTH", 0))
+
+
+class ExpiredBody:
+    """The body of a request whose client stalled: any read is a 408 ``request_timeout``."""
+
+    expired = True  # admission lets it through: answering costs nothing
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def _expired(self, *args: Any) -> Any:
+        raise RequestTimeout(
+            f"the request body did not arrive within {self.seconds:g} s; the connection is closed"
+        )
+
+    read = readline = readlines = _expired
+
+    def __iter__(self) -> ExpiredBody:
+        return self
+
+    def __next__(self) -> bytes:
+        self._expired()
+        return b""
