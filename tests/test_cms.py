@@ -233,6 +233,40 @@ def test_bulk_all_good_has_no_errors(cms: Server) -> None:
     assert [next(iter(i.values()))["status"] for i in resp.json()["items"]] == [201, 201, 201]
 
 
+def test_bulk_versions_and_repeated_ids_line_by_line(cms: Server) -> None:
+    """Lines of one request are stored together but checked one at a time, in order: an older
+    version fails its line alone, an id sent twice ends at its later line, and every line
+    answered is searchable."""
+    assert (
+        put(cms, "bv-1", story("Kept", "Version five on quokkas.", version="5")).status_code == 201
+    )
+    lines = [
+        story("Old", "Version three on numbats.", id="bv-1", version="3"),
+        story("First", "Revision one on bilbies.", id="bv-2", version="1"),
+        story("Second", "Revision two on bandicoots.", id="bv-2", version="2"),
+        story("Stale", "Revision one again on bilbies.", id="bv-2", version="1"),
+        {"delete": "bv-3"},
+        story("Brief", "Short life of a potoroo.", id="bv-3"),
+        {"delete": "bv-3"},
+        story("Newer", "Version six on quokkas and dunnarts.", id="bv-1", version="6"),
+    ]
+    resp = cms.request(
+        "POST",
+        "/documents/_bulk",
+        data="".join(json.dumps(line) + "\n" for line in lines),
+        headers={**W, "Content-Type": "application/x-ndjson"},
+    )
+    assert resp.status_code == 200, resp.text
+    items = [next(iter(i.values())) for i in resp.json()["items"]]
+    assert [i["status"] for i in items] == [409, 201, 200, 409, 404, 201, 200, 200]
+    assert items[0]["error"]["code"] == items[3]["error"]["code"] == "version_conflict"
+    assert all(fresh_search(cms, q=w)["total"] == 0 for w in ("numbats", "bilbies", "potoroo"))
+    assert fresh_search(cms, q="bandicoots")["total"] == 1
+    assert fresh_search(cms, q="dunnarts")["total"] == 1
+    assert cms.get("/documents/bv-1", format="json").json()["version"] == "6"
+    assert cms.get("/documents/bv-2", format="json").json()["version"] == "2"
+
+
 # --- paging through equal scores -------------------------------------------------------------
 
 TIE_WORD = "tiebreakium"

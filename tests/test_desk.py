@@ -142,6 +142,21 @@ def test_speaker_pages_are_html_for_browsers(server: Server) -> None:
         assert server.get(path).headers["Content-Type"].startswith("application/json")
 
 
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/speakers", {"page": "0"}),
+        ("/speakers", {"role": "hero"}),
+        ("/speakers/Xu%20Nanping", {"per_page": "1.5"}),
+        ("/speakers/Xu%20Nanping", {"page": "101", "per_page": "100"}),
+    ],
+)
+def test_a_bad_parameter_is_refused_for_the_page_too(server: Server, path: str, params) -> None:
+    """The page reads the same parameters: a bad link says so, whichever the format."""
+    for fmt in ("html", "json"):
+        assert_error(server.get(path, format=fmt, **params), 400, "invalid_parameter")
+
+
 # --- related passages ----------------------------------------------------------------------
 
 
@@ -311,6 +326,10 @@ def test_stats_csv_tables(desk_server: Server) -> None:
         desk_server.get("/stats", headers=AUTH, format="csv", table="x"), 400, "invalid_parameter"
     )
     assert_error(desk_server.get("/stats", headers=AUTH, days=0), 400, "invalid_parameter")
+    for fmt in ("html", "json"):  # checked whatever the format, as the spec says
+        for bad in ({"table": "x"}, {"limit": "0"}):
+            resp = desk_server.get("/stats", headers=AUTH, format=fmt, **bad)
+            assert_error(resp, 400, "invalid_parameter")
 
 
 def test_stats_need_a_read_key_when_keys_are_on(desk_server: Server) -> None:

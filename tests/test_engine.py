@@ -5,14 +5,24 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
 from searchsvc.config import Settings
+from searchsvc.engine.bulk import Put
 from searchsvc.engine.models import Document, SearchRequest
 from searchsvc.engine.service import Engine
-from searchsvc.errors import DocumentNotFound, InvalidParameter, SearchsvcError, VersionConflict
+from searchsvc.engine.text.chunking import chunk_document
+from searchsvc.errors import (
+    DocumentNotFound,
+    IndexBusy,
+    InvalidDocument,
+    InvalidParameter,
+    SearchsvcError,
+    VersionConflict,
+)
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 TRANSCRIPT = "000_a2191ec13ae00466"
@@ -299,6 +309,75 @@ def test_put_replace_delete_and_versions(scratch):
         scratch.delete_document("story-1")
     with pytest.raises(DocumentNotFound):
         scratch.get_document("story-1")
+
+
+def test_bulk_lines_apply_in_order_across_batches_and_repeats(tmp_path):
+    """Two lines per commit: a repeated id, an older version, a delete of what an earlier line
+    of the same request wrote, and a bad line each come out as they would one call at a time."""
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix", bulk_batch=2))
+
+    def doc(doc_id: str, body: str, version: str) -> tuple[str, str, dict]:
+        return ("index", doc_id, {"id": doc_id, "title": "T", "body": body, "version": version})
+
+    out = eng.bulk(
+        [
+            doc("a", "Quokkas first.", "2"),
+            doc("a", "Wombats second.", "3"),  # same id, same batch: replaces the first
+            doc("a", "Quokkas again.", "1"),  # older than the line before it
+            doc("b", "Numbats.", "1"),
+            ("delete", "b", None),  # deletes what the line before wrote
+            ("delete", "b", None),
+            ("index", None, InvalidDocument("bad line")),
+            doc("c", "Bilbies.", "1"),
+        ]
+    )
+    kinds = [type(o).__name__ for o in out]
+    assert kinds == [
+        "WriteResult",
+        "WriteResult",
+        "VersionConflict",
+        "WriteResult",
+        "NoneType",
+        "DocumentNotFound",
+        "InvalidDocument",
+        "WriteResult",
+    ]
+    assert [out[i].created for i in (0, 1, 3, 7)] == [True, False, True, True]
+    assert search(eng, "wombats").total == 1 and search(eng, "quokkas").total == 0
+    assert search(eng, "numbats").total == 0 and search(eng, "bilbies").total == 1
+    assert eng.get_document("a")["version"] == "3"
+
+
+def test_bulk_past_its_deadline_tries_nothing(tmp_path):
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    line = ("index", "late", {"id": "late", "title": "T", "body": "Never stored."})
+    (out,) = eng.bulk([line], deadline=0.0)
+    assert isinstance(out, IndexBusy)
+    with pytest.raises(DocumentNotFound):
+        eng.get_document("late")
+
+
+def test_a_bulk_commit_puts_off_a_merge_it_has_no_time_for(tmp_path):
+    """A commit merges small segments (in Python) only when it can finish well before the
+    request's deadline; the next commit with time to spare merges what was put off."""
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    store = eng.backend.store
+
+    def segments() -> int:
+        return len(store.open().reader().leaf_readers())
+
+    def put(n: int, deadline: float | None) -> None:
+        doc = Document(id=f"m{n}", text=f"Story {n} about marsupials.", title="M")
+        assert store.write_batch([Put(doc, chunk_document(doc))], deadline) == [True]
+
+    put(0, deadline=None)
+    before = segments()
+    for n in range(1, 6):
+        put(n, deadline=time.perf_counter())  # no time left at all: no merge
+    assert segments() == before + 5
+    put(6, deadline=None)
+    assert segments() < before + 5
+    assert search(eng, "marsupials").total == 7
 
 
 def test_reindex_swaps_in_a_new_generation(scratch):

@@ -4,8 +4,9 @@
 and search, on ids each client owns, plus PUTs of a few ids every client writes (with a
 ``version``, so the newest acknowledged revision must win and older ones may get 409). Afterwards
 the index holds exactly what the acknowledged operations say: no write lost, no chunk duplicated,
-no deleted document left; no request answered 5xx; and each search right after a client's own PUT
-sees that write within 1 second (the visibility promise), whichever worker answers.
+no deleted document left; no request answered 5xx; and the first search after a client's own PUT
+was answered already sees that write (the visibility promise: searchable once acknowledged),
+whichever worker answers.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ OPS = 100
 OWN_IDS = 8
 SHARED_IDS = 3
 WRITE_KEY = "load-test-write-key"
-VISIBILITY = 1.0  # seconds: an acknowledged write is searchable from every worker within this
 TIME_LIMIT = 240.0  # the whole run, generously bounded for 2 shared cores
 AUTH = {"Authorization": f"Bearer {WRITE_KEY}"}
 
@@ -48,7 +48,7 @@ class Client:
     shared_acks: list[tuple[str, int, str, int]] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    visibility: list[float] = field(default_factory=list)
+    visibility_checks: int = 0
     last_put: tuple[str, str, int] | None = None
 
     def run(self) -> None:
@@ -115,27 +115,21 @@ class Client:
                 self.last_put = None
 
     def search(self, s: requests.Session) -> None:
-        """Search for this client's latest write; poll until visible or VISIBILITY has passed."""
+        """Search for this client's latest write: the first search after its PUT must see it."""
         if self.last_put is None:
             self._record(s.get(f"{self.url}/search", params={"q": "loadmarker"}, timeout=30))
             return
         doc_id, token, n = self.last_put
-        t0 = time.monotonic()
-        while True:
-            resp = self._record(
-                s.get(f"{self.url}/search", params={"q": token, "per_page": 10}, timeout=30)
-            )
-            if resp.status_code != 200:
-                self.errors.append(f"search {token}: {resp.status_code}")
-                return
-            total = resp.json()["total"]
-            if total == n:
-                self.visibility.append(time.monotonic() - t0)
-                return
-            if time.monotonic() - t0 > VISIBILITY:
-                self.errors.append(f"{doc_id} ({token}) not visible after {VISIBILITY}s: {total}")
-                return
-            time.sleep(0.05)  # poll interval within the visibility deadline
+        resp = self._record(
+            s.get(f"{self.url}/search", params={"q": token, "per_page": 10}, timeout=30)
+        )
+        if resp.status_code != 200:
+            self.errors.append(f"search {token}: {resp.status_code}")
+            return
+        self.visibility_checks += 1
+        total = resp.json()["total"]
+        if total != n:
+            self.errors.append(f"{doc_id} ({token}) acknowledged but not found: {total} of {n}")
 
 
 def test_concurrent_clients_leave_exactly_the_expected_index(make_server) -> None:
@@ -185,9 +179,7 @@ def test_concurrent_clients_leave_exactly_the_expected_index(make_server) -> Non
     health = srv.get("/health").json()
     seeds = _seed_chunks()
     assert health["chunks"] == seeds + want_chunks, (health, seeds, want_chunks)
-    visible = [v for c in clients for v in c.visibility]
-    assert visible, "no search checked visibility"
-    assert max(visible) <= VISIBILITY
+    assert sum(c.visibility_checks for c in clients) > 0, "no search checked visibility"
 
 
 def _check_document(resp: requests.Response, doc_id: str, token: str, n: int) -> None:

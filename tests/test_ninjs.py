@@ -15,7 +15,7 @@ from helpers import Server
 from searchsvc.api.openapi import build_spec
 from searchsvc.config import Settings
 from searchsvc.engine.text.chunking import chunk_document
-from searchsvc.engine.text.ingest import document_from_json, read_file
+from searchsvc.engine.text.ingest import document_from_json, pushed, read_file
 
 NINJS = Path("/work/shared/ninjs/examples")
 EXAMPLES = sorted(NINJS.rglob("*.json")) if NINJS.is_dir() else []
@@ -62,6 +62,21 @@ def test_every_iptc_example_is_accepted(path: Path, ninjs_schema: dict) -> None:
         # a byline is the writer: it is never the speaker of the story's paragraphs
         assert not doc.speaker
         assert not ({c.speaker for c in chunks} & set(doc.author)), doc.id
+
+
+def test_the_spec_states_the_rule_pushes_are_checked_with() -> None:
+    schemas = build_spec(Settings())["components"]["schemas"]
+    for name, rule in (("NinjsDocument", pushed.ninjs_schema()),
+                       ("NativeDocument", pushed.native_schema())):  # fmt: skip
+        stated = {k: v for k, v in schemas[name].items() if k != "description"}
+        assert stated == rule, name
+
+
+def test_a_body_with_nothing_to_search_leaves_the_headline() -> None:
+    doc = document_from_json({"uri": "urn:x", "headline": "Council meets", "body_html": "<p> </p>"})
+    assert doc.text == "Council meets" and doc.captions == {0}
+    bare = document_from_json({"uri": "urn:y", "bodies": []}, "y")
+    assert bare.text == "urn:y" == bare.title  # no headline: the uri stands for the item
 
 
 def test_2x_article_maps_every_field() -> None:

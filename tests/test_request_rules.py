@@ -257,6 +257,10 @@ BAD_PUTS = [
     ("s1", {"body": "x", "date": "next Tuesday"}),  # programs send ISO dates
     ("s1", {"body": "x", "date": "2020-02-30"}),
     ("s1", {"uri": "u", "body_text": "x", "versioncreated": "12/04/2024"}),
+    ("s1", {"uri": "u", "body_text": "x", "versionCreated": "soon"}),  # 3.x spelling too
+    ("s1", {"uri": "u", "body_text": "x", "description_caption": 5}),  # read or not, typed
+    ("s1", {"uri": "u", "headline": "No body field"}),
+    ("s1", {"body_html": None}),
 ]
 
 
@@ -269,6 +273,9 @@ GOOD_PUTS = [
     {"id": "s3", "body": "Text.", "date": "2024-04-12T09:30:00Z", "title": None},
     {"id": 7, "body": "Numbers are ids too."},
     {"uri": "urn:x", "body_html": "<p>Text.</p>", "versioncreated": "2024-04-12"},
+    {"uri": "urn:y", "headline": "Markup only", "body_html": "<p></p>"},  # the headline stands
+    {"uri": "urn:z", "body_text": "Text.", "VERSIONCREATED": 5},  # no ninjs field: ignored
+    {"id": "s4", "body": "Text.", "version": 3.0},  # an integer, as JSON Schema counts
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from searchsvc.engine.query.synonyms import (
     count_terms,
     expand,
     parse_synonyms,
+    synonyms_pattern,
 )
 from searchsvc.engine.query.tree import And, Not, Or, Phrase, Word
 from searchsvc.engine.service import Engine
@@ -99,6 +101,33 @@ def test_count_terms_sees_the_expansion():
 def test_malformed_rules_name_their_line(text: str, where: str):
     with pytest.raises(InvalidSynonyms, match=where):
         parse_synonyms(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "covid-19, ncp\n# a comment\n\nncp => novel coronavirus # why\n",
+        "cat==>dog",  # the first "=>" is the arrow
+        "dog=, cat",  # "=" alone is part of a term
+        "½, ¾\r\nжурнал, газета\u2028x1 => y2",  # any script; every line break splitlines knows
+        "   ",
+        "alone",
+        "a,,b",
+        "cat, dog,",
+        "x1 =>",
+        "=> y2",
+        "a => b => c",
+        "—, …",  # no letter or digit
+    ],
+)
+def test_the_documented_pattern_is_the_parsers_grammar(text: str):
+    """What ``/openapi.json`` states as the body's pattern is what the parser reads."""
+    try:
+        parse_synonyms(text)
+        parsed = True
+    except InvalidSynonyms:
+        parsed = False
+    assert bool(re.search(synonyms_pattern(), text)) is parsed
 
 
 # --- through the engine, on the seeds -------------------------------------------------------------

@@ -64,6 +64,11 @@ class Settings:
     search_time_budget: float = _setting(
         2.0, "Seconds a search may spend matching and scoring before it is refused (400)."
     )
+    bulk_batch: int = _setting(
+        1000,
+        "Documents of a `POST /documents/_bulk` stored per commit (one refresh each); 1 commits "
+        "every line on its own.",
+    )
     lock_timeout: float = _setting(
         10.0, "Seconds a write waits for the index writer lock before answering 503 index_busy."
     )

@@ -23,9 +23,12 @@ from ..errors import AnalyticsOff, InvalidParameter
 from .bodies import parse_json, read_body, require_type
 from .export import safe_cell
 from .html import WEB_DIR
+from .search import query_int
 from .static import NotFound, serve_file
 
 MAX_CLICK_BYTES = 4096
+#: A hit's rank is 1-based; this bound keeps it a number the analytics store can hold.
+MAX_RANK = 2**31 - 1
 MAX_DAYS = 3660
 MAX_LIMIT = 1000
 FORMATS = ("json", "html", "csv")
@@ -44,19 +47,21 @@ class ClickResource:
         if not isinstance(body, dict):
             raise InvalidParameter('a click is a JSON object {"q", "id", "rank"}.')
         q, hit, rank = body.get("q", ""), body.get("id"), body.get("rank")
+        if isinstance(rank, float) and rank.is_integer():
+            rank = int(rank)  # 3.0 is the integer 3, as JSON Schema counts
         if not isinstance(q, str) or not isinstance(hit, str) or not hit:
             raise InvalidParameter("a click needs id (the hit's id) and q, both strings.")
-        if rank is not None and (isinstance(rank, bool) or not isinstance(rank, int)):
-            raise InvalidParameter("rank must be an integer.")
+        if rank is not None and (
+            isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= MAX_RANK
+        ):
+            raise InvalidParameter(f"rank must be an integer, 1..{MAX_RANK}.")
         if self.analytics is not None:
             self.analytics.record_click(q, hit, rank)
         resp.status = falcon.HTTP_204
 
 
 def _window(req: falcon.Request) -> tuple[int, int]:
-    days = req.get_param_as_int("days", min_value=1, max_value=MAX_DAYS, default=30)
-    limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_LIMIT, default=20)
-    return days, limit
+    return query_int(req, "days", 30, 1, MAX_DAYS), query_int(req, "limit", 20, 1, MAX_LIMIT)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
@@ -91,16 +96,17 @@ class StatsResource:
         fmt = req.get_param("format")
         if fmt is not None and fmt not in FORMATS:
             raise InvalidParameter(f"format must be one of {', '.join(FORMATS)}; got {fmt[:20]!r}.")
+        # Every parameter is checked whatever the format, so a bad link is told so on any.
+        days, limit = _window(req)
+        table = req.get_param("table") or "top_queries"
+        if table not in TABLES:
+            raise InvalidParameter(f"table must be one of {', '.join(TABLES)}.")
         if fmt is None:
             preferred = req.client_prefers([falcon.MEDIA_JSON, falcon.MEDIA_HTML])
             fmt = "html" if preferred == falcon.MEDIA_HTML else "json"
         if fmt == "html":
             return serve_file(resp, WEB_DIR / "stats.html", ["no-cache"])
-        days, limit = _window(req)
         if fmt == "csv":
-            table = req.get_param("table") or "top_queries"
-            if table not in TABLES:
-                raise InvalidParameter(f"table must be one of {', '.join(TABLES)}.")
             return _send_csv(resp, table, store.table(table, days, limit))
         resp.media = store.report(days, limit)
         resp.cache_control = ["no-store"]

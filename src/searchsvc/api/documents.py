@@ -10,7 +10,9 @@ fragment scrolls to the cited paragraph.
 Elasticsearch's bulk API. The resources only read and check the body; ``Engine.put_json`` and
 ``Engine.delete_document`` do the work under the index's cross-process writer lock, one Whoosh
 commit per document (its old chunks deleted and new ones added together, so readers never see half
-a document), refusing an older ``version``/``versioncreated`` than the stored one (409).
+a document), refusing an older ``version``/``versioncreated`` than the stored one (409). A bulk
+request is stored ``SEARCHSVC_BULK_BATCH`` lines per commit (``Engine.bulk``), each line still
+checked and answered on its own.
 Visibility: every worker's reader looks for a newer index generation at most every 0.2 s, so an
 acknowledged write is searchable from every gunicorn worker within a second.
 """
@@ -25,7 +27,7 @@ import falcon
 from ..config import Settings
 from ..engine.ids import check_doc_id, is_doc_id
 from ..engine.service import Engine
-from ..errors import DocumentNotFound, IndexBusy, InvalidDocument, InvalidParameter, SearchsvcError
+from ..errors import DocumentNotFound, InvalidDocument, InvalidParameter, SearchsvcError
 from .bodies import NDJSON_TYPES, parse_json, read_body, read_json, require_type
 from .errors import status_for_error
 from .html import load_template, safe_url
@@ -127,7 +129,8 @@ class BulkResource:
     followed by the document, and ``{"delete": {"_id": "ID"}}``. Blank lines are skipped. A bad
     line fails alone with the status and error code the single-document call would have given; once
     the writer lock times out (or the time budget is spent) the remaining lines are not attempted
-    and answered 503, so the request never outlives the worker timeout.
+    and answered 503, so the request never outlives the worker timeout. Lines are stored in
+    batches (one commit each) and every line is answered only after its batch is committed.
     """
 
     write_methods = frozenset({"POST"})
@@ -140,35 +143,28 @@ class BulkResource:
         t0 = time.perf_counter()
         require_type(req, NDJSON_TYPES, "a bulk request")
         raw = read_body(req, self.settings.max_body_bytes, "a bulk request")
+        actions = _actions(raw)
+        outcomes = self.engine.bulk(
+            [(action, doc_id, obj) for _, action, doc_id, obj in actions],
+            deadline=t0 + BULK_TIME_BUDGET,
+        )
         items: list[dict[str, Any]] = []
-        stop: SearchsvcError | None = None
-        for line_no, action, doc_id, obj in _actions(raw):
-            if stop is None and time.perf_counter() - t0 > BULK_TIME_BUDGET:
-                stop = IndexBusy("bulk time budget spent before this line; resend it.")
+        for (line_no, action, doc_id, _), outcome in zip(actions, outcomes, strict=True):
             item: dict[str, Any] = {"_id": doc_id, "line": line_no}
-            try:
-                if stop is not None:
-                    raise stop
-                if isinstance(obj, SearchsvcError):
-                    raise obj
-                if action == "delete":
-                    assert doc_id is not None
-                    self.engine.delete_document(doc_id)
-                    item.update(status=200, result="deleted")
-                else:
-                    result = self.engine.put_json(obj, doc_id)
-                    item.update(
-                        _id=result.id,
-                        status=201 if result.created else 200,
-                        result=result.as_dict()["result"],
-                        chunks=result.chunks,
-                        version=result.version,
-                    )
-            except SearchsvcError as exc:
-                if isinstance(exc, IndexBusy):
-                    stop = stop or exc
+            if isinstance(outcome, SearchsvcError):
                 item.update(
-                    status=status_for_error(exc), error={"code": exc.code, "message": exc.message}
+                    status=status_for_error(outcome),
+                    error={"code": outcome.code, "message": outcome.message},
+                )
+            elif outcome is None:
+                item.update(status=200, result="deleted")
+            else:
+                item.update(
+                    _id=outcome.id,
+                    status=201 if outcome.created else 200,
+                    result=outcome.as_dict()["result"],
+                    chunks=outcome.chunks,
+                    version=outcome.version,
                 )
             items.append({action: item})
         resp.cache_control = ["no-store"]

@@ -1,6 +1,6 @@
 """/search.csv and /search.ndjson: every matching chunk, for a reporter's spreadsheet.
 
-Both take ``/search``'s parameters (``page`` and ``per_page`` aside) and stream the hits in the
+Both take ``/search``'s parameters (``page``, ``per_page`` and ``histogram`` aside: ignored) and stream the hits in the
 search's order, up to ``SEARCHSVC_MAX_EXPORT`` (``X-Total-Count`` says how many matched, so a
 cut-off export can be told from a complete one). Rows are rendered while the response is being
 sent, so a long export holds one batch of hits in memory, not all of them.
@@ -87,7 +87,7 @@ class ExportResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Every hit of the search (up to the export limit), streamed."""
-        request = parse_query_string(req)
+        request = parse_query_string(req, export=True)
         total, hits = self.engine.export(request)
         base = base_url(req)
         resp.set_header("X-Total-Count", str(total))

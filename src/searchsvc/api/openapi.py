@@ -17,6 +17,8 @@ import falcon
 from .. import __version__
 from ..config import Settings
 from ..engine.models import EXTRA_FACETS, FACETS, SORTS
+from ..engine.query.synonyms import MAX_RULES as MAX_SYNONYM_RULES
+from ..engine.query.synonyms import synonyms_pattern
 from ..engine.request import FILTER_FIELDS, GROUPS, MAX_PER_PAGE
 from . import openapi_desk
 from . import openapi_rules as rules
@@ -30,97 +32,6 @@ _AUTHORS = {
     "items": {"type": "string"},
     "description": "Who wrote the document, one person each (from its byline or author metadata).",
 }
-
-
-def _ninjs_schema() -> dict[str, Any]:
-    """What ``PUT /documents/{id}`` accepts as IPTC ninjs: every published version (1.x, 2.x, 3.x),
-    the fields searchsvc reads and where they go; everything else is accepted and ignored."""
-    text = {"type": "string"}
-    stamp = {"type": "string", "description": "ISO 8601 date-time."}
-    one = {"anyOf": [{"type": "object", "properties": {"name": text}}, text]}
-    named = {"anyOf": [{"type": "array", "items": one}, one]}
-    block = {
-        "type": "array",
-        "items": {
-            "type": "object",
-            "properties": {
-                "role": text,
-                "contenttype": text,
-                "contentType": text,
-                "lang": text,
-                "value": text,
-            },
-        },
-    }
-    return {
-        "type": "object",
-        "description": (
-            "IPTC ninjs, recognised by `uri`; versions 1.x (`headline`, `body_text`/`body_html`/"
-            "`body_xhtml`, 1.5+ `headline_*`/`body_*`/`description_*`, `byline`, singular "
-            "`person`/`organisation`/`place`/`subject`/`event`/`genre`), 2.x (`headlines`, "
-            "`bodies`, `descriptions`, `by`, `people`, `organisations`, `places`, `subjects`, "
-            "`events`, `genres`, `infosources`, `eventdetails`) and 3.x (the same in camelCase: "
-            "`versionCreated`, `copyrightHolder`, `eventDetails`…). The main headline (else "
-            "`title`, `slugline`) → title; the body with the most paragraphs (HTML, XHTML, NITF "
-            "or plain) → text; with no body the descriptions are the text, as `caption` chunks "
-            "(photos, video, audio); an event with neither is described by its title, dates and "
-            "place. `by`/`byline` → `author` (one person per value; never the speaker); "
-            "`versioncreated` → date and version (a later correction wins; else `firstcreated`, "
-            "the event start, `version`); people/organisations/places (+ `located`)/subjects → "
-            "the person/organisation/place/subject facets; first event → event; "
-            "`copyrightholder` (else the first info source) → source; an IPTC genre or the "
-            "`type` (picture → photo, video, audio, event) → kind. A ninjs object with no body, "
-            "description or event details is refused (400)."
-        ),
-        "required": ["uri"],
-        "properties": {
-            "uri": {"type": "string", "minLength": 1},
-            "type": text,
-            "title": text,
-            "slugline": text,
-            "headline": text,
-            "headlines": block,
-            "body_text": text,
-            "body_html": text,
-            "body_xhtml": text,
-            "bodies": block,
-            "description_text": text,
-            "descriptions": block,
-            "byline": text,
-            "by": text,
-            "versioncreated": stamp,
-            "versionCreated": stamp,
-            "firstcreated": stamp,
-            "firstCreated": stamp,
-            "version": {"type": ["string", "integer"]},
-            "located": text,
-            "copyrightholder": text,
-            "copyrightHolder": text,
-            **{
-                name: named
-                for name in (
-                    "person",
-                    "people",
-                    "organisation",
-                    "organisations",
-                    "place",
-                    "places",
-                    "subject",
-                    "subjects",
-                    "event",
-                    "events",
-                    "genre",
-                    "genres",
-                    "infosource",
-                    "infosources",
-                    "infoSources",
-                )
-            },
-            "eventdetails": {"type": "object"},
-            "eventDetails": {"type": "object"},
-        },
-        "patternProperties": {"^(?:headline|body|description)_[a-zA-Z0-9_]+$": text},
-    }
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -384,7 +295,7 @@ def _schemas(settings: Settings) -> dict[str, Any]:
         "ESSearchRequest": rules.es_search_body(settings),
         **rules.es_clause_schemas(settings),
         "NativeDocument": rules.native_document(settings),
-        "NinjsDocument": _ninjs_schema(),
+        "NinjsDocument": rules.ninjs_document(settings),
         "WriteResult": {
             "type": "object",
             "required": ["id", "result", "chunks", "version"],
@@ -638,8 +549,9 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                         '"ID"}}` + document line and `{"delete": {"_id": "ID"}}` work too. '
                         "Every line succeeds or fails alone with the status and error code the "
                         "single-document call would give; after a writer-lock timeout (or 20 s) "
-                        "the remaining lines are answered 503 without being tried. One commit "
-                        "per document."
+                        "the remaining lines are answered 503 without being tried. Lines are "
+                        "stored in batches (`SEARCHSVC_BULK_BATCH`, one commit each) and each "
+                        "is answered once its batch is committed and searchable."
                     ),
                     "requestBody": {
                         "required": True,
@@ -758,12 +670,20 @@ def build_spec(settings: Settings) -> dict[str, Any]:
                     "security": WRITE_SECURITY,
                     "summary": "Replace the synonym set; applied to the next search, no reindex.",
                     "description": (
-                        "The whole set, in the file format. A malformed line is a 400 "
+                        "The whole set, in the file format (UTF-8): one rule a line, "
+                        "`a, b, c` (two or more equivalent terms) or `a, b => c` (one way); "
+                        "`#` starts a comment, blank lines are ignored; a term holds a letter "
+                        "or digit, and not only stopwords; at most "
+                        f"{MAX_SYNONYM_RULES} rules. A malformed line is a 400 "
                         "`invalid_synonyms` naming it, and the old set stays."
                     ),
                     "requestBody": {
                         "required": True,
-                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                        "content": {
+                            "text/plain": {
+                                "schema": {"type": "string", "pattern": synonyms_pattern()}
+                            }
+                        },
                     },
                     "responses": {
                         "200": _json(
@@ -867,7 +787,8 @@ def build_spec(settings: Settings) -> dict[str, Any]:
             if op.get("security") is WRITE_SECURITY:  # the index disk is full
                 op["responses"].setdefault("507", err)
             for param in op.get("parameters", []):
-                if param["in"] == "query" and param["schema"].get("type") != "array":
+                optional = param["in"] == "query" and not param.get("required")
+                if optional and param["schema"].get("type") != "array":
                     param["allowEmptyValue"] = True  # web forms send empty fields
     return spec
 

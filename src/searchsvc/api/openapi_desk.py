@@ -10,10 +10,11 @@ from typing import Any
 
 from ..analytics import PERCENTILES, TABLES
 from ..engine.models import HISTOGRAM_INTERVALS, ROLES
-from .analytics import MAX_DAYS
+from .analytics import MAX_DAYS, MAX_RANK
 from .analytics import MAX_LIMIT as MAX_STATS_LIMIT
 from .related import MAX_LIMIT as MAX_RELATED
-from .speakers import MAX_NAME, QUOTE_SORTS
+from .search import NOT_EXPORTED
+from .speakers import MAX_NAME, MAX_PAGE, QUOTE_SORTS, QUOTE_WINDOW
 from .speakers import MAX_PER_PAGE as MAX_SPEAKERS_PER_PAGE
 
 READ_SECURITY: list[dict[str, list[str]]] = [{}, {"bearer": []}]  # replaced by ``extend``
@@ -31,15 +32,20 @@ def _query(name: str, schema: dict[str, Any], description: str, **extra: Any) ->
     return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
 
 
-def _page_params(max_per_page: int, default: int, max_page: int = 10_000) -> list[dict[str, Any]]:
+def _page_params(
+    max_per_page: int, default: int, max_page: int = MAX_PAGE, rule: str = ""
+) -> list[dict[str, Any]]:
+    """``page`` and ``per_page``; ``rule``: what relates the two (JSON Schema cannot say it)."""
     return [
         _query(
-            "page", {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1}, "Page."
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": max_page, "default": 1},
+            " ".join(filter(None, ("Page.", rule))),
         ),
         _query(
             "per_page",
             {"type": "integer", "minimum": 1, "maximum": max_per_page, "default": default},
-            "Items per page.",
+            " ".join(filter(None, ("Items per page.", rule))),
         ),
     ]
 
@@ -54,6 +60,11 @@ HISTOGRAM_PARAM = _query(
 _NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 _FACET_LIST = {"type": "array", "items": _ref("FacetValue")}
 _STATS_ROW = {"type": "object", "additionalProperties": {"type": ["string", "number", "null"]}}
+
+
+def nullable_rank() -> dict[str, Any]:
+    """The hit's 1-based rank; null: not known."""
+    return {"anyOf": [{"type": "integer", "minimum": 1, "maximum": MAX_RANK}, {"type": "null"}]}
 
 
 def schemas() -> dict[str, Any]:
@@ -143,7 +154,7 @@ def schemas() -> dict[str, Any]:
             "properties": {
                 "q": {"type": "string", "description": "The query the result answered."},
                 "id": {"type": "string", "minLength": 1, "description": "The hit's id."},
-                "rank": {"type": "integer"},
+                "rank": nullable_rank(),
             },
         },
     }
@@ -206,7 +217,12 @@ def paths(err: dict[str, Any]) -> dict[str, Any]:
                         {"type": "string", "enum": list(QUOTE_SORTS)},
                         "relevance (the default with q) or -date (newest first, without q).",
                     ),
-                    *_page_params(100, 10, max_page=100),  # page × per_page ≤ 10000
+                    *_page_params(
+                        MAX_SPEAKERS_PER_PAGE,
+                        10,
+                        max_page=QUOTE_WINDOW,
+                        rule=f"page × per_page must not exceed {QUOTE_WINDOW}.",
+                    ),
                     _query(
                         "format",
                         {"type": "string", "enum": ["json", "html"]},
@@ -354,8 +370,9 @@ def export_paths(search_parameters: list[dict[str, Any]], err: dict[str, Any]) -
                 "operationId": f"searchExport{suffix.capitalize()}",
                 "security": READ_SECURITY,
                 "summary": f"Every matching chunk (up to SEARCHSVC_MAX_EXPORT), streamed: {what}.",
-                "description": "page and per_page are ignored; `X-Total-Count` is the full total.",
-                "parameters": search_parameters,
+                "description": "`X-Total-Count` is the full total. Other parameters (`page`, "
+                "`per_page` among them: there is one page) are ignored.",
+                "parameters": [p for p in search_parameters if p["name"] not in NOT_EXPORTED],
                 "responses": {
                     "200": {
                         "description": what,
@@ -376,6 +393,14 @@ def extend(
     added operation is a read (``read_security``)."""
     err = {"$ref": "#/components/responses/Error"}
     added = {**paths(err), **export_paths(search_parameters, err)}
+    quotes = added["/speakers/{name}"]["get"]["parameters"]
+    (search_q,) = (p for p in search_parameters if p["name"] == "q")
+    for n, param in enumerate(quotes):  # a speaker's quotes are a search: /search's q rules
+        if param["name"] == "q":
+            quotes[n] = {
+                **search_q,
+                "description": param["description"] + " " + search_q["description"],
+            }
     for item in added.values():
         for op in item.values():
             op["security"] = read_security

@@ -2,7 +2,8 @@
 
 Every schema here is generated from the constants the server checks with — the search rules of
 ``engine/request.py``, the id rule of ``engine/ids.py``, the date forms of ``engine/dates.py``,
-the Elasticsearch grammar of ``es_query.py`` — so the OpenAPI document states what the server
+the Elasticsearch grammar of ``es_query.py``; the document schemas are the very ones the server
+checks every pushed document against (``engine/text/ingest/pushed.py``) — so the OpenAPI document states what the server
 enforces, no more and no less (``tests/test_fuzz_api.py`` holds the two to it with schemathesis'
 positive and negative checks). The few rules JSON Schema cannot state, because they relate two
 values (``page × per_page``, ``date_from ≤ date_to``, ``from`` a multiple of ``size``, a body's
@@ -16,8 +17,7 @@ import re
 from typing import Any
 
 from ..config import Settings
-from ..engine.ids import DOC_ID_MAX_LENGTH, DOC_ID_PATTERN, DOC_ID_RULE
-from ..engine.models import EXTRA_FACETS, SORTS
+from ..engine.models import SORTS
 from ..engine.request import (
     FILTER_FIELDS,
     GROUPS,
@@ -26,7 +26,8 @@ from ..engine.request import (
     MAX_PER_PAGE,
     YEAR_PATTERN,
 )
-from ..engine.text.ingest.jsonfmt import LIST_FIELDS, STR_FIELDS
+from ..engine.text.ingest import pushed
+from ..engine.text.ingest.pushed import DATE, DATE_OR_TIME, doc_id_schema, nullable
 from .es_query import (
     ES_DATE_FIELDS,
     ES_FIELD_SUFFIXES,
@@ -40,9 +41,8 @@ from .es_query import (
     MAX_ES_DEPTH,
 )
 
-NOT_BLANK = "\\S"  # has a character other than white space: what ``str.strip()`` leaves
-DATE = {"type": "string", "format": "date"}
-DATE_OR_TIME = {"anyOf": [DATE, {"type": "string", "format": "date-time"}]}
+#: Used by ``openapi.py`` too: the date and id rules, as the engine states them.
+__all__ = ["DATE", "doc_id_schema"]
 
 
 def cross_field_rules(settings: Settings) -> dict[str, str]:
@@ -58,21 +58,6 @@ def cross_field_rules(settings: Settings) -> dict[str, str]:
             f"At most {MAX_FILTER_VALUES} values of one field in the whole body, "
             "summed over its clauses."
         ),
-    }
-
-
-def nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` or JSON null (which the server reads as "not given")."""
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def doc_id_schema() -> dict[str, Any]:
-    return {
-        "type": "string",
-        "minLength": 1,
-        "maxLength": DOC_ID_MAX_LENGTH,
-        "pattern": DOC_ID_PATTERN,
-        "description": f"A document id: {DOC_ID_RULE}.",
     }
 
 
@@ -293,82 +278,47 @@ def es_search_body(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _names_schema() -> dict[str, Any]:
-    """A list field of a document: a string, an object with a ``name``, or a list of them."""
-    named = {"type": "object", "properties": {"name": nullable({"type": "string"})}}
-    one = {"oneOf": [{"type": "string"}, named]}
-    return nullable({"oneOf": [{"type": "string"}, named, {"type": "array", "items": one}]})
-
-
-def _text_body(*names: str) -> list[dict[str, Any]]:
-    """At least one of ``names`` holds text (the first with text is read)."""
-    return [
-        {"required": [name], "properties": {name: {"type": "string", "pattern": NOT_BLANK}}}
-        for name in names
-    ]
-
-
-def _doc_id_or_number() -> dict[str, Any]:
-    return nullable({"oneOf": [doc_id_schema(), {"type": "integer"}]})
-
-
 def native_document(settings: Settings) -> dict[str, Any]:
+    """The native format: the rule the server checks pushes with (``pushed.native_schema``)."""
     return {
-        "type": "object",
+        **pushed.native_schema(),
         "description": (
             "The native document format. `body` (paragraphs separated by blank lines) or "
-            "`body_html` must hold text (`body` is read when it does). `version` (integer or "
-            "ISO time stamp) orders revisions: an older one than stored is refused with 409. "
+            "`body_html` must hold text (`body` is read when it does; a body with nothing to "
+            "search leaves the title, else the id, to stand for the story). `version` (integer "
+            "or ISO time stamp) orders revisions: an older one than stored is refused with 409. "
             + cross_field_rules(settings)["body_id"]
             + " A body with `uri` and no `body` is ninjs. Null means not given; other fields "
             "are ignored."
         ),
-        "properties": {
-            "id": _doc_id_or_number(),
-            **{name: nullable({"type": "string"}) for name in (*STR_FIELDS, "body", "body_html")},
-            "date": nullable(DATE_OR_TIME),
-            "version": nullable({"type": ["string", "integer"]}),
-            **{name: _names_schema() for name in LIST_FIELDS},
-        },
-        "allOf": [
-            {"anyOf": _text_body("body", "body_html")},
-            {"anyOf": [{"not": {"required": ["uri"]}}, {"required": ["body"]}]},
-        ],
     }
 
 
 def ninjs_document(settings: Settings) -> dict[str, Any]:
+    """IPTC ninjs: the rule the server checks pushes with (``pushed.ninjs_schema``)."""
     return {
-        "type": "object",
+        **pushed.ninjs_schema(),
         "description": (
-            "IPTC ninjs, recognised by `uri` (and no `body`). headline → title, body_text/"
-            "body_html → text, byline → speaker, versioncreated → date and version, located/"
-            "place, person, organisation, subject → facets, first event → event, "
-            "copyrightholder (else infosource) → source, genre → kind. "
+            "IPTC ninjs, recognised by `uri` (and no `body`); versions 1.x (`headline`, "
+            "`body_text`/`body_html`/`body_xhtml`, 1.5+ `headline_*`/`body_*`/`description_*`, "
+            "`byline`, singular `person`/`organisation`/`place`/`subject`/`event`/`genre`), "
+            "2.x (`headlines`, `bodies`, `descriptions`, `by`, `people`, `organisations`, "
+            "`places`, `subjects`, `events`, `genres`, `infosources`, `eventdetails`) and 3.x "
+            "(the same, with `"
+            + "`, `".join(pushed.NINJS_CAMEL_CASE)
+            + "` in camelCase). The main headline (else `title`, `slugline`) → title; the body "
+            "with the most paragraphs (HTML, XHTML, NITF or plain) → text; with no body the "
+            "descriptions are the text, as `caption` chunks (photos, video, audio); an event "
+            "with neither is described by its title, dates and place; a body with nothing to "
+            "search leaves the headline (else the uri) to stand for the item. `by`/`byline` → "
+            "`author` (one person per value; never the speaker); `versioncreated` → date and "
+            "version (a later correction wins; else `firstcreated`, `contentcreated`, the event "
+            "start, `version`); people/organisations/places (+ `located`)/subjects → the "
+            "person/organisation/place/subject facets; first event → event; `copyrightholder` "
+            "(else the first info source) → source; an IPTC genre or the `type` (picture → "
+            "photo, video, audio, event) → kind. A ninjs object with no body, description or "
+            "event details is refused (400). "
             + cross_field_rules(settings)["body_id"]
-            + " Null means not given; other fields are ignored."
+            + " Null means not given where the reader allows it; other fields are ignored."
         ),
-        "required": ["uri"],
-        "not": {"required": ["body"]},
-        "anyOf": _text_body("body_text", "body_html"),
-        "properties": {
-            "uri": {"type": "string", "pattern": NOT_BLANK},
-            "id": _doc_id_or_number(),
-            **{
-                name: nullable({"type": "string"})
-                for name in (
-                    "headline",
-                    "title",
-                    "body_text",
-                    "body_html",
-                    "byline",
-                    "located",
-                    "copyrightholder",
-                )
-            },
-            "versioncreated": nullable(DATE_OR_TIME),
-            "firstcreated": nullable(DATE_OR_TIME),
-            "version": nullable({"type": ["string", "integer"]}),
-            **{name: _names_schema() for name in (*EXTRA_FACETS, "event", "genre", "infosource")},
-        },
     }

@@ -10,6 +10,8 @@ from __future__ import annotations
 import falcon
 
 from ..engine.service import Engine
+from ..errors import InvalidParameter
+from .search import query_int
 
 MAX_LIMIT = 50
 
@@ -22,6 +24,8 @@ class RelatedResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, doc_id: str) -> None:
         """``p`` (required) is the paragraph number; ``limit`` how many hits (1–50, 10)."""
-        paragraph = req.get_param_as_int("p", required=True, min_value=1)
-        limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_LIMIT, default=10)
+        paragraph = query_int(req, "p", None, 1)
+        if paragraph is None:
+            raise InvalidParameter("p (the paragraph number) is required.")
+        limit = query_int(req, "limit", 10, 1, MAX_LIMIT)
         resp.media = self.engine.related(doc_id, paragraph, limit).as_dict()

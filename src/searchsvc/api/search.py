@@ -72,15 +72,25 @@ def _default(value: Any, default: Any) -> Any:
     return default if value is None else value
 
 
+#: What an export of every hit has no use for: it reads them as unknown parameters (ignored).
+NOT_EXPORTED = frozenset({"page", "per_page", "histogram"})
+
+
 def parse_query_string(
-    req: falcon.Request, *, per_page: int = DEFAULT_PER_PAGE, sort: str = "relevance"
+    req: falcon.Request,
+    *,
+    per_page: int = DEFAULT_PER_PAGE,
+    sort: str = "relevance",
+    export: bool = False,
 ) -> SearchRequest:
     """GET: unknown parameters are ignored (cache busters, tracking tags). A parameter sent once
     with an empty value is an absent one (web forms send them, OpenAPI's ``allowEmptyValue``);
     filters are kept whole, blanks included, and checked value by value by the engine (which
     ignores blank ones, but a blank is not a year); a repeated single-valued parameter is
-    refused."""
+    refused. ``export``: the parameters of ``NOT_EXPORTED`` are unknown ones."""
     raw = falcon.uri.parse_query_string(req.query_string, keep_blank=True, csv=False)
+    if export:
+        raw = {name: value for name, value in raw.items() if name not in NOT_EXPORTED}
     fields: dict[str, Any] = {
         name: _scalar(raw, name)
         for name in ("q", "sort", "group", "date_from", "date_to", "histogram")

@@ -19,7 +19,10 @@ from .search import query_int
 from .static import serve_file
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
 MAX_NAME = 200
+#: A speaker's quotes page as deep as /search's default result window: page × per_page at most.
+QUOTE_WINDOW = 10_000
 QUOTE_SORTS = ("relevance", "-date", "date")
 
 
@@ -38,10 +41,11 @@ def _page(resp: falcon.Response) -> None:
 
 
 def _query(req: falcon.Request, max_length: int) -> str:
-    q = (req.get_param("q") or "").strip()
+    """``q`` trimmed; its length is counted as sent, as the OpenAPI ``maxLength`` counts it."""
+    q = req.get_param("q") or ""
     if len(q) > max_length:
         raise InvalidParameter(f"q is at most {max_length} characters.")
-    return q
+    return q.strip()
 
 
 class SpeakersResource:
@@ -53,17 +57,15 @@ class SpeakersResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Speakers most quoted first, with their records."""
         resp.vary = ["Accept"]
-        if wants_page(req):
-            return _page(resp)
         role = req.get_param("role") or None
         if role is not None and role not in ROLES:
             raise InvalidParameter(f"role must be one of {', '.join(ROLES)}; got {role[:40]!r}.")
-        resp.media = self.engine.speakers(
-            _query(req, MAX_NAME),
-            role,
-            query_int(req, "page", 1, 1, 10_000),
-            query_int(req, "per_page", 20, 1, MAX_PER_PAGE),
-        )
+        q = _query(req, MAX_NAME)
+        page = query_int(req, "page", 1, 1, MAX_PAGE)
+        per_page = query_int(req, "per_page", 20, 1, MAX_PER_PAGE)
+        if wants_page(req):  # the page asks again itself, but a bad link is told so now
+            return _page(resp)
+        resp.media = self.engine.speakers(q, role, page, per_page)
 
 
 class SpeakerResource:
@@ -78,8 +80,6 @@ class SpeakerResource:
         resp.vary = ["Accept"]
         if len(name) > MAX_NAME:
             raise InvalidParameter(f"speaker names are at most {MAX_NAME} characters.")
-        if wants_page(req):
-            return _page(resp)
         sort = req.get_param("sort") or None
         if sort is not None and sort not in QUOTE_SORTS:
             raise InvalidParameter(
@@ -87,8 +87,9 @@ class SpeakerResource:
             )
         per_page = query_int(req, "per_page", 10, 1, MAX_PER_PAGE)
         page = query_int(req, "page", 1, 1)
-        if page * per_page > 10_000:
-            raise InvalidParameter("page × per_page must not exceed 10000.")
-        resp.media = self.engine.speaker(
-            name, _query(req, self.max_query_length), sort, page, per_page
-        )
+        if page * per_page > QUOTE_WINDOW:
+            raise InvalidParameter(f"page × per_page must not exceed {QUOTE_WINDOW}.")
+        q = _query(req, self.max_query_length)
+        if wants_page(req):
+            return _page(resp)
+        resp.media = self.engine.speaker(name, q, sort, page, per_page)

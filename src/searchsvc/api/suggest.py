@@ -6,6 +6,7 @@ from __future__ import annotations
 import falcon
 
 from ..engine.service import Engine
+from .search import query_int
 
 MAX_PREFIX = 100
 MAX_LIMIT = 50
@@ -20,6 +21,6 @@ class SuggestResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """An empty or over-long prefix suggests nothing rather than failing: it is typed live."""
         q = (req.get_param("q") or "").strip()
-        limit = req.get_param_as_int("limit", min_value=1, max_value=MAX_LIMIT, default=10)
+        limit = query_int(req, "limit", 10, 1, MAX_LIMIT)
         suggestions = self.engine.suggest(q, limit) if q and len(q) <= MAX_PREFIX else []
         resp.media = {"query": q, "suggestions": suggestions}

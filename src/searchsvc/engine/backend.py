@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from ..config import Settings
 from ..errors import ConfigError
+from .bulk import Op, Outcome
 from .models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 
 
@@ -43,6 +44,15 @@ class Backend(Protocol):
 
     def delete(self, doc_id: str) -> None:
         """Remove every chunk of a document; ``DocumentNotFound`` when there is none."""
+        ...
+
+    def write_batch(self, ops: list[Op], deadline: float | None = None) -> list[Outcome]:
+        """``put`` and ``delete`` for many stories in request order, stored and made visible
+        together (one commit or bulk request, one refresh): each op's outcome, a refused
+        version or a missing story failing that op alone. When it raises (``IndexBusy``: the lock
+        or the cluster could not be had) no op is acknowledged; resending them all is safe.
+        Housekeeping a write would do on the way (Whoosh merges small segments at a commit) is
+        put off when it would not end well before ``deadline`` (``time.perf_counter``)."""
         ...
 
     def rebuild(

@@ -22,6 +22,7 @@ from ..config import Settings
 from ..errors import InvalidParameter, QueryTooLong
 from .dates import iso_day
 from .models import EXTRA_FACETS, FACETS, HISTOGRAM_INTERVALS, SORTS, SearchRequest
+from .query.parse import OPERATORS
 
 #: Filters a search takes: OR within one field, AND across fields.
 FILTER_FIELDS: tuple[str, ...] = FACETS + EXTRA_FACETS
@@ -35,7 +36,6 @@ YEAR_PATTERN = "^[0-9]{4}$"
 _YEAR = re.compile(YEAR_PATTERN)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TERM = re.compile(r'"[^"]*"?|\S+')
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 
 
 def validate(request: SearchRequest, settings: Settings) -> SearchRequest:
@@ -72,7 +72,7 @@ def max_page(settings: Settings, per_page: int) -> int:
 def count_terms(text: str) -> int:
     """Words, phrases and prefixes a query asks for; operators and a phrase's inner words are not
     counted, so 40 words joined by OR are 40 terms."""
-    return sum(1 for t in _TERM.findall(text) if t not in _OPERATORS and t.strip("+-()"))
+    return sum(1 for t in _TERM.findall(text) if t not in OPERATORS and t.strip("+-()"))
 
 
 def parse_day(value: str | None, name: str) -> dt.date | None:

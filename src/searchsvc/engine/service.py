@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..errors import InvalidDocument, InvalidParameter, SearchsvcError
+from ..errors import IndexBusy, InvalidDocument, InvalidParameter, SearchsvcError
 from .allocator import keep_large_arrays_on_heap
 from .backend import Backend, open_backend
+from .bulk import BatchSizer, Delete, Op, Put
 from .ids import check_doc_id
 from .models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 from .query.parse import ParsedQuery, parse
@@ -103,32 +104,90 @@ class Engine:
         return WriteResult(doc.id, created, len(chunks), doc.version)
 
     def put_json(self, obj: Any, doc_id: str | None = None) -> WriteResult:
-        """Native JSON or IPTC ninjs (detected by ``uri``) → ``put_document``; its dates must be
-        ISO 8601 (``check_pushed_dates``).
+        """Native JSON or IPTC ninjs (detected by ``uri``) → ``put_document``, once it keeps the
+        rule of a pushed document (``check_pushed``: its format's schema, ISO 8601 dates).
 
         A body naming another document than ``doc_id`` (the URL's) is a client bug — a CMS
         sending story A's body to story B's URL — and is refused rather than indexed under
         either id."""
-        from .text.ingest.jsonfmt import check_pushed_dates, document_from_json
-
-        check_pushed_dates(obj)
-        if doc_id is not None and isinstance(obj, dict) and obj.get("id") is not None:
-            body_id = check_doc_id(obj["id"])
-            if body_id != doc_id:
-                raise InvalidDocument(
-                    f"the body's id {body_id[:60]!r} differs from the URL's {doc_id[:60]!r}."
-                )
-        return self.put_document(document_from_json(obj, doc_id))
+        return self.put_document(_pushed_document(obj, doc_id))
 
     def delete_document(self, doc_id: str) -> None:
         """Remove every chunk of a document. Raises DocumentNotFound."""
         self.backend.delete(doc_id)
 
+    def bulk(
+        self, lines: list[BulkLine], deadline: float | None = None
+    ) -> list[WriteResult | SearchsvcError | None]:
+        """``put_json`` and ``delete_document`` for many lines, stored in batches of at most
+        ``settings.bulk_batch`` (one commit, one refresh each; ``BatchSizer`` keeps a batch within
+        the time left): each line's ``WriteResult``, None for a deletion, or the error that line
+        alone gets. A line is ``("index", id or None, the
+        JSON object)``, ``("delete", id, None)``, or carries the error its parsing raised.
+
+        Past ``deadline`` (``time.perf_counter``), or once the backend is busy, the remaining
+        lines are not tried and get ``IndexBusy``, so a request answers before its worker's
+        timeout and the client resends just those."""
+        from .text.chunking import chunk_document
+
+        out: list[WriteResult | SearchsvcError | None] = [None] * len(lines)
+        batch: list[tuple[int, Op]] = []
+        stop: IndexBusy | None = None
+        sizer = BatchSizer(self.settings.bulk_batch, deadline)
+        started = time.perf_counter()
+
+        def late() -> bool:
+            nonlocal stop
+            if stop is None and deadline is not None and time.perf_counter() > deadline:
+                stop = IndexBusy("bulk time budget spent before this line; resend it.")
+            return stop is not None
+
+        def store() -> None:
+            nonlocal stop
+            ops = [op for _, op in batch]
+            try:
+                if late():
+                    raise stop  # type: ignore[misc]
+                outcomes = self.backend.write_batch(ops, deadline)
+            except IndexBusy as exc:
+                stop = stop or exc
+                outcomes = [exc] * len(ops)
+            for (i, op), outcome in zip(batch, outcomes, strict=True):
+                if isinstance(outcome, SearchsvcError) or isinstance(op, Delete):
+                    out[i] = outcome
+                else:
+                    out[i] = WriteResult(op.doc.id, bool(outcome), len(op.chunks), op.doc.version)
+            sizer.done(len(batch), time.perf_counter() - started)
+            batch.clear()
+
+        for i, (action, doc_id, obj) in enumerate(lines):
+            if late():
+                out[i] = stop
+                continue
+            if not batch:
+                started = time.perf_counter()
+            try:
+                if isinstance(obj, SearchsvcError):
+                    raise obj
+                if action == "delete":
+                    assert doc_id is not None
+                    batch.append((i, Delete(doc_id)))
+                else:
+                    doc = _pushed_document(obj, doc_id)
+                    batch.append((i, Put(doc, chunk_document(doc))))
+            except SearchsvcError as exc:
+                out[i] = exc
+                continue
+            if sizer.full(len(batch)):
+                store()
+        if batch:
+            store()
+        return out
+
     # --- reads ----------------------------------------------------------------------------
     def parse(self, q: str) -> ParsedQuery:
-        """``q`` as a query tree, within the configured limits (``QueryTooLong``,
-        ``too_many_terms``)."""
-        return parse(q, self.settings.max_query_length, self.settings.max_query_terms)
+        """``q`` as a query tree; ``validate`` has held it to the limits already."""
+        return parse(q)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """``request`` checked by :func:`.request.validate` (every caller's one validation),
@@ -273,6 +332,28 @@ class Engine:
     def restore(self, src: Path) -> None:
         """Make a backup live; a damaged one is refused and the live index is left alone."""
         self.backend.restore(Path(src))
+
+
+#: One line of a bulk request: (``index`` or ``delete``, the id it names or None, the JSON object
+#: of an index line or the error its parsing raised).
+BulkLine = tuple[str, str | None, Any]
+
+
+def _pushed_document(obj: Any, doc_id: str | None) -> Document:
+    """A pushed JSON body as a Document, once it keeps the rule of a pushed document
+    (``check_pushed``: its format's schema, ISO 8601 dates)."""
+    from .text.ingest.jsonfmt import document_from_json, scrub_json
+    from .text.ingest.pushed import check_pushed
+
+    obj = scrub_json(obj)
+    check_pushed(obj)
+    if doc_id is not None and isinstance(obj, dict) and obj.get("id") is not None:
+        body_id = check_doc_id(obj["id"])
+        if body_id != doc_id:
+            raise InvalidDocument(
+                f"the body's id {body_id[:60]!r} differs from the URL's {doc_id[:60]!r}."
+            )
+    return document_from_json(obj, doc_id)
 
 
 def _read_all(

@@ -11,8 +11,10 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import orjson
 from opensearchpy import OpenSearch
 from opensearchpy import exceptions as ox
+from opensearchpy.serializer import JSONSerializer
 
 from ...config import Settings
 from ...errors import ConfigError, IndexBusy, InvalidParameter
@@ -37,6 +39,7 @@ def connect(settings: Settings) -> OpenSearch:
         "retry_on_timeout": True,
         "retry_on_status": (502, 503, 504),
         "http_compress": False,
+        "serializer": FastJSON(),
     }
     if settings.opensearch_user:
         kwargs["http_auth"] = (settings.opensearch_user, settings.opensearch_password)
@@ -50,6 +53,23 @@ def connect(settings: Settings) -> OpenSearch:
         if settings.opensearch_ca_file:
             kwargs["ca_certs"] = str(settings.opensearch_ca_file)
     return OpenSearch(**kwargs)
+
+
+class FastJSON(JSONSerializer):
+    """The client's JSON serializer encoding with orjson: every story of an import and every bulk
+    line is encoded on the way out, a tenth of an import's Python time with the standard library
+    and a fiftieth with orjson. Answers are still decoded by the standard library, which keeps
+    integers of any size."""
+
+    _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+    def dumps(self, data: Any) -> Any:
+        if isinstance(data, str | bytes):
+            return data
+        try:
+            return orjson.dumps(data, default=self.default, option=self._OPTIONS).decode()
+        except (TypeError, ValueError):  # what orjson refuses (e.g. integers over 64 bits)
+            return super().dumps(data)
 
 
 def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -9,7 +9,7 @@ mark that ends a word is punctuation ("…since their call?"), not a wildcard.
 
 Precedence, loosest first: the implicit AND between juxtaposed terms, then ``ANDMAYBE``,
 ``ANDNOT``, ``OR``, ``AND`` and ``NOT``; so ``a b OR c`` is ``a AND (b OR c)``. Nothing a user
-types raises except the limits (length, number of terms): an operator with nothing on one side,
+types raises: an operator with nothing on one side,
 an unclosed quote or bracket, or a field the index does not have are searched as the words they
 contain. Analysis (stemming, stopwords, compounds) is left to the backend that translates the tree.
 """
@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 from typing import cast
 
-from ...errors import InvalidParameter, QueryTooLong
 from .tree import (
     FIELDS,
     And,
@@ -51,7 +50,6 @@ _QUESTION_MARK_RE = re.compile(r"(?<=\w)\?+(?=[\s)]|$)")
 # Anything beyond plain words: such a query says exactly what it wants matched, so it gets no
 # partial (OR) top-up.
 _EXPLICIT_RE = re.compile(r'"|\b(?:AND|OR|NOT)\b|(?<![^\s(])[+-]|\w:|[*?()]')
-_TERM_RE = re.compile(r'"[^"]*"?|\S+')
 _TOKEN_RE = re.compile(r'\s+|\(|\)|"(?P<phrase>[^"]*)"(?:~(?P<slop>[1-9]\d?))?|"|[^\s()"]+')
 _BOOST_RE = re.compile(r"^(?P<body>.*?)\^(?P<boost>\d{1,3}(?:\.\d{1,3})?)$")
 _FIELD_RE = re.compile(rf"^(?P<field>{'|'.join(FIELDS)}):(?P<rest>.*)$", re.S)
@@ -71,17 +69,10 @@ class ParsedQuery:
     bonus: Node | None = None
 
 
-def parse(text: str, max_length: int = 1000, max_terms: int = 64) -> ParsedQuery:
-    """The tree of ``text``; ``QueryTooLong`` or ``InvalidParameter`` (``too_many_terms``) past
-    the limits, never a syntax error."""
+def parse(text: str) -> ParsedQuery:
+    """The tree of ``text``; never a syntax error. The limits on length and number of terms
+    are the request's (``engine/request.py`` checks them before any query is parsed)."""
     text = _CONTROL_RE.sub(" ", text or "").strip()
-    if len(text) > max_length:
-        raise QueryTooLong(f"q is {len(text)} characters; the limit is {max_length}")
-    n_terms = count_terms(text)
-    if n_terms > max_terms:
-        raise InvalidParameter(
-            f"q has {n_terms} terms; the limit is {max_terms}", code="too_many_terms"
-        )
     words = tuple(_SYNTAX_RE.sub(" ", text).split())
     if text.strip("*? ") == "":
         return ParsedQuery(text=text, tree=MatchAll())
@@ -91,12 +82,6 @@ def parse(text: str, max_length: int = 1000, max_terms: int = 64) -> ParsedQuery
     if len(words) > 1 and not _EXPLICIT_RE.search(parsed_text):
         loose = Or(tuple(Word(w, match="any") for w in words))
     return ParsedQuery(text=text, tree=tree, words=words, loose=loose)
-
-
-def count_terms(text: str) -> int:
-    """Words, phrases and prefixes a query asks for; operators and a phrase's inner words are not
-    counted, so 40 words joined by OR are 40 terms."""
-    return sum(1 for t in _TERM_RE.findall(text) if t not in OPERATORS and t.strip("+-()"))
 
 
 # --- tokens -------------------------------------------------------------------------------------

@@ -28,6 +28,27 @@ from .tree import And, AndMaybe, AndNot, Node, Not, Or, Phrase, Word
 
 SYNONYM_WEIGHT = 0.6
 MAX_RULES = 10_000
+#: Where ``str.splitlines`` cuts a set into lines, as a regular-expression class body.
+LINE_BREAKS = r"\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029"
+
+
+def synonyms_pattern() -> str:
+    """The grammar :func:`parse_synonyms` reads, as one regular expression (for the OpenAPI
+    document; Python and ECMA-262 read it alike): lines that are blank, a comment, or a rule
+    before an optional comment; a rule is two or more comma-separated terms, or terms ``=>``
+    terms; a term holds a letter or digit and no ``#``, ``,`` or ``=>``. What it cannot say is
+    that a term's words must not all be stopwords; ``parse_synonyms`` checks that too."""
+    br = LINE_BREAKS
+    # Written so that each string matches one way only, or a failing match would backtrack for
+    # ever: a term is what comes before its first letter or digit, that character, and the rest;
+    # neither part holds "=>".
+    before = f"(?:[^\\w{br}#,=]|_|=+(?:[^\\w{br}#,=>]|_))*=*"
+    after = f"(?:[^{br}#,=]|=+[^{br}#,=>])*=*"
+    term = f"{before}[^\\W_]{after}"
+    terms = f"{term}(?:,{term})*"
+    rule = f"{term}(?:,{term})+|{terms}=>{terms}"
+    line = f"(?:{rule}|[^\\S{br}]*)(?:#[^{br}]*)?"
+    return f"^{line}(?:[{br}]{line})*$"
 
 
 class InvalidSynonyms(InvalidParameter):

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ...config import Settings
+from ..bulk import Op, Outcome
 from ..models import Chunk, Document, Hit, Related, SearchRequest, SearchResult
 from ..render.hits import document_view, hit, hits
 from . import backup as backups
@@ -58,6 +59,9 @@ class WhooshBackend:
 
     def delete(self, doc_id: str) -> None:
         self.store.delete(doc_id)
+
+    def write_batch(self, ops: list[Op], deadline: float | None = None) -> list[Outcome]:
+        return self.store.write_batch(ops, deadline)
 
     def rebuild(
         self, docs: Iterable[tuple[Document, list[Chunk]]], *, procs: int = 1

@@ -47,9 +47,10 @@ from typing import Any
 
 import filelock
 from whoosh import index as whoosh_index
-from whoosh.writing import IndexWriter
+from whoosh.writing import MERGE_SMALL, NO_MERGE, IndexWriter
 
 from ...errors import DocumentNotFound, IndexBusy, VersionConflict
+from ..bulk import Delete, Op, Outcome, Put, runs
 from ..models import Chunk, Document
 from ..stored import StoredChunk, stored_fields
 from ..versions import is_older
@@ -258,16 +259,64 @@ class IndexStore:
     def put(self, doc: Document, chunks: list[Chunk]) -> bool:
         """Replace-or-add one document; True when it is new. Refuses an older version."""
         with self.writer() as w:
-            stored = _stored_doc(w.searcher(), doc.id)
-            if stored is not None and is_older(doc.version, stored.get("version")):
-                raise VersionConflict(
-                    f"document {doc.id!r} is at version {stored.get('version')}; "
-                    f"refusing older version {doc.version}",
-                    details={"stored_version": stored.get("version")},
-                )
-            w.delete_by_term("doc_id", doc.id)
-            for chunk in chunks:
-                w.add_document(**chunk_fields(doc, chunk, origin="push"))
+            searcher = w.searcher()
+            try:
+                outcome = self._apply(w, searcher, Put(doc, chunks))
+            finally:
+                searcher.close()
+            if isinstance(outcome, VersionConflict):
+                raise outcome  # inside the writer: it is cancelled, nothing is committed
+        return bool(outcome)
+
+    def write_batch(self, ops: list[Op], deadline: float | None = None) -> list[Outcome]:
+        """Many puts and deletes under one writer lock and (usually) one commit: ``put`` and
+        ``delete`` line by line, but the batch's lines become durable and visible together.
+
+        A commit also merges small segments, re-posting them in Python: with a ``deadline`` the
+        merge is put off to a later commit unless, at this batch's own pace per chunk, it would
+        take at most half the time left (``_merge_in_time``), so that a request never outlives
+        its worker's timeout merging.
+
+        Whoosh's ``delete_by_term`` and the version lookup only see committed chunks, so where an
+        id comes back within the batch the lines before it are committed first (``bulk.runs``).
+        Nothing is acknowledged before the last commit returns; an error from a commit fails the
+        whole call, and a line of an earlier commit then stays written (resending it is safe)."""
+        out: list[Outcome] = [None] * len(ops)
+        t0 = time.perf_counter()
+        with self.writer() as w:
+            for n, run in enumerate(runs(ops)):
+                if n:
+                    w.flush()
+                searcher = w.searcher()
+                try:
+                    for i, op in run:
+                        out[i] = self._apply(w, searcher, op)
+                finally:
+                    searcher.close()
+            if deadline is not None:
+                chunks = sum(len(op.chunks) for op in ops if not isinstance(op, Delete))
+                pace = (time.perf_counter() - t0) / max(1, chunks)
+                w.writer.mergetype = _merge_in_time(deadline, pace)
+        return out
+
+    @staticmethod
+    def _apply(w: Any, searcher: Any, op: Op) -> Outcome:
+        stored = _stored_doc(searcher, op.doc_id)
+        if isinstance(op, Delete):
+            if stored is None:
+                return DocumentNotFound(f"no document with id {op.doc_id!r}")
+            w.delete_by_term("doc_id", op.doc_id)
+            return None
+        doc = op.doc
+        if stored is not None and is_older(doc.version, stored.get("version")):
+            return VersionConflict(
+                f"document {doc.id!r} is at version {stored.get('version')}; "
+                f"refusing older version {doc.version}",
+                details={"stored_version": stored.get("version")},
+            )
+        w.delete_by_term("doc_id", doc.id)
+        for chunk in op.chunks:
+            w.add_document(**chunk_fields(doc, chunk, origin="push"))
         return stored is None
 
     def carry_pushed(self, new_ix: whoosh_index.Index) -> int:
@@ -388,6 +437,22 @@ class _Batch:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.writer, name)
+
+
+def _merge_in_time(deadline: float, seconds_per_chunk: float) -> Any:
+    """A Whoosh merge policy: its usual merge of small segments when re-posting every segment but
+    the largest would take at most half the time left at ``seconds_per_chunk`` (the pace of
+    adding them, an upper bound), else none this time."""
+
+    def policy(writer: Any, segments: list[Any]) -> list[Any]:
+        sizes = sorted(seg.doc_count_all() for seg in segments)
+        cost = sum(sizes[:-1]) * seconds_per_chunk
+        if cost > 0.5 * (deadline - time.perf_counter()):
+            log.info("merging %d segments put off: ~%.1f s, not in time", len(sizes), cost)
+            return NO_MERGE(writer, segments)
+        return MERGE_SMALL(writer, segments)
+
+    return policy
 
 
 def _write_owner(path: Path, state: str) -> None:

@@ -35,20 +35,17 @@ from pathlib import Path
 from typing import Any
 
 from ....errors import InvalidDocument
-from ...dates import iso_day_or_time
 from ...ids import DOC_ID_MAX_LENGTH, check_doc_id, is_doc_id
 from ...models import Document
 from .html import html_to_text
 from .metadata import analyse, authors_from_byline, is_caption, parse_date
-from .paragraphs import join_paragraphs, split_paragraphs
+from .paragraphs import Para, join_paragraphs, split_paragraphs
+from .pushed import AUTHOR_FIELDS, LIST_FIELDS, STR_FIELDS, is_ninjs
 from .text import read_source
 
 _ID_WORDS = re.compile(r"[\w.~-]+")
 _ID_BAD = re.compile(r"[^\w.~-]+")
 _SPACES = re.compile(r"\s+")
-LIST_FIELDS = ("person", "organisation", "subject", "place")
-AUTHOR_FIELDS = ("author", "authors")
-STR_FIELDS = ("title", "source", "url", "kind", "event", "speaker", "byline")
 
 
 def safe_id(value: str) -> str:
@@ -126,38 +123,28 @@ def opt_date(obj: dict[str, Any], key: str) -> str | None:
     return d
 
 
-#: Date fields of a pushed story (native ``date``, ninjs ``versioncreated``/``firstcreated``).
-PUSHED_DATE_FIELDS = ("date", "versioncreated", "firstcreated")
-
-
-def check_pushed_dates(obj: Any) -> None:
-    """A story pushed by a program carries machine-written dates: ``YYYY-MM-DD`` or an RFC 3339
-    date-time (null: none). Anything else is refused, not guessed at as a file's date would be."""
-    if not isinstance(obj, dict):
-        return
-    for key in PUSHED_DATE_FIELDS:
-        value = obj.get(key)
-        if value is not None and iso_day_or_time(value) is None:
-            raise InvalidDocument(
-                f"field '{key}' must be a date (YYYY-MM-DD) or an RFC 3339 date-time; "
-                f"got {str(value)[:40]!r}"
-            )
-
-
 def opt_version(obj: dict[str, Any], key: str) -> str | None:
     """A version: an ISO date-time (normalised) or any other string / integer as given."""
     v = obj.get(key)
     if v is None:
         return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)  # 3.0 is the integer 3, as JSON Schema counts
     if isinstance(v, bool) or not isinstance(v, (str, int)):
         raise InvalidDocument(f"field '{key}' must be a string, not {type(v).__name__}")
     return str(v).strip() or None
 
 
 def body_document(
-    doc_id: str, body: str | None, body_html: str | None, what: str = "body"
+    doc_id: str,
+    body: str | None,
+    body_html: str | None,
+    what: str = "body",
+    stand_ins: tuple[str | None, ...] = (),
 ) -> tuple[str, set[int], list[str]]:
-    """(cleaned text, caption indexes, paragraph texts) of a JSON/ninjs body."""
+    """(cleaned text, caption indexes, paragraph texts) of a JSON/ninjs body; a body with
+    nothing to search (empty markup, invisible characters) leaves the first of ``stand_ins``
+    that has text (then the id) to stand for the story, as a caption."""
     if body is not None and body.strip():
         paras = split_paragraphs(body)
     elif body_html is not None and body_html.strip():
@@ -165,10 +152,21 @@ def body_document(
     else:
         raise InvalidDocument(f"document {doc_id!r} has no {what}")
     if not paras:
-        raise InvalidDocument(f"document {doc_id!r} has an empty {what}")
-    captions = {i for i, p in enumerate(paras) if is_caption(p, isolated=False)}
+        paras = stand_in(*stand_ins, doc_id)
+        captions = set(range(len(paras)))
+    else:
+        captions = {i for i, p in enumerate(paras) if is_caption(p, isolated=False)}
     texts = [p.text for p in paras]
     return join_paragraphs(texts), captions, texts
+
+
+def stand_in(*candidates: str | None) -> list[Para]:
+    """The paragraphs of the first candidate that has any (the last one whole, else)."""
+    for text in candidates:
+        paras = split_paragraphs(text) if text else []
+        if paras:
+            return paras
+    return [Para(next((t for t in reversed(candidates) if t), ""))]
 
 
 def apply_overrides(doc: Document, obj: Any) -> Document:
@@ -220,7 +218,7 @@ def native_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
             raise InvalidDocument(f"field '{key}' must be a string, not {type(obj[key]).__name__}")
     title = opt_str(obj, "title")
     text, captions, _ = body_document(
-        doc_id, obj.get("body"), obj.get("body_html"), "body: give 'body' or 'body_html'"
+        doc_id, obj.get("body"), obj.get("body_html"), "body: give 'body' or 'body_html'", (title,)
     )
     if title is None:
         title = analyse(split_paragraphs(text)).title
@@ -256,7 +254,7 @@ def document_from_json(obj: object, doc_id: str | None = None) -> Document:
     obj = scrub_json(obj)
     if not isinstance(obj, dict):
         raise InvalidDocument(f"a document must be a JSON object, not {_json_type(obj)}")
-    if "uri" in obj and "body" not in obj:
+    if is_ninjs(obj):
         from .ninjs import ninjs_document
 
         return ninjs_document(obj, doc_id)

@@ -42,9 +42,10 @@ from ....errors import InvalidDocument
 from ...ids import check_doc_id
 from ...models import Document
 from .html import html_to_text
-from .jsonfmt import opt_date, opt_version, safe_id
+from .jsonfmt import opt_date, opt_version, safe_id, stand_in
 from .metadata import authors_from_byline, is_caption, parse_date
 from .paragraphs import Para, join_paragraphs, split_paragraphs
+from .pushed import NINJS_CAMEL_CASE
 
 _SPACES = re.compile(r"\s+")
 _TAG = re.compile(r"<[A-Za-z/!?]")
@@ -57,11 +58,12 @@ _HEADLINE_ROLES = ("main", "", "headline", "title")
 
 
 def _fold_keys(obj: dict[str, Any]) -> dict[str, Any]:
-    """Top-level keys in lower case ("versionCreated" → "versioncreated"); the first spelling of
-    a key wins, so an object carrying both keeps the one written first."""
+    """3.x's camelCase keys in 1.x/2.x's spelling ("versionCreated" → "versioncreated"); the
+    first spelling of a key wins, so an object carrying both keeps the one written first. Other
+    spellings ("VERSIONCREATED") are no ninjs field: ignored, as the schema says."""
     out: dict[str, Any] = {}
     for k, v in obj.items():
-        out.setdefault(k.lower() if isinstance(k, str) else k, v)
+        out.setdefault(k.lower() if k in NINJS_CAMEL_CASE else k, v)
     return out
 
 
@@ -269,6 +271,17 @@ def _doc_id(obj: dict[str, Any], uri: str, doc_id: str | None) -> str:
     return safe_id(uri)
 
 
+def _has_body_field(obj: dict[str, Any]) -> bool:
+    """A body, description or event-details field is there (``pushed``'s rule of a ninjs body)."""
+    return any(
+        key in ("bodies", "descriptions", "eventdetails") or key.startswith(_BODY_PREFIXES)
+        for key in obj
+    )
+
+
+_BODY_PREFIXES = ("body_", "description_")
+
+
 def ninjs_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
     """A ninjs object of any version → ``Document``; ``InvalidDocument`` when it has no text."""
     obj = _fold_keys(obj)
@@ -293,6 +306,10 @@ def ninjs_document(obj: dict[str, Any], doc_id: str | None = None) -> Document:
         # An elided body ("[ ... ]", as association-only composites carry) says nothing to
         # search: the headline is what the item says.
         paras = split_paragraphs(title)
+        captions = set(range(len(paras)))
+    if not paras and _has_body_field(obj):
+        # a body field with nothing to search (empty markup): the headline stands for the item
+        paras = stand_in(title, uri.strip(), doc_id)
         captions = set(range(len(paras)))
     if not paras:
         raise InvalidDocument(
