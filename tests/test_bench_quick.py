@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,7 +135,8 @@ def test_analytics_quick(tmp_path):
 
 
 def test_judged_set_is_complete():
-    """Every pooled chunk has a grade 0–3, the queries carry a need and a type, no text is kept."""
+    """Every pooled passage has a grade 0–3, the queries carry a need and a type, no text is kept:
+    grades and pool name passages by document id and a hash of their words."""
     judged_dir = REPO / "bench/judged"
     queries = json.loads((judged_dir / "queries.json").read_text(encoding="utf-8"))["queries"]
     assert len(queries) >= 40
@@ -144,13 +146,12 @@ def test_judged_set_is_complete():
     assert set(pool["pool"]) == {q["id"] for q in queries}
     grades: dict[tuple[str, str], int] = {}
     for line in (judged_dir / "qrels.tsv").read_text(encoding="utf-8").splitlines():
-        qid, chunk_id, grade = line.split("\t")
-        grades[qid, chunk_id] = int(grade)
+        qid, doc_id, digest, grade = line.split("\t")
+        assert re.fullmatch(r"[0-9a-f]{16}", digest), line
+        grades[qid, f"{doc_id}#{digest}"] = int(grade)
     assert set(grades.values()) <= {0, 1, 2, 3}
-    unjudged = [(q, c) for q, ids in pool["pool"].items() for c in ids if (q, c) not in grades]
+    unjudged = [(q, k) for q, keys in pool["pool"].items() for k in keys if (q, k) not in grades]
     assert not unjudged, unjudged[:10]
-    assert all(":" in c and c.rsplit(":", 1)[1].isdigit() for ids in pool["pool"].values()
-               for c in ids)  # fmt: skip
 
 
 def test_judged_quick(tmp_path):
@@ -161,3 +162,13 @@ def test_judged_quick(tmp_path):
         assert 0.0 <= metrics[name] <= 1.0, (name, metrics)
     assert metrics["ndcg@10"] > 0  # the seeds' own queries find something relevant
     assert len(out["per_query"]) == 10
+
+
+def test_judgements_follow_the_passage_not_its_number():
+    """A grade is found again after re-chunking as long as the passage's words are the same."""
+    from bench.judged.collection import passage_key
+
+    key = passage_key("doc", "Thank you, Jen.  And hello —  everyone.")
+    assert key == passage_key("doc", "thank you jen and hello everyone")
+    assert key != passage_key("other-doc", "Thank you, Jen. And hello — everyone.")
+    assert key != passage_key("doc", "Thank you, Jen. And hello — everyone. Today")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,29 @@ def test_feedback_terms_come_from_the_best_chunks_and_skip_the_question():
     assert "weather" not in terms or terms["weather"] < terms["debt"] / 100
     assert all(w > 0 for w in terms.values())
     assert len(terms) == 5  # as many as the question has content words, not a fixed count
+
+
+def test_feedback_hears_several_documents_not_one_long_one(tmp_path):
+    """The relevance model takes one chunk per document: a transcript whose every paragraph
+    matches the question would otherwise fill the first pass and lend only its own words."""
+    long_one = "\n\n".join(
+        f"Paragraph {i}: the ransomware attack on the fuel pipeline and gasoline supply, the "
+        f"briefer said; the pipeline attack, gasoline, ransomware. Then jobs and wages."
+        for i in range(15)
+    )
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a-briefing.txt").write_text(f"Briefing\n\n{long_one}\n", "utf-8")
+    for name in ("b-report", "c-report", "d-report"):
+        (tmp_path / "docs" / f"{name}.txt").write_text(
+            f"Report {name}\n\nAfter the ransomware attack on the fuel pipeline cut gasoline supply, "
+            f"the hackers' bitcoin ransom was paid: bitcoin ransom.\n",
+            "utf-8",
+        )
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    eng.index_paths([tmp_path / "docs"])
+    q = "ransomware attack fuel pipeline gasoline supply"
+    request = SearchRequest(q=q, facets=False)
+    request = eng._with_feedback(dataclasses.replace(request, parsed=eng.parse(q)))
+    assert request.parsed is not None and request.parsed.bonus is not None
+    terms = {w.text for w in request.parsed.bonus.children}
+    assert {"bitcoin", "ransom"} & terms, terms

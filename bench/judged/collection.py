@@ -12,9 +12,11 @@ briefings, gaggles and press calls) plus the five seed documents of the reposito
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -51,17 +53,48 @@ def load_queries(quick: bool = False) -> list[dict[str, str]]:
     return queries[:QUICK_QUERIES] if quick else queries
 
 
+def passage_key(doc_id: str, text: str) -> str:
+    """What a judgement is about: the document and its passage's words, not the chunk's number.
+
+    A chunk id counts paragraphs, so a chunker change renumbers them and an id-keyed grade ends
+    up on other text. The key is the document id and a hash of the passage's words (NFKC,
+    casefolded, punctuation and spacing dropped), so a passage keeps its grade wherever the
+    chunker puts it, and a passage whose words change (split, merged, cleaned) shows up unjudged
+    instead of inheriting a grade for text the judge never read. The same words twice in one
+    document share a grade: the judge graded the words."""
+    words = " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
+    return f"{doc_id}#{hashlib.sha1(words.encode('utf-8')).hexdigest()[:16]}"
+
+
+def doc_of(chunk_id: str) -> str:
+    """The document id of an engine chunk id (``doc_id:paragraph``)."""
+    return chunk_id.rsplit(":", 1)[0]
+
+
 def load_qrels(path: Path = QRELS_FILE) -> dict[str, dict[str, int]]:
-    """query id → chunk id → grade (0–3)."""
+    """query id → passage key (``passage_key``) → grade (0–3).
+
+    Lines are ``query_id<TAB>doc_id<TAB>text hash<TAB>grade``."""
     qrels: dict[str, dict[str, int]] = {}
     if not path.exists():
         return qrels
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        qid, chunk_id, grade = line.split("\t")
-        qrels.setdefault(qid, {})[chunk_id] = int(grade)
+        qid, doc_id, digest, grade = line.split("\t")
+        qrels.setdefault(qid, {})[f"{doc_id}#{digest}"] = int(grade)
     return qrels
+
+
+def write_qrels(qrels: dict[str, dict[str, int]], path: Path = QRELS_FILE) -> None:
+    """``load_qrels``'s file, queries in file order of ``queries.json``, then by key."""
+    order = {q["id"]: i for i, q in enumerate(load_queries())}
+    lines = [
+        f"{qid}\t{key.replace('#', chr(9))}\t{grade}"
+        for qid in sorted(qrels, key=lambda q: (order.get(q, len(order)), q))
+        for key, grade in qrels[qid].items()
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def or_of_words(q: str) -> str:
@@ -141,6 +174,14 @@ def engine_run(
                 continue
             out[q["id"]] = [(h.id, float(h.score), h.text) for h in res.hits]
         return out
+
+
+def passage_runs(hits: dict[str, list[tuple[str, float, str]]]) -> dict[str, list[str]]:
+    """``engine_run``'s hits as passage keys, best first: what ``qrels.tsv`` grades."""
+    return {
+        qid: [passage_key(doc_of(cid), text) for cid, _, text in ranked]
+        for qid, ranked in hits.items()
+    }
 
 
 def in_fresh_process(fn: Any, *args: Any, **kwargs: Any) -> Any:

@@ -2,7 +2,8 @@
 
 The engine indexes the slice (``collection.SLICE`` and the seeds), runs each query as a reporter
 types it (the default search: words ANDed, topped up with partial matches) and is scored against
-``qrels.tsv``. Grades 0–3 are the gains of nDCG; MAP and MRR count grade ≥ 2 as relevant. The share
+``qrels.tsv``, each hit matched to its judgement by document and passage text
+(``collection.passage_key``), so a re-chunked index is still scored by what the judge read. Grades 0–3 are the gains of nDCG; MAP and MRR count grade ≥ 2 as relevant. The share
 of unjudged chunks in each top 10 says how far the numbers can be trusted: a ranking that surfaces
 chunks no pooled ranking found is scored as if they were not relevant, which may be wrong.
 
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    runs = {qid: [cid for cid, _, _ in h] for qid, h in hits.items()}
+    runs = c.passage_runs(hits)
     means, per_query = score(runs, qrels, queries)
     by_type: dict[str, dict[str, float]] = {}
     for kind in sorted({q["type"] for q in queries}):

@@ -10,10 +10,11 @@ ranking changes are likely to differ, so each one's best candidates get a judgem
 * ``tantivy``: tantivy's BM25 over the very same chunk texts, any word matching;
 * ``or-words``: the engine with the query's content words joined by OR.
 
-Writes ``pool.json`` (query id → chunk ids, with the engine commit) and the texts of the pooled
-chunks to the git-ignored ``.pool-texts.json``, which is what the judge reads. Reports pooled chunks
-that ``qrels.tsv`` has not judged yet and judged chunks that no longer exist (a chunker change
-can renumber paragraphs).
+Writes ``pool.json`` (query id → passage keys, ``collection.passage_key``: document id and a hash
+of the passage's words, with the engine commit) and the texts of the pooled chunks to the
+git-ignored ``.pool-texts.json``, which is what the judge reads (keyed the same way, with today's
+chunk id). Reports pooled passages that ``qrels.tsv`` has not judged yet and judged passages no
+chunk of today's index has any more (a chunker change that splits, merges or cleans a passage).
 
     python -m bench judged-pool [--corpus DIR] [--depth 20]
 """
@@ -41,7 +42,7 @@ def add_args(ap: argparse.ArgumentParser) -> None:
 def tantivy_run(
     files: list[Path], queries: list[dict[str, str]], depth: int, workdir: Path
 ) -> tuple[dict[str, list[tuple[str, float, str]]], set[str]]:
-    """tantivy BM25 (OR of the words) over the engine's own chunks; also every chunk id."""
+    """tantivy BM25 (OR of the words) over the engine's own chunks; also every passage key."""
     from .. import corpus
     from ..tantivy_ref import TantivyIndex, chunk_stream
 
@@ -56,7 +57,7 @@ def tantivy_run(
         hits = searcher.search(query, limit=depth).hits
         ids = [(searcher.doc(addr)["id"][0], float(score)) for score, addr in hits]
         out[q["id"]] = [(cid, score, texts[cid]) for cid, score in ids]
-    return out, set(texts)
+    return out, {c.passage_key(c.doc_of(cid), text) for cid, text in texts.items()}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -82,15 +83,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
     pool: dict[str, list[str]] = {}
-    texts: dict[str, str] = {}
+    texts: dict[str, dict[str, str]] = {}
     for q in queries:
-        ids: list[str] = []
+        keys: list[str] = []
         for name in ("current", "plain-bm25", "tantivy", "or-words"):
             for cid, _score, text in rankings[name][q["id"]]:
-                texts[cid] = text
-                if cid not in ids:
-                    ids.append(cid)
-        pool[q["id"]] = ids
+                key = c.passage_key(c.doc_of(cid), text)
+                texts[key] = {"chunk": cid, "text": text}
+                if key not in keys:
+                    keys.append(key)
+        pool[q["id"]] = keys
     c.POOL_FILE.write_text(
         json.dumps(
             {
@@ -110,10 +112,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             {
                 "queries": {q["id"]: q for q in queries},
                 "texts": texts,
-                "runs": {
-                    name: {qid: [cid for cid, _, _ in hits] for qid, hits in run.items()}
-                    for name, run in rankings.items()
-                },
+                "runs": {name: c.passage_runs(run) for name, run in rankings.items()},
             },
             indent=1,
             ensure_ascii=False,
@@ -121,9 +120,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         encoding="utf-8",
     )
     qrels = c.load_qrels()
-    unjudged = {qid: [x for x in ids if x not in qrels.get(qid, {})] for qid, ids in pool.items()}
+    unjudged = {qid: [k for k in keys if k not in qrels.get(qid, {})] for qid, keys in pool.items()}
     missing = sorted(
-        f"{qid}\t{cid}" for qid, judged in qrels.items() for cid in judged if cid not in existing
+        f"{qid}\t{key}" for qid, judged in qrels.items() for key in judged if key not in existing
     )
     sizes = [len(v) for v in pool.values()]
     print(
@@ -132,18 +131,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     print(f"texts for the judge → {c.TEXTS_FILE} (git-ignored)")
     print(f"pooled but not judged yet: {sum(len(v) for v in unjudged.values())}")
+    for qid, keys in unjudged.items():
+        if keys:
+            print(f"  {qid}: {len(keys)}")
     if qrels:
         rows = []
         for name, hits in rankings.items():
-            means, _ = score(
-                {qid: [cid for cid, _, _ in h] for qid, h in hits.items()}, qrels, queries
-            )
+            means, _ = score(c.passage_runs(hits), qrels, queries)
             rows.append([name, means["ndcg@10"], means["mrr"], means["unjudged@10"]])
         print_table(
             f"the pooled rankings (top {depth})", ["ranking", "nDCG@10", "MRR", "unjudged@10"], rows
         )
     if missing:
-        print(f"judged chunks that no longer exist ({len(missing)}; re-judge their queries):")
+        print(f"judged passages no chunk has any more ({len(missing)}; re-judge their queries):")
         for line in missing[:50]:
             print(f"  {line}")
     return {"pool": pool, "unjudged": unjudged, "missing": missing}

@@ -38,7 +38,11 @@ def bm25_idf(n_docs: int, df: int) -> float:
 # into the query) adds those words as score-only terms: they reorder what the question matches,
 # never widen it, so totals and facets stay the question's own.
 FEEDBACK_MIN_WORDS = 5  # content words (stopwords aside) before a query counts as a question
-FEEDBACK_CHUNKS = 10  # best first-pass chunks the relevance model is estimated from
+# The relevance model is estimated from the best chunk of each of the first pass's best
+# FEEDBACK_CHUNKS documents, not from its best chunks: in a transcript the best ten chunks are
+# often neighbouring paragraphs of one speaker's remarks, and the words they share are that
+# speaker's subject (jobs, for any question answered during a jobs briefing), not the question's.
+FEEDBACK_CHUNKS = 10
 # Expansion terms kept: as many as the question has content words (at most FEEDBACK_MAX_TERMS).
 # Their weights add up to a fixed share of the question's own (λ below), so a fixed count spreads
 # a five-word question's share over twenty mostly incidental words, and squeezes a forty-word

@@ -224,7 +224,8 @@ class Engine:
 
     def _with_feedback(self, request: SearchRequest) -> SearchRequest:
         """Long questions in plain words get RM3 feedback terms (``ranking.py``), estimated from
-        a first pass over the same filters; other queries pass through untouched."""
+        a first pass over the same filters, the best chunk of each of the best documents; other
+        queries pass through untouched."""
         parsed = request.parsed
         if (
             parsed is None
@@ -235,8 +236,8 @@ class Engine:
             return request
         first = self.backend.search(
             dataclasses.replace(
-                request, page=1, per_page=FEEDBACK_CHUNKS, group=None, facets=False, histogram=None,
-                highlight=False,
+                request, page=1, per_page=FEEDBACK_CHUNKS, group="document", facets=False,
+                histogram=None, highlight=False,
             )
         )  # fmt: skip
         terms = feedback_terms([(h.text, h.score) for h in first.hits], list(parsed.words))
