@@ -10,7 +10,10 @@ can be counted.
 
 Keep-alive is kept only while a worker is otherwise idle: a request that arrives while its
 worker is busy is answered with ``Connection: close``, so under load clients reconnect through
-the shared listen queue and reach whichever worker is free, as with sync workers.
+the shared listen queue and reach whichever worker is free, as with sync workers. When the
+worker is told to stop (SIGTERM, a reload), connections waiting idle between two requests are
+closed at once: a request in progress is finished, but a stop does not wait out every client's
+keep-alive time.
 
 Deadlines, both from ``Settings``:
 
@@ -26,7 +29,9 @@ Deadlines, both from ``Settings``:
 
 from __future__ import annotations
 
+import contextlib
 import io
+import socket
 import time
 from typing import Any
 
@@ -40,6 +45,7 @@ from ..config import Settings
 from ..errors import RequestTimeout
 
 ACCEPT_BATCH = 100  # gevent's own default
+STOP_POLL = 0.1  # seconds between two looks at whether the worker has been told to stop
 
 
 class EagerAcceptServer(StreamServer):
@@ -69,7 +75,26 @@ class Worker(GeventWorker):
 
     def run(self) -> None:
         ggevent.StreamServer = EagerAcceptServer  # what GeventWorker.run builds its servers from
+        gevent.spawn(self._close_idle_once_stopping)
         super().run()
+
+    def handle(self, listener: Any, client: Any, addr: Any) -> None:
+        self.connections[client] = False  # open; True while one of its requests is handled
+        try:
+            super().handle(listener, client, addr)
+        finally:
+            self.connections.pop(client, None)
+
+    def _close_idle_once_stopping(self) -> None:
+        """Once the worker stops, end every connection that waits for its next request: its
+        greenlet would otherwise keep the worker alive until the keep-alive time ran out. Those
+        in the middle of a request answer it first (gunicorn closes them after that answer)."""
+        while self.alive:
+            gevent.sleep(STOP_POLL)
+        for client, busy in list(self.connections.items()):
+            if not busy:
+                with contextlib.suppress(OSError):
+                    client.shutdown(socket.SHUT_RDWR)
 
     def init_process(self) -> None:
         settings = Settings.from_env()
@@ -79,6 +104,7 @@ class Worker(GeventWorker):
         self.body_timeout = settings.body_timeout
         self.max_body_bytes = settings.max_body_bytes
         self.active = 0  # requests of this worker between their headers and their answer
+        self.connections: dict[Any, bool] = {}  # open connection -> a request is being handled
         super().init_process()
 
     def timeout_ctx(self) -> gevent.Timeout:
@@ -93,12 +119,14 @@ class Worker(GeventWorker):
             # connection (what sync workers, which never keep alive, get for free).
             req.force_close()
         self.active += 1
+        self.connections[sock] = True
         original = req.body
         req.body = self._receive_body(req)
         try:
             keep_alive = super().handle_request(listener_name, req, sock, addr)
         finally:
             self.active -= 1
+            self.connections[sock] = False
             # What the app left unread is drained under the header timeout instead.
             timed_out = isinstance(req.body, ExpiredBody)
             req.body = original
