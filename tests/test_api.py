@@ -127,6 +127,17 @@ def test_filtering_by_a_facet_value_returns_its_count(server: Server, facet: str
         assert listed.get(item["value"]) == item["count"], (facet, listed)
 
 
+@pytest.mark.parametrize("q", ["coronavirus vaccine", "vaccine"])
+def test_a_paragraph_about_it_outranks_photo_captions(server: Server, q: str) -> None:
+    """Short captions full of the query's words rank below the paragraph where someone talks
+    about it, on every backend (the kind prior is part of the contract, not of one engine)."""
+    hits = server.get("/search", q=q, facets="false").json()["hits"]
+    assert hits[0]["kind"] == "paragraph" and "vaccine" in hits[0]["text"].lower(), hits[0]
+    captions = [i for i, h in enumerate(hits) if h["kind"] == "caption"]
+    talking = [i for i, h in enumerate(hits) if h["kind"] == "paragraph"]
+    assert not captions or talking[0] < captions[0]
+
+
 def test_or_within_a_filter_and_across_filters(server: Server) -> None:
     base = search(server, q="china")
     kinds = base["facets"]["kind"][:2]

@@ -40,6 +40,7 @@ from .. import histogram
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
 from ..query.parse import ParsedQuery
 from ..query.similar import candidate_terms, distinctive_terms, more_like_this
+from ..ranking import KIND_PRIOR
 from ..render.hits import Row
 from ..render.snippets import Marks
 from ..stored import StoredChunk
@@ -501,8 +502,23 @@ def _found(
 
 def _chunk_query(query, base, field_filters) -> dict[str, Any]:
     body: dict[str, Any] = {"filter": [*base, *field_filters]}
-    body["must"] = [query if query is not None else MATCH_ALL]
+    body["must"] = [_with_kind_prior(query) if query is not None else MATCH_ALL]
     return {"bool": body}
+
+
+def _with_kind_prior(query: dict[str, Any]) -> dict[str, Any]:
+    """Captions and headings below the paragraphs that match as well, by the same prior the
+    embedded backend multiplies in (``ranking.KIND_PRIOR``); it orders, never filters."""
+    functions = [
+        {"filter": {"term": {chunk_field("chunk_kind"): kind}}, "weight": weight}
+        for kind, weight in KIND_PRIOR.items()
+    ]
+    return {
+        "function_score": {
+            "query": query, "functions": functions, "score_mode": "first",
+            "boost_mode": "multiply",
+        }
+    }  # fmt: skip
 
 
 def _filter(clauses: list[dict[str, Any]]) -> dict[str, Any]:
