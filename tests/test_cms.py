@@ -21,7 +21,16 @@ from typing import Any
 import pytest
 import requests
 
-from helpers import SEEDS, SRC, Backend, Server, assert_error, running_server, storage_env
+from helpers import (
+    SEEDS,
+    SRC,
+    Backend,
+    ClientThreads,
+    Server,
+    assert_error,
+    running_server,
+    storage_env,
+)
 
 WRITE_KEY = "cms-write-Ke¥-0123456789"  # non-ASCII on purpose: compare_digest needs bytes
 READ_KEY = "cms-read-key-9876543210"
@@ -744,15 +753,15 @@ def cli(*args: str, index_dir: Path) -> subprocess.CompletedProcess:
     )
 
 
-class QueryLoop:
+class QueryLoop(ClientThreads):
     """Queries from two threads on fresh connections until stopped, recording every answer."""
 
     def __init__(self, srv: Server, max_seconds: float = 120.0):
+        super().__init__()
         self.srv = srv
-        self.stop = threading.Event()
         self.answers: list[tuple[int, int | None, str | None]] = []  # status, total, error
         self.deadline = time.monotonic() + max_seconds
-        self.threads = [threading.Thread(target=self.run) for _ in range(2)]
+        self.threads += [threading.Thread(target=self.run) for _ in range(2)]
 
     def run(self) -> None:
         while not self.stop.is_set() and time.monotonic() < self.deadline:
@@ -762,16 +771,6 @@ class QueryLoop:
                 self.answers.append((resp.status_code, total, None))
             except (requests.RequestException, ValueError) as exc:
                 self.answers.append((0, None, repr(exc)))
-
-    def __enter__(self) -> QueryLoop:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=30)
 
 
 def test_reindex_while_serving_switches_without_errors(make_server: Callable[..., Server]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from helpers import Backend, Server, running_server
+from helpers import Backend, ClientThreads, Server, running_server
 from opensearch_cluster import Cluster
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
@@ -44,17 +44,19 @@ def word(client: int, n: int) -> str:
     return "zq" + "".join(letters[int(d)] for d in f"{client:02d}{n:04d}") + "x"
 
 
-class Burst:
+class Burst(ClientThreads):
     """``CLIENTS`` writers PUTting new stories and one reader searching, until stopped."""
 
+    join_timeout = 120.0
+
     def __init__(self, srv: Server):
+        super().__init__()
         self.srv = srv
-        self.stop = threading.Event()
         self.acked: list[tuple[str, str]] = []  # (doc id, its unique word)
         self.write_statuses: list[int] = []
         self.search_answers: list[tuple[int, str, str | None]] = []  # status, code, Retry-After
         self.lock = threading.Lock()
-        self.threads = [threading.Thread(target=self.write, args=(c,)) for c in range(CLIENTS)]
+        self.threads += [threading.Thread(target=self.write, args=(c,)) for c in range(CLIENTS)]
         self.threads.append(threading.Thread(target=self.read))
 
     def write(self, client: int) -> None:
@@ -98,16 +100,6 @@ class Burst:
         while len(self.acked) < count:
             assert time.monotonic() < deadline, f"only {len(self.acked)} writes acknowledged"
             time.sleep(0.05)
-
-    def __enter__(self) -> Burst:
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for t in self.threads:
-            t.join(timeout=120)
 
 
 def check_after(srv: Server, burst: Burst) -> None:
