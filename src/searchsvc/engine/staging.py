@@ -4,6 +4,7 @@ copy where a restore would look for one."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -28,3 +29,13 @@ def staged_directory(dest: Path) -> Iterator[Path]:
         os.rename(partial, dest)
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in 1 MiB blocks: a backup's manifest records it and a restore
+    checks it, on every backend."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -11,7 +11,6 @@ refused before anything is replaced.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any
 from opensearchpy import helpers
 
 from ...errors import InvalidParameter
-from ..staging import staged_directory
+from ..staging import file_sha256, staged_directory
 
 FORMAT = "searchsvc-opensearch-export-1"
 MANIFEST = "MANIFEST.json"
@@ -45,7 +44,7 @@ def write(client: Any, index: str, dest: Path) -> Path:
             "index": index,
             "stories": stories,
             "chunks": chunks,
-            "sha256": _sha256(partial / STORIES),
+            "sha256": file_sha256(partial / STORIES),
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return dest
@@ -61,7 +60,7 @@ def read(src: Path) -> Iterator[dict[str, Any]]:
         manifest = json.loads((src / MANIFEST).read_text(encoding="utf-8"))
         if manifest.get("format") != FORMAT:
             raise ValueError(f"format {manifest.get('format')!r}")
-        if _sha256(src / STORIES) != manifest["sha256"]:
+        if file_sha256(src / STORIES) != manifest["sha256"]:
             raise ValueError(f"{STORIES} differs from its manifest")
         with gzip.open(src / STORIES, "rt", encoding="utf-8") as f:
             count = sum(1 for _ in f)
@@ -76,11 +75,3 @@ def _stories(path: Path) -> Iterator[dict[str, Any]]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
             yield json.loads(line)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -9,7 +9,6 @@ all of it, and only then swaps it in — a damaged backup is refused and the liv
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from ...errors import InvalidParameter
-from ..staging import staged_directory
+from ..staging import file_sha256, staged_directory
 from .columns import ColumnCache
 from .postings import open_segment
 from .scoring import read_postings
@@ -84,7 +83,7 @@ def _not_index_files(directory: str, names: list[str]) -> list[str]:
 
 def _write_manifest(directory: Path) -> None:
     files = {
-        p.name: {"size": p.stat().st_size, "sha256": _sha256(p)}
+        p.name: {"size": p.stat().st_size, "sha256": file_sha256(p)}
         for p in sorted(directory.iterdir())
         if p.is_file() and p.name != MANIFEST
     }
@@ -101,13 +100,5 @@ def _check_manifest(directory: Path) -> None:
         raise InvalidParameter(f"backup at {directory} has an unreadable manifest") from exc
     for name, want in files.items():
         p = directory / name
-        if not p.is_file() or p.stat().st_size != want["size"] or _sha256(p) != want["sha256"]:
+        if not p.is_file() or p.stat().st_size != want["size"] or file_sha256(p) != want["sha256"]:
             raise InvalidParameter(f"backup at {directory} is damaged: {name} differs")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
