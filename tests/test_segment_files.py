@@ -15,6 +15,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from searchsvc.config import Settings
+from searchsvc.engine import pacing
 from searchsvc.engine.models import Document, SearchRequest
 from searchsvc.engine.service import Engine
 from searchsvc.engine.text.chunking import chunk_document
@@ -229,3 +230,22 @@ def test_a_batch_bigger_than_the_posting_pool_is_written_as_several_complete_seg
     assert _assert_flat_files_match(store.live_dir()) > 100
     eng = Engine(Settings(index_dir=tmp_path / "ix"))
     assert eng.search(SearchRequest(q='"port authority"')).total == 300
+
+
+def test_giving_way_at_every_safe_point_changes_no_answer(written, monkeypatch):
+    """A search paced as under the gevent worker, pausing at every safe point (no interval),
+    while each pause does what a worker may do meanwhile (answer /health, which looks at the
+    live generation): the same answers and facets as without pauses. A second engine on the
+    same index, so that no answer comes from the first one's cache."""
+    expected = (_answers(written), _facets(written))
+    fresh = Engine(Settings(index_dir=written.backend.store.root))
+    pauses: list[int] = []
+    monkeypatch.setattr(pacing, "INTERVAL", 0.0)
+    pacing.install(lambda: pauses.append(fresh.stats()["chunks"]))
+    try:
+        paced = (_answers(fresh), _facets(fresh))
+    finally:
+        pacing.install(None)
+    assert paced == expected
+    assert len(pauses) > 10 * len(QUERIES), len(pauses)  # terms, segments, facets, hits
+    assert set(pauses) == {written.stats()["chunks"]}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..models import Hit
+from ..pacing import paced
 from ..stored import StoredChunk
 from .citation import cite
 from .snippets import Marks, find_spans, snippet
@@ -26,7 +27,7 @@ class Row:
 
 
 def hits(rows: Iterable[Row], marks: Marks, first_rank: int, highlight: bool) -> list[Hit]:
-    return [hit(row, marks, first_rank + i, highlight) for i, row in enumerate(rows)]
+    return [hit(row, marks, first_rank + i, highlight) for i, row in paced(enumerate(rows))]
 
 
 def hit(row: Row, marks: Marks, rank: int, highlight: bool) -> Hit:

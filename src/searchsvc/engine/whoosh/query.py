@@ -15,6 +15,7 @@ from itertools import islice
 from whoosh import query as wq
 from whoosh.query import Query
 
+from ..pacing import paced
 from ..query import tree as t
 from ..render.snippets import Marks
 from ..text.analysis import stem
@@ -80,7 +81,7 @@ class Translator:
             if node.field is None
             else [(INDEX_FIELDS[node.field], 1.0)]
         )
-        per_field = [self._leaf(node, f, boost, reader, budget) for f, boost in fields]
+        per_field = [self._leaf(node, f, boost, reader, budget) for f, boost in paced(fields)]
         alternatives = [q for q in per_field if q is not None]
         if not alternatives:
             return wq.NullQuery
@@ -129,14 +130,14 @@ class Translator:
                 return wq.NullQuery
             candidates = (
                 (_text(term), info.doc_frequency())
-                for term, info in islice(reader.iter_prefix(fieldname, text), limit * 20)
+                for term, info in paced(islice(reader.iter_prefix(fieldname, text), limit * 20))
             )
         else:
             pattern = node.pattern.lower()
             if len(pattern.strip("*?")) < 2:
                 return wq.NullQuery
             texts = islice(wq.Wildcard(fieldname, pattern)._btexts(reader), limit * 20)
-            candidates = ((_text(x), reader.doc_frequency(fieldname, x)) for x in texts)
+            candidates = ((_text(x), reader.doc_frequency(fieldname, x)) for x in paced(texts))
         best = sorted(candidates, key=lambda pair: -pair[1])[:limit]
         budget[0] -= len(best)
         if not best:

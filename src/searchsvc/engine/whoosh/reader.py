@@ -41,6 +41,7 @@ from whoosh.index import EmptyIndexError
 from ...errors import DocumentNotFound, SpeakerNotFound
 from ..allocator import release_free_memory
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
+from ..pacing import paced
 from ..query.parse import ParsedQuery
 from ..query.similar import distinctive_terms, more_like_this
 from ..render.hits import Row
@@ -352,7 +353,7 @@ class Reader:
         of their own see exactly the result chunks (``found.rows``)."""
         out = {}
         base_match = None
-        for f in ALL_FACETS:
+        for f in paced(ALL_FACETS):
             if f in EXTRA_FACETS and not len(cols.vocab[f].values) and f not in req.filters:
                 continue
             counted = found.rows
@@ -401,7 +402,7 @@ class Reader:
                 float(found.score[d]) if ranking else 0.0,
                 bool(found.partial[d]) if found.partial is not None else False,
             )
-            for d in chunks
+            for d in paced(chunks)
         ]
 
     def _did_you_mean(self, searcher, words: tuple[str, ...]) -> str | None:

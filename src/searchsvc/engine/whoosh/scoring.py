@@ -34,6 +34,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ...errors import QueryTooExpensive
+from ..pacing import give_way, paced
 from ..ranking import MIN_RELATIVE_LENGTH, bm25_idf
 from .postings import PostingFiles
 
@@ -201,6 +202,7 @@ class Scorer:
         ids_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray | None] = []  # None: a field that is not scored
         for term in terms:
+            give_way()  # between two terms' postings (a prefix may expand to a hundred)
             found = self._postings_of(term, scored)
             if found is not None:
                 ids_parts.append(found[0])
@@ -278,7 +280,7 @@ class Scorer:
             return out
         if q.slop != 1 or not self.searcher.schema[q.fieldname].format.supports("positions"):
             return self._whoosh_mask(q) & candidates
-        for leaf, offset in self.leaves:
+        for leaf, offset in paced(self.leaves):
             local = np.flatnonzero(candidates[offset : offset + leaf.doc_count_all()])
             if not len(local):
                 continue
