@@ -13,9 +13,12 @@ import sys
 import threading
 from pathlib import Path
 
+import gevent
+import gevent.event
 import requests
 
 from helpers import ROOT, Server
+from searchsvc.api.worker import TurnCost, Turns
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -54,3 +57,68 @@ def test_overload_is_refused_with_503_and_retry_after(make_server) -> None:
     assert health == [200] * 5, health
     assert worker_pids(srv) == before, "the worker died under overload"
     print(f"{len(answers)} requests: {len(refused)} refused with 503")
+
+
+class _Held:
+    """A WSGI app whose requests (but /health) hold their turn until released, answering the reason
+    ``Turns`` gave for refusing them (or ``admitted``)."""
+
+    def __init__(self) -> None:
+        self.release = gevent.event.Event()
+
+    def __call__(self, environ: dict, start_response) -> str:
+        refused = environ.get("searchsvc.overloaded")
+        if not refused and environ["PATH_INFO"] != "/health":
+            self.release.wait()
+        return refused or "admitted"
+
+
+def _request(method: str = "GET", path: str = "/search") -> dict:
+    return {"REQUEST_METHOD": method, "PATH_INFO": path}
+
+
+def test_admission_is_decided_on_arrival_from_the_expected_wait() -> None:
+    """No server, no clock: the queue is real greenlets holding and waiting for the turn, and
+    the cost of a turn is set, so what is refused on arrival follows from the rule alone."""
+    app = _Held()
+    turns = Turns(app, limit=8, max_wait=0.25)
+    turns.cost.add(0.1)  # a turn costs 100 ms
+    # writes hold and wait for the turn (never refused late, however long this test takes)
+    queued = [gevent.spawn(turns, _request("PUT", "/documents/a"), None) for _ in range(4)]
+    gevent.sleep(0)  # they arrive: one computes, the rest wait for the turn
+    assert turns.queued == Turns.BURST == 4
+    # 4 ahead × 100 ms > 250 ms: a read is refused at once, before any turn is over
+    assert turns(_request(), None) == "expected_wait"
+    assert turns(_request("POST", "/search"), None) == "expected_wait"
+    # a write is bounded by the count alone; so is /health, never refused
+    queued.append(gevent.spawn(turns, _request("PUT", "/documents/a"), None))
+    assert turns(_request(path="/health"), None) == "admitted"
+    # a burst of up to BURST is admitted however slow turns are
+    for _ in range(TurnCost.RECENT):
+        turns.cost.add(10.0)
+    gevent.sleep(0)
+    queued += [gevent.spawn(turns, _request("DELETE", "/documents/a"), None) for _ in range(3)]
+    gevent.sleep(0)
+    assert turns.queued == 8
+    assert turns(_request("PUT", "/documents/b"), None) == "queue_full"  # the hard cap
+    app.release.set()
+    assert [g.get(timeout=10) for g in queued] == ["admitted"] * 8
+    assert turns.queued == 0
+    # with the queue under BURST, a read is admitted whatever a turn costs
+    assert turns(_request(), None) == "admitted"
+
+
+def test_the_turn_cost_follows_recent_turns() -> None:
+    cost = TurnCost()
+    assert cost.seconds == 0.0  # nothing measured: the count bound alone
+    cost.add(0.2)
+    assert cost.seconds == 0.2
+    for _ in range(TurnCost.RECENT):
+        cost.add(0.02)
+    assert cost.seconds == 0.02  # the old turn is forgotten
+    cost.add(0.6)
+    cost.add(0.6)  # two slow searches do not make the next requests look slow
+    assert cost.seconds == 0.02
+    for _ in range(TurnCost.RECENT // 2 + 1):
+        cost.add(0.1)  # but a machine that got slower does within a few turns
+    assert cost.seconds == 0.1

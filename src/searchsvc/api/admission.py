@@ -9,8 +9,9 @@ away, at the cost of parsing its request line. So an admitted request waits at m
 ``max_inflight - 1`` requests' work, and a refused one learns it in milliseconds.
 
 Under the gevent worker ``searchsvc serve`` runs, the queue is kept by the worker itself
-(``worker.Turns``: one request computes at a time, and the sockets are polled between two, so
-every arrival is counted); a request it has no room for reaches this middleware marked
+(``worker.Turns``: one request computes at a time, and the sockets are polled while it computes,
+so every arrival is counted as it arrives); a request it has no room for — the queue is full, or
+its expected wait is longer than ``Settings.max_queue_wait`` — reaches this middleware marked
 ``searchsvc.overloaded`` and is refused here, so the answer is rendered like every other error.
 Under sync or threaded workers (``gunicorn -k …`` by hand) the counter below is the bound, and
 the ``time.sleep(0)`` yield is harmless.
@@ -44,6 +45,11 @@ class AdmissionMiddleware:
             raise Overloaded(
                 "the service is at capacity (this request waited too long for its turn); "
                 "retry after the Retry-After delay"
+            )
+        if refused == "expected_wait":
+            raise Overloaded(
+                "the service is at capacity (this request would wait longer than "
+                "SEARCHSVC_MAX_QUEUE_WAIT for its turn); retry after the Retry-After delay"
             )
         if refused:
             raise Overloaded(

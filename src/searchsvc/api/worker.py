@@ -32,7 +32,9 @@ from __future__ import annotations
 import contextlib
 import io
 import socket
+import statistics
 import time
+from collections import deque
 from typing import Any
 
 import gevent
@@ -42,6 +44,7 @@ from gunicorn.workers import ggevent
 from gunicorn.workers.ggevent import GeventWorker
 
 from ..config import Settings
+from ..engine import pacing
 from ..errors import RequestTimeout
 
 ACCEPT_BATCH = 100  # gevent's own default
@@ -72,6 +75,7 @@ class Worker(GeventWorker):
     def load_wsgi(self) -> None:
         super().load_wsgi()
         self.wsgi = Turns(self.wsgi, self.max_inflight, self.max_queue_wait)
+        pacing.install(poll_sockets)  # long searches let arrivals be read and refused meanwhile
 
     def run(self) -> None:
         ggevent.StreamServer = EagerAcceptServer  # what GeventWorker.run builds its servers from
@@ -153,47 +157,97 @@ class Worker(GeventWorker):
             timer.close()
 
 
+class TurnCost:
+    """A running estimate of what one turn costs, in seconds: the median of the last ``RECENT``
+    turns' durations, so it follows the queries of the moment and the machine's load (a
+    search's cost varies a hundredfold with both) within a few turns. A median, not a mean: a
+    wildcard search that took 600 ms among 20 ms ones says nothing about the requests queued
+    behind it, and a mean (even a weighted one) would refuse them for the next several turns."""
+
+    RECENT = 15
+
+    def __init__(self) -> None:
+        self.recent: deque[float] = deque(maxlen=self.RECENT)
+
+    @property
+    def seconds(self) -> float:
+        """0 before any turn was measured: admission on the count bound alone."""
+        return statistics.median(self.recent) if self.recent else 0.0
+
+    def add(self, seconds: float) -> None:
+        self.recent.append(seconds)
+
+
 class Turns:
     """The app, run for one request at a time per worker, with a bounded queue in front.
 
-    Two bounds: at most ``limit`` requests hold or wait for a turn, and one that waited longer
-    than ``max_wait`` for its turn is refused when it gets it (its answer would come late
-    whatever it cost; a count alone bounds the wait only in searches, and a search's cost varies
-    a hundredfold with the query and the machine's load).
+    Admission is decided when a request arrives, from the wait it can expect: the requests
+    ahead of it (the one computing and those queued) times the running cost of a turn
+    (``TurnCost``). A read whose expected wait exceeds ``max_wait`` is refused at once — waiting
+    and then being refused would be the worst of both — and so is any request that finds
+    ``limit`` requests already holding or waiting for a turn (the hard cap). Two exceptions to
+    the wait bound: a worker always admits a burst of up to ``BURST`` requests (a handful of
+    clients at once is not overload, however slow the machine is at the moment), and writes are
+    bounded by the count alone (each is fsynced, so a few in a row would otherwise refuse the
+    next; a CMS push refused costs more than one answered late). A read that was admitted but,
+    the estimate having been wrong, waited more than ``BACKSTOP`` × ``max_wait`` by the time its
+    turn comes is refused then rather than answered very late; that backstop only fires when
+    the cost of turns jumps.
 
     Under gevent nothing would otherwise bound the queue that admission counts: a request that
-    arrives while another computes is only read once the loop polls its sockets, and the loop
-    runs every ready greenlet (each a whole search) before polling again. Here requests take
-    turns: at most ``limit`` may hold or wait for a turn, one more is passed to the app marked
-    ``searchsvc.overloaded`` (``admission.py`` answers it 503 at once, without a turn), and a turn
-    is handed on only through a zero-delay timer, which fires after the loop has polled — so
-    between two searches every request that has arrived is read, counted, and refused if there
-    is no room. ``/health`` and requests whose body timed out skip the queue: they cost nothing.
+    arrives while another computes is only read once the loop polls its sockets. Here requests
+    take turns; a request that is refused is passed to the app marked ``searchsvc.overloaded``
+    (``admission.py`` answers it 503 at once, without a turn); a turn is handed on only through a
+    zero-delay timer, which fires after the loop has polled; and a search gives way to the loop
+    every few milliseconds while it computes (``engine.pacing``, installed by the worker), so a
+    request is read, counted and refused or queued within milliseconds of arriving, not after
+    the search in progress. The turn stays held while the search gives way: one search computes
+    at a time. ``/health`` and requests whose body timed out skip the queue: they cost nothing.
     The turn ends when the app returns, before the answer is written, so a client that reads its
     answer slowly never holds up the next search."""
+
+    BURST = 4
+    BACKSTOP = 4.0
 
     def __init__(self, app: Any, limit: int, max_wait: float = float("inf")):
         self.app = app
         self.limit = max(1, limit)
         self.max_wait = max_wait
         self.queued = 0  # holding a turn or waiting for one
+        self.cost = TurnCost()
         self.turn = gevent.lock.Semaphore(1)
+
+    def refusal(self, write: bool = False) -> str | None:
+        """Why a request arriving now would be refused, or None to admit it."""
+        if self.queued >= self.limit:
+            return "queue_full"
+        if write or self.queued < self.BURST:
+            return None
+        if self.queued * self.cost.seconds > self.max_wait:
+            return "expected_wait"
+        return None
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/health" or getattr(
             environ.get("wsgi.input"), "expired", False
         ):
             return self.app(environ, start_response)
-        if self.queued >= self.limit:
-            environ["searchsvc.overloaded"] = "queue_full"
+        write = _is_write(environ)
+        refused = self.refusal(write)
+        if refused:
+            environ["searchsvc.overloaded"] = refused
             return self.app(environ, start_response)
         arrived = time.monotonic()
         self.queued += 1
         self.turn.acquire()
+        started = time.monotonic()
         try:
-            if time.monotonic() - arrived > self.max_wait:
+            if not write and started - arrived > self.BACKSTOP * self.max_wait:
                 environ["searchsvc.overloaded"] = "waited"  # answering it now would be late
-            return self.app(environ, start_response)
+                return self.app(environ, start_response)
+            answer = self.app(environ, start_response)
+            self.cost.add(time.monotonic() - started)
+            return answer
         finally:
             self.queued -= 1
             timer = gevent.get_hub().loop.timer(0.0)
@@ -202,6 +256,24 @@ class Turns:
     def _hand_on(self, timer: Any) -> None:
         timer.close()
         self.turn.release()
+
+
+def _is_write(environ: dict[str, Any]) -> bool:
+    method = environ.get("REQUEST_METHOD", "GET")
+    return method not in ("GET", "HEAD") and not (
+        method == "POST" and environ.get("PATH_INFO") == "/search"
+    )
+
+
+def poll_sockets() -> None:
+    """Lets this worker's loop poll its sockets and run what they made ready, then resumes: a
+    zero-delay timer fires only after the poll (``gevent.sleep(0)`` would not wait for it)."""
+    hub = gevent.get_hub()
+    timer = hub.loop.timer(0.0)
+    try:
+        hub.wait(timer)
+    finally:
+        timer.close()
 
 
 def _content_length(req: Any) -> int | None:
