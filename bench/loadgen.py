@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ class Answer:
     retry_after: str | None = None
     code: str | None = None
     error: str | None = None
+    message: str | None = None  # of a JSON error: why a 503 was refused, for one
+    send_lag_ms: float = 0.0  # how late the load generator itself began sending it
 
 
 async def fetch(host: str, port: int, path: str, timeout: float) -> tuple[int, dict, bytes]:
@@ -52,19 +55,21 @@ async def _one(host: str, port: int, path: str, at: float, timeout: float) -> An
     delay = at - time.monotonic()
     if delay > 0:
         await asyncio.sleep(delay)
+    lag = (time.monotonic() - at) * 1000
     try:
         status, headers, body = await fetch(host, port, path, timeout)
     except (OSError, TimeoutError, ValueError, IndexError) as exc:
-        return Answer(path, at, (time.monotonic() - at) * 1000, 0, error=repr(exc)[:200])
-    code = None
+        latency = (time.monotonic() - at) * 1000
+        return Answer(path, at, latency, 0, error=repr(exc)[:200], send_lag_ms=lag)
+    code = message = None
     if status >= 400 and headers.get("content-type", "").startswith("application/json"):
         try:
-            code = json.loads(body)["error"]["code"]
+            error = json.loads(body)["error"]
+            code, message = error["code"], str(error.get("message", ""))[:100]
         except (ValueError, KeyError, TypeError):
             code = "unparseable"
-    return Answer(
-        path, at, (time.monotonic() - at) * 1000, status, headers.get("retry-after"), code
-    )
+    latency = (time.monotonic() - at) * 1000
+    return Answer(path, at, latency, status, headers.get("retry-after"), code, None, message, lag)
 
 
 def open_loop(
@@ -126,6 +131,8 @@ def summary(answers: Sequence[Answer], seconds: float) -> dict[str, Any]:
         "latency_200_ms": percentiles(ok),
         "latency_503_ms": percentiles([a.latency_ms for a in refused]),
         "503_without_retry_after": sum(1 for a in refused if not a.retry_after),
+        "503_reasons": dict(Counter(a.message for a in refused).most_common(5)),
+        "send_lag_ms": percentiles([a.send_lag_ms for a in answers]),
         "other_5xx": sum(1 for a in answers if a.status >= 500 and a.status != 503),
         "no_answer": sum(1 for a in answers if a.status == 0),
         "errors": sorted({a.error for a in answers if a.error})[:5],
