@@ -240,7 +240,11 @@ class Engine:
                 histogram=None, highlight=False,
             )
         )  # fmt: skip
-        terms = feedback_terms([(h.text, h.score) for h in first.hits], list(parsed.words))
+        terms = feedback_terms(
+            [(h.text, h.score) for h in first.hits],
+            list(parsed.words),
+            self.backend.document_frequencies,
+        )
         if not terms:
             return request
         bonus = Or(tuple(Word(term, boost=round(weight, 4)) for term, weight in terms))
