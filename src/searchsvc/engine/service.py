@@ -245,9 +245,10 @@ class Engine:
             list(parsed.words),
             self.backend.document_frequencies,
         )
-        if not terms:
+        weighted = [(term, round(weight, 4)) for term, weight in terms]
+        bonus = Or(tuple(Word(term, boost=weight) for term, weight in weighted if weight > 0))
+        if not bonus.children:
             return request
-        bonus = Or(tuple(Word(term, boost=round(weight, 4)) for term, weight in terms))
         return dataclasses.replace(request, parsed=dataclasses.replace(parsed, bonus=bonus))
 
     def export(self, request: SearchRequest, limit: int | None = None) -> tuple[int, Iterator[Hit]]:
