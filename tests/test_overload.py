@@ -104,6 +104,7 @@ def test_admission_is_decided_on_arrival_from_the_expected_wait() -> None:
     app.release.set()
     assert [g.get(timeout=10) for g in queued] == ["admitted"] * 8
     assert turns.queued == 0
+    assert turns.cost.seconds == 10.0  # the writes' turns are not taken for a read's cost
     # with the queue under BURST, a read is admitted whatever a turn costs
     assert turns(_request(), None) == "admitted"
 

@@ -4,9 +4,10 @@ A sync worker is one client at a time, so a handful of clients that send their h
 every few seconds stop a sync service from answering anyone. Here each connection is a greenlet:
 waiting for a client's bytes costs a few kilobytes, not a worker, and thousands of slow
 connections do not delay a search. Searches themselves still run one after another per worker
-(they are CPU-bound: no greenlet switch happens inside the engine), so throughput is the sync
-worker's; ``Turns`` bounds how many may queue, and ``EagerAcceptServer`` keeps that queue where it
-can be counted.
+(they are CPU-bound), so throughput is the sync worker's; a search pauses every few milliseconds
+so the loop can read what arrived meanwhile (``poll_sockets``, installed as the engine's pause),
+``Turns`` decides on each arrival whether it may queue, and ``EagerAcceptServer`` keeps that
+queue where it can be counted.
 
 Keep-alive is kept only while a worker is otherwise idle: a request that arrives while its
 worker is busy is answered with ``Connection: close``, so under load clients reconnect through
@@ -182,17 +183,18 @@ class Turns:
     """The app, run for one request at a time per worker, with a bounded queue in front.
 
     Admission is decided when a request arrives, from the wait it can expect: the requests
-    ahead of it (the one computing and those queued) times the running cost of a turn
-    (``TurnCost``). A read whose expected wait exceeds ``max_wait`` is refused at once — waiting
+    ahead of it (the one computing and those queued) times the running cost of a read's turn
+    (``TurnCost``; writes, rare and each fsynced, would make every search after a commit look
+    slow). A read whose expected wait exceeds ``max_wait`` is refused at once — waiting
     and then being refused would be the worst of both — and so is any request that finds
     ``limit`` requests already holding or waiting for a turn (the hard cap). Two exceptions to
     the wait bound: a worker always admits a burst of up to ``BURST`` requests (a handful of
     clients at once is not overload, however slow the machine is at the moment), and writes are
     bounded by the count alone (each is fsynced, so a few in a row would otherwise refuse the
-    next; a CMS push refused costs more than one answered late). A read that was admitted but,
-    the estimate having been wrong, waited more than ``BACKSTOP`` × ``max_wait`` by the time its
-    turn comes is refused then rather than answered very late; that backstop only fires when
-    the cost of turns jumps.
+    next; a CMS push refused costs more than one answered late). A read admitted beyond the
+    burst that, the estimate having been wrong, waited more than ``BACKSTOP`` × ``max_wait`` by
+    the time its turn comes is refused then rather than answered very late; that backstop only
+    fires when the cost of turns jumps.
 
     Under gevent nothing would otherwise bound the queue that admission counts: a request that
     arrives while another computes is only read once the loop polls its sockets. Here requests
@@ -237,16 +239,18 @@ class Turns:
         if refused:
             environ["searchsvc.overloaded"] = refused
             return self.app(environ, start_response)
+        in_burst = self.queued < self.BURST
         arrived = time.monotonic()
         self.queued += 1
         self.turn.acquire()
         started = time.monotonic()
         try:
-            if not write and started - arrived > self.BACKSTOP * self.max_wait:
+            if not (write or in_burst) and started - arrived > self.BACKSTOP * self.max_wait:
                 environ["searchsvc.overloaded"] = "waited"  # answering it now would be late
                 return self.app(environ, start_response)
             answer = self.app(environ, start_response)
-            self.cost.add(time.monotonic() - started)
+            if not write:  # a write's fsyncs say nothing of what the searches queued cost
+                self.cost.add(time.monotonic() - started)
             return answer
         finally:
             self.queued -= 1
