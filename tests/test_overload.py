@@ -78,22 +78,25 @@ def _request(method: str = "GET", path: str = "/search") -> dict:
 
 
 def test_admission_is_decided_on_arrival_from_the_expected_wait() -> None:
-    """No server, no clock: the queue is real greenlets holding and waiting for the turn, and
-    the cost of a turn is set, so what is refused on arrival follows from the rule alone."""
+    """No server, no real clock: the queue is real greenlets holding and waiting for the turn,
+    the cost of a turn is set and time stands still, so what is refused on arrival follows from
+    the rule alone."""
+    now = [100.0]
     app = _Held()
-    turns = Turns(app, limit=8, max_wait=0.25)
+    turns = Turns(app, limit=8, max_wait=0.25, clock=lambda: now[0])
     turns.cost.add(0.1)  # a turn costs 100 ms
-    # writes hold and wait for the turn (never refused late, however long this test takes)
+    # writes hold and wait for the turn (never refused late, whatever the clock says)
     queued = [gevent.spawn(turns, _request("PUT", "/documents/a"), None) for _ in range(4)]
     gevent.sleep(0)  # they arrive: one computes, the rest wait for the turn
     assert turns.queued == Turns.BURST == 4
-    # 4 ahead × 100 ms > 250 ms: a read is refused at once, before any turn is over
+    # 5 arrivals and no turn done in the last second: overfed; 4 ahead × 100 ms > 250 ms, so a
+    # read is refused at once, before any turn is over
+    assert turns.overfed()
     assert turns(_request(), None) == "expected_wait"
     assert turns(_request("POST", "/search"), None) == "expected_wait"
     # a write is bounded by the count alone; so is /health, never refused
     queued.append(gevent.spawn(turns, _request("PUT", "/documents/a"), None))
     assert turns(_request(path="/health"), None) == "admitted"
-    # a burst of up to BURST is admitted however slow turns are
     for _ in range(TurnCost.RECENT):
         turns.cost.add(10.0)
     gevent.sleep(0)
@@ -107,6 +110,18 @@ def test_admission_is_decided_on_arrival_from_the_expected_wait() -> None:
     assert turns.cost.seconds == 10.0  # the writes' turns are not taken for a read's cost
     # with the queue under BURST, a read is admitted whatever a turn costs
     assert turns(_request(), None) == "admitted"
+
+    # A second later: clients that each wait for their answer (as many turns ended in the last
+    # second as requests arrived) are not overload, however long the queue they keep.
+    now[0] += 2 * Turns.WINDOW
+    app.release.clear()
+    turns.done.extend([now[0]] * 10)
+    held = [gevent.spawn(turns, _request("PUT", "/documents/a"), None) for _ in range(4)]
+    held.append(gevent.spawn(turns, _request(), None))
+    gevent.sleep(0)
+    assert not turns.overfed() and turns.queued == 5  # the read was queued, not refused
+    app.release.set()
+    assert [g.get(timeout=10) for g in held] == ["admitted"] * 5
 
 
 def test_the_turn_cost_follows_recent_turns() -> None:

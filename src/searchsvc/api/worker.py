@@ -36,6 +36,7 @@ import socket
 import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import gevent
@@ -187,9 +188,11 @@ class Turns:
     (``TurnCost``; writes, rare and each fsynced, would make every search after a commit look
     slow). A read whose expected wait exceeds ``max_wait`` is refused at once — waiting
     and then being refused would be the worst of both — and so is any request that finds
-    ``limit`` requests already holding or waiting for a turn (the hard cap). Two exceptions to
+    ``limit`` requests already holding or waiting for a turn (the hard cap). Three exceptions to
     the wait bound: a worker always admits a burst of up to ``BURST`` requests (a handful of
-    clients at once is not overload, however slow the machine is at the moment), and writes are
+    clients at once is not overload, however slow the machine is at the moment); it applies the
+    bound only while requests arrive faster than turns end (``overfed``: a few clients waiting
+    for each answer saturate a worker without overloading it); and writes are
     bounded by the count alone (each is fsynced, so a few in a row would otherwise refuse the
     next; a CMS push refused costs more than one answered late). A read admitted beyond the
     burst that, the estimate having been wrong, waited more than ``BACKSTOP`` × ``max_wait`` by
@@ -210,20 +213,42 @@ class Turns:
 
     BURST = 4
     BACKSTOP = 4.0
+    WINDOW = 1.0  # seconds over which arrivals are compared with turns done
+    OVERFED = 1.5  # arrivals per turn done in that window that mean overload
 
-    def __init__(self, app: Any, limit: int, max_wait: float = float("inf")):
+    def __init__(
+        self,
+        app: Any,
+        limit: int,
+        max_wait: float = float("inf"),
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.app = app
         self.limit = max(1, limit)
         self.max_wait = max_wait
+        self.clock = clock
         self.queued = 0  # holding a turn or waiting for one
         self.cost = TurnCost()
+        self.arrivals: deque[float] = deque()  # in the last WINDOW, refused ones included
+        self.done: deque[float] = deque()  # turns ended in the last WINDOW
         self.turn = gevent.lock.Semaphore(1)
+
+    def overfed(self) -> bool:
+        """Whether requests arrive faster than this worker's turns end. A few clients that each
+        wait for their answer before asking again (a desk, a CMS, a benchmark's probe) can keep
+        a queue of several, yet send no faster than they are answered: their queue does not
+        grow, and nobody is refused for the wait they cause. Overload does grow the queue."""
+        since = self.clock() - self.WINDOW
+        for times in (self.arrivals, self.done):
+            while times and times[0] < since:
+                times.popleft()
+        return len(self.arrivals) > self.OVERFED * max(len(self.done), 1)
 
     def refusal(self, write: bool = False) -> str | None:
         """Why a request arriving now would be refused, or None to admit it."""
         if self.queued >= self.limit:
             return "queue_full"
-        if write or self.queued < self.BURST:
+        if write or self.queued < self.BURST or not self.overfed():
             return None
         if self.queued * self.cost.seconds > self.max_wait:
             return "expected_wait"
@@ -235,25 +260,27 @@ class Turns:
         ):
             return self.app(environ, start_response)
         write = _is_write(environ)
+        arrived = self.clock()
+        self.arrivals.append(arrived)
         refused = self.refusal(write)
         if refused:
             environ["searchsvc.overloaded"] = refused
             return self.app(environ, start_response)
-        in_burst = self.queued < self.BURST
-        arrived = time.monotonic()
+        bounded = not write and self.queued >= self.BURST and self.overfed()
         self.queued += 1
         self.turn.acquire()
-        started = time.monotonic()
+        started = self.clock()
         try:
-            if not (write or in_burst) and started - arrived > self.BACKSTOP * self.max_wait:
+            if bounded and started - arrived > self.BACKSTOP * self.max_wait:
                 environ["searchsvc.overloaded"] = "waited"  # answering it now would be late
                 return self.app(environ, start_response)
             answer = self.app(environ, start_response)
             if not write:  # a write's fsyncs say nothing of what the searches queued cost
-                self.cost.add(time.monotonic() - started)
+                self.cost.add(self.clock() - started)
             return answer
         finally:
             self.queued -= 1
+            self.done.append(self.clock())
             timer = gevent.get_hub().loop.timer(0.0)
             timer.start(self._hand_on, timer)
 
