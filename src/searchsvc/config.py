@@ -95,8 +95,8 @@ class Settings:
         0.25,
         "Seconds a read may expect to wait for its worker's turn (requests ahead × the median of "
         "the last 15 reads' turns); one that would wait longer answers 503 overloaded with Retry-After "
-        "on arrival. A burst of up to 4 per worker, and writes, are bounded by max_inflight "
-        "alone. 0.25: above the wait of a healthy queue of 4 (3 turns of ≈ 60 ms on a loaded "
+        "on arrival, while requests arrive faster than turns end. A burst of up to 4 per worker, "
+        "and writes, are bounded by max_inflight alone. 0.25: above the wait of a healthy queue of 4 (3 turns of ≈ 60 ms on a loaded "
         "2-core box), under half what max_inflight alone lets admitted requests wait at twice "
         "capacity (RELIABILITY.md). 0: no bound but max_inflight.",
     )
