@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import requests
 
 from .common import Stopwatch, load_queries, percentiles, print_table, ratio, write_results
 from .corpus import corpus_files
@@ -110,25 +111,46 @@ def measure_import(engine: Any, files: list[Path], procs: int) -> dict[str, Any]
     return row
 
 
-def _took(engine: Any, queries: list[dict[str, Any]]) -> dict[str, float]:
-    """OpenSearch's own ``took`` for the searches the HTTP replay made."""
+def replay_with_took(base: str, engine: Any, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each query through HTTP, then straight to the cluster for its own ``took``: pairs measured
+    moments apart, so a busy neighbour slows both sides of a ratio alike."""
     from searchsvc.engine.models import SearchRequest
 
-    took = []
+    session = requests.Session()
+    for q in queries[:20]:
+        session.get(base + search_path(q, per_page=5), timeout=30)
+    times, took, ratios, errors = [], [], [], 0
     for q in queries:
+        with Stopwatch() as t:
+            r = session.get(base + search_path(q), timeout=60)
         request = SearchRequest(q=q["q"], group=q.get("group"))
-        took.append(engine.backend.searcher.search(request, engine.parse(q["q"])).took)
-    return percentiles(took)
+        own = engine.backend.searcher.search(request, engine.parse(q["q"])).took
+        if r.status_code != 200:
+            errors += 1
+            continue
+        times.append(t.ms)
+        took.append(own)
+        ratios.append(t.ms / max(own, 1))
+    return {
+        "client": percentiles(times),
+        "opensearch_took_ms": percentiles(took),
+        "http_over_took_per_query": percentiles(ratios),
+        "errors": errors,
+    }
 
 
 def measure_http(
-    index_dir: Path, env: dict[str, str], queries: list[dict[str, Any]], work: Path, duration: int
+    engine: Any, env: dict[str, str], queries: list[dict[str, Any]], work: Path, duration: int
 ) -> dict[str, Any]:
     """Replay (p50/p95/p99) and an uncached wrk run, both through 2 gunicorn workers."""
     log = work / "server.log"
     no_cache_env, has_setting = cache_env()
+    index_dir = engine.settings.index_dir
     with Server(index_dir, 2, log, env={**env, **no_cache_env}) as srv:
-        rep = replay(srv.base, queries)
+        if engine.backend.name == "opensearch":
+            rep = replay_with_took(srv.base, engine, queries)
+        else:
+            rep = replay(srv.base, queries)
         warm = wrk_script([search_path(q, per_page=5) for q in queries[-40:]], work / "warm.lua")
         wrk(srv.base, warm, WARMUP_S, 4)
         paths = (
@@ -182,11 +204,7 @@ def run(args: argparse.Namespace) -> None:
                 print(f"  {row['import']}", flush=True)
                 if not args.import_only:
                     env = {env_var(k): str(v) for k, v in overrides.items() if k != "index_dir"}
-                    row.update(
-                        measure_http(overrides["index_dir"], env, queries, work, args.duration)
-                    )
-                    if overrides.get("backend") == "opensearch":
-                        row["opensearch_took_ms"] = _took(engine, queries)
+                    row.update(measure_http(engine, env, queries, work, args.duration))
                 if overrides.get("backend") == "opensearch":
                     row["nodes"] = _nodes(engine.backend.client)
             finally:
@@ -219,7 +237,8 @@ def _print(out: dict[str, Any], import_only: bool) -> None:
         return
     rows = []
     for name, r in out["backends"].items():
-        c, took, w = r["replay"]["client"], r.get("opensearch_took_ms", {}), r["uncached_2w"]
+        c, w = r["replay"]["client"], r["uncached_2w"]
+        took = r["replay"].get("opensearch_took_ms", {})
         nodes = r.get("nodes", [])
         rows.append([name, c["p50"], c["p95"], c["p99"], took.get("p95", ""),
                      ratio(c["p95"], took["p95"]) if took else "", w["qps"],
