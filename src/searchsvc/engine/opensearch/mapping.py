@@ -64,7 +64,7 @@ def index_body(shards: int, replicas: int) -> dict[str, Any]:
         "kind": {"type": "keyword", "normalizer": "searchsvc_folded"},
         "role": {"type": "keyword", "normalizer": "searchsvc_folded"},
         # What /suggest completes from: only ever aggregated (doc values), never searched, so
-        # not inverted — a fifth of a node's indexing work spared.
+        # the node builds no inverted index of it.
         "terms": {"type": "keyword", "index": False},
         "date": {"type": "date", "format": "strict_date"},
         "chunk_kind": {"type": "keyword"},
