@@ -21,7 +21,7 @@ from functools import lru_cache
 from ..text.analysis import Term, iter_terms, stem, surface_tokens
 
 SAME_POSITION = "|"
-DISTINCT_WORDS = 500_000  # words whose pieces are kept: a few tens of MB at most
+DISTINCT_WORDS = 100_000  # words whose pieces are kept per process: ~30 MB at most
 
 
 def streams(text: str) -> tuple[str, str]:
