@@ -780,7 +780,7 @@ def build_spec(settings: Settings) -> dict[str, Any]:
         for op in item.values():
             if op.get("security") is READ_SECURITY:  # reads answer 401 once read keys exist
                 op["responses"].setdefault("401", err)
-            if path != "/health":  # a worker at SEARCHSVC_MAX_INFLIGHT: 503 overloaded
+            if path != "/health":  # a worker at capacity (MAX_INFLIGHT, MAX_QUEUE_WAIT): 503
                 op["responses"].setdefault("503", err)
             if "requestBody" in op:  # the body did not arrive within SEARCHSVC_BODY_TIMEOUT
                 op["responses"].setdefault("408", err)
