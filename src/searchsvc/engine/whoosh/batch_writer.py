@@ -1,0 +1,286 @@
+"""A Whoosh segment writer that builds a batch's postings in bulk instead of one by one.
+
+Whoosh's ``SegmentWriter`` turns every chunk into a stream of per-term generator items, puts each
+posting into a sorting pool as a tuple, and at the commit hands them one by one to the codec,
+which buffers them into 128-posting blocks: most of indexing time was that per-posting Python
+(BENCHMARKS.md, "Indexing profile"). ``BatchSegmentWriter`` is the same writer — same locks,
+deletes, merges, per-document files, TOC and commit — with the postings of the chunks it adds
+kept apart: each text field's terms become ids of a per-batch vocabulary (one dict lookup per
+token, words already analysed once per chunk), and at the commit numpy sorts each field's tokens
+by term and document, and the codec gets each term's postings a whole block at a time. The codec
+is NewsCodec's, so Whoosh's files and the flat copy are written by the very code that writes them
+for Whoosh's writer: the segment is byte-for-byte the one Whoosh would write
+(``tests/test_batch_writer.py``), and Whoosh's readers, parser and term statistics read it as ever.
+
+Postings Whoosh's writer still produces — a merge's, whose segments are re-posted into the pool
+at the commit, and any document this writer does not know how to take apart — are merged in
+order with the batch's, through Whoosh's per-posting path: correct for every mix, fast where the
+segment is new.
+"""
+
+from __future__ import annotations
+
+import heapq
+from array import array
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from whoosh.writing import SegmentWriter
+
+from .analyzer import NewsAnalyzer
+from .postings import NewsFrequency, NewsPositions
+
+#: Postings per block: Whoosh's default, which NewsCodec keeps.
+BLOCK = 128
+#: What Whoosh's pool counts for one posting besides its field name, term and value bytes.
+_POOL_POSTING = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
+
+Posting = tuple[str, bytes, int, float, bytes]
+
+
+class _TextPostings:
+    """One analysed text field's tokens in the batch: term ids, positions and owning chunks."""
+
+    def __init__(self, positions: bool):
+        self.vocab: dict[str, int] = {}
+        self.tids = array("I")
+        self.positions = array("I") if positions else None
+        self.docnums = array("I")
+        self.counts = array("I")  # tokens per chunk, in docnums order
+
+    def add(self, docnum: int, terms: list[tuple[str, int]]) -> int:
+        """Adds a chunk's (term, position) list; returns its number of distinct terms."""
+        vocab = self.vocab
+        setdefault = vocab.setdefault
+        ids = [setdefault(term, len(vocab)) for term, _ in terms]
+        self.tids.extend(ids)
+        if self.positions is not None:
+            self.positions.extend([pos for _, pos in terms])
+        self.docnums.append(docnum)
+        self.counts.append(len(ids))
+        return len(set(ids))
+
+    def sorted_postings(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(terms in byte order, first posting of each term and one past the last, posting
+        document numbers, posting frequencies, positions posting by posting)."""
+        terms = sorted(self.vocab)  # str order is UTF-8 byte order
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[np.fromiter((self.vocab[t] for t in terms), np.int64, len(terms))] = np.arange(
+            len(terms)
+        )
+        by_term = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        docs = np.repeat(
+            np.frombuffer(self.docnums, dtype=np.uint32),
+            np.frombuffer(self.counts, dtype=np.uint32),
+        )
+        # Tokens were added chunk by chunk in position order: a stable sort by term keeps each
+        # term's tokens in (document, position) order.
+        order = np.argsort(by_term, kind="stable")
+        by_term, docs = by_term[order], docs[order]
+        n = len(order)
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = (by_term[1:] != by_term[:-1]) | (docs[1:] != docs[:-1])
+        first = np.flatnonzero(starts)
+        freqs = np.diff(np.append(first, n))
+        post_terms = by_term[first]
+        term_first = np.flatnonzero(np.diff(post_terms, prepend=-1))
+        bounds = np.append(term_first, len(first))
+        if self.positions is None:
+            positions = np.zeros(0, dtype=np.uint32)
+        else:
+            positions = np.frombuffer(self.positions, dtype=np.uint32)[order]
+        return terms, bounds, docs[first], freqs, positions
+
+
+class BatchSegmentWriter(SegmentWriter):
+    """Whoosh's segment writer with the postings of added chunks built in bulk at the commit
+    (module docstring). Everything else — deletes, merges, stored fields, lengths, columns,
+    the TOC — is Whoosh's own."""
+
+    def __init__(self, ix: Any, **kwargs: Any):
+        super().__init__(ix, **kwargs)
+        # Spelling words and term vectors go through Whoosh's own path, for the whole segment.
+        self._bulk = not any(f.separate_spelling() or f.vector for _, f in self.schema.items())
+        self._text: dict[str, _TextPostings] = {}
+        # Other indexed fields (ids, kinds, the paragraph number): term -> postings in order.
+        self._other: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+        self.buffered = 0  # bytes Whoosh's pool would count for these postings
+
+    def add_document(self, **fields: Any) -> None:
+        if not self._bulk or any(name.startswith("_") for name in fields):  # boosts, stored_
+            super().add_document(**fields)
+            return
+        self._check_state()
+        schema = self.schema
+        fieldnames = sorted(fields)
+        self._check_fields(schema, fieldnames)
+        docnum = self.docnum
+        perdocwriter = self.perdocwriter
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    length = self._index(fieldname, field, value, docnum)
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _index(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
+        """Buffers one field value's postings; returns the length Whoosh stores for it."""
+        fmt = type(field.format)
+        if fmt in (NewsPositions, NewsFrequency) and isinstance(value, str):
+            analyzer = field.analyzer
+            if isinstance(analyzer, NewsAnalyzer):
+                terms = analyzer.index_terms(value)
+                if not terms:
+                    return 0
+                text = self._text.get(fieldname)
+                if text is None:
+                    text = self._text[fieldname] = _TextPostings(fmt is NewsPositions)
+                distinct = text.add(docnum, terms)
+                self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * len(terms)
+                return len(terms) if field.scorable else 0
+        length = 0
+        for tbytes, freq, weight, vbytes in field.index(value):
+            other = self._other.get(fieldname)
+            if other is None:
+                other = self._other[fieldname] = {}
+            other.setdefault(tbytes, []).append((docnum, weight * 1.0, vbytes))
+            if field.scorable:
+                length += freq
+            self.buffered += _POOL_POSTING + len(fieldname) + 2 * len(tbytes) + len(vbytes)
+        return length
+
+    def pending_bytes(self) -> int:
+        """What Whoosh's pool would hold for the postings added so far (segments are cut at
+        the same size as with Whoosh's writer)."""
+        return self.buffered + self.pool.currentsize
+
+    # --- the commit ------------------------------------------------------------------------
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        if self.codec.length_stats or self.pool.current or self.pool.runs:
+            # A merge's postings or Whoosh's own documents (or a codec that reads lengths back):
+            # all of them, in order, through Whoosh's per-posting path.
+            lengths = self.per_document_reader() if self.codec.length_stats else None
+            postings = heapq.merge(self._posting_tuples(), self.pool.iter_postings())
+            self.fieldwriter.add_postings(self.schema, lengths, postings)
+            if lengths is not None:
+                lengths.close()
+        else:
+            self._write_postings()
+        self.fieldwriter.close()
+
+    def _fieldnames(self) -> list[str]:
+        return sorted({*self._text, *self._other})
+
+    def _write_postings(self) -> None:
+        fw = self.fieldwriter
+        for fieldname in self._fieldnames():
+            fieldobj = self.schema[fieldname]
+            fw.start_field(fieldname, fieldobj)
+            if fieldname in self._text:
+                self._write_text_field(fw, fieldobj, self._text[fieldname])
+            else:
+                for tbytes in sorted(self._other[fieldname]):
+                    postings = self._other[fieldname][tbytes]
+                    fw.start_term(tbytes)
+                    for lo in range(0, len(postings), BLOCK):
+                        part = postings[lo : lo + BLOCK]
+                        _put_block(
+                            fw._postwriter,
+                            array("I", [p[0] for p in part]),
+                            array("f", [p[1] for p in part]),
+                            [p[2] for p in part if p[2]],
+                            max(p[1] for p in part),
+                            last=lo + BLOCK >= len(postings),
+                        )
+                    fw.finish_term()
+            fw.finish_field()
+
+    def _write_text_field(self, fw: Any, fieldobj: Any, text: _TextPostings) -> None:
+        terms, bounds, docs, freqs, positions = text.sorted_postings()
+        if text.positions is not None:
+            weights = freqs.astype(np.float32)  # NewsPositions: a posting weighs its positions
+            raw = positions.astype("=u4").tobytes()
+            ends = (np.cumsum(freqs) * 4).tolist()
+            starts = [0, *ends[:-1]]
+            values: Any = [raw[a:b] for a, b in zip(starts, ends, strict=True)]
+        else:
+            # Whoosh's Frequency value: the frequency as a big-endian uint32, fixed size, which
+            # the codec stores as the block's values joined.
+            packed = freqs.astype(">u4").tobytes()
+            values = None
+            weights = (freqs * fieldobj.format.field_boost).astype(np.float32)
+        docs_raw = docs.astype("=u4").tobytes()
+        weights_raw = weights.astype("=f4").tobytes()
+        bounds_list = bounds.tolist()
+        postwriter = fw._postwriter
+        for t, term in enumerate(terms):
+            lo, hi = bounds_list[t], bounds_list[t + 1]
+            fw.start_term(term.encode("utf-8"))
+            for b in range(lo, hi, BLOCK):
+                e = min(b + BLOCK, hi)
+                ids = array("I")
+                ids.frombytes(docs_raw[4 * b : 4 * e])
+                ws = array("f")
+                ws.frombytes(weights_raw[4 * b : 4 * e])
+                block_values = values[b:e] if values is not None else [packed[4 * b : 4 * e]]
+                _put_block(postwriter, ids, ws, block_values, max(ws), last=e == hi)
+            fw.finish_term()
+
+    def _posting_tuples(self) -> Iterator[Posting]:
+        """The batch's postings as Whoosh's pool yields them: (field, term, docnum, weight,
+        value), sorted."""
+        for fieldname in self._fieldnames():
+            if fieldname in self._text:
+                text = self._text[fieldname]
+                terms, bounds, docs, freqs, positions = text.sorted_postings()
+                doc_list, freq_list = docs.tolist(), freqs.tolist()
+                boost = self.schema[fieldname].format.field_boost
+                raw = positions.astype("=u4").tobytes()
+                at = 0
+                bounds_list = bounds.tolist()
+                for t, term in enumerate(terms):
+                    btext = term.encode("utf-8")
+                    for i in range(bounds_list[t], bounds_list[t + 1]):
+                        n = freq_list[i]
+                        if text.positions is not None:
+                            yield fieldname, btext, doc_list[i], float(n), raw[at : at + 4 * n]
+                            at += 4 * n
+                        else:
+                            yield fieldname, btext, doc_list[i], n * boost, n.to_bytes(4, "big")
+            else:
+                other = self._other[fieldname]
+                for tbytes in sorted(other):
+                    for docnum, weight, vbytes in other[tbytes]:
+                        yield fieldname, tbytes, docnum, weight, vbytes
+
+
+def _put_block(
+    postwriter: Any, ids: array, weights: array, values: list[bytes], maxweight: float, last: bool
+) -> None:
+    """One block of the current term, handed to Whoosh's postings writer as if its postings had
+    been added one by one (no length statistics: NewsCodec keeps none). The last block of a term
+    is written by ``finish_postings``, as Whoosh does, so it is marked as the last."""
+    postwriter._ids = ids
+    postwriter._weights = weights
+    postwriter._values = values if values else []
+    postwriter._maxweight = maxweight
+    postwriter._minlength = None
+    postwriter._maxlength = 0
+    if not last:
+        postwriter._write_block()
