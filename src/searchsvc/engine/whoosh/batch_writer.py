@@ -20,9 +20,7 @@ segment is new.
 
 from __future__ import annotations
 
-import heapq
 from array import array
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -35,8 +33,6 @@ from .postings import NewsFrequency, NewsPositions
 BLOCK = 128
 #: What Whoosh's pool counts for one posting besides its field name, term and value bytes.
 _POOL_POSTING = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
-
-Posting = tuple[str, bytes, int, float, bytes]
 
 
 class _TextPostings:
@@ -100,6 +96,8 @@ class BatchSegmentWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any):
         super().__init__(ix, **kwargs)
+        if self.codec.length_stats:  # it would read each posting's length back: NewsCodec's not
+            raise ValueError("the batch writer needs a codec without length statistics")
         # Spelling words and term vectors go through Whoosh's own path, for the whole segment.
         self._bulk = not any(f.separate_spelling() or f.vector for _, f in self.schema.items())
         self._text: dict[str, _TextPostings] = {}
@@ -172,102 +170,122 @@ class BatchSegmentWriter(SegmentWriter):
     # --- the commit ------------------------------------------------------------------------
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
-        if self.codec.length_stats or self.pool.current or self.pool.runs:
-            # A merge's postings or Whoosh's own documents (or a codec that reads lengths back):
-            # all of them, in order, through Whoosh's per-posting path.
-            lengths = self.per_document_reader() if self.codec.length_stats else None
-            postings = heapq.merge(self._posting_tuples(), self.pool.iter_postings())
-            self.fieldwriter.add_postings(self.schema, lengths, postings)
-            if lengths is not None:
-                lengths.close()
-        else:
-            self._write_postings()
-        self.fieldwriter.close()
-
-    def _fieldnames(self) -> list[str]:
-        return sorted({*self._text, *self._other})
-
-    def _write_postings(self) -> None:
+        pooled = self._pooled_postings()
         fw = self.fieldwriter
-        for fieldname in self._fieldnames():
+        for fieldname in sorted({*self._text, *self._other, *pooled}):
             fieldobj = self.schema[fieldname]
             fw.start_field(fieldname, fieldobj)
+            extra = pooled.get(fieldname, {})
             if fieldname in self._text:
-                self._write_text_field(fw, fieldobj, self._text[fieldname])
+                self._write_text_field(fw, fieldobj, self._text[fieldname], extra)
             else:
-                for tbytes in sorted(self._other[fieldname]):
-                    postings = self._other[fieldname][tbytes]
-                    fw.start_term(tbytes)
-                    for lo in range(0, len(postings), BLOCK):
-                        part = postings[lo : lo + BLOCK]
-                        _put_block(
-                            fw._postwriter,
-                            array("I", [p[0] for p in part]),
-                            array("f", [p[1] for p in part]),
-                            [p[2] for p in part if p[2]],
-                            max(p[1] for p in part),
-                            last=lo + BLOCK >= len(postings),
-                        )
-                    fw.finish_term()
+                other = self._other.get(fieldname, {})
+                for tbytes in sorted({*other, *extra}):
+                    _write_term(fw, tbytes, _in_order(other.get(tbytes), extra.get(tbytes)))
             fw.finish_field()
+        fw.close()
 
-    def _write_text_field(self, fw: Any, fieldobj: Any, text: _TextPostings) -> None:
+    def _pooled_postings(self) -> dict[str, dict[bytes, list[tuple[int, float, bytes]]]]:
+        """What is in Whoosh's pool — a merged segment's postings, or those of documents given
+        to Whoosh's own ``add_document`` — by field and term, each term's in document order."""
+        out: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+        if not (self.pool.current or self.pool.runs):
+            return out
+        field = terms = None
+        last = None
+        postings: list[tuple[int, float, bytes]] = []
+        for fieldname, btext, docnum, weight, value in self.pool.iter_postings():
+            if docnum == -1:  # a spelling word, which Whoosh's codec does not write either
+                continue
+            if fieldname != field:
+                field, last = fieldname, None
+                terms = out.setdefault(fieldname, {})
+            if btext != last:
+                last = btext
+                postings = terms.setdefault(btext, [])  # type: ignore[union-attr]
+            postings.append((docnum, weight, value or b""))
+        return out
+
+    def _write_text_field(
+        self,
+        fw: Any,
+        fieldobj: Any,
+        text: _TextPostings,
+        extra: dict[bytes, list[tuple[int, float, bytes]]],
+    ) -> None:
+        """A text field's terms in byte order, each a block at a time straight from the sorted
+        arrays; a term the pool also has (``extra``) is merged with it posting by posting."""
         terms, bounds, docs, freqs, positions = text.sorted_postings()
         if text.positions is not None:
-            weights = freqs.astype(np.float32)  # NewsPositions: a posting weighs its positions
+            weights = freqs.astype(np.float64)  # NewsPositions: a posting weighs its positions
             raw = positions.astype("=u4").tobytes()
             ends = (np.cumsum(freqs) * 4).tolist()
             starts = [0, *ends[:-1]]
-            values: Any = [raw[a:b] for a, b in zip(starts, ends, strict=True)]
+            values: list[bytes] = [raw[a:b] for a, b in zip(starts, ends, strict=True)]
         else:
-            # Whoosh's Frequency value: the frequency as a big-endian uint32, fixed size, which
-            # the codec stores as the block's values joined.
+            # Whoosh's Frequency value: the frequency as a big-endian uint32, fixed size.
             packed = freqs.astype(">u4").tobytes()
-            values = None
-            weights = (freqs * fieldobj.format.field_boost).astype(np.float32)
+            values = [packed[i : i + 4] for i in range(0, len(packed), 4)] if extra else []
+            weights = freqs * fieldobj.format.field_boost
         docs_raw = docs.astype("=u4").tobytes()
-        weights_raw = weights.astype("=f4").tobytes()
+        weights_raw = weights.astype("=f4").tobytes()  # the codec keeps weights as float32
         bounds_list = bounds.tolist()
         postwriter = fw._postwriter
-        for t, term in enumerate(terms):
+
+        def own(t: int) -> list[tuple[int, float, bytes]]:
             lo, hi = bounds_list[t], bounds_list[t + 1]
-            fw.start_term(term.encode("utf-8"))
+            return list(
+                zip(docs[lo:hi].tolist(), weights[lo:hi].tolist(), values[lo:hi], strict=True)
+            )
+
+        btexts = [term.encode("utf-8") for term in terms]
+        row = {btext: t for t, btext in enumerate(btexts)}
+        for btext in sorted({*btexts, *extra}) if extra else btexts:
+            t = row.get(btext)
+            if btext in extra:
+                mine = own(t) if t is not None else None
+                _write_term(fw, btext, _in_order(mine, extra[btext]))
+                continue
+            lo, hi = bounds_list[t], bounds_list[t + 1]  # type: ignore[index]
+            fw.start_term(btext)
             for b in range(lo, hi, BLOCK):
                 e = min(b + BLOCK, hi)
                 ids = array("I")
                 ids.frombytes(docs_raw[4 * b : 4 * e])
                 ws = array("f")
                 ws.frombytes(weights_raw[4 * b : 4 * e])
-                block_values = values[b:e] if values is not None else [packed[4 * b : 4 * e]]
-                _put_block(postwriter, ids, ws, block_values, max(ws), last=e == hi)
+                block_values = (
+                    values[b:e] if text.positions is not None else [packed[4 * b : 4 * e]]
+                )
+                _put_block(postwriter, ids, ws, block_values, float(weights[b:e].max()), e == hi)
             fw.finish_term()
 
-    def _posting_tuples(self) -> Iterator[Posting]:
-        """The batch's postings as Whoosh's pool yields them: (field, term, docnum, weight,
-        value), sorted."""
-        for fieldname in self._fieldnames():
-            if fieldname in self._text:
-                text = self._text[fieldname]
-                terms, bounds, docs, freqs, positions = text.sorted_postings()
-                doc_list, freq_list = docs.tolist(), freqs.tolist()
-                boost = self.schema[fieldname].format.field_boost
-                raw = positions.astype("=u4").tobytes()
-                at = 0
-                bounds_list = bounds.tolist()
-                for t, term in enumerate(terms):
-                    btext = term.encode("utf-8")
-                    for i in range(bounds_list[t], bounds_list[t + 1]):
-                        n = freq_list[i]
-                        if text.positions is not None:
-                            yield fieldname, btext, doc_list[i], float(n), raw[at : at + 4 * n]
-                            at += 4 * n
-                        else:
-                            yield fieldname, btext, doc_list[i], n * boost, n.to_bytes(4, "big")
-            else:
-                other = self._other[fieldname]
-                for tbytes in sorted(other):
-                    for docnum, weight, vbytes in other[tbytes]:
-                        yield fieldname, tbytes, docnum, weight, vbytes
+
+def _in_order(
+    own: list[tuple[int, float, bytes]] | None, pooled: list[tuple[int, float, bytes]] | None
+) -> list[tuple[int, float, bytes]]:
+    """One term's postings from the batch and from the pool, in document order."""
+    if not pooled:
+        return own or []
+    if not own:
+        return pooled
+    return sorted(own + pooled, key=lambda p: p[0])
+
+
+def _write_term(fw: Any, btext: bytes, postings: list[tuple[int, float, bytes]]) -> None:
+    """One term's (docnum, weight, value) postings, a block at a time."""
+    fw.start_term(btext)
+    for lo in range(0, len(postings), BLOCK):
+        part = postings[lo : lo + BLOCK]
+        _put_block(
+            fw._postwriter,
+            array("I", [p[0] for p in part]),
+            array("f", [p[1] for p in part]),
+            [p[2] for p in part if p[2]],
+            max(p[1] for p in part),
+            last=lo + BLOCK >= len(postings),
+        )
+    fw.finish_term()
 
 
 def _put_block(
