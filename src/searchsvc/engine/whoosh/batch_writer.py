@@ -12,10 +12,11 @@ is NewsCodec's, so Whoosh's files and the flat copy are written by the very code
 for Whoosh's writer: the segment is byte-for-byte the one Whoosh would write
 (``tests/test_batch_writer.py``), and Whoosh's readers, parser and term statistics read it as ever.
 
-Postings Whoosh's writer still produces — a merge's, whose segments are re-posted into the pool
-at the commit, and any document this writer does not know how to take apart — are merged in
-order with the batch's, through Whoosh's per-posting path: correct for every mix, fast where the
-segment is new.
+Postings that still reach Whoosh's pool — a merge's (Whoosh re-posts the merged segments into it
+at the commit) and those of a document this writer leaves to Whoosh (boosts, custom stored
+values) — are read out of the pool at the commit and merged term by term with the batch's, so a
+commit that merges is written a block at a time too. As with Whoosh's writer, a document that
+fails half-way leaves the writer unfit to commit: the store abandons it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 from whoosh.writing import SegmentWriter
 
+from ..text.analysis import stem
 from .analyzer import NewsAnalyzer
 from .postings import NewsFrequency, NewsPositions
 
@@ -38,7 +40,8 @@ _POOL_POSTING = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 class _TextPostings:
     """One analysed text field's tokens in the batch: term ids, positions and owning chunks."""
 
-    def __init__(self, positions: bool):
+    def __init__(self, positions: bool, stemmed: bool):
+        self.stemmed = stemmed  # the vocabulary holds surface words, stemmed once each at the end
         self.vocab: dict[str, int] = {}
         self.tids = array("I")
         self.positions = array("I") if positions else None
@@ -60,11 +63,11 @@ class _TextPostings:
     def sorted_postings(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(terms in byte order, first posting of each term and one past the last, posting
         document numbers, posting frequencies, positions posting by posting)."""
-        terms = sorted(self.vocab)  # str order is UTF-8 byte order
-        rank = np.empty(len(terms), dtype=np.int64)
-        rank[np.fromiter((self.vocab[t] for t in terms), np.int64, len(terms))] = np.arange(
-            len(terms)
-        )
+        words = list(self.vocab)  # in id order
+        keys = [stem(w) for w in words] if self.stemmed else words
+        terms = sorted(set(keys))  # str order is UTF-8 byte order
+        place = {t: i for i, t in enumerate(terms)}
+        rank = np.fromiter((place[k] for k in keys), np.int64, len(keys))
         by_term = rank[np.frombuffer(self.tids, dtype=np.uint32)]
         docs = np.repeat(
             np.frombuffer(self.docnums, dtype=np.uint32),
@@ -142,12 +145,14 @@ class BatchSegmentWriter(SegmentWriter):
         if fmt in (NewsPositions, NewsFrequency) and isinstance(value, str):
             analyzer = field.analyzer
             if isinstance(analyzer, NewsAnalyzer):
-                terms = analyzer.index_terms(value)
+                terms = analyzer.surface_terms(value)
                 if not terms:
                     return 0
                 text = self._text.get(fieldname)
                 if text is None:
-                    text = self._text[fieldname] = _TextPostings(fmt is NewsPositions)
+                    text = self._text[fieldname] = _TextPostings(
+                        fmt is NewsPositions, analyzer.stemming
+                    )
                 distinct = text.add(docnum, terms)
                 self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * len(terms)
                 return len(terms) if field.scorable else 0
@@ -230,13 +235,12 @@ class BatchSegmentWriter(SegmentWriter):
         docs_raw = docs.astype("=u4").tobytes()
         weights_raw = weights.astype("=f4").tobytes()  # the codec keeps weights as float32
         bounds_list = bounds.tolist()
+        weight_list = weights.tolist()
         postwriter = fw._postwriter
 
         def own(t: int) -> list[tuple[int, float, bytes]]:
             lo, hi = bounds_list[t], bounds_list[t + 1]
-            return list(
-                zip(docs[lo:hi].tolist(), weights[lo:hi].tolist(), values[lo:hi], strict=True)
-            )
+            return list(zip(docs[lo:hi].tolist(), weight_list[lo:hi], values[lo:hi], strict=True))
 
         btexts = [term.encode("utf-8") for term in terms]
         row = {btext: t for t, btext in enumerate(btexts)}
@@ -257,7 +261,7 @@ class BatchSegmentWriter(SegmentWriter):
                 block_values = (
                     values[b:e] if text.positions is not None else [packed[4 * b : 4 * e]]
                 )
-                _put_block(postwriter, ids, ws, block_values, float(weights[b:e].max()), e == hi)
+                _put_block(postwriter, ids, ws, block_values, max(weight_list[b:e]), e == hi)
             fw.finish_term()
 
 
