@@ -21,10 +21,17 @@ fails half-way leaves the writer unfit to commit: the store abandons it.
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from typing import Any
 
 import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _BLOCK_MAGIC
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.compat import dumps
+from whoosh.system import pack_int, pack_ushort
+from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
 from ..text.analysis import stem
@@ -33,6 +40,8 @@ from .postings import NewsFrequency, NewsPositions
 
 #: Postings per block: Whoosh's default, which NewsCodec keeps.
 BLOCK = 128
+#: Values remembered per writer (analysed text, other fields' terms), forgotten past this.
+MEMO = 4096
 #: What Whoosh's pool counts for one posting besides its field name, term and value bytes.
 _POOL_POSTING = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 
@@ -99,14 +108,18 @@ class BatchSegmentWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any):
         super().__init__(ix, **kwargs)
-        if self.codec.length_stats:  # it would read each posting's length back: NewsCodec's not
-            raise ValueError("the batch writer needs a codec without length statistics")
+        if self.codec.length_stats or self.codec._inlinelimit > 1:  # NewsCodec has neither
+            raise ValueError("the batch writer needs a codec without length stats or inlining")
         # Spelling words and term vectors go through Whoosh's own path, for the whole segment.
         self._bulk = not any(f.separate_spelling() or f.vector for _, f in self.schema.items())
         self._text: dict[str, _TextPostings] = {}
         # Other indexed fields (ids, kinds, the paragraph number): term -> postings in order.
         self._other: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
         self.buffered = 0  # bytes Whoosh's pool would count for these postings
+        # Values analysed or indexed lately: a chunk's text is indexed as ``text`` and as
+        # ``exact``, and a document's title, speaker, kind and paragraph numbers recur.
+        self._surface: dict[str, list[tuple[str, int]]] = {}
+        self._indexed: dict[tuple[str, object], list[tuple[bytes, int, float, bytes]]] = {}
 
     def add_document(self, **fields: Any) -> None:
         if not self._bulk or any(name.startswith("_") for name in fields):  # boosts, stored_
@@ -145,7 +158,11 @@ class BatchSegmentWriter(SegmentWriter):
         if fmt in (NewsPositions, NewsFrequency) and isinstance(value, str):
             analyzer = field.analyzer
             if isinstance(analyzer, NewsAnalyzer):
-                terms = analyzer.surface_terms(value)
+                terms = self._surface.get(value)
+                if terms is None:
+                    terms = self._surface[value] = analyzer.surface_terms(value)
+                    if len(self._surface) > MEMO:
+                        self._surface = {value: terms}
                 if not terms:
                     return 0
                 text = self._text.get(fieldname)
@@ -157,7 +174,15 @@ class BatchSegmentWriter(SegmentWriter):
                 self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * len(terms)
                 return len(terms) if field.scorable else 0
         length = 0
-        for tbytes, freq, weight, vbytes in field.index(value):
+        key = (fieldname, value)
+        items = self._indexed.get(key) if type(value) in (str, int) else None
+        if items is None:
+            items = list(field.index(value))
+            if type(value) in (str, int):
+                if len(self._indexed) > MEMO:
+                    self._indexed = {}
+                self._indexed[key] = items
+        for tbytes, freq, weight, vbytes in items:
             other = self._other.get(fieldname)
             if other is None:
                 other = self._other[fieldname] = {}
@@ -236,7 +261,6 @@ class BatchSegmentWriter(SegmentWriter):
         weights_raw = weights.astype("=f4").tobytes()  # the codec keeps weights as float32
         bounds_list = bounds.tolist()
         weight_list = weights.tolist()
-        postwriter = fw._postwriter
 
         def own(t: int) -> list[tuple[int, float, bytes]]:
             lo, hi = bounds_list[t], bounds_list[t + 1]
@@ -251,7 +275,7 @@ class BatchSegmentWriter(SegmentWriter):
                 _write_term(fw, btext, _in_order(mine, extra[btext]))
                 continue
             lo, hi = bounds_list[t], bounds_list[t + 1]  # type: ignore[index]
-            fw.start_term(btext)
+            blocks = []
             for b in range(lo, hi, BLOCK):
                 e = min(b + BLOCK, hi)
                 ids = array("I")
@@ -261,8 +285,8 @@ class BatchSegmentWriter(SegmentWriter):
                 block_values = (
                     values[b:e] if text.positions is not None else [packed[4 * b : 4 * e]]
                 )
-                _put_block(postwriter, ids, ws, block_values, max(weight_list[b:e]), e == hi)
-            fw.finish_term()
+                blocks.append((ids, ws, block_values, max(weight_list[b:e])))
+            _write_blocks(fw, btext, blocks)
 
 
 def _in_order(
@@ -278,31 +302,67 @@ def _in_order(
 
 def _write_term(fw: Any, btext: bytes, postings: list[tuple[int, float, bytes]]) -> None:
     """One term's (docnum, weight, value) postings, a block at a time."""
-    fw.start_term(btext)
+    blocks = []
     for lo in range(0, len(postings), BLOCK):
         part = postings[lo : lo + BLOCK]
-        _put_block(
-            fw._postwriter,
-            array("I", [p[0] for p in part]),
-            array("f", [p[1] for p in part]),
-            [p[2] for p in part if p[2]],
-            max(p[1] for p in part),
-            last=lo + BLOCK >= len(postings),
+        blocks.append(
+            (
+                array("I", [p[0] for p in part]),
+                array("f", [p[1] for p in part]),
+                [p[2] for p in part if p[2]],
+                max(p[1] for p in part),
+            )
         )
-    fw.finish_term()
+    _write_blocks(fw, btext, blocks)
 
 
-def _put_block(
-    postwriter: Any, ids: array, weights: array, values: list[bytes], maxweight: float, last: bool
+_NO_LENGTHS = (length_to_byte(None), length_to_byte(0))  # NewsCodec keeps no length statistics
+
+
+def _write_blocks(
+    fw: Any, btext: bytes, blocks: list[tuple[array, array, list[bytes], float]]
 ) -> None:
-    """One block of the current term, handed to Whoosh's postings writer as if its postings had
-    been added one by one (no length statistics: NewsCodec keeps none). The last block of a term
-    is written by ``finish_postings``, as Whoosh does, so it is marked as the last."""
-    postwriter._ids = ids
-    postwriter._weights = weights
-    postwriter._values = values if values else []
-    postwriter._maxweight = maxweight
-    postwriter._minlength = None
-    postwriter._maxlength = 0
-    if not last:
-        postwriter._write_block()
+    """One term's postings, given as (document numbers, weights, values, top weight) blocks,
+    written as Whoosh's postings writer writes them when handed the postings one by one: each
+    block's pickled (deltas, weights, values) behind its pickled summary and signed length
+    (negative for the last), the term's statistics in its term record, and the flat copy. The
+    term's blocks go to the postings file in one write."""
+    fw._btext = btext
+    fw.term_started()
+    postfile = fw._postfile
+    start = postfile.tell()
+    fixed = fw._format.fixed_value_size()
+    compression = fw._codec._compression
+    info = W3TermInfo()
+    out = [_BLOCK_MAGIC]
+    last = len(blocks) - 1
+    for n, (ids, weights, values, top) in enumerate(blocks):
+        fw.block(ids, weights, values)
+        info._weight += sum(weights)
+        info._df += len(ids)
+        info._maxweight = max(info._maxweight, top)
+        if info._minid is None:
+            info._minid = ids[0]
+        info._maxid = ids[-1]
+        if all(w == 1.0 for w in weights):
+            mini_weights: Any = None
+        elif all(w == weights[0] for w in weights):
+            mini_weights = weights[0]
+        else:
+            mini_weights = tuple(weights)
+        if fixed is None or fixed < 0:
+            mini_values: Any = tuple(values)
+        elif fixed == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(values)
+        data = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+        if compression:
+            data = zlib.compress(data, compression)
+        summary = dumps((len(ids), ids[-1], top, compression, *_NO_LENGTHS), 2)
+        size = len(summary) + len(data)
+        out += (pack_int(-size if n == last else size), summary, data)
+    postfile.write(b"".join(out))
+    info.set_extent(start, postfile.tell() - start)
+    fw.term_finished(info)
+    fw._tindex.add(pack_ushort(fw._fieldid) + btext, info.to_bytes())
