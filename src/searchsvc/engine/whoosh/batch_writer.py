@@ -5,12 +5,12 @@ posting into a sorting pool as a tuple, and at the commit hands them one by one 
 which buffers them into 128-posting blocks: most of indexing time was that per-posting Python
 (BENCHMARKS.md, "Indexing profile"). ``BatchSegmentWriter`` is the same writer — same locks,
 deletes, merges, per-document files, TOC and commit — with the postings of the chunks it adds
-kept apart: each text field's terms become ids of a per-batch vocabulary (one dict lookup per
-token, words already analysed once per chunk), and at the commit numpy sorts each field's tokens
-by term and document, and the codec gets each term's postings a whole block at a time. The codec
-is NewsCodec's, so Whoosh's files and the flat copy are written by the very code that writes them
-for Whoosh's writer: the segment is byte-for-byte the one Whoosh would write
-(``tests/test_batch_writer.py``), and Whoosh's readers, parser and term statistics read it as ever.
+kept apart: each text field's words become ids of a per-batch vocabulary (one dict lookup per
+token; a distinct word is stemmed once per batch, at the commit), numpy sorts each field's tokens
+by term and document, and each term's blocks are written in one go, with the bytes Whoosh's
+postings writer gives them, through NewsCodec's field writer (which adds the flat copy). The
+segment is byte for byte the one Whoosh's writer would write (``tests/test_batch_writer.py``), so
+Whoosh's readers, parser and term statistics read it as ever.
 
 Postings that still reach Whoosh's pool — a merge's (Whoosh re-posts the merged segments into it
 at the commit) and those of a document this writer leaves to Whoosh (boosts, custom stored
