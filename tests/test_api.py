@@ -138,6 +138,24 @@ def test_a_paragraph_about_it_outranks_photo_captions(server: Server, q: str) ->
     assert not captions or talking[0] < captions[0]
 
 
+def test_a_chunk_saying_every_word_comes_before_one_leaning_on_its_title(server: Server) -> None:
+    """Coverage, on every backend: in the seeds "China" is in a document's title, so every
+    paragraph of it matches `coronavirus china`; the one that says China itself comes first,
+    not the one that says "Chinese researchers" (another stem) and the novel coronavirus."""
+    hits = server.get("/search", q="coronavirus china", facets="false").json()["hits"]
+    words = set(re.findall(r"\w+", hits[0]["text"].lower()))
+    assert {"china", "coronavirus"} <= words, hits[0]["text"]
+
+
+def test_a_long_question_gets_feedback_on_every_backend(server: Server) -> None:
+    """Relevance feedback asks the backend for its candidate words' chunk counts (their idf);
+    the question is answered, its best answer first."""
+    hits = server.get(
+        "/search", q="which countries got test kits from China", facets="false"
+    ).json()["hits"]
+    assert "test kits" in hits[0]["text"] and "countries" in hits[0]["text"], hits[0]["text"]
+
+
 def test_or_within_a_filter_and_across_filters(server: Server) -> None:
     base = search(server, q="china")
     kinds = base["facets"]["kind"][:2]

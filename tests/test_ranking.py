@@ -9,7 +9,7 @@ import pytest
 
 from searchsvc.config import Settings
 from searchsvc.engine.models import SearchRequest
-from searchsvc.engine.ranking import bm25_idf, feedback_terms, wants_feedback
+from searchsvc.engine.ranking import bm25_idf, coverage_terms, feedback_terms, wants_feedback
 from searchsvc.engine.service import Engine
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -61,18 +61,63 @@ def test_feedback_is_for_questions_not_keywords():
     assert wants_feedback(["president", "student", "loan", "forgiveness", "plan", "announcement"])
 
 
-def test_feedback_terms_come_from_the_best_chunks_and_skip_the_question():
+def _frequencies(df: dict[str, int], chunks: int):
+    return lambda stems: ({t: df.get(t, 0) for t in stems}, chunks)
+
+
+def test_feedback_terms_come_from_the_best_chunks_and_reweigh_the_question():
     hits = [
         ("Student debt relief: borrowers with federal loans will see balances cancelled.", 4.0),
         ("Debt relief applications open for federal borrowers next month.", 3.5),
         ("The weather was fine.", -20.0),
     ]
-    terms = dict(feedback_terms(hits, ["student", "loan", "forgiveness", "plan", "announcement"]))
+    words = ["student", "loan", "forgiveness", "plan", "announcement"]
+    terms = dict(feedback_terms(hits, words, _frequencies({}, 1000)))
     assert {"debt", "relief", "borrowers", "federal"} <= set(terms)
-    assert "student" not in terms and "loans" not in terms  # already asked for (same stem)
     assert "weather" not in terms or terms["weather"] < terms["debt"] / 100
     assert all(w > 0 for w in terms.values())
-    assert len(terms) == 5  # as many as the question has content words, not a fixed count
+    # The question's words the best chunks use are in the model too (as those chunks write
+    # them); the ones they never use ("forgiveness", "plan") get nothing on top of their own.
+    assert {"student", "loans"} <= set(terms)
+    assert not {"forgiveness", "plan", "announcement"} & set(terms)
+    new = set(terms) - {"student", "loans"}
+    assert len(new) == 5  # as many new words as the question has content words
+
+
+def test_feedback_prefers_the_words_few_chunks_use():
+    """A word every chunk uses says nothing about the question's subject, however often the
+    best chunks use it: terms are chosen by the relevance model times idf."""
+    hits = [("Officials said the pipeline ransom was paid; officials said so twice.", 5.0)]
+    words = ["colonial", "pipeline", "hackers", "payment", "bitcoin"]
+    common = _frequencies({"offici": 900, "said": 990, "ransom": 3}, 1000)
+    terms = dict(feedback_terms(hits, words, common))
+    assert "ransom" in terms
+    assert terms["ransom"] > terms.get("officials", 0) and terms["ransom"] > terms.get("said", 0)
+
+
+def test_coverage_is_for_short_queries():
+    assert coverage_terms(["vaccine", "trials"]) == ["vaccin", "trial"]
+    assert coverage_terms(["president", "student", "loan", "forgiveness", "plan"]) == []
+
+
+def test_a_chunk_saying_every_word_comes_before_one_matched_through_its_title(tmp_path):
+    """A word matches every chunk of a document through its title; the paragraph that says
+    all the words itself outranks the one that says one of them and leans on the headline."""
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text(
+        "Pipeline update\n\nThe ransomware gang was paid, officials said again and again "
+        "today.\n\nWeather was fine.\n",
+        "utf-8",
+    )
+    (tmp_path / "docs" / "b.txt").write_text(
+        "Briefing notes\n\nThe ransomware attack shut the pipeline for six long days, "
+        "officials said today at the briefing.\n",
+        "utf-8",
+    )
+    eng = Engine(Settings.from_env(index_dir=tmp_path / "ix"))
+    eng.index_paths([tmp_path / "docs"])
+    hits = eng.search(SearchRequest(q="ransomware pipeline", facets=False)).hits
+    assert hits[0].document["id"].startswith("b"), [(h.id, h.score) for h in hits]
 
 
 def test_feedback_hears_several_documents_not_one_long_one(tmp_path):

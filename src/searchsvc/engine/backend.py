@@ -99,6 +99,11 @@ class Backend(Protocol):
         tree of :func:`searchsvc.engine.query.similar.more_like_this`); ``DocumentNotFound``."""
         ...
 
+    def document_frequencies(self, stems: list[str]) -> tuple[dict[str, int], int]:
+        """({stem: chunks whose ``text`` has it}, all chunks): the idf of relevance feedback's
+        candidate terms (``ranking.feedback_terms``), asked in one go."""
+        ...
+
     def document(self, doc_id: str) -> dict[str, Any]:
         """Metadata + ``speakers`` + ``paragraphs``; ``DocumentNotFound`` when absent."""
         ...

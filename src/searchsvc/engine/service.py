@@ -240,10 +240,15 @@ class Engine:
                 histogram=None, highlight=False,
             )
         )  # fmt: skip
-        terms = feedback_terms([(h.text, h.score) for h in first.hits], list(parsed.words))
-        if not terms:
+        terms = feedback_terms(
+            [(h.text, h.score) for h in first.hits],
+            list(parsed.words),
+            self.backend.document_frequencies,
+        )
+        weighted = [(term, round(weight, 4)) for term, weight in terms]
+        bonus = Or(tuple(Word(term, boost=weight) for term, weight in weighted if weight > 0))
+        if not bonus.children:
             return request
-        bonus = Or(tuple(Word(term, boost=round(weight, 4)) for term, weight in terms))
         return dataclasses.replace(request, parsed=dataclasses.replace(parsed, bonus=bonus))
 
     def export(self, request: SearchRequest, limit: int | None = None) -> tuple[int, Iterator[Hit]]:

@@ -516,6 +516,10 @@ class OpenSearchBackend:
         self.ensure_index()
         return speakers.record_of(self.client, self.alias, name)
 
+    def document_frequencies(self, stems: list[str]) -> tuple[dict[str, int], int]:
+        self.ensure_index()
+        return self.searcher.doc_frequencies(stems, "text")
+
     def related(self, doc_id: str, paragraph: int, limit: int) -> Related:
         self.ensure_index()
         text = self._paragraph_text(doc_id, paragraph)

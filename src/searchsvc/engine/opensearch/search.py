@@ -40,7 +40,7 @@ from .. import histogram
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
 from ..query.parse import ParsedQuery
 from ..query.similar import candidate_terms, distinctive_terms, more_like_this
-from ..ranking import KIND_PRIOR
+from ..ranking import KIND_PRIOR, coverage_terms
 from ..render.hits import Row
 from ..render.snippets import Marks
 from ..stored import StoredChunk
@@ -126,8 +126,13 @@ class Searcher:
         )
 
     def with_bonus(self, query: dict[str, Any] | None, parsed: ParsedQuery) -> dict | None:
-        """``query`` with the parsed query's score-only terms as weighted should-clauses."""
-        if parsed.bonus is None or query is None:
+        """``query`` with the parsed query's score-only terms as weighted should-clauses, and
+        for a short query of plain words the coverage multiplier (``ranking.coverage_terms``)."""
+        if query is None:
+            return query
+        if parsed.loose is not None:
+            query = _with_coverage(query, coverage_terms(list(parsed.words)))
+        if parsed.bonus is None:
             return query
         bonus = self.translator.translate(parsed.bonus).query
         return query if bonus is None else {"bool": {"must": [query], "should": [bonus]}}
@@ -135,7 +140,7 @@ class Searcher:
     def related(self, text: str, doc_id: str, limit: int) -> Similar:
         """The chunks of other stories most like the paragraph ``text`` of ``doc_id``."""
         candidates = list(candidate_terms(text))
-        frequencies, chunks = self._doc_frequencies(candidates)
+        frequencies, chunks = self.doc_frequencies(candidates)
         terms = distinctive_terms(text, lambda term: frequencies.get(term, 0), chunks)
         tr = self.translator.translate(more_like_this(terms))
         if not terms or tr.query is None:
@@ -152,8 +157,8 @@ class Searcher:
         rows, marks = self._rows(hits_resp, tr, False, True, 0, limit, partial=False)
         return Similar(terms, _agg(counts_resp, "all")["doc_count"], rows, marks)
 
-    def _doc_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
-        """({term: chunks having it in ``exact``}, all chunks), in one request."""
+    def doc_frequencies(self, terms: list[str], field: str = "exact") -> tuple[dict[str, int], int]:
+        """({term: chunks having it in ``field``}, all chunks), in one request."""
         from .connection import call
 
         aggs: dict[str, Any] = {}
@@ -161,8 +166,7 @@ class Searcher:
             aggs["df"] = {
                 "filters": {
                     "filters": {
-                        str(i): {"term": {chunk_field("exact"): term}}
-                        for i, term in enumerate(terms)
+                        str(i): {"term": {chunk_field(field): term}} for i, term in enumerate(terms)
                     }
                 }
             }
@@ -517,6 +521,23 @@ def _with_kind_prior(query: dict[str, Any]) -> dict[str, Any]:
         "function_score": {
             "query": query, "functions": functions, "score_mode": "first",
             "boost_mode": "multiply",
+        }
+    }  # fmt: skip
+
+
+def _with_coverage(query: dict[str, Any], terms: list[str]) -> dict[str, Any]:
+    """The score times ``1 + share of terms in the chunk's text``, as the embedded backend
+    multiplies it in: a weight of 1 for every chunk plus ``1 / len(terms)`` per term it has."""
+    if not terms:
+        return query
+    functions: list[dict[str, Any]] = [{"weight": 1.0}]
+    functions += [
+        {"filter": {"term": {chunk_field("text"): term}}, "weight": 1.0 / len(terms)}
+        for term in terms
+    ]
+    return {
+        "function_score": {
+            "query": query, "functions": functions, "score_mode": "sum", "boost_mode": "multiply",
         }
     }  # fmt: skip
 

@@ -123,6 +123,11 @@ class WhooshBackend:
                 self._results.popitem(last=False)
         return result
 
+    def document_frequencies(self, stems: list[str]) -> tuple[dict[str, int], int]:
+        searcher = self.reader.view().searcher
+        reader = searcher.reader()
+        return {t: reader.doc_frequency("text", t) for t in stems}, searcher.doc_count_all()
+
     def export(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Hit]]:
         if request.parsed is None:
             raise TypeError("Engine.export parses the query; a backend never parses text")

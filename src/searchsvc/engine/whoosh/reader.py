@@ -43,6 +43,7 @@ from ..allocator import release_free_memory
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
 from ..query.parse import ParsedQuery
 from ..query.similar import distinctive_terms, more_like_this
+from ..ranking import coverage_terms
 from ..render.hits import Row
 from ..render.snippets import Marks
 from ..request import parse_day
@@ -236,6 +237,8 @@ class Reader:
         found = self._match(scorer, query, cols, scope, ranking)
         if parsed.loose is not None and ranking and _count(cols, found.rows, by_doc) < want:
             found = self._top_up(view, scorer, parsed, scope, found, by_doc)
+        if parsed.loose is not None and ranking:
+            _weigh_coverage(scorer, found, coverage_terms(list(parsed.words)))
         return scope, found, marks, ranking
 
     def _scorer(self, view: View) -> Scorer:
@@ -500,6 +503,17 @@ def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
     if result.score is None:
         return Scored(result.mask & cols.live, np.zeros(cols.size, np.float32))
     return Scored(result.mask & cols.live, result.score * cols.kind_prior())
+
+
+def _weigh_coverage(scorer: Scorer, found: _Matches, terms: list[str]) -> None:
+    """Each matching chunk's score times ``1 + the share of terms in its own text``
+    (``ranking.coverage_terms`` says why)."""
+    if not terms:
+        return
+    share = np.zeros(len(found.score), dtype=np.float32)
+    for term in terms:
+        share += scorer.evaluate(wq.Term("text", term), False).mask
+    found.score[found.rows] *= 1 + share[found.rows] / len(terms)
 
 
 def _top(
