@@ -76,7 +76,7 @@ class _TextPostings:
         keys = [stem(w) for w in words] if self.stemmed else words
         terms = sorted(set(keys))  # str order is UTF-8 byte order
         place = {t: i for i, t in enumerate(terms)}
-        rank = np.fromiter((place[k] for k in keys), np.int64, len(keys))
+        rank = np.fromiter((place[k] for k in keys), np.int32, len(keys))  # ids of a segment
         by_term = rank[np.frombuffer(self.tids, dtype=np.uint32)]
         docs = np.repeat(
             np.frombuffer(self.docnums, dtype=np.uint32),
