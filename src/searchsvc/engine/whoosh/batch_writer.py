@@ -41,7 +41,7 @@ from .postings import NewsFrequency, NewsPositions
 #: Postings per block: Whoosh's default, which NewsCodec keeps.
 BLOCK = 128
 #: Values remembered per writer (analysed text, other fields' terms), forgotten past this.
-MEMO = 4096
+MEMO = 1024
 #: What Whoosh's pool counts for one posting besides its field name, term and value bytes.
 _POOL_POSTING = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 
