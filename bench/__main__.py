@@ -9,7 +9,7 @@
     python -m bench analytics [--quick]  # cost of recording each search (SQLite insert), in process and HTTP
     python -m bench judged-pool        # re-pool the judged newsroom set (bench/judged/)
     python -m bench judged [--quick] [--baseline]  # ranking on the judged set: nDCG@10, MAP, MRR
-    python -m bench opensearch --opensearch-url URL[,URL…] [--quick]  # Whoosh vs OpenSearch
+    python -m bench opensearch --opensearch-url URL[,URL…] [--opensearch-url …]  # Whoosh vs OpenSearch: import, HTTP, memory
     python -m bench bulk [--quick] [--batches 1,1000]  # CMS POST /documents/_bulk, documents/s
     python -m bench overload [--quick] # 2 × capacity for 60 s: 503 + Retry-After past the queue bound
     python -m bench soak [--minutes 10] # mixed searches, writes, deletes, bulk: errors, lost writes, RSS, fds

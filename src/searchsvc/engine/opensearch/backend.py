@@ -20,10 +20,8 @@ A cluster that cannot take a request answers ``IndexBusy`` (``503`` with ``Retry
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import multiprocessing
 import re
 import time
 import uuid
@@ -50,7 +48,7 @@ from ..render.hits import document_view, hit
 from ..stored import StoredChunk
 from ..text.analysis import iter_terms
 from ..versions import is_older
-from . import export, speakers
+from . import export, loading, speakers
 from .connection import BUSY_STATUSES, call, connect
 from .mapping import index_body
 from .search import Searcher
@@ -58,8 +56,6 @@ from .stories import from_source, story_source
 
 log = logging.getLogger("searchsvc.opensearch")
 
-BULK_DOCS = 200
-BULK_BYTES = 20 * 1024 * 1024
 PUT_ATTEMPTS = 8
 SNAPSHOT = "searchsvc"
 
@@ -104,8 +100,12 @@ class OpenSearchBackend:
     def _new_index_body(self, building: bool) -> dict[str, Any]:
         body = index_body(self.settings.opensearch_shards, self.settings.opensearch_replicas)
         if building:
+            # Nothing written to a build is acknowledged to anyone before its alias moves, so it
+            # needs no replicas, no refreshes and no fsync of the translog per bulk request
+            # (``_open_for_reads`` restores all three, and flushes, before the swap).
             body["settings"]["index"]["number_of_replicas"] = 0
             body["settings"]["index"]["refresh_interval"] = "-1"
+            body["settings"]["index"]["translog"] = {"durability": "async"}
         return body
 
     def live_index(self) -> str:
@@ -134,8 +134,8 @@ class OpenSearchBackend:
         written: set[str] | None = None,
         procs: int = 1,
     ) -> tuple[int, int]:
-        """Index (document, chunks, origin) triples with bulk requests; (documents, chunks).
-        With ``procs`` > 1 the analysis (most of the cost) runs in that many processes."""
+        """Index (document, chunks, origin) triples with bulk requests (``loading.py``: analysis
+        in ``procs`` processes overlapped with the cluster's indexing); (documents, chunks)."""
         n = [0, 0]
 
         def counted() -> Iterator[tuple[Document, list[Chunk], str]]:
@@ -146,34 +146,11 @@ class OpenSearchBackend:
                     written.add(doc.id)
                 yield doc, chunks, origin
 
-        def actions(sources: Iterable[tuple[str, dict[str, Any]]]) -> Iterator[dict[str, Any]]:
-            for doc_id, source in sources:
-                yield {"_op_type": "index", "_index": index, "_id": doc_id, "_source": source}
-
-        with contextlib.ExitStack() as stack:
-            if procs > 1:
-                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(procs))
-                sources = pool.imap(_analysed, counted(), chunksize=8)
-            else:
-                sources = map(_analysed, counted())
-            self._send(actions(sources))
-        return n[0], n[1]
-
-    def _send(self, actions: Iterable[dict[str, Any]]) -> None:
         try:
-            for ok, item in helpers.streaming_bulk(
-                self.client,
-                actions,
-                chunk_size=BULK_DOCS,
-                max_chunk_bytes=BULK_BYTES,
-                raise_on_error=False,
-                max_retries=5,
-                initial_backoff=1,
-            ):
-                if not ok:
-                    raise IndexBusy(f"OpenSearch refused part of a bulk write: {str(item)[:300]}")
+            loading.load(self.client, index, counted(), procs=procs)
         except (ox.ConnectionError, ox.TransportError) as exc:
             call(_reraise, exc)
+        return n[0], n[1]
 
     def put(self, doc: Document, chunks: list[Chunk]) -> bool:
         self.ensure_index()
@@ -367,9 +344,11 @@ class OpenSearchBackend:
                 "index": {
                     "number_of_replicas": self.settings.opensearch_replicas,
                     "refresh_interval": None,
+                    "translog.durability": "request",
                 }
             },
         )
+        call(self.client.indices.flush, index=index)  # the build on disk, translog synced
         call(self.client.indices.refresh, index=index)
         wanted = "green" if self._can_be_green() else "yellow"
         for _ in range(4):  # the server waits up to 30 s per call
@@ -699,11 +678,6 @@ def _as_list(value: Any) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
-
-
-def _analysed(story: tuple[Document, list[Chunk], str]) -> tuple[str, dict[str, Any]]:
-    doc, chunks, origin = story
-    return doc.id, story_source(doc, chunks, origin)
 
 
 def _reraise(exc: Exception) -> None:

@@ -63,7 +63,9 @@ def index_body(shards: int, replicas: int) -> dict[str, Any]:
         "source_t": _text("source_t"),
         "kind": {"type": "keyword", "normalizer": "searchsvc_folded"},
         "role": {"type": "keyword", "normalizer": "searchsvc_folded"},
-        "terms": {"type": "keyword"},
+        # What /suggest completes from: only ever aggregated (doc values), never searched, so
+        # the node builds no inverted index of it.
+        "terms": {"type": "keyword", "index": False},
         "date": {"type": "date", "format": "strict_date"},
         "chunk_kind": {"type": "keyword"},
         "facet": {"properties": {f: _facet() for f in FACET_FIELDS}},

@@ -72,6 +72,13 @@ class Term(NamedTuple):
     part: bool  # a part of a compound (or a CJK unigram), indexed but not produced for queries
 
 
+def surface_tokens(text: str) -> list[str]:
+    """The words of ``text`` that ``iter_terms`` analyses, as written. The terms (and the number
+    of positions) ``iter_terms`` yields for one of them depend on that word alone, never on its
+    neighbours, so a caller may analyse each distinct word once and reuse the result."""
+    return _TOKEN_RE.findall(text)
+
+
 def iter_terms(text: str, *, query: bool = False, keep_stops: bool = False) -> Iterator[Term]:
     """Tokenize ``text`` into folded terms, applying every rule in the module docstring but stemming.
 
