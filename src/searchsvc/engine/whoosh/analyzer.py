@@ -49,6 +49,11 @@ class NewsAnalyzer(Analyzer):
             return [(stem(t.text), t.pos) for t in terms]
         return [(t.text, t.pos) for t in terms]
 
+    def surface_terms(self, value: str) -> list[tuple[str, int]]:
+        """(unstemmed term, position) of every term a document's ``value`` indexes: a writer
+        that stems each distinct word once per batch (batch_writer.py) starts from these."""
+        return [(t.text, t.pos) for t in _terms(value, False)]
+
     def __call__(
         self,
         value: str,

@@ -54,6 +54,7 @@ from ..bulk import Delete, Op, Outcome, Put, runs
 from ..models import Chunk, Document
 from ..stored import StoredChunk, stored_fields
 from ..versions import is_older
+from .batch_writer import BatchSegmentWriter
 from .durable import DurableStorage, fsync_dir, fsync_tree, no_space_is_insufficient_storage
 from .postings import NewsCodec
 from .schema import build_schema, encode_facets
@@ -201,7 +202,8 @@ class IndexStore:
             # pickling each one to temporary run files (a third of indexing time otherwise).
             # Separate segment files, not one compound file: Whoosh reads a compound file's
             # parts into private BytesIO copies, i.e. the whole index into every worker's memory.
-            # NewsCodec also writes each segment's postings as flat arrays (postings.py).
+            # NewsCodec also writes each segment's postings as flat arrays (postings.py). One
+            # process builds its segment's postings in bulk (batch_writer.py).
             kwargs: dict[str, Any] = {
                 "limitmb": self.pool_mb,
                 "compound": False,
@@ -421,19 +423,26 @@ class _Batch:
     def __init__(self, ix: whoosh_index.Index, kwargs: dict[str, Any]):
         self.ix = ix
         self.kwargs = kwargs
-        self.writer = ix.writer(**kwargs)
+        self.writer = self._open()
+
+    def _open(self) -> Any:
+        if self.kwargs.get("procs", 1) > 1:
+            return self.ix.writer(**self.kwargs)
+        return BatchSegmentWriter(self.ix, **self.kwargs)
 
     def flush(self) -> None:
         self.writer.commit()
-        self.writer = self.ix.writer(**self.kwargs)
+        self.writer = self._open()
 
     def pool_nearly_full(self) -> bool:
-        """True when a single-process writer's posting pool is past 90 % of its limit (the next
-        additions would spill to disk). Multi-process writers fill pools in their children."""
-        pool = getattr(self.writer, "pool", None)
-        if pool is None or getattr(self.writer, "procs", 1) > 1:
+        """True when a single-process writer's postings are past 90 % of its pool's limit (for
+        Whoosh's own pool, the next additions would spill to disk; the batch writer counts the
+        same way, so segments are cut at the same size). Multi-process writers fill pools in
+        their children."""
+        writer = self.writer
+        if not isinstance(writer, BatchSegmentWriter):
             return False
-        return getattr(pool, "currentsize", 0) > 0.9 * getattr(pool, "limit", float("inf"))
+        return writer.pending_bytes() > 0.9 * writer.pool.limit
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.writer, name)

@@ -1,0 +1,368 @@
+"""A Whoosh segment writer that builds a batch's postings in bulk instead of one by one.
+
+Whoosh's ``SegmentWriter`` turns every chunk into a stream of per-term generator items, puts each
+posting into a sorting pool as a tuple, and at the commit hands them one by one to the codec,
+which buffers them into 128-posting blocks: most of indexing time was that per-posting Python
+(BENCHMARKS.md, "Indexing profile"). ``BatchSegmentWriter`` is the same writer — same locks,
+deletes, merges, per-document files, TOC and commit — with the postings of the chunks it adds
+kept apart: each text field's words become ids of a per-batch vocabulary (one dict lookup per
+token; a distinct word is stemmed once per batch, at the commit), numpy sorts each field's tokens
+by term and document, and each term's blocks are written in one go, with the bytes Whoosh's
+postings writer gives them, through NewsCodec's field writer (which adds the flat copy). The
+segment is byte for byte the one Whoosh's writer would write (``tests/test_batch_writer.py``), so
+Whoosh's readers, parser and term statistics read it as ever.
+
+Postings that still reach Whoosh's pool — a merge's (Whoosh re-posts the merged segments into it
+at the commit) and those of a document this writer leaves to Whoosh (boosts, custom stored
+values) — are read out of the pool at the commit and merged term by term with the batch's, so a
+commit that merges is written a block at a time too. As with Whoosh's writer, a document that
+fails half-way leaves the writer unfit to commit: the store abandons it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from array import array
+from typing import Any
+
+import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC as _BLOCK_MAGIC
+from whoosh.codec.whoosh3 import W3TermInfo
+from whoosh.compat import dumps
+from whoosh.system import pack_int, pack_ushort
+from whoosh.util.numeric import length_to_byte
+from whoosh.util.numlists import delta_encode
+from whoosh.writing import SegmentWriter
+
+from ..text.analysis import stem
+from .analyzer import NewsAnalyzer
+from .postings import NewsFrequency, NewsPositions
+
+#: Postings per block: Whoosh's default, which NewsCodec keeps.
+BLOCK = 128
+#: Values remembered per writer (analysed text, other fields' terms), forgotten past this.
+MEMO = 1024
+#: What Whoosh's pool counts for one posting besides its field name, term and value bytes.
+_POOL_POSTING = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
+
+
+class _TextPostings:
+    """One analysed text field's tokens in the batch: term ids, positions and owning chunks."""
+
+    def __init__(self, positions: bool, stemmed: bool):
+        self.stemmed = stemmed  # the vocabulary holds surface words, stemmed once each at the end
+        self.vocab: dict[str, int] = {}
+        self.tids = array("I")
+        self.positions = array("I") if positions else None
+        self.docnums = array("I")
+        self.counts = array("I")  # tokens per chunk, in docnums order
+
+    def add(self, docnum: int, terms: list[tuple[str, int]]) -> int:
+        """Adds a chunk's (term, position) list; returns its number of distinct terms."""
+        vocab = self.vocab
+        setdefault = vocab.setdefault
+        ids = [setdefault(term, len(vocab)) for term, _ in terms]
+        self.tids.extend(ids)
+        if self.positions is not None:
+            self.positions.extend([pos for _, pos in terms])
+        self.docnums.append(docnum)
+        self.counts.append(len(ids))
+        return len(set(ids))
+
+    def sorted_postings(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(terms in byte order, first posting of each term and one past the last, posting
+        document numbers, posting frequencies, positions posting by posting)."""
+        words = list(self.vocab)  # in id order
+        keys = [stem(w) for w in words] if self.stemmed else words
+        terms = sorted(set(keys))  # str order is UTF-8 byte order
+        place = {t: i for i, t in enumerate(terms)}
+        rank = np.fromiter((place[k] for k in keys), np.int32, len(keys))  # ids of a segment
+        by_term = rank[np.frombuffer(self.tids, dtype=np.uint32)]
+        docs = np.repeat(
+            np.frombuffer(self.docnums, dtype=np.uint32),
+            np.frombuffer(self.counts, dtype=np.uint32),
+        )
+        # Tokens were added chunk by chunk in position order: a stable sort by term keeps each
+        # term's tokens in (document, position) order.
+        order = np.argsort(by_term, kind="stable")
+        by_term, docs = by_term[order], docs[order]
+        n = len(order)
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = (by_term[1:] != by_term[:-1]) | (docs[1:] != docs[:-1])
+        first = np.flatnonzero(starts)
+        freqs = np.diff(np.append(first, n))
+        post_terms = by_term[first]
+        term_first = np.flatnonzero(np.diff(post_terms, prepend=-1))
+        bounds = np.append(term_first, len(first))
+        if self.positions is None:
+            positions = np.zeros(0, dtype=np.uint32)
+        else:
+            positions = np.frombuffer(self.positions, dtype=np.uint32)[order]
+        return terms, bounds, docs[first], freqs, positions
+
+
+class BatchSegmentWriter(SegmentWriter):
+    """Whoosh's segment writer with the postings of added chunks built in bulk at the commit
+    (module docstring). Everything else — deletes, merges, stored fields, lengths, columns,
+    the TOC — is Whoosh's own."""
+
+    def __init__(self, ix: Any, **kwargs: Any):
+        super().__init__(ix, **kwargs)
+        if self.codec.length_stats or self.codec._inlinelimit > 1:  # NewsCodec has neither
+            raise ValueError("the batch writer needs a codec without length stats or inlining")
+        # Spelling words and term vectors go through Whoosh's own path, for the whole segment.
+        self._bulk = not any(f.separate_spelling() or f.vector for _, f in self.schema.items())
+        self._text: dict[str, _TextPostings] = {}
+        # Other indexed fields (ids, kinds, the paragraph number): term -> postings in order.
+        self._other: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+        self.buffered = 0  # bytes Whoosh's pool would count for these postings
+        # Values analysed or indexed lately: a chunk's text is indexed as ``text`` and as
+        # ``exact``, and a document's title, speaker, kind and paragraph numbers recur.
+        self._surface: dict[str, list[tuple[str, int]]] = {}
+        self._indexed: dict[tuple[str, object], list[tuple[bytes, int, float, bytes]]] = {}
+
+    def add_document(self, **fields: Any) -> None:
+        if not self._bulk or any(name.startswith("_") for name in fields):  # boosts, stored_
+            super().add_document(**fields)
+            return
+        self._check_state()
+        schema = self.schema
+        fieldnames = sorted(fields)
+        self._check_fields(schema, fieldnames)
+        docnum = self.docnum
+        perdocwriter = self.perdocwriter
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    length = self._index(fieldname, field, value, docnum)
+                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
+                column = field.column_type
+                if column:
+                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _index(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
+        """Buffers one field value's postings; returns the length Whoosh stores for it."""
+        fmt = type(field.format)
+        if fmt in (NewsPositions, NewsFrequency) and isinstance(value, str):
+            analyzer = field.analyzer
+            if isinstance(analyzer, NewsAnalyzer):
+                terms = self._surface.get(value)
+                if terms is None:
+                    terms = self._surface[value] = analyzer.surface_terms(value)
+                    if len(self._surface) > MEMO:
+                        self._surface = {value: terms}
+                if not terms:
+                    return 0
+                text = self._text.get(fieldname)
+                if text is None:
+                    text = self._text[fieldname] = _TextPostings(
+                        fmt is NewsPositions, analyzer.stemming
+                    )
+                distinct = text.add(docnum, terms)
+                self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * len(terms)
+                return len(terms) if field.scorable else 0
+        length = 0
+        key = (fieldname, value)
+        items = self._indexed.get(key) if type(value) in (str, int) else None
+        if items is None:
+            items = list(field.index(value))
+            if type(value) in (str, int):
+                if len(self._indexed) > MEMO:
+                    self._indexed = {}
+                self._indexed[key] = items
+        for tbytes, freq, weight, vbytes in items:
+            other = self._other.get(fieldname)
+            if other is None:
+                other = self._other[fieldname] = {}
+            other.setdefault(tbytes, []).append((docnum, weight * 1.0, vbytes))
+            if field.scorable:
+                length += freq
+            self.buffered += _POOL_POSTING + len(fieldname) + 2 * len(tbytes) + len(vbytes)
+        return length
+
+    def pending_bytes(self) -> int:
+        """What Whoosh's pool would hold for the postings added so far (segments are cut at
+        the same size as with Whoosh's writer)."""
+        return self.buffered + self.pool.currentsize
+
+    # --- the commit ------------------------------------------------------------------------
+    def _flush_segment(self) -> None:
+        self.perdocwriter.close()
+        pooled = self._pooled_postings()
+        fw = self.fieldwriter
+        for fieldname in sorted({*self._text, *self._other, *pooled}):
+            fieldobj = self.schema[fieldname]
+            fw.start_field(fieldname, fieldobj)
+            extra = pooled.get(fieldname, {})
+            if fieldname in self._text:
+                self._write_text_field(fw, fieldobj, self._text[fieldname], extra)
+            else:
+                other = self._other.get(fieldname, {})
+                for tbytes in sorted({*other, *extra}):
+                    _write_term(fw, tbytes, _in_order(other.get(tbytes), extra.get(tbytes)))
+            fw.finish_field()
+        fw.close()
+
+    def _pooled_postings(self) -> dict[str, dict[bytes, list[tuple[int, float, bytes]]]]:
+        """What is in Whoosh's pool — a merged segment's postings, or those of documents given
+        to Whoosh's own ``add_document`` — by field and term, each term's in document order."""
+        out: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+        if not (self.pool.current or self.pool.runs):
+            return out
+        field = terms = None
+        last = None
+        postings: list[tuple[int, float, bytes]] = []
+        for fieldname, btext, docnum, weight, value in self.pool.iter_postings():
+            if docnum == -1:  # a spelling word, which Whoosh's codec does not write either
+                continue
+            if fieldname != field:
+                field, last = fieldname, None
+                terms = out.setdefault(fieldname, {})
+            if btext != last:
+                last = btext
+                postings = terms.setdefault(btext, [])  # type: ignore[union-attr]
+            postings.append((docnum, weight, value or b""))
+        return out
+
+    def _write_text_field(
+        self,
+        fw: Any,
+        fieldobj: Any,
+        text: _TextPostings,
+        extra: dict[bytes, list[tuple[int, float, bytes]]],
+    ) -> None:
+        """A text field's terms in byte order, each a block at a time straight from the sorted
+        arrays; a term the pool also has (``extra``) is merged with it posting by posting."""
+        terms, bounds, docs, freqs, positions = text.sorted_postings()
+        if text.positions is not None:
+            weights = freqs.astype(np.float64)  # NewsPositions: a posting weighs its positions
+            raw = positions.astype("=u4").tobytes()
+            ends = (np.cumsum(freqs) * 4).tolist()
+            starts = [0, *ends[:-1]]
+            values: list[bytes] = [raw[a:b] for a, b in zip(starts, ends, strict=True)]
+        else:
+            # Whoosh's Frequency value: the frequency as a big-endian uint32, fixed size.
+            packed = freqs.astype(">u4").tobytes()
+            values = [packed[i : i + 4] for i in range(0, len(packed), 4)] if extra else []
+            weights = freqs * fieldobj.format.field_boost
+        docs_raw = docs.astype("=u4").tobytes()
+        weights_raw = weights.astype("=f4").tobytes()  # the codec keeps weights as float32
+        bounds_list = bounds.tolist()
+        weight_list = weights.tolist()
+
+        def own(t: int) -> list[tuple[int, float, bytes]]:
+            lo, hi = bounds_list[t], bounds_list[t + 1]
+            return list(zip(docs[lo:hi].tolist(), weight_list[lo:hi], values[lo:hi], strict=True))
+
+        btexts = [term.encode("utf-8") for term in terms]
+        row = {btext: t for t, btext in enumerate(btexts)}
+        for btext in sorted({*btexts, *extra}) if extra else btexts:
+            t = row.get(btext)
+            if btext in extra:
+                mine = own(t) if t is not None else None
+                _write_term(fw, btext, _in_order(mine, extra[btext]))
+                continue
+            lo, hi = bounds_list[t], bounds_list[t + 1]  # type: ignore[index]
+            blocks = []
+            for b in range(lo, hi, BLOCK):
+                e = min(b + BLOCK, hi)
+                ids = array("I")
+                ids.frombytes(docs_raw[4 * b : 4 * e])
+                ws = array("f")
+                ws.frombytes(weights_raw[4 * b : 4 * e])
+                block_values = (
+                    values[b:e] if text.positions is not None else [packed[4 * b : 4 * e]]
+                )
+                blocks.append((ids, ws, block_values, max(weight_list[b:e])))
+            _write_blocks(fw, btext, blocks)
+
+
+def _in_order(
+    own: list[tuple[int, float, bytes]] | None, pooled: list[tuple[int, float, bytes]] | None
+) -> list[tuple[int, float, bytes]]:
+    """One term's postings from the batch and from the pool, in document order."""
+    if not pooled:
+        return own or []
+    if not own:
+        return pooled
+    return sorted(own + pooled, key=lambda p: p[0])
+
+
+def _write_term(fw: Any, btext: bytes, postings: list[tuple[int, float, bytes]]) -> None:
+    """One term's (docnum, weight, value) postings, a block at a time."""
+    blocks = []
+    for lo in range(0, len(postings), BLOCK):
+        part = postings[lo : lo + BLOCK]
+        blocks.append(
+            (
+                array("I", [p[0] for p in part]),
+                array("f", [p[1] for p in part]),
+                [p[2] for p in part if p[2]],
+                max(p[1] for p in part),
+            )
+        )
+    _write_blocks(fw, btext, blocks)
+
+
+_NO_LENGTHS = (length_to_byte(None), length_to_byte(0))  # NewsCodec keeps no length statistics
+
+
+def _write_blocks(
+    fw: Any, btext: bytes, blocks: list[tuple[array, array, list[bytes], float]]
+) -> None:
+    """One term's postings, given as (document numbers, weights, values, top weight) blocks,
+    written as Whoosh's postings writer writes them when handed the postings one by one: each
+    block's pickled (deltas, weights, values) behind its pickled summary and signed length
+    (negative for the last), the term's statistics in its term record, and the flat copy. The
+    term's blocks go to the postings file in one write."""
+    fw._btext = btext
+    fw.term_started()
+    postfile = fw._postfile
+    start = postfile.tell()
+    fixed = fw._format.fixed_value_size()
+    compression = fw._codec._compression
+    info = W3TermInfo()
+    out = [_BLOCK_MAGIC]
+    last = len(blocks) - 1
+    for n, (ids, weights, values, top) in enumerate(blocks):
+        fw.block(ids, weights, values)
+        info._weight += sum(weights)
+        info._df += len(ids)
+        info._maxweight = max(info._maxweight, top)
+        if info._minid is None:
+            info._minid = ids[0]
+        info._maxid = ids[-1]
+        if all(w == 1.0 for w in weights):
+            mini_weights: Any = None
+        elif all(w == weights[0] for w in weights):
+            mini_weights = weights[0]
+        else:
+            mini_weights = tuple(weights)
+        if fixed is None or fixed < 0:
+            mini_values: Any = tuple(values)
+        elif fixed == 0:
+            mini_values = None
+        else:
+            mini_values = b"".join(values)
+        data = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+        if compression:
+            data = zlib.compress(data, compression)
+        summary = dumps((len(ids), ids[-1], top, compression, *_NO_LENGTHS), 2)
+        size = len(summary) + len(data)
+        out += (pack_int(-size if n == last else size), summary, data)
+    postfile.write(b"".join(out))
+    info.set_extent(start, postfile.tell() - start)
+    fw.term_finished(info)
+    fw._tindex.add(pack_ushort(fw._fieldid) + btext, info.to_bytes())
