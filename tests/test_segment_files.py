@@ -249,3 +249,23 @@ def test_giving_way_at_every_safe_point_changes_no_answer(written, monkeypatch):
     assert paced == expected
     assert len(pauses) > 10 * len(QUERIES), len(pauses)  # terms, segments, facets, hits
     assert set(pauses) == {written.stats()["chunks"]}
+
+
+def test_a_view_holds_its_segments_stored_fields_when_a_merge_removes_them(tmp_path):
+    """Another worker's commit may merge segments away and delete their files while this worker
+    opens its view: a file the view already holds open outlives its unlinking, so the view's
+    searches still render every hit instead of failing half-way."""
+    eng = Engine(Settings(index_dir=tmp_path / "ix"))
+    for i in range(3):
+        eng.put_document(_story(i))  # a segment each, or merged: either way segments on disk
+    view = eng.backend.reader.view()
+    leaves = [leaf for leaf, _ in view.searcher.reader().leaf_readers()]
+    live = eng.backend.store.live_dir()
+    removed = 0
+    for leaf in leaves:  # what a merge's cleanup does to the segments it replaced
+        for path in live.glob(f"*{leaf.segment().segment_id()}*"):
+            path.unlink()
+            removed += 1
+    assert removed
+    stored = [view.searcher.stored_fields(n) for n in range(view.searcher.doc_count_all())]
+    assert {s["doc_id"] for s in stored} == {"story-0", "story-1", "story-2"}

@@ -168,10 +168,16 @@ class Reader:
                 # scoring.py scores, Whoosh only matches.
                 try:
                     searcher = ix.searcher()
-                    columns = self.cache.for_reader(searcher.reader())
+                    try:
+                        _hold_stored_fields(searcher)
+                        columns = self.cache.for_reader(searcher.reader())
+                    except BaseException:
+                        searcher.close()
+                        raise
                 except (EmptyIndexError, OSError):
                     # A reindex swapped ``live`` and removed this generation between resolving
-                    # the link and reading it: resolve the link again.
+                    # the link and reading it, or a commit merged a segment away between
+                    # reading the table of contents and opening its files: resolve again.
                     if attempt == SWAP_RETRIES - 1:
                         raise
                     continue
@@ -504,6 +510,23 @@ def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
     if result.score is None:
         return Scored(result.mask & cols.live, np.zeros(cols.size, np.float32))
     return Scored(result.mask & cols.live, result.score * cols.kind_prior())
+
+
+def _hold_stored_fields(searcher: Any) -> None:
+    """Open every segment's stored-fields file now, with the rest of the view.
+
+    Whoosh opens it at a segment's first ``stored_fields`` call. By then another worker's commit
+    may have merged that segment away and deleted its files: a file already open outlives its
+    unlinking, one not yet opened is gone, and the search would fail half-way (Whoosh then reads
+    through a missing column). Raises ``OSError`` when a file is already gone, so the view is
+    opened again from the new table of contents."""
+    for leaf, _ in searcher.reader().leaf_readers():
+        if leaf.doc_count_all() == 0:
+            continue
+        try:
+            leaf.stored_fields(0)
+        except TypeError as exc:  # Whoosh found no stored-fields column for the segment
+            raise OSError("a segment's stored fields were removed as the view opened") from exc
 
 
 def _weigh_coverage(scorer: Scorer, found: _Matches, terms: list[str]) -> None:
