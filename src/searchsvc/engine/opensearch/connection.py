@@ -24,6 +24,18 @@ log = logging.getLogger("searchsvc.opensearch")
 logging.getLogger("opensearch").setLevel(logging.WARNING)
 T = TypeVar("T")
 BUSY_STATUSES = frozenset({429, 502, 503, 504})
+# What a cluster says, inside a 500, when a node or shard it needed left or is not there yet
+# (a node killed mid-search, a replica being promoted): a moment's state, not a fault of the
+# request, so it is answered as a busy cluster (503 with Retry-After), never as our own 500.
+IN_FLUX = (
+    "disconnected",
+    "node_not_connected",
+    "node_closed",
+    "connect_transport",
+    "no_shard_available",
+    "unavailable_shards",
+    "primary_missing",
+)
 
 
 def connect(settings: Settings) -> OpenSearch:
@@ -80,7 +92,7 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         raise IndexBusy(f"the OpenSearch cluster did not answer: {_reason(exc)}") from exc
     except ox.TransportError as exc:
         status = exc.status_code if isinstance(exc.status_code, int) else 0
-        if status in BUSY_STATUSES or status == 0:
+        if status in BUSY_STATUSES or status == 0 or (status == 500 and _in_flux(exc)):
             raise IndexBusy(
                 f"the OpenSearch cluster cannot take this request now ({status}): {_reason(exc)}"
             ) from exc
@@ -90,6 +102,11 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
                 code="query_too_expensive",
             ) from exc
         raise
+
+
+def _in_flux(exc: ox.TransportError) -> bool:
+    text = f"{exc.error} {exc.info}".lower()
+    return any(marker in text for marker in IN_FLUX)
 
 
 def _reason(exc: Exception) -> str:
