@@ -244,13 +244,17 @@ class Turns:
                 times.popleft()
         return len(self.arrivals) > self.OVERFED * max(len(self.done), 1)
 
-    def refusal(self, write: bool = False) -> str | None:
-        """Why a request arriving now would be refused, or None to admit it."""
+    def wait_bounded(self, write: bool) -> bool:
+        """Whether the wait bound applies to a request arriving now: not to a write, nor within
+        the burst, nor while requests arrive no faster than turns end."""
+        return not write and self.queued >= self.BURST and self.overfed()
+
+    def refusal(self, bounded: bool) -> str | None:
+        """Why a request arriving now would be refused (``bounded``: the wait bound applies to
+        it, ``wait_bounded``), or None to admit it."""
         if self.queued >= self.limit:
             return "queue_full"
-        if write or self.queued < self.BURST or not self.overfed():
-            return None
-        if self.queued * self.cost.seconds > self.max_wait:
+        if bounded and self.queued * self.cost.seconds > self.max_wait:
             return "expected_wait"
         return None
 
@@ -262,11 +266,11 @@ class Turns:
         write = _is_write(environ)
         arrived = self.clock()
         self.arrivals.append(arrived)
-        refused = self.refusal(write)
+        bounded = self.wait_bounded(write)
+        refused = self.refusal(bounded)
         if refused:
             environ["searchsvc.overloaded"] = refused
             return self.app(environ, start_response)
-        bounded = not write and self.queued >= self.BURST and self.overfed()
         self.queued += 1
         self.turn.acquire()
         started = self.clock()
