@@ -35,11 +35,11 @@ GROUP_DOCS = 32
 
 @dataclass(slots=True)
 class FileRead:
-    """One file's documents, the reasons its bad records were skipped, and the reason the whole
-    file was skipped (``error``; then ``documents`` is empty)."""
+    """One file's documents, its bad records skipped (the path each names, and why), and the
+    reason the whole file was skipped (``error``; then ``documents`` is empty)."""
 
     documents: list[Document]
-    bad_records: list[str]
+    bad_records: list[tuple[str, str]]
     error: str | None
 
 
@@ -52,10 +52,10 @@ def read_one(item: tuple[Path, str | None]) -> FileRead:
     if unreadable is not None:
         return FileRead([], [], None)
 
-    bad: list[str] = []
+    bad: list[tuple[str, str]] = []
 
     def bad_record(record: BadRecord) -> None:
-        bad.append(record.message.removeprefix(f"{record.path}: "))
+        bad.append((str(record.path), record.message.removeprefix(f"{record.path}: ")))
 
     try:
         docs = read_file(file, bad_record)

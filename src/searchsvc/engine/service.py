@@ -381,9 +381,9 @@ def _read_all(
         if unreadable is not None:
             skipped.append((str(file), unreadable))
             continue
-        for reason in read.bad_records:
-            skipped.append((str(file), reason))
-            log.warning("skipped %s: %s", file, reason)
+        for record_path, reason in read.bad_records:
+            skipped.append((record_path, reason))
+            log.warning("skipped %s: %s", record_path, reason)
         if read.error is not None:
             skipped.append((str(file), read.error))
             log.warning("skipped %s: %s", file, read.error)
