@@ -213,8 +213,9 @@ class Turns:
       included) than turns ended by more than ``limit``. Clients that wait for their answers
       cannot do that: each has at most one request outstanding.
 
-    Then the worker is **overloaded** until a turn ends with nobody waiting and arrivals no
-    longer outpace turns. While overloaded, the turn goes to the oldest waiting write if there is
+    Then the worker is **overloaded** until a turn ends with nobody waiting and no more
+    requests arrived than turns ended over the ``WINDOW`` (hysteresis: a gap in the arrivals
+    does not switch it back to FIFO in the middle of an overload). While overloaded, the turn goes to the oldest waiting write if there is
     one (writes are never reordered against each other, nor refused but by the cap) and otherwise
     to the *newest* read: it has waited least, so it answers in about its normal time, instead of
     every request waiting for all those ahead. A read that has waited longer than the
@@ -278,22 +279,23 @@ class Turns:
             return self.max_wait  # no read measured yet
         return min(self.max_wait, self.DEADLINE_TURNS * self.cost.seconds)
 
-    def outpaced(self, now: float) -> bool:
-        """Whether requests arrived faster than turns ended over the last ``WINDOW``, by more
-        than any set of at most ``limit`` clients waiting for their answers could."""
+    def outpaced(self, now: float, by: int | None = None) -> bool:
+        """Whether more requests arrived than turns ended over the last ``WINDOW``, by more than
+        ``by`` (default ``limit``: more than any set of at most ``limit`` clients waiting for
+        their answers could)."""
         since = now - self.WINDOW
         for times in (self.arrivals, self.done):
             while times and times[0] < since:
                 times.popleft()
-        return len(self.arrivals) - len(self.done) > self.limit
+        return len(self.arrivals) - len(self.done) > (self.limit if by is None else by)
 
     def observe(self, now: float, turn_ended: bool = False) -> None:
         """Updates the mode from the queue as it is now (on every arrival and every turn's end)."""
         if self.max_wait == float("inf"):
             return
-        if self.overloaded:
-            if turn_ended and not self.waiting and not self.outpaced(now):
-                self.overloaded = False  # the worker caught up
+        if self.overloaded:  # until it catches up with arrivals no faster than its turns
+            if turn_ended and not self.waiting and not self.outpaced(now, by=0):
+                self.overloaded = False
                 self.standing_since = None
             return
         if not self.waiting or now - self.waiting[0].arrived <= self.target():
