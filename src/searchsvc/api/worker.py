@@ -210,19 +210,21 @@ class Turns:
       every look for ``INTERVAL`` (CoDel's test: a queue that drains is no problem however long
       it gets for a moment); and
     * arrivals **outpace** turns: over the last ``WINDOW``, more requests arrived (refused ones
-      included) than turns ended by more than ``limit``. Clients that wait for their answers
-      cannot do that: each has at most one request outstanding.
+      included) than turns ended by more than ``limit``. That excess is at most what is queued
+      now plus what was refused, so clients that each wait for their answer, ``limit`` of them
+      or fewer, can never cause it, however slow the turns: only a queue that filled can.
 
     Then the worker is **overloaded** until a turn ends with nobody waiting and no more
     requests arrived than turns ended over the ``WINDOW`` (hysteresis: a gap in the arrivals
-    does not switch it back to FIFO in the middle of an overload). While overloaded, the turn goes to the oldest waiting write if there is
-    one (writes are never reordered against each other, nor refused but by the cap) and otherwise
-    to the *newest* read: it has waited least, so it answers in about its normal time, instead of
-    every request waiting for all those ahead. A read that has waited longer than the
-    ``deadline`` — twice the running cost of a read's turn (``TurnCost``), at most ``max_wait``
-    — is refused, and so is one whose wait so far plus the turns of the reads that arrived after
-    it (each will go first) already exceeds it: a refusal is known within the deadline, and the
-    worker is never idle while a request it can still answer in time waits. The hard cap holds in
+    does not switch it back to FIFO in the middle of an overload). While overloaded, the turn
+    goes to the oldest waiting write if there is one (writes are never reordered against each
+    other, nor refused but by the cap) and otherwise to the *newest* read: it has waited least,
+    so it answers in about its normal time, instead of every request waiting for all those
+    ahead. A read that has waited longer than the ``deadline`` — ``DEADLINE_TURNS`` times the
+    running cost of a read's turn (``TurnCost``), at most ``max_wait`` — is refused, and so is
+    one whose wait so far plus a turn for each read that arrived after it (each will go first)
+    already exceeds it: a refusal is known within the deadline, and the worker does not idle
+    while a request it can still answer in time waits. The hard cap holds in
     both modes: a request that finds ``limit`` requests holding or waiting for the turn is
     refused on arrival (while overloaded, a read displaces the oldest waiting read instead).
     ``max_wait`` infinite: never overloaded, FIFO with the cap alone.
