@@ -16,6 +16,7 @@
     python -m bench writes             # ms per acknowledged write with and without fsync
     python -m bench slowclients [--quick]  # a search beside 200 trickling connections: ≤ 1 s
     python -m bench hostile [--quick]  # slowest answer to requests built to be expensive (≤ 2 s)
+    python -m bench stalls --index-dir D  # longest stretches a search computes without a safe point
     python -m bench all [--quick]
 
 ``--quick`` uses a few hundred documents (``--limit N`` for fewer) and finishes in seconds to a minute.
@@ -47,6 +48,7 @@ COMMANDS = {
     "writes": "write_cost",
     "slowclients": "slow_clients",
     "hostile": "hostile",
+    "stalls": "stalls",
 }
 ALL = ("cisi", "indexing", "latency", "http")
 

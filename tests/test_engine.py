@@ -224,6 +224,34 @@ def test_did_you_mean_for_unknown_words(engine):
     assert search(engine, "genome").suggestion is None
 
 
+def test_the_correction_is_whoosh_correctors_and_gives_way_while_it_looks(scratch, monkeypatch):
+    """On an index of several segments ``closest_term`` replaces Whoosh's corrector (the same
+    candidates, walked at safe points, the same edit distance in C): its answer must be the
+    corrector's, word for word."""
+    from searchsvc.engine import pacing
+    from searchsvc.engine.whoosh.spelling import closest_term
+
+    text = "Genome sequencing of the echo chamber: ministers, vaccines and the economy."
+    scratch.put_document(Document(id="second-segment", text=text, title="A second segment"))
+    reader = scratch.backend.reader.view().searcher.reader()
+    assert not reader.is_atomic()
+    corrector = reader.corrector("exact")
+    words = [t.decode() for t in reader.lexicon("exact")][::5][:200]
+    typos = [w[:1] + w[2:] for w in words if len(w) > 3] + [w[::-1] for w in words]
+    typos += [w[:2] + "e" + w[2:] for w in words] + ["genoem", "epoh", "zzzzq", "x"]
+    pauses = []
+    monkeypatch.setattr(pacing, "INTERVAL", 0.0)
+    pacing.install(lambda: pauses.append(1))
+    try:
+        for word in typos:
+            expected = corrector.suggest(word, limit=1, maxdist=2, prefix=1)
+            assert closest_term(reader, "exact", word) == (expected[0] if expected else None), word
+    finally:
+        pacing.install(None)
+    assert sum(1 for w in typos if closest_term(reader, "exact", w)) > 50  # not all None
+    assert len(pauses) > len(typos), "the walk over candidates gives way"
+
+
 @pytest.mark.parametrize(
     "q",
     [

@@ -55,6 +55,7 @@ from .histogram import date_histogram, document_days
 from .query import Translator
 from .scoring import LengthCache, PostingCache, Scored, Scorer
 from .speakers import record_of, speaker_page
+from .spelling import closest_term
 from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
@@ -152,7 +153,7 @@ class Reader:
         self._lock = threading.Lock()
         # Spelling corrections by word for the current snapshot: the corrector walks the
         # whole vocabulary, and a newsroom repeats its typos.
-        self._corrections: dict[str, list[str]] = {}
+        self._corrections: dict[str, str | None] = {}
 
     # --- snapshots -------------------------------------------------------------------------
     def view(self) -> View:
@@ -419,7 +420,6 @@ class Reader:
         reader = searcher.reader()
         changed = False
         out = []
-        corrector = None
         for word in words:
             terms = [t.text for t in iter_terms(word, query=True)]
             unknown = [
@@ -430,15 +430,12 @@ class Reader:
             if len(terms) == 1 and unknown:
                 key = terms[0]
                 if key not in self._corrections:
-                    corrector = corrector or searcher.corrector("exact")
-                    self._corrections[key] = corrector.suggest(
-                        terms[0], limit=1, maxdist=2, prefix=1
-                    )
+                    self._corrections[key] = closest_term(reader, "exact", key)
                     if len(self._corrections) > 4096:
                         self._corrections.pop(next(iter(self._corrections)))
-                fixes = self._corrections[key]
-                if fixes:
-                    out.append(fixes[0])
+                fix = self._corrections[key]
+                if fix is not None:
+                    out.append(fix)
                     changed = True
                     continue
             out.append(word)
