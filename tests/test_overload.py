@@ -212,6 +212,36 @@ def test_an_overloaded_worker_serves_the_newest_read_and_sheds_the_rest() -> Non
     assert all(g.value for g in line.greenlets.values())  # answered or refused, never hanging
 
 
+def test_the_switch_and_the_shedding_come_from_the_clock_not_only_from_arrivals() -> None:
+    """Reads queued first come, first served before the worker counts as overloaded look at the
+    queue on their own timers: the switch comes once the queue has stood long enough, with no
+    arrival or turn's end to prompt it, every read that can no longer start in time is refused
+    at once, and one that still could is refused by its own timer once it cannot."""
+    line = _Line(cost=0.2)  # the deadline and the standing target: 0.2 s
+    for k in range(12):  # a burst past the cap: 7 queue, 4 are refused (more than a closed loop)
+        line.arrive(f"burst{k}")
+    assert sum(r == "queue_full" for r in line.desk.refused.values()) == 4
+    assert not line.turns.overloaded  # nobody has waited yet
+    line.now += 0.3
+    _until(lambda: line.turns.standing_since is not None, "a waiting read's look at the queue")
+    assert not line.turns.overloaded  # it has stood for less than the interval
+    assert line.finish() == "burst1"  # still first come, first served
+    assert (
+        abs(line.turns.deadline() - 0.25) < 1e-9
+    )  # burst0's turn took 0.3 s: the median of 0.2 and 0.3
+    line.now += 0.05
+    line.arrive("recent")  # queued first come, first served: the worker is not overloaded yet
+    assert not line.turns.overloaded
+    line.now += Turns.INTERVAL  # nothing arrives, no turn ends
+    _until(lambda: line.turns.overloaded, "the switch to overload by a waiting read's timer")
+    for k in range(2, 8):
+        assert line.refusal(f"burst{k}") == "waited"  # waited 0.45 s: refused at the switch
+    assert "recent" not in line.desk.refused  # waited 0.15 s: it could still start in time
+    line.now += 0.15  # and now it cannot; still nothing arrives
+    assert line.refusal("recent") == "waited"
+    assert line.desk.started == ["burst0", "burst1"]
+
+
 def test_writes_keep_their_order_and_are_never_shed() -> None:
     line = _Line(limit=8)
     line.overload()

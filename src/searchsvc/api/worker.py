@@ -376,7 +376,11 @@ class Turns:
         self.shed(arrived)
         try:
             while not waiter.ready.wait(self._patience(waiter)):
-                self.shed(self.clock())  # its deadline passed while the turn was held
+                # Its deadline passed while the turn was held, or the queue has stood long
+                # enough to count as overload since the last arrival or turn's end.
+                now = self.clock()
+                self.observe(now)
+                self.shed(now)
         except BaseException:  # killed while waiting (the worker stops): leave the queue
             if waiter.verdict is None:
                 self.waiting.remove(waiter)
@@ -387,9 +391,15 @@ class Turns:
         return waiter.verdict
 
     def _patience(self, waiter: Waiter) -> float | None:
-        """How long a waiter sleeps before it looks at its deadline again (None: until woken;
-        while FIFO, shedding starts at the next arrival or turn's end anyway)."""
-        return None if waiter.write or not self.overloaded else self.deadline()
+        """How long a waiting read sleeps before it looks at the queue and its own deadline
+        again: one deadline, in either mode, so that a read queued first come, first served
+        when the worker switches to overloaded is refused by its own timer once it cannot start
+        in time, not on the next arrival or turn's end (at twice capacity, up to a turn later).
+        Writes wait until woken: they are never refused for waiting. While FIFO, at least
+        ``TARGET``: very short turns do not make every waiting read wake every millisecond."""
+        if waiter.write or self.max_wait == float("inf"):
+            return None
+        return self.deadline() if self.overloaded else max(self.TARGET, self.deadline())
 
     def _wake(self, waiter: Waiter, verdict: str) -> None:
         self.waiting.remove(waiter)

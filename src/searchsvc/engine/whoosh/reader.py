@@ -41,7 +41,7 @@ from whoosh.index import EmptyIndexError
 from ...errors import DocumentNotFound, SpeakerNotFound
 from ..allocator import release_free_memory
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
-from ..pacing import paced
+from ..pacing import give_way, paced
 from ..query.parse import ParsedQuery
 from ..query.similar import distinctive_terms, more_like_this
 from ..ranking import coverage_terms
@@ -220,8 +220,10 @@ class Reader:
             histogram = date_histogram(days, req.histogram)
         start = (req.page - 1) * req.per_page
         ranked = self._ranked(cols, found, req, ranking, req.page * req.per_page)
+        give_way()  # ranking and counting are each a pass over every match (≈ 30 ms for a question)
+        total = _count(cols, found.rows, by_doc)
         return Answer(
-            total=_count(cols, found.rows, by_doc),
+            total=total,
             facets=facets,
             rows=self._rows(view, found, ranked[start:], ranking),
             marks=marks,
