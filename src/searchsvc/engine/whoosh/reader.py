@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -53,7 +53,7 @@ from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
 from .histogram import date_histogram, document_days
 from .query import Translator
-from .scoring import LengthCache, PostingCache, Scored, Scorer
+from .scoring import LengthCache, PostingCache, Scored, Scorer, TermScores
 from .speakers import record_of, speaker_page
 from .store import IndexStore
 
@@ -65,12 +65,14 @@ ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 
 @dataclass
 class View:
-    """A consistent snapshot: one generation's searcher and columns."""
+    """A consistent snapshot: one generation's searcher and columns, and the term scores
+    remembered for it."""
 
     live: str
     generation: int
     searcher: Any
     columns: Columns
+    term_scores: TermScores = field(default_factory=TermScores)
 
 
 @dataclass
@@ -255,6 +257,7 @@ class Reader:
             self.lengths,
             self.postings,
             deadline=time.monotonic() + self.time_budget,
+            remembered=view.term_scores,
         )
 
     # --- exports, speakers, related passages ---------------------------------------------------
