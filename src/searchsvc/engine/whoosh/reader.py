@@ -53,7 +53,7 @@ from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
 from .histogram import date_histogram, document_days
 from .query import Translator
-from .scoring import LengthCache, PostingCache, Scored, Scorer, TermScores
+from .scoring import Evaluations, LengthCache, PostingCache, Scored, Scorer, TermScores
 from .speakers import record_of, speaker_page
 from .store import IndexStore
 
@@ -73,6 +73,7 @@ class View:
     searcher: Any
     columns: Columns
     term_scores: TermScores = field(default_factory=TermScores)
+    evaluations: Evaluations = field(default_factory=Evaluations)
 
 
 @dataclass
@@ -258,6 +259,7 @@ class Reader:
             self.postings,
             deadline=time.monotonic() + self.time_budget,
             remembered=view.term_scores,
+            evaluations=view.evaluations,
         )
 
     # --- exports, speakers, related passages ---------------------------------------------------

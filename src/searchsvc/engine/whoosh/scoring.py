@@ -173,6 +173,40 @@ class TermScores:
                 self.bytes -= _size(old)
 
 
+EVALUATIONS_KEPT = 4  # dense results per index generation and process (≈ 5 bytes per chunk each)
+MIN_TERMS_KEPT = 8  # only subqueries of at least this many terms are worth a copy
+
+
+class Evaluations:
+    """The dense results of the last few big subqueries, for one index generation.
+
+    A long question is searched twice (a feedback pass, then with the feedback terms), and
+    each pass evaluates its words twice (all of them, then any of them for the partial
+    top-up) and the feedback terms twice (with each): the same subtrees, each an OR of dozens
+    of terms over every chunk. A result is handed out as a copy, since the evaluation consumes
+    its parts' arrays in place."""
+
+    def __init__(self, kept: int = EVALUATIONS_KEPT):
+        self.kept = kept
+        self._items: OrderedDict[tuple, Scored] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Scored | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+        return Scored(found.mask.copy(), None if found.score is None else found.score.copy())
+
+    def put(self, key: tuple, value: Scored) -> None:
+        kept = Scored(value.mask.copy(), None if value.score is None else value.score.copy())
+        with self._lock:
+            self._items[key] = kept
+            while len(self._items) > self.kept:
+                self._items.popitem(last=False)
+
+
 def _size(value: tuple[np.ndarray, np.ndarray | None] | None) -> int:
     if value is None:
         return 64
@@ -190,10 +224,12 @@ class Scorer:
         postings: PostingCache,
         deadline: float | None = None,
         remembered: TermScores | None = None,
+        evaluations: Evaluations | None = None,
     ):
         self.searcher = searcher
         self.postings = postings
         self.remembered = remembered
+        self.evaluations = evaluations
         self.deadline = deadline
         self.size = size
         self.lengths = lengths
@@ -205,6 +241,20 @@ class Scorer:
         self.n_docs = max(searcher.doc_count_all(), 1)
 
     def evaluate(self, q: wq.Query, scored: bool = True) -> Scored:
+        if (
+            self.evaluations is not None
+            and isinstance(q, wq.And | wq.Or | wq.AndMaybe)
+            and sum(isinstance(leaf, wq.Term) for leaf in q.leaves()) >= MIN_TERMS_KEPT
+        ):
+            key = (q, scored)
+            found = self.evaluations.get(key)
+            if found is None:
+                found = self._evaluate(q, scored)
+                self.evaluations.put(key, found)
+            return found
+        return self._evaluate(q, scored)
+
+    def _evaluate(self, q: wq.Query, scored: bool) -> Scored:
         if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
             return Scored(self._none(), None)
         if isinstance(q, wq.Every):
