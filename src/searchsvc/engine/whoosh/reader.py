@@ -55,6 +55,7 @@ from .histogram import date_histogram, document_days
 from .query import Translator
 from .scoring import Evaluations, LengthCache, PostingCache, Scored, Scorer, TermScores
 from .speakers import record_of, speaker_page
+from .spelling import Speller
 from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
@@ -149,6 +150,7 @@ class Reader:
         self.cache = ColumnCache()
         self.lengths = LengthCache()
         self.postings = PostingCache()
+        self.speller = Speller()
         self.max_expansion = max_expansion
         self._translator: Translator | None = None
         self._view: View | None = None
@@ -193,6 +195,7 @@ class Reader:
                 self._view = view
                 self.lengths.forget_except(self.cache.segment_ids())
                 self.postings.forget_except(self.cache.segment_ids())
+                self.speller.forget_except(self.cache.segment_ids())
                 self._corrections.clear()
                 release_free_memory()
                 return view
@@ -424,7 +427,6 @@ class Reader:
         reader = searcher.reader()
         changed = False
         out = []
-        corrector = None
         for word in words:
             terms = [t.text for t in iter_terms(word, query=True)]
             unknown = [
@@ -435,9 +437,8 @@ class Reader:
             if len(terms) == 1 and unknown:
                 key = terms[0]
                 if key not in self._corrections:
-                    corrector = corrector or searcher.corrector("exact")
-                    self._corrections[key] = corrector.suggest(
-                        terms[0], limit=1, maxdist=2, prefix=1
+                    self._corrections[key] = self.speller.suggest(
+                        reader, "exact", terms[0], maxdist=2, prefix=1
                     )
                     if len(self._corrections) > 4096:
                         self._corrections.pop(next(iter(self._corrections)))
