@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -60,6 +61,8 @@ from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
 EXPORT_BATCH = 200  # stored chunks read at a time while an export streams
+TRANSLATIONS_KEPT = 1024  # query trees translated per generation and process
+FREQUENCIES_KEPT = 50_000  # document frequencies remembered per generation and process
 SWAP_RETRIES = 3  # a reindex can swap ``live`` and remove the old generation mid-open
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 
@@ -75,6 +78,8 @@ class View:
     columns: Columns
     term_scores: TermScores = field(default_factory=TermScores)
     evaluations: Evaluations = field(default_factory=Evaluations)
+    translations: OrderedDict = field(default_factory=OrderedDict)
+    frequencies: dict = field(default_factory=dict)  # document frequency by (field, term)
 
 
 @dataclass
@@ -155,6 +160,7 @@ class Reader:
         self._translator: Translator | None = None
         self._view: View | None = None
         self._lock = threading.Lock()
+        self._memo_lock = threading.Lock()
         # Spelling corrections by word for the current snapshot: the corrector walks the
         # whole vocabulary, and a newsroom repeats its typos.
         self._corrections: dict[str, list[str]] = {}
@@ -241,7 +247,7 @@ class Reader:
         """The request's scope, its matches (topped up with partial ones when fewer than
         ``want``), what to mark, and whether the order is by score."""
         cols = view.columns
-        query, marks = self.translator.translate(parsed.tree, view.searcher.reader())
+        query, marks = self._translate(view, parsed.tree)
         query = self._with_bonus(query, parsed, view)
         scope = _Scope.of(cols, req)
         ranking = query is not None and req.sort == "relevance"
@@ -253,6 +259,23 @@ class Reader:
         if parsed.loose is not None and ranking:
             _weigh_coverage(scorer, found, coverage_terms(list(parsed.words)))
         return scope, found, marks, ranking
+
+    def _translate(self, view: View, node) -> tuple[Any, Marks]:
+        """The Whoosh query and marks of a tree, translated once per generation: a long question
+        translates its words, the OR of its words and its feedback terms twice each (prefixes
+        are expanded against this generation's terms, so a new one translates afresh). Nothing
+        downstream changes a query, so one object serves every search that asks."""
+        with self._memo_lock:
+            found = view.translations.get(node)
+            if found is not None:
+                view.translations.move_to_end(node)
+                return found
+        found = self.translator.translate(node, view.searcher.reader())
+        with self._memo_lock:
+            view.translations[node] = found
+            if len(view.translations) > TRANSLATIONS_KEPT:
+                view.translations.popitem(last=False)
+        return found
 
     def _scorer(self, view: View) -> Scorer:
         return Scorer(
@@ -333,7 +356,7 @@ class Reader:
         """``query`` with the parsed query's score-only terms added (Whoosh's AndMaybe)."""
         if parsed.bonus is None or query is None:
             return query
-        bonus, _ = self.translator.translate(parsed.bonus, view.searcher.reader())
+        bonus, _ = self._translate(view, parsed.bonus)
         return query if bonus is None else wq.AndMaybe(query, bonus)
 
     def _match(self, scorer: Scorer, q, cols: Columns, scope: _Scope, scored: bool) -> _Matches:
@@ -350,7 +373,7 @@ class Reader:
         """Add the chunks matching only some of the words, marked ``partial``, when any are in
         scope; a document with a complete match does not come back as partial."""
         cols = view.columns
-        loose_query, _ = self.translator.translate(parsed.loose, view.searcher.reader())
+        loose_query, _ = self._translate(view, parsed.loose)
         loose_query = self._with_bonus(loose_query, parsed, view)
         loose = _evaluate(scorer, loose_query, cols, True)
         extra = loose.mask & ~found.match
@@ -468,6 +491,25 @@ class Reader:
         out += _terms_completing(view.searcher.reader(), prefix, limit)
         out.sort(key=lambda e: (-e["count"], e["value"]))
         return out[:limit]
+
+    def document_frequencies(self, fieldname: str, terms: list[str]) -> tuple[dict[str, int], int]:
+        """({term: chunks holding it, deleted ones included, as Whoosh counts}, all chunks),
+        remembered per generation: the feedback of every long question asks for the words of
+        its best chunks, and those are mostly the same common words."""
+        view = self.view()
+        reader = view.searcher.reader()
+        known = view.frequencies
+        out = {}
+        for term in terms:
+            key = (fieldname, term)
+            df = known.get(key)
+            if df is None:
+                df = reader.doc_frequency(fieldname, term)
+                if len(known) >= FREQUENCIES_KEPT:
+                    known.clear()
+                known[key] = df
+            out[term] = df
+        return out, view.searcher.doc_count_all()
 
     def stats(self) -> dict[str, Any]:
         view = self.view()
