@@ -126,7 +126,7 @@ class PostingCache:
                 self.bytes -= 64 + (old[0].nbytes + old[1].nbytes if old is not None else 0)
 
 
-TERM_SCORES_BYTES = 24 * 1024 * 1024  # per index generation and process
+TERM_SCORES_BYTES = 12 * 1024 * 1024  # per index generation and process
 
 
 class TermScores:
@@ -173,12 +173,12 @@ class TermScores:
                 self.bytes -= _size(old)
 
 
-EVALUATIONS_KEPT = 4  # dense results per index generation and process (≈ 5 bytes per chunk each)
+EVALUATIONS_KEPT = 3  # dense results per index generation and process (≈ 5 bytes per chunk each)
 MIN_TERMS_KEPT = 8  # only subqueries of at least this many terms are worth a copy
 
 
 class Evaluations:
-    """The dense results of the last few big subqueries, for one index generation.
+    """The dense results of the last few big ANDs and ORs, for one index generation.
 
     A long question is searched twice (a feedback pass, then with the feedback terms), and
     each pass evaluates its words twice (all of them, then any of them for the partial
@@ -243,7 +243,7 @@ class Scorer:
     def evaluate(self, q: wq.Query, scored: bool = True) -> Scored:
         if (
             self.evaluations is not None
-            and isinstance(q, wq.And | wq.Or | wq.AndMaybe)
+            and isinstance(q, wq.And | wq.Or)
             and sum(isinstance(leaf, wq.Term) for leaf in q.leaves()) >= MIN_TERMS_KEPT
         ):
             key = (q, scored)
