@@ -35,13 +35,17 @@ class _Terms:
 _MAX_COUNTED = 255  # letters are counted in bytes: for terms up to this long
 
 
-def _letters(word: str) -> np.ndarray:
-    counts = np.zeros(_BUCKETS, dtype=np.uint8)
-    if len(word) <= _MAX_COUNTED:
-        for ch in word:
-            at = ord(ch) - 97
-            counts[at if 0 <= at < 26 else 26] += 1
-    return counts
+def _letters(words: list[str]) -> np.ndarray:
+    """uint8 [len(words), _BUCKETS]: each word's letter counts (zero for words too long)."""
+    lengths = np.array([len(w) for w in words], dtype=np.int64)
+    chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    bucket = chars - 97
+    bucket[(bucket < 0) | (bucket >= 26)] = 26
+    owner = np.repeat(np.arange(len(words)), lengths)
+    counts = np.bincount(owner * _BUCKETS + bucket, minlength=len(words) * _BUCKETS)
+    counts = counts.reshape(len(words), _BUCKETS)
+    counts[lengths > _MAX_COUNTED] = 0
+    return counts.astype(np.uint8)
 
 
 class Speller:
@@ -60,7 +64,7 @@ class Speller:
             )
         spelling = reader.schema[fieldname].spelling_fieldname(fieldname)
         fieldobj = reader.schema[spelling]
-        wanted = _letters(text).astype(np.int16)
+        wanted = _letters([text])[0].astype(np.int16)
         # Terms within reach are at most ``maxdist`` longer than the text, so short enough for
         # their letters to have been counted.
         by_letters = len(text) + maxdist <= _MAX_COUNTED
@@ -90,10 +94,8 @@ class Speller:
         if found is not None:
             return found
         words = [fieldobj.from_bytes(b) for b in leaf.expand_prefix(fieldname, start)]
-        letters = np.zeros((len(words), _BUCKETS), dtype=np.uint8)
-        for i, word in enumerate(words):
-            letters[i] = _letters(word)
-        found = _Terms(words, np.array([len(w) for w in words], dtype=np.int32), letters)
+        lengths = np.array([len(w) for w in words], dtype=np.int32)
+        found = _Terms(words, lengths, _letters(words))
         with self._lock:
             self._terms[key] = found
         return found
