@@ -174,7 +174,7 @@ class TermScores:
 
 
 EVALUATIONS_KEPT = 3  # dense results per index generation and process (≈ 5 bytes per chunk each)
-MIN_TERMS_KEPT = 8  # only subqueries of at least this many terms are worth a copy
+MIN_TERMS_KEPT = 16  # only trees this big are asked for again (a question: 5+ words × 4 fields)
 
 
 class Evaluations:
