@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
-from ..text.analysis import stem
+from ..text.analysis import stem, surface_tokens, word_terms
 from .analyzer import NewsAnalyzer
 from .postings import NewsFrequency, NewsPositions
 
@@ -46,43 +47,104 @@ MEMO = 1024
 _POOL_POSTING = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 
 
+class _Words:
+    """The distinct words of a batch's text, shared by its text fields: each surface word is
+    analysed once (``word_terms``) into folded-term ids and position offsets, kept as flat
+    arrays so that a field's tokens are expanded into terms and positions by numpy at the
+    commit."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}  # surface word -> word id
+        self.terms: dict[str, int] = {}  # folded term -> term id
+        self.folded: list[tuple[int, ...]] = []  # word id -> its term ids
+        self.sizes = array("I")  # word id -> number of terms
+        self.advance = array("I")  # word id -> positions taken
+        self.first = array("I")  # word id -> its first entry in the two arrays below
+        self.flat_terms = array("I")
+        self.flat_offsets = array("I")
+
+    def add(self, word: str) -> int:
+        """The id of a word not seen before, analysed."""
+        wid = self.ids[word] = len(self.ids)
+        pairs, advance = word_terms(word)
+        terms = self.terms
+        setdefault = terms.setdefault
+        tids = tuple(setdefault(term, len(terms)) for term, _ in pairs)
+        self.folded.append(tids)
+        self.sizes.append(len(tids))
+        self.advance.append(advance)
+        self.first.append(len(self.flat_terms))
+        self.flat_terms.extend(tids)
+        self.flat_offsets.extend([offset for _, offset in pairs])
+        return wid
+
+    def of(self, text: str) -> tuple[array, int, int]:
+        """(word ids, number of terms, number of distinct terms) of a text's tokens."""
+        ids = self.ids
+        words = surface_tokens(text)
+        wids = list(map(ids.get, words))
+        if None in wids:  # new words: analysed in order, a repeated one once
+            wids = [ids[w] if w in ids else self.add(w) for w in words]
+        sizes = self.sizes
+        n_terms = sum(map(sizes.__getitem__, wids))
+        distinct = len(set(chain.from_iterable(map(self.folded.__getitem__, wids))))
+        return array("I", wids), n_terms, distinct
+
+
 class _TextPostings:
-    """One analysed text field's tokens in the batch: term ids, positions and owning chunks."""
+    """One analysed text field's tokens in the batch: the word ids of each chunk that indexes a
+    term, and the chunks' numbers."""
 
-    def __init__(self, positions: bool, stemmed: bool):
+    def __init__(self, words: _Words, positions: bool, stemmed: bool):
+        self.words = words
+        self.positions = positions
         self.stemmed = stemmed  # the vocabulary holds surface words, stemmed once each at the end
-        self.vocab: dict[str, int] = {}
-        self.tids = array("I")
-        self.positions = array("I") if positions else None
+        self.wids = array("I")
         self.docnums = array("I")
-        self.counts = array("I")  # tokens per chunk, in docnums order
+        self.counts = array("I")  # words per chunk, in docnums order
 
-    def add(self, docnum: int, terms: list[tuple[str, int]]) -> int:
-        """Adds a chunk's (term, position) list; returns its number of distinct terms."""
-        vocab = self.vocab
-        setdefault = vocab.setdefault
-        ids = [setdefault(term, len(vocab)) for term, _ in terms]
-        self.tids.extend(ids)
-        if self.positions is not None:
-            self.positions.extend([pos for _, pos in terms])
+    def add(self, docnum: int, wids: array) -> None:
+        self.wids.extend(wids)
         self.docnums.append(docnum)
-        self.counts.append(len(ids))
-        return len(set(ids))
+        self.counts.append(len(wids))
+
+    def _tokens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(folded term id, document number, position) of every term token, in the order the
+        chunks were added and, within a chunk, in ``iter_terms`` order."""
+        words = self.words
+        wids = np.frombuffer(self.wids, dtype=np.uint32).astype(np.intp)
+        sizes = np.frombuffer(words.sizes, dtype=np.uint32).astype(np.intp)[wids]
+        owner = np.repeat(np.arange(len(wids)), sizes)  # token -> the word it comes from
+        word_start = np.cumsum(sizes) - sizes  # first token of each word
+        nth = np.arange(len(owner)) - word_start[owner]  # token's place within its word
+        entry = np.frombuffer(words.first, dtype=np.uint32).astype(np.intp)[wids][owner] + nth
+        tids = np.frombuffer(words.flat_terms, dtype=np.uint32)[entry]
+        counts = np.frombuffer(self.counts, dtype=np.uint32).astype(np.intp)
+        docs = np.repeat(np.frombuffer(self.docnums, dtype=np.uint32), counts)[owner]
+        if not self.positions:
+            return tids, docs, np.zeros(0, dtype=np.uint32)
+        # A word's position: the positions its chunk's earlier words take.
+        advance = np.frombuffer(words.advance, dtype=np.uint32).astype(np.int64)[wids]
+        before = np.cumsum(advance) - advance
+        chunk_start = np.cumsum(counts) - counts
+        before -= np.repeat(before[chunk_start], counts)
+        offsets = np.frombuffer(words.flat_offsets, dtype=np.uint32)[entry]
+        return tids, docs, (before[owner] + offsets).astype(np.uint32)
 
     def sorted_postings(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(terms in byte order, first posting of each term and one past the last, posting
         document numbers, posting frequencies, positions posting by posting)."""
-        words = list(self.vocab)  # in id order
-        keys = [stem(w) for w in words] if self.stemmed else words
+        tids, docs, token_positions = self._tokens()
+        used = np.unique(tids)
+        folded = list(self.words.terms)  # in id order
+        surface = [folded[t] for t in used.tolist()]
+        keys = [stem(w) for w in surface] if self.stemmed else surface
         terms = sorted(set(keys))  # str order is UTF-8 byte order
         place = {t: i for i, t in enumerate(terms)}
-        rank = np.fromiter((place[k] for k in keys), np.int32, len(keys))  # ids of a segment
-        by_term = rank[np.frombuffer(self.tids, dtype=np.uint32)]
-        docs = np.repeat(
-            np.frombuffer(self.docnums, dtype=np.uint32),
-            np.frombuffer(self.counts, dtype=np.uint32),
-        )
-        # Tokens were added chunk by chunk in position order: a stable sort by term keeps each
+        rank = np.zeros(len(folded), dtype=np.int32)  # folded term id -> term of the segment
+        rank[used] = np.fromiter((place[k] for k in keys), np.int32, len(keys))
+        by_term = rank[tids]
+        # Tokens come chunk by chunk in position order: a stable sort by term keeps each
         # term's tokens in (document, position) order.
         order = np.argsort(by_term, kind="stable")
         by_term, docs = by_term[order], docs[order]
@@ -94,10 +156,7 @@ class _TextPostings:
         post_terms = by_term[first]
         term_first = np.flatnonzero(np.diff(post_terms, prepend=-1))
         bounds = np.append(term_first, len(first))
-        if self.positions is None:
-            positions = np.zeros(0, dtype=np.uint32)
-        else:
-            positions = np.frombuffer(self.positions, dtype=np.uint32)[order]
+        positions = token_positions[order] if self.positions else token_positions
         return terms, bounds, docs[first], freqs, positions
 
 
@@ -118,7 +177,8 @@ class BatchSegmentWriter(SegmentWriter):
         self.buffered = 0  # bytes Whoosh's pool would count for these postings
         # Values analysed or indexed lately: a chunk's text is indexed as ``text`` and as
         # ``exact``, and a document's title, speaker, kind and paragraph numbers recur.
-        self._surface: dict[str, list[tuple[str, int]]] = {}
+        self._words = _Words()
+        self._surface: dict[str, tuple[array, int, int]] = {}
         self._indexed: dict[tuple[str, object], list[tuple[bytes, int, float, bytes]]] = {}
 
     def add_document(self, **fields: Any) -> None:
@@ -158,21 +218,22 @@ class BatchSegmentWriter(SegmentWriter):
         if fmt in (NewsPositions, NewsFrequency) and isinstance(value, str):
             analyzer = field.analyzer
             if isinstance(analyzer, NewsAnalyzer):
-                terms = self._surface.get(value)
-                if terms is None:
-                    terms = self._surface[value] = analyzer.surface_terms(value)
+                analysed = self._surface.get(value)
+                if analysed is None:
+                    analysed = self._surface[value] = self._words.of(value)
                     if len(self._surface) > MEMO:
-                        self._surface = {value: terms}
-                if not terms:
+                        self._surface = {value: analysed}
+                wids, n_terms, distinct = analysed
+                if not n_terms:
                     return 0
                 text = self._text.get(fieldname)
                 if text is None:
                     text = self._text[fieldname] = _TextPostings(
-                        fmt is NewsPositions, analyzer.stemming
+                        self._words, fmt is NewsPositions, analyzer.stemming
                     )
-                distinct = text.add(docnum, terms)
-                self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * len(terms)
-                return len(terms) if field.scorable else 0
+                text.add(docnum, wids)
+                self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * n_terms
+                return n_terms if field.scorable else 0
         length = 0
         key = (fieldname, value)
         items = self._indexed.get(key) if type(value) in (str, int) else None
@@ -246,7 +307,7 @@ class BatchSegmentWriter(SegmentWriter):
         """A text field's terms in byte order, each a block at a time straight from the sorted
         arrays; a term the pool also has (``extra``) is merged with it posting by posting."""
         terms, bounds, docs, freqs, positions = text.sorted_postings()
-        if text.positions is not None:
+        if text.positions:
             weights = freqs.astype(np.float64)  # NewsPositions: a posting weighs its positions
             raw = positions.astype("=u4").tobytes()
             ends = (np.cumsum(freqs) * 4).tolist()
@@ -282,9 +343,7 @@ class BatchSegmentWriter(SegmentWriter):
                 ids.frombytes(docs_raw[4 * b : 4 * e])
                 ws = array("f")
                 ws.frombytes(weights_raw[4 * b : 4 * e])
-                block_values = (
-                    values[b:e] if text.positions is not None else [packed[4 * b : 4 * e]]
-                )
+                block_values = values[b:e] if text.positions else [packed[4 * b : 4 * e]]
                 blocks.append((ids, ws, block_values, max(weight_list[b:e])))
             _write_blocks(fw, btext, blocks)
 
