@@ -179,7 +179,10 @@ class BatchSegmentWriter(SegmentWriter):
         # ``exact``, and a document's title, speaker, kind and paragraph numbers recur.
         self._words = _Words()
         self._surface: dict[str, tuple[array, int, int]] = {}
-        self._indexed: dict[tuple[str, object], list[tuple[bytes, int, float, bytes]]] = {}
+        # (field, value) -> (its (term, weight, value) postings, its length, the bytes they count)
+        self._indexed: dict[
+            tuple[str, object], tuple[list[tuple[bytes, float, bytes]], int, int]
+        ] = {}
 
     def add_document(self, **fields: Any) -> None:
         if not self._bulk or any(name.startswith("_") for name in fields):  # boosts, stored_
@@ -234,23 +237,26 @@ class BatchSegmentWriter(SegmentWriter):
                 text.add(docnum, wids)
                 self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * n_terms
                 return n_terms if field.scorable else 0
-        length = 0
         key = (fieldname, value)
-        items = self._indexed.get(key) if type(value) in (str, int) else None
-        if items is None:
-            items = list(field.index(value))
-            if type(value) in (str, int):
+        memo = type(value) in (str, int)
+        indexed = self._indexed.get(key) if memo else None
+        if indexed is None:
+            postings = list(field.index(value))
+            items = [(tbytes, weight * 1.0, vbytes) for tbytes, _, weight, vbytes in postings]
+            length = sum(freq for _, freq, _, _ in postings) if field.scorable else 0
+            size = sum(_POOL_POSTING + len(fieldname) + 2 * len(t) + len(v) for t, _, v in items)
+            indexed = (items, length, size)
+            if memo:
                 if len(self._indexed) > MEMO:
                     self._indexed = {}
-                self._indexed[key] = items
-        for tbytes, freq, weight, vbytes in items:
-            other = self._other.get(fieldname)
-            if other is None:
-                other = self._other[fieldname] = {}
-            other.setdefault(tbytes, []).append((docnum, weight * 1.0, vbytes))
-            if field.scorable:
-                length += freq
-            self.buffered += _POOL_POSTING + len(fieldname) + 2 * len(tbytes) + len(vbytes)
+                self._indexed[key] = indexed
+        items, length, size = indexed
+        other = self._other.get(fieldname)
+        if other is None:
+            other = self._other[fieldname] = {}
+        for tbytes, weight, vbytes in items:
+            other.setdefault(tbytes, []).append((docnum, weight, vbytes))
+        self.buffered += size
         return length
 
     def pending_bytes(self) -> int:
@@ -319,9 +325,11 @@ class BatchSegmentWriter(SegmentWriter):
             values = [packed[i : i + 4] for i in range(0, len(packed), 4)] if extra else []
             weights = freqs * fieldobj.format.field_boost
         docs_raw = docs.astype("=u4").tobytes()
-        weights_raw = weights.astype("=f4").tobytes()  # the codec keeps weights as float32
+        weights32 = weights.astype("=f4")  # the codec keeps weights as float32
+        weights_raw = weights32.tobytes()
         bounds_list = bounds.tolist()
         weight_list = weights.tolist()
+        blocks_of = _BlockFacts(docs, weights, weights32, bounds)
 
         def own(t: int) -> list[tuple[int, float, bytes]]:
             lo, hi = bounds_list[t], bounds_list[t + 1]
@@ -335,17 +343,61 @@ class BatchSegmentWriter(SegmentWriter):
                 mine = own(t) if t is not None else None
                 _write_term(fw, btext, _in_order(mine, extra[btext]))
                 continue
-            lo, hi = bounds_list[t], bounds_list[t + 1]  # type: ignore[index]
             blocks = []
-            for b in range(lo, hi, BLOCK):
-                e = min(b + BLOCK, hi)
+            for n, b, e in blocks_of.term_blocks(t):  # type: ignore[arg-type]
                 ids = array("I")
                 ids.frombytes(docs_raw[4 * b : 4 * e])
                 ws = array("f")
                 ws.frombytes(weights_raw[4 * b : 4 * e])
                 block_values = values[b:e] if text.positions else [packed[4 * b : 4 * e]]
-                blocks.append((ids, ws, block_values, max(weight_list[b:e])))
+                blocks.append((ids, ws, block_values, *blocks_of.facts(n, b, e)))
             _write_blocks(fw, btext, blocks)
+
+
+class _BlockFacts:
+    """What the postings writer needs of every 128-posting block of a field's sorted postings,
+    worked out for all blocks at once: document-number deltas, the top weight, the weights'
+    sum and their pickled form (None when all are 1.0, one number when all are equal)."""
+
+    def __init__(self, docs: np.ndarray, weights: np.ndarray, weights32: np.ndarray, bounds):
+        lo, hi = bounds[:-1], bounds[1:]
+        per_term = (hi - lo + BLOCK - 1) // BLOCK
+        self.first_block = np.append(0, np.cumsum(per_term)).tolist()
+        owner = np.repeat(np.arange(len(lo)), per_term)
+        nth = np.arange(len(owner)) - np.repeat(self.first_block[:-1], per_term)
+        starts = lo[owner] + BLOCK * nth
+        self.starts = starts.tolist()
+        self.ends = np.minimum(starts + BLOCK, hi[owner]).tolist()
+        deltas = docs.astype(np.int64)
+        deltas[1:] -= docs[:-1]
+        deltas[starts] = docs[starts]  # a block's first delta is its first document number
+        self.deltas = deltas.tolist()
+        if len(starts):
+            self.top = np.maximum.reduceat(weights, starts).tolist()
+            low32 = np.minimum.reduceat(weights32, starts)
+            high32 = np.maximum.reduceat(weights32, starts)
+        else:
+            self.top = []
+            low32 = high32 = weights32[:0]
+        self.ones = ((low32 == 1.0) & (high32 == 1.0)).tolist()
+        self.equal = (low32 == high32).tolist()
+        self.weights32 = weights32.tolist()  # as Python floats: what an array("f") gives
+
+    def term_blocks(self, t: int) -> list[tuple[int, int, int]]:
+        """(block number, first posting, one past the last) of term ``t``'s blocks."""
+        blocks = range(self.first_block[t], self.first_block[t + 1])
+        return [(n, self.starts[n], self.ends[n]) for n in blocks]
+
+    def facts(self, n: int, b: int, e: int) -> tuple[float, tuple[int, ...], Any, float]:
+        """(top weight, deltas, pickled weights, weights' sum) of block ``n``."""
+        weights = self.weights32[b:e]
+        if self.ones[n]:
+            mini: Any = None
+        elif self.equal[n]:
+            mini = weights[0]
+        else:
+            mini = tuple(weights)
+        return self.top[n], tuple(self.deltas[b:e]), mini, sum(weights)
 
 
 def _in_order(
@@ -364,12 +416,23 @@ def _write_term(fw: Any, btext: bytes, postings: list[tuple[int, float, bytes]])
     blocks = []
     for lo in range(0, len(postings), BLOCK):
         part = postings[lo : lo + BLOCK]
+        ids = array("I", [p[0] for p in part])
+        weights = array("f", [p[1] for p in part])
+        if all(w == 1.0 for w in weights):
+            mini: Any = None
+        elif all(w == weights[0] for w in weights):
+            mini = weights[0]
+        else:
+            mini = tuple(weights)
         blocks.append(
             (
-                array("I", [p[0] for p in part]),
-                array("f", [p[1] for p in part]),
+                ids,
+                weights,
                 [p[2] for p in part if p[2]],
                 max(p[1] for p in part),
+                tuple(delta_encode(ids)),
+                mini,
+                sum(weights),
             )
         )
     _write_blocks(fw, btext, blocks)
@@ -378,10 +441,9 @@ def _write_term(fw: Any, btext: bytes, postings: list[tuple[int, float, bytes]])
 _NO_LENGTHS = (length_to_byte(None), length_to_byte(0))  # NewsCodec keeps no length statistics
 
 
-def _write_blocks(
-    fw: Any, btext: bytes, blocks: list[tuple[array, array, list[bytes], float]]
-) -> None:
-    """One term's postings, given as (document numbers, weights, values, top weight) blocks,
+def _write_blocks(fw: Any, btext: bytes, blocks: list[tuple[Any, ...]]) -> None:
+    """One term's postings, given as (document numbers, weights, values, top weight, document
+    number deltas, weights as pickled, weights' sum) blocks,
     written as Whoosh's postings writer writes them when handed the postings one by one: each
     block's pickled (deltas, weights, values) behind its pickled summary and signed length
     (negative for the last), the term's statistics in its term record, and the flat copy. The
@@ -395,27 +457,21 @@ def _write_blocks(
     info = W3TermInfo()
     out = [_BLOCK_MAGIC]
     last = len(blocks) - 1
-    for n, (ids, weights, values, top) in enumerate(blocks):
+    for n, (ids, weights, values, top, deltas, mini_weights, weight) in enumerate(blocks):
         fw.block(ids, weights, values)
-        info._weight += sum(weights)
+        info._weight += weight
         info._df += len(ids)
         info._maxweight = max(info._maxweight, top)
         if info._minid is None:
             info._minid = ids[0]
         info._maxid = ids[-1]
-        if all(w == 1.0 for w in weights):
-            mini_weights: Any = None
-        elif all(w == weights[0] for w in weights):
-            mini_weights = weights[0]
-        else:
-            mini_weights = tuple(weights)
         if fixed is None or fixed < 0:
             mini_values: Any = tuple(values)
         elif fixed == 0:
             mini_values = None
         else:
             mini_values = b"".join(values)
-        data = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+        data = dumps((deltas, mini_weights, mini_values), 2)
         if compression:
             data = zlib.compress(data, compression)
         summary = dumps((len(ids), ids[-1], top, compression, *_NO_LENGTHS), 2)
