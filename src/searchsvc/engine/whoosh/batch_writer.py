@@ -110,26 +110,34 @@ class _TextPostings:
 
     def _tokens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(folded term id, document number, position) of every term token, in the order the
-        chunks were added and, within a chunk, in ``iter_terms`` order."""
+        chunks were added and, within a chunk, in ``iter_terms`` order. Everything is uint32
+        (a batch is cut long before 2**32 tokens) and dropped once used: these arrays are as
+        long as the batch's text, the largest the writer holds."""
+        u4 = np.uint32
         words = self.words
-        wids = np.frombuffer(self.wids, dtype=np.uint32).astype(np.intp)
-        sizes = np.frombuffer(words.sizes, dtype=np.uint32).astype(np.intp)[wids]
-        owner = np.repeat(np.arange(len(wids)), sizes)  # token -> the word it comes from
-        word_start = np.cumsum(sizes) - sizes  # first token of each word
-        nth = np.arange(len(owner)) - word_start[owner]  # token's place within its word
-        entry = np.frombuffer(words.first, dtype=np.uint32).astype(np.intp)[wids][owner] + nth
-        tids = np.frombuffer(words.flat_terms, dtype=np.uint32)[entry]
-        counts = np.frombuffer(self.counts, dtype=np.uint32).astype(np.intp)
-        docs = np.repeat(np.frombuffer(self.docnums, dtype=np.uint32), counts)[owner]
+        wids = np.frombuffer(self.wids, dtype=u4)
+        sizes = np.frombuffer(words.sizes, dtype=u4)[wids]
+        owner = np.repeat(np.arange(len(wids), dtype=u4), sizes)  # token -> its word
+        word_start = np.cumsum(sizes, dtype=u4) - sizes  # first token of each word
+        del sizes
+        entry = np.arange(len(owner), dtype=u4) - word_start[owner]  # place within its word
+        del word_start
+        entry += np.frombuffer(words.first, dtype=u4)[wids][owner]
+        tids = np.frombuffer(words.flat_terms, dtype=u4)[entry]
+        counts = np.frombuffer(self.counts, dtype=u4)
+        docs = np.repeat(np.frombuffer(self.docnums, dtype=u4), counts)[owner]
         if not self.positions:
-            return tids, docs, np.zeros(0, dtype=np.uint32)
+            return tids, docs, np.zeros(0, dtype=u4)
         # A word's position: the positions its chunk's earlier words take.
-        advance = np.frombuffer(words.advance, dtype=np.uint32).astype(np.int64)[wids]
-        before = np.cumsum(advance) - advance
-        chunk_start = np.cumsum(counts) - counts
+        advance = np.frombuffer(words.advance, dtype=u4)[wids]
+        before = np.cumsum(advance, dtype=u4) - advance
+        del advance
+        chunk_start = np.cumsum(counts, dtype=np.int64) - counts
         before -= np.repeat(before[chunk_start], counts)
-        offsets = np.frombuffer(words.flat_offsets, dtype=np.uint32)[entry]
-        return tids, docs, (before[owner] + offsets).astype(np.uint32)
+        positions = before[owner]
+        del before, owner
+        positions += np.frombuffer(words.flat_offsets, dtype=u4)[entry]
+        return tids, docs, positions
 
     def sorted_postings(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(terms in byte order, first posting of each term and one past the last, posting
