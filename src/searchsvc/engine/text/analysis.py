@@ -84,7 +84,7 @@ def surface_tokens(text: str) -> list[str]:
 WordTerms = tuple[tuple[tuple[str, int], ...], int]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=65_536)  # words repeat; ≈ 360 bytes a word, ≤ 24 MB per process
 def word_terms(word: str) -> WordTerms:
     """What ``iter_terms`` indexes for one word of ``surface_tokens``, analysed once per distinct
     word: a writer maps a text's words through this instead of analysing token by token. Every
