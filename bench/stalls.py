@@ -12,7 +12,7 @@ and whether a garbage collection ran in it. Stretches are judged by their CPU ti
 machine a stretch's wall time also counts the time the process waited for a core, which no safe
 point shortens (both are reported).
 
-    python -m bench stalls --index-dir D [--threshold-ms 20] [--max-queries N]
+    python -m bench stalls --index-dir D [--threshold-ms 20] [--max-queries N]   (or --quick)
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from __future__ import annotations
 import argparse
 import gc
 import random
+import shutil
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import Any
 
 from .common import load_queries, percentiles, print_table, write_results
 from .http_latency import UNCACHED_PER_PAGE, search_path
+from .loadgen import ensure_index
 
 OUR_CODE = "searchsvc"  # frames worth naming: the engine's, not the library's internals
 SHOWN = 15  # stretches printed
@@ -96,23 +99,33 @@ def get(client: Any, path: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    """On ``--index-dir`` (a copy of the full index, for figures that mean something), else on
+    an index built for the run (``--quick``: the seeds)."""
+    work = Path(tempfile.mkdtemp(prefix="bench-stalls-", dir=args.workdir))
+    try:
+        return _replay(args, ensure_index(args, work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _replay(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
     import falcon.testing
 
     from searchsvc.api.app import create_app
     from searchsvc.config import Settings
     from searchsvc.engine import pacing
 
-    if not args.index_dir or not (Path(args.index_dir) / "live").exists():
-        raise SystemExit("--index-dir must name an existing index (a copy of the full one)")
     queries = load_queries()
     paths = [search_path(q, per_page=n) for n in UNCACHED_PER_PAGE for q in queries]
     random.Random(15).shuffle(paths)  # the overload benchmark's order
     if args.max_queries:
         paths = paths[: args.max_queries]
-    settings = Settings.from_env(index_dir=Path(args.index_dir))  # as served, analytics included
+    settings = Settings.from_env(index_dir=index_dir)  # as served, analytics included
     client = falcon.testing.TestClient(create_app(settings))
-    for path in paths[-50:]:  # open the searcher and decode the facet columns, unmeasured
-        get(client, path)
+    # Opens the searcher and decodes the facet columns, unmeasured, on URLs the replay does not
+    # ask for (a page size of its own): a replayed URL asked before would come from the cache.
+    for q in queries[-50:]:
+        get(client, search_path(q, per_page=5))
     clock = StretchClock(args.threshold_ms / 1000)
     gc.callbacks.append(clock.on_gc)
     saved_interval = pacing.INTERVAL
@@ -174,7 +187,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "long_by_phase": dict(by_phase.most_common()),
         "longest": worst[:100],
     }
-    write_results("stalls", payload, quick=False)
+    write_results("stalls", payload, quick=bool(args.quick))
     return payload
 
 

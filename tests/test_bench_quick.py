@@ -104,6 +104,15 @@ def test_in_process_latency_quick(tmp_path):
     assert out["machine"]["src_changed_during_run"] in (True, False)
 
 
+def test_stalls_quick(tmp_path):
+    out = run_bench(tmp_path, "stalls", "--quick", "--max-queries", "40", "--threshold-ms", "0")
+    assert out["requests"] == 40 and set(out["statuses"]) == {"200"}, out["statuses"]
+    assert out["stretch_ms"]["n"] > 40  # at least the stretch from each request's start
+    longest = out["longest"]  # every stretch is kept at a threshold of 0
+    assert longest and all(s["from"] and s["to"] for s in longest)
+    assert [s["cpu_ms"] for s in longest] == sorted((s["cpu_ms"] for s in longest), reverse=True)
+
+
 @needs_corpus
 @pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk missing (Debian: apt-get install wrk)")
 def test_http_quick(tmp_path):
