@@ -7,16 +7,20 @@ a first-time query (BENCHMARKS.md). Real engines read postings as flat integer a
 
 ``NewsCodec`` is Whoosh's own codec with one addition: as its postings writer hands each finished
 block to disk, the block's document numbers, term frequencies and positions — already in memory as
-``array`` objects — are appended to three raw files beside the segment; every term gets a row in a
-small table (where its postings and positions start) and a 128-bit hash of (field, term) in a
-sorted key file, which finds the row without Whoosh's term dictionary. Writes are C-level appends
-per block; merges and multi-process writes go through the same writer, so every segment the codec
-writes has its copy. Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing
-to cache per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
+``array`` objects — go to three flat files beside the segment; every term gets a row in a small
+table (where its postings and positions start) and a 128-bit hash of (field, term) in a sorted
+key file, which finds the row without Whoosh's term dictionary. Document numbers are C-level
+appends per block; frequencies and positions are kept in memory and written at the segment's end
+in the narrowest type that holds them exactly (``narrowest``: a byte per count and two per
+position, nearly always; the extension says which), read back as the arrays they were. Merges and
+multi-process writes go through the same writer, so every segment the codec writes has its copy.
+Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing to cache
+per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
 
-Whoosh's files stay complete and authoritative: its parser, spelling, term statistics and any query
-this module does not handle read them, and a segment without the copy (an index written before it
-existed) is read through Whoosh as before.
+Whoosh's files stay complete and authoritative (its posting blocks zlib-compressed, since queries
+read the copy): its parser, spelling, term statistics and any query this module does not handle
+read them, and a segment without the copy (an index written before it existed) is read through
+Whoosh as before. The codec also stores each chunk's fields in blocks of chunks (``blocks.py``).
 
 Positions use ``NewsPositions``: raw ``uint32`` offsets (native byte order, like every file here)
 instead of pickled deltas, so the copy can be appended as-is and a posting's positions are a slice
