@@ -133,10 +133,10 @@ class Client:
 
 
 def test_concurrent_clients_leave_exactly_the_expected_index(make_server) -> None:
-    # 8 clients that each wait for their answer keep up to 8 requests at one worker; on a
-    # loaded box its wait bound may refuse a search 503 overloaded (admission's subject,
-    # tests/test_overload.py): here only the count bounds the queue, so every answer counts.
-    env = {"SEARCHSVC_WRITE_KEYS": WRITE_KEY, "SEARCHSVC_MAX_QUEUE_WAIT": "0"}
+    # 8 clients that each wait for their answer keep up to 8 requests at one worker, however
+    # slow the box: never overload (tests/test_overload.py), so none is refused and every answer
+    # counts, with the default admission settings.
+    env = {"SEARCHSVC_WRITE_KEYS": WRITE_KEY}
     srv: Server = make_server(env=env, workers=2)
     clients = [Client(k, srv.url, seed=1000 + k) for k in range(CLIENTS)]
     threads = [threading.Thread(target=c.run, daemon=True) for c in clients]

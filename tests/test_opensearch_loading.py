@@ -9,6 +9,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -16,11 +17,13 @@ from searchsvc.config import Settings
 from searchsvc.engine.models import Chunk, Document
 from searchsvc.engine.opensearch import loading
 from searchsvc.engine.opensearch.backend import OpenSearchBackend
+from searchsvc.engine.service import Engine
 from searchsvc.engine.text.chunking import chunk_document
 from searchsvc.errors import IndexBusy
 
 pytestmark = pytest.mark.cluster
 
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 STORIES = 40  # with BODY_CHUNKS lowered below: several bodies, both senders busy
 
 
@@ -89,3 +92,33 @@ def test_a_refused_line_stops_the_load_with_index_busy(cluster_backend: OpenSear
     with pytest.raises(IndexBusy, match="refused part of a bulk write"):
         loading.load(cluster_backend.client, index, ((d, c, "file") for d, c in stories()), procs=1)
     assert not [t for t in threading.enumerate() if t.name.startswith("bulk-sender")]
+
+
+def test_a_two_process_reindex_stores_what_one_process_stores(urls: str, tmp_path: Path) -> None:
+    """Reading and chunking spread over processes (``engine/reading.py``) change nothing stored."""
+    stored = []
+    for procs in (1, 2):
+        alias = f"loading-{uuid.uuid4().hex[:8]}"
+        settings = Settings.from_env(
+            {},
+            backend="opensearch",
+            opensearch_url=urls,
+            opensearch_index=alias,
+            opensearch_shards=2,
+            opensearch_replicas=1,
+            index_dir=tmp_path / f"ix{procs}",
+        )
+        engine = Engine(settings)
+        try:
+            report = engine.index_paths([SEEDS], procs=procs, into_new=True)
+            found = engine.backend.client.search(
+                index=alias,
+                body={"size": 100, "query": {"match_all": {}}, "sort": [{"doc_id": "asc"}]},
+                _source_excludes=["stamp"],
+            )["hits"]["hits"]
+            stored.append((report.documents, report.chunks, [h["_source"] for h in found]))
+        finally:
+            engine.backend.client.indices.delete(index=f"{alias}*", ignore_unavailable=True)
+    assert stored[0] == stored[1]
+    assert stored[0][0] == len(stored[0][2]) == 5
+    assert any(c["facet"].get("speaker") for s in stored[0][2] for c in s["chunks"])

@@ -9,16 +9,21 @@ is answered; ``/health`` answers 200 meanwhile; and the worker is the same proce
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
+import time
 from pathlib import Path
+from wsgiref.util import setup_testing_defaults
 
 import gevent
 import gevent.event
 import requests
 
 from helpers import ROOT, Server
+from searchsvc.api.app import create_app
 from searchsvc.api.worker import TurnCost, Turns
+from searchsvc.config import Settings
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -59,69 +64,198 @@ def test_overload_is_refused_with_503_and_retry_after(make_server) -> None:
     print(f"{len(answers)} requests: {len(refused)} refused with 503")
 
 
-class _Held:
-    """A WSGI app whose requests (but /health) hold their turn until released, answering the reason
-    ``Turns`` gave for refusing them (or ``admitted``)."""
+class _Desk:
+    """A WSGI app behind ``Turns`` whose requests (named by their query string) hold their turn
+    until the test ends it; it records the order they got their turns in, and why the others were
+    refused. Refused requests are answered by ``refusals`` (the real app) when one is given."""
 
-    def __init__(self) -> None:
-        self.release = gevent.event.Event()
+    def __init__(self, refusals=None) -> None:
+        self.started: list[str] = []
+        self.refused: dict[str, str] = {}
+        self.gates: dict[str, gevent.event.Event] = {}
+        self.refusals = refusals
 
-    def __call__(self, environ: dict, start_response) -> str:
-        refused = environ.get("searchsvc.overloaded")
-        if not refused and environ["PATH_INFO"] != "/health":
-            self.release.wait()
-        return refused or "admitted"
+    def __call__(self, environ: dict, start_response):
+        name = environ["QUERY_STRING"]
+        reason = environ.get("searchsvc.overloaded")
+        if reason:
+            self.refused[name] = reason
+            return self.refusals(environ, start_response) if self.refusals else [b""]
+        if environ["PATH_INFO"] == "/health":
+            return [b"healthy"]
+        self.started.append(name)
+        self.gates.setdefault(name, gevent.event.Event()).wait()
+        return [b"answered"]
 
 
-def _request(method: str = "GET", path: str = "/search") -> dict:
-    return {"REQUEST_METHOD": method, "PATH_INFO": path}
+def _until(condition, what: str) -> None:
+    """Lets the loop run (greenlets, the zero-delay timer that hands a turn on) until
+    ``condition`` holds; a deadline, not a sleep, ends a test that would hang."""
+    deadline = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        gevent.sleep(0.001)
 
 
-def test_admission_is_decided_on_arrival_from_the_expected_wait() -> None:
-    """No server, no real clock: the queue is real greenlets holding and waiting for the turn,
-    the cost of a turn is set and time stands still, so what is refused on arrival follows from
-    the rule alone."""
-    now = [100.0]
-    app = _Held()
-    turns = Turns(app, limit=8, max_wait=0.25, clock=lambda: now[0])
-    turns.cost.add(0.1)  # a turn costs 100 ms
-    # writes hold and wait for the turn (never refused late, whatever the clock says)
-    queued = [gevent.spawn(turns, _request("PUT", "/documents/a"), None) for _ in range(4)]
-    gevent.sleep(0)  # they arrive: one computes, the rest wait for the turn
-    assert turns.queued == Turns.BURST == 4
-    # 5 arrivals and no turn done in the last second: overfed; 4 ahead × 100 ms > 250 ms, so a
-    # read is refused at once, before any turn is over
-    assert turns.overfed()
-    assert turns(_request(), None) == "expected_wait"
-    assert turns(_request("POST", "/search"), None) == "expected_wait"
-    # a write is bounded by the count alone; so is /health, never refused
-    queued.append(gevent.spawn(turns, _request("PUT", "/documents/a"), None))
-    assert turns(_request(path="/health"), None) == "admitted"
-    for _ in range(TurnCost.RECENT):
-        turns.cost.add(10.0)
-    gevent.sleep(0)
-    queued += [gevent.spawn(turns, _request("DELETE", "/documents/a"), None) for _ in range(3)]
-    gevent.sleep(0)
-    assert turns.queued == 8
-    assert turns(_request("PUT", "/documents/b"), None) == "queue_full"  # the hard cap
-    app.release.set()
-    assert [g.get(timeout=10) for g in queued] == ["admitted"] * 8
-    assert turns.queued == 0
-    assert turns.cost.seconds == 10.0  # the writes' turns are not taken for a read's cost
-    # with the queue under BURST, a read is admitted whatever a turn costs
-    assert turns(_request(), None) == "admitted"
+class _Line:
+    """Requests arriving at one ``Turns`` under a clock the test moves (``now``)."""
 
-    # A second later: clients that each wait for their answer (as many turns ended in the last
-    # second as requests arrived) are not overload, however long the queue they keep.
-    now[0] += 2 * Turns.WINDOW
-    app.release.clear()
-    turns.done.extend([now[0]] * 10)
-    held = [gevent.spawn(turns, _request("PUT", "/documents/a"), None) for _ in range(4)]
-    held.append(gevent.spawn(turns, _request(), None))
-    gevent.sleep(0)
-    assert not turns.overfed() and turns.queued == 5  # the read was queued, not refused
-    app.release.set()
-    assert [g.get(timeout=10) for g in held] == ["admitted"] * 5
+    def __init__(self, limit: int = 8, max_wait: float = 1.0, cost: float = 0.05, refusals=None):
+        self.now = 100.0
+        self.desk = _Desk(refusals)
+        self.turns = Turns(self.desk, limit=limit, max_wait=max_wait, clock=lambda: self.now)
+        self.turns.cost.add(cost)  # a read's turn costs 50 ms: the deadline is one turn
+        self.greenlets: dict[str, gevent.Greenlet] = {}
+        self.answers: dict[str, tuple[str, dict]] = {}
+
+    def arrive(self, name: str, method: str = "GET", path: str = "/search") -> None:
+        environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": name}
+        if self.desk.refusals:
+            setup_testing_defaults(environ)
+
+        def start_response(status: str, headers: list, exc_info=None) -> None:
+            self.answers[name] = (status, dict(headers))
+
+        self.greenlets[name] = gevent.spawn(self.turns, environ, start_response)
+        gevent.sleep(0)  # it runs: takes the turn, queues or is refused
+        waiting = [w.arrived for w in self.turns.waiting]
+        assert name in self.desk.started or name in self.desk.refused or self.now in waiting
+
+    def refusal(self, name: str) -> str:
+        """Why ``name`` was refused (waiting until its greenlet has been answered)."""
+        _until(lambda: name in self.desk.refused, f"the refusal of {name}")
+        return self.desk.refused[name]
+
+    def finish(self) -> str:
+        """Ends the turn in progress and waits for the next to begin (or the worker to idle);
+        returns who got it (or "")."""
+        current, began = self.desk.started[-1], len(self.desk.started)
+        self.desk.gates.setdefault(current, gevent.event.Event()).set()
+        _until(lambda: len(self.desk.started) > began or not self.turns.holding, "the next turn")
+        return self.desk.started[-1] if len(self.desk.started) > began else ""
+
+    def overload(self) -> None:
+        """Two reads per turn (an open loop at twice capacity) until the worker is overloaded."""
+        for k in range(40):
+            for half in "ab":
+                self.arrive(f"early{k}{half}")
+                self.now += 0.025
+                if self.turns.overloaded:
+                    return
+            if k:  # the first arrival took the idle turn
+                self.finish()
+        raise AssertionError("twice as many arrivals as turns never counted as overload")
+
+
+def test_a_draining_burst_and_clients_waiting_for_answers_are_served_in_turn() -> None:
+    """No server, no real clock: the queue is real greenlets holding and waiting for the turn."""
+    line = _Line()
+    # a burst of as many requests as the cap, then nothing: it drains, oldest first
+    for k in range(8):
+        line.arrive(f"burst{k}")
+    line.arrive("ninth")
+    assert line.refusal("ninth") == "queue_full"  # the hard cap
+    for _ in range(7):
+        line.now += 0.05
+        line.finish()
+    assert line.desk.started == [f"burst{k}" for k in range(8)]
+    assert not line.turns.overloaded
+    line.finish()
+    assert not line.turns.holding
+    # six clients that each send again when answered keep a queue of five that stands (its
+    # oldest has waited more than a turn for far longer than the interval), but they send no
+    # faster than they are answered: FIFO, nobody refused, whatever the clock
+    for c in range(6):
+        line.arrive(f"client{c}-0")
+    for n in range(1, 60):
+        line.now += 0.05
+        done = line.desk.started[-1]
+        line.finish()
+        line.arrive(f"{done.split('-')[0]}-{n}")
+        assert not line.turns.overloaded
+    assert line.turns.standing_since is not None
+    assert line.now - line.turns.standing_since > 10 * Turns.INTERVAL
+    order = line.desk.started[8:]
+    assert order == sorted(order, key=lambda name: (int(name.split("-")[1]), name))
+    assert line.desk.refused == {"ninth": "queue_full"}
+
+
+def test_an_overloaded_worker_serves_the_newest_read_and_sheds_the_rest() -> None:
+    line = _Line()
+    line.overload()
+    # until then turns went oldest first
+    served = line.desk.started
+    assert served[:3] == ["early0a", "early0b", "early1a"]
+    # now every turn goes to the newest read; the older ones are refused within the deadline
+    # (one turn): on the arrival of a newer read, or when their own wait passes it
+    assert len(line.turns.waiting) <= 1
+    for k in range(20):
+        line.arrive(f"late{k}a")
+        line.now += 0.025
+        line.arrive(f"late{k}b")
+        assert line.refusal(f"late{k}a") == "expected_wait"  # a newer one goes first
+        line.now += 0.025
+        assert line.finish() == f"late{k}b"
+    refused_late = {n for n in line.desk.refused if n.startswith("late")}
+    assert refused_late == {f"late{k}a" for k in range(20)}
+    assert set(line.desk.refused.values()) <= {"queue_full", "waited", "expected_wait"}
+    assert line.turns.overloaded
+    # the load stops: the queue drains, and once arrivals no longer outpace turns the next
+    # turn that ends with nobody waiting ends the overload
+    assert line.finish() == ""
+    line.now += Turns.WINDOW
+    line.arrive("quiet")
+    assert line.desk.started[-1] == "quiet"
+    line.finish()
+    assert not line.turns.overloaded
+    _until(lambda: all(g.dead for g in line.greenlets.values()), "every request answered")
+    assert all(g.value for g in line.greenlets.values())  # answered or refused, never hanging
+
+
+def test_writes_keep_their_order_and_are_never_shed() -> None:
+    line = _Line(limit=8)
+    line.overload()
+    line.arrive("put1", "PUT", "/documents/a")
+    line.arrive("read1")
+    line.now += 0.01
+    line.arrive("put2", "DELETE", "/documents/a")
+    line.arrive("read2")
+    line.now += 1.0  # everyone waiting is far past the deadline
+    assert line.finish() == "put1"
+    assert line.finish() == "put2"
+    assert line.refusal("read1") == "expected_wait" and line.refusal("read2") == "waited"
+    assert "put1" not in line.desk.refused and "put2" not in line.desk.refused
+    # at the cap, a read displaces the oldest waiting read; a write finds no room
+    line = _Line(limit=4)
+    line.overload()
+    line.arrive("put1", "PUT", "/documents/a")
+    line.arrive("put2", "PUT", "/documents/a")
+    line.arrive("newer")
+    assert line.turns.queued == 4
+    line.arrive("newest")
+    assert line.refusal("newer") == "expected_wait" and "newest" not in line.desk.refused
+    line.arrive("put3", "PUT", "/documents/a")
+    assert line.refusal("put3") == "queue_full"
+    assert [line.finish() for _ in range(3)] == ["put1", "put2", "newest"]
+
+
+def test_a_read_past_its_deadline_is_answered_503_with_retry_after(tmp_path: Path) -> None:
+    """While a long turn computes, nothing arrives and no turn ends: the waiting read's own
+    timer finds it past the deadline, and the real app answers it 503 overloaded."""
+    line = _Line(refusals=create_app(Settings(index_dir=tmp_path)))
+    line.overload()
+    line.arrive("late")  # the one before it is shed: it is the newest
+    line.now += 0.2  # the turn in progress takes far longer than the deadline of 50 ms
+    _until(lambda: "late" in line.answers, "the refusal of the read past its deadline")
+    assert line.refusal("late") == "waited"
+    status, headers = line.answers["late"]
+    headers = {k.lower(): v for k, v in headers.items()}
+    assert status.startswith("503") and headers["retry-after"] == "1", (status, headers)
+    body = b"".join(line.greenlets["late"].get(timeout=10))
+    assert json.loads(body)["error"]["code"] == "overloaded"
+    # /health skips the queue, overloaded or not
+    health = {"REQUEST_METHOD": "GET", "PATH_INFO": "/health", "QUERY_STRING": "health"}
+    assert line.turns(health, None) == [b"healthy"]
 
 
 def test_the_turn_cost_follows_recent_turns() -> None:

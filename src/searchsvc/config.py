@@ -92,13 +92,12 @@ class Settings:
         "answer 503 overloaded with Retry-After at once. /health is never refused.",
     )
     max_queue_wait: float = _setting(
-        0.25,
-        "Seconds a read may expect to wait for its worker's turn (requests ahead × the median of "
-        "the last 15 reads' turns); one that would wait longer answers 503 overloaded with Retry-After "
-        "on arrival, while requests arrive faster than turns end. A burst of up to 4 per worker, "
-        "and writes, are bounded by max_inflight alone. 0.25: above the wait of a healthy queue of 4 (3 turns of ≈ 60 ms on a loaded "
-        "2-core box), under half what max_inflight alone lets admitted requests wait at twice "
-        "capacity (RELIABILITY.md). 0: no bound but max_inflight.",
+        0.1,
+        "Longest a read waits for its worker's turn while the worker is overloaded (its queue "
+        "stands and requests arrive faster than turns end): the newest read goes first, and one "
+        "that cannot start within one turn's running cost, at most this, answers 503 overloaded "
+        "with Retry-After. Queues that drain, and clients that wait for their answers, are served "
+        "in turn and never refused for waiting. 0: never overloaded, FIFO with max_inflight alone.",
     )
     fsync: bool = _setting(
         True,

@@ -11,8 +11,9 @@ away, at the cost of parsing its request line. So an admitted request waits at m
 Under the gevent worker ``searchsvc serve`` runs, the queue is kept by the worker itself
 (``worker.Turns``: one request computes at a time, and the sockets are polled while it computes,
 so every arrival is counted as it arrives); a request it has no room for — the queue is full, or
-its expected wait is longer than ``Settings.max_queue_wait`` — reaches this middleware marked
-``searchsvc.overloaded`` and is refused here, so the answer is rendered like every other error.
+the worker is overloaded and the request could not start within its deadline (at most
+``Settings.max_queue_wait``) — reaches this middleware marked ``searchsvc.overloaded`` and is
+refused here, so the answer is rendered like every other error.
 Under sync or threaded workers (``gunicorn -k …`` by hand) the counter below is the bound, and
 the ``time.sleep(0)`` yield is harmless.
 
@@ -43,13 +44,13 @@ class AdmissionMiddleware:
         refused = req.env.get("searchsvc.overloaded")  # by the gevent worker's queue (worker.py)
         if refused == "waited":
             raise Overloaded(
-                "the service is at capacity (this request waited too long for its turn); "
-                "retry after the Retry-After delay"
+                "the service is overloaded (this request waited past its worker's deadline for a "
+                "turn, SEARCHSVC_MAX_QUEUE_WAIT at most); retry after the Retry-After delay"
             )
         if refused == "expected_wait":
             raise Overloaded(
-                "the service is at capacity (this request would wait longer than "
-                "SEARCHSVC_MAX_QUEUE_WAIT for its turn); retry after the Retry-After delay"
+                "the service is overloaded (newer requests go first and this one could not start "
+                "within its worker's deadline); retry after the Retry-After delay"
             )
         if refused:
             raise Overloaded(

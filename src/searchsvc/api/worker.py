@@ -37,10 +37,11 @@ import statistics
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
-import gevent.lock
+import gevent.event
 from gevent.server import StreamServer
 from gunicorn.workers import ggevent
 from gunicorn.workers.ggevent import GeventWorker
@@ -180,41 +181,71 @@ class TurnCost:
         self.recent.append(seconds)
 
 
+TURN = "turn"  # a waiter's verdict when it is handed the turn; any other verdict is a refusal
+
+
+@dataclass(eq=False)
+class Waiter:
+    """A request waiting for its worker's turn: when it arrived, whether it writes, and the
+    verdict it is woken with (``TURN``, or why it is refused)."""
+
+    arrived: float
+    write: bool
+    ready: gevent.event.Event = field(default_factory=gevent.event.Event)
+    verdict: str | None = None
+
+
 class Turns:
-    """The app, run for one request at a time per worker, with a bounded queue in front.
+    """The app, run for one request at a time per worker, with a queue in front that switches to
+    newest-first and sheds its oldest reads when it stands (controlled delay + adaptive LIFO).
 
-    Admission is decided when a request arrives, from the wait it can expect: the requests
-    ahead of it (the one computing and those queued) times the running cost of a read's turn
-    (``TurnCost``; writes, rare and each fsynced, would make every search after a commit look
-    slow). A read whose expected wait exceeds ``max_wait`` is refused at once — waiting
-    and then being refused would be the worst of both — and so is any request that finds
-    ``limit`` requests already holding or waiting for a turn (the hard cap). Three exceptions to
-    the wait bound: a worker always admits a burst of up to ``BURST`` requests (a handful of
-    clients at once is not overload, however slow the machine is at the moment); it applies the
-    bound only while requests arrive faster than turns end (``overfed``: a few clients waiting
-    for each answer saturate a worker without overloading it); and writes are
-    bounded by the count alone (each is fsynced, so a few in a row would otherwise refuse the
-    next; a CMS push refused costs more than one answered late). A read admitted beyond the
-    burst that, the estimate having been wrong, waited more than ``BACKSTOP`` × ``max_wait`` by
-    the time its turn comes is refused then rather than answered very late; that backstop only
-    fires when the cost of turns jumps.
+    Two kinds of load keep a queue, and only one of them is overload. A few clients that each
+    wait for their answer (a desk, a CMS, a benchmark's probe) can keep several requests queued
+    on a saturated worker, yet send no faster than they are answered: served in turn (FIFO) they
+    all get answers, at the price of waiting for the few ahead. Overload — requests arriving
+    faster than turns end — grows the queue until everyone waits the longest. So the queue is
+    FIFO until both of these hold (``observe``):
 
-    Under gevent nothing would otherwise bound the queue that admission counts: a request that
-    arrives while another computes is only read once the loop polls its sockets. Here requests
-    take turns; a request that is refused is passed to the app marked ``searchsvc.overloaded``
-    (``admission.py`` answers it 503 at once, without a turn); a turn is handed on only through a
-    zero-delay timer, which fires after the loop has polled; and a search gives way to the loop
-    every few milliseconds while it computes (``engine.pacing``, installed by the worker), so a
-    request is read, counted and refused or queued within milliseconds of arriving, not after
-    the search in progress. The turn stays held while the search gives way: one search computes
-    at a time. ``/health`` and requests whose body timed out skip the queue: they cost nothing.
-    The turn ends when the app returns, before the answer is written, so a client that reads its
-    answer slowly never holds up the next search."""
+    * it **stands**: the oldest waiting request has waited more than one turn (``target``) at
+      every look for ``INTERVAL`` (CoDel's test: a queue that drains is no problem however long
+      it gets for a moment); and
+    * arrivals **outpace** turns: over the last ``WINDOW``, more requests arrived (refused ones
+      included) than turns ended by more than ``limit``. That excess is at most what is queued
+      now plus what was refused, so clients that each wait for their answer, ``limit`` of them
+      or fewer, can never cause it, however slow the turns: only a queue that filled can.
 
-    BURST = 4
-    BACKSTOP = 4.0
-    WINDOW = 1.0  # seconds over which arrivals are compared with turns done
-    OVERFED = 1.5  # arrivals per turn done in that window that mean overload
+    Then the worker is **overloaded** until a turn ends with nobody waiting and no more
+    requests arrived than turns ended over the ``WINDOW`` (hysteresis: a gap in the arrivals
+    does not switch it back to FIFO in the middle of an overload). While overloaded, the turn
+    goes to the oldest waiting write if there is one (writes are never reordered against each
+    other, nor refused but by the cap) and otherwise to the *newest* read: it has waited least,
+    so it answers in about its normal time, instead of every request waiting for all those
+    ahead. A read that has waited longer than the ``deadline`` — ``DEADLINE_TURNS`` times the
+    running cost of a read's turn (``TurnCost``), at most ``max_wait`` — is refused, and so is
+    one whose wait so far plus a turn for each read that arrived after it (each will go first)
+    already exceeds it: a refusal is known within the deadline, and the worker does not idle
+    while a request it can still answer in time waits. The hard cap holds in
+    both modes: a request that finds ``limit`` requests holding or waiting for the turn is
+    refused on arrival (while overloaded, a read displaces the oldest waiting read instead).
+    ``max_wait`` infinite: never overloaded, FIFO with the cap alone.
+
+    Under gevent nothing would otherwise bound the queue: a request that arrives while another
+    computes is only read once the loop polls its sockets. Here requests take turns; a refused
+    request is passed to the app marked ``searchsvc.overloaded`` (``admission.py`` answers it 503
+    with ``Retry-After`` at once, without a turn); a turn is handed on only through a zero-delay
+    timer, which fires after the loop has polled (so the newest arrival is known when the next
+    is chosen); and a search gives way to the loop every few milliseconds while it computes
+    (``engine.pacing``, installed by the worker), so a request is read, counted and queued or
+    refused within milliseconds of arriving, not after the search in progress. The turn stays
+    held while the search gives way: one search computes at a time. ``/health`` and requests
+    whose body timed out skip the queue: they cost nothing. The turn ends when the app returns,
+    before the answer is written, so a client that reads its answer slowly never holds up the
+    next search."""
+
+    TARGET = 0.005  # seconds: the least wait that counts as standing, whatever a turn costs
+    INTERVAL = 0.1  # seconds the queue must stand before it counts as overloaded
+    WINDOW = 2.0  # seconds over which arrivals are compared with turns ended
+    DEADLINE_TURNS = 1.0  # an overloaded worker's deadline for a read, in turns
 
     def __init__(
         self,
@@ -227,36 +258,81 @@ class Turns:
         self.limit = max(1, limit)
         self.max_wait = max_wait
         self.clock = clock
-        self.queued = 0  # holding a turn or waiting for one
         self.cost = TurnCost()
+        self.holding = False  # a request holds the turn (or it is being handed on)
+        self.waiting: deque[Waiter] = deque()  # in arrival order
+        self.overloaded = False
+        self.standing_since: float | None = None
         self.arrivals: deque[float] = deque()  # in the last WINDOW, refused ones included
         self.done: deque[float] = deque()  # turns ended in the last WINDOW
-        self.turn = gevent.lock.Semaphore(1)
 
-    def overfed(self) -> bool:
-        """Whether requests arrive faster than this worker's turns end. A few clients that each
-        wait for their answer before asking again (a desk, a CMS, a benchmark's probe) can keep
-        a queue of several, yet send no faster than they are answered: their queue does not
-        grow, and nobody is refused for the wait they cause. Overload does grow the queue."""
-        since = self.clock() - self.WINDOW
+    @property
+    def queued(self) -> int:
+        """Requests holding the turn or waiting for it: what the hard cap counts."""
+        return int(self.holding) + len(self.waiting)
+
+    def target(self) -> float:
+        """The wait that is no queue: one turn (a request arriving during another's turn)."""
+        return max(self.TARGET, self.cost.seconds)
+
+    def deadline(self) -> float:
+        """How long an overloaded worker lets a read wait for its turn."""
+        if not self.cost.seconds:
+            return self.max_wait  # no read measured yet
+        return min(self.max_wait, self.DEADLINE_TURNS * self.cost.seconds)
+
+    def outpaced(self, now: float, by: int | None = None) -> bool:
+        """Whether more requests arrived than turns ended over the last ``WINDOW``, by more than
+        ``by`` (default ``limit``: more than any set of at most ``limit`` clients waiting for
+        their answers could)."""
+        since = now - self.WINDOW
         for times in (self.arrivals, self.done):
             while times and times[0] < since:
                 times.popleft()
-        return len(self.arrivals) > self.OVERFED * max(len(self.done), 1)
+        return len(self.arrivals) - len(self.done) > (self.limit if by is None else by)
 
-    def wait_bounded(self, write: bool) -> bool:
-        """Whether the wait bound applies to a request arriving now: not to a write, nor within
-        the burst, nor while requests arrive no faster than turns end."""
-        return not write and self.queued >= self.BURST and self.overfed()
+    def observe(self, now: float, turn_ended: bool = False) -> None:
+        """Updates the mode from the queue as it is now (on every arrival and every turn's end)."""
+        if self.max_wait == float("inf"):
+            return
+        if self.overloaded:  # until it catches up with arrivals no faster than its turns
+            if turn_ended and not self.waiting and not self.outpaced(now, by=0):
+                self.overloaded = False
+                self.standing_since = None
+            return
+        if not self.waiting or now - self.waiting[0].arrived <= self.target():
+            self.standing_since = None
+            return
+        if self.standing_since is None:
+            self.standing_since = now
+        if now - self.standing_since >= self.INTERVAL and self.outpaced(now):
+            self.overloaded = True
 
-    def refusal(self, bounded: bool) -> str | None:
-        """Why a request arriving now would be refused (``bounded``: the wait bound applies to
-        it, ``wait_bounded``), or None to admit it."""
-        if self.queued >= self.limit:
-            return "queue_full"
-        if bounded and self.queued * self.cost.seconds > self.max_wait:
-            return "expected_wait"
-        return None
+    def shed(self, now: float) -> None:
+        """While overloaded, refuses every waiting read that cannot start within the deadline:
+        its wait so far plus a turn for each read that arrived after it."""
+        if not self.overloaded:
+            return
+        deadline, cost, newer = self.deadline(), self.cost.seconds, 0
+        for waiter in reversed(list(self.waiting)):
+            if waiter.write:
+                continue
+            waited = now - waiter.arrived
+            if waited > deadline:
+                self._wake(waiter, "waited")
+            elif waited + newer * cost > deadline:
+                self._wake(waiter, "expected_wait")
+            else:
+                newer += 1
+
+    def next_waiter(self) -> Waiter | None:
+        """Whom the turn goes to: the oldest request (FIFO), or while overloaded the oldest
+        write, else the newest read."""
+        if not self.waiting:
+            return None
+        if not self.overloaded:
+            return self.waiting[0]
+        return next((w for w in self.waiting if w.write), self.waiting[-1])
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if environ.get("PATH_INFO") == "/health" or getattr(
@@ -266,31 +342,75 @@ class Turns:
         write = _is_write(environ)
         arrived = self.clock()
         self.arrivals.append(arrived)
-        bounded = self.wait_bounded(write)
-        refused = self.refusal(bounded)
-        if refused:
-            environ["searchsvc.overloaded"] = refused
+        verdict = self._wait_for_turn(write, arrived) if self._room(write) else "queue_full"
+        if verdict != TURN:
+            environ["searchsvc.overloaded"] = verdict
             return self.app(environ, start_response)
-        self.queued += 1
-        self.turn.acquire()
         started = self.clock()
         try:
-            if bounded and started - arrived > self.BACKSTOP * self.max_wait:
-                environ["searchsvc.overloaded"] = "waited"  # answering it now would be late
-                return self.app(environ, start_response)
             answer = self.app(environ, start_response)
             if not write:  # a write's fsyncs say nothing of what the searches queued cost
                 self.cost.add(self.clock() - started)
             return answer
         finally:
-            self.queued -= 1
-            self.done.append(self.clock())
-            timer = gevent.get_hub().loop.timer(0.0)
-            timer.start(self._hand_on, timer)
+            self._end_turn()
+
+    def _room(self, write: bool) -> bool:
+        """Whether a request arriving now fits under the hard cap: while overloaded, a read
+        makes room by displacing the oldest waiting read (the newest goes first anyway)."""
+        if self.queued < self.limit:
+            return True
+        oldest = next((w for w in self.waiting if not w.write), None)
+        if write or not self.overloaded or oldest is None:
+            return False
+        self._wake(oldest, "expected_wait")
+        return True
+
+    def _wait_for_turn(self, write: bool, arrived: float) -> str:
+        if not self.holding:
+            self.holding = True
+            return TURN
+        waiter = Waiter(arrived, write)
+        self.waiting.append(waiter)
+        self.observe(arrived)
+        self.shed(arrived)
+        try:
+            while not waiter.ready.wait(self._patience(waiter)):
+                self.shed(self.clock())  # its deadline passed while the turn was held
+        except BaseException:  # killed while waiting (the worker stops): leave the queue
+            if waiter.verdict is None:
+                self.waiting.remove(waiter)
+            elif waiter.verdict == TURN:
+                self._end_turn()
+            raise
+        assert waiter.verdict is not None
+        return waiter.verdict
+
+    def _patience(self, waiter: Waiter) -> float | None:
+        """How long a waiter sleeps before it looks at its deadline again (None: until woken;
+        while FIFO, shedding starts at the next arrival or turn's end anyway)."""
+        return None if waiter.write or not self.overloaded else self.deadline()
+
+    def _wake(self, waiter: Waiter, verdict: str) -> None:
+        self.waiting.remove(waiter)
+        waiter.verdict = verdict
+        waiter.ready.set()
+
+    def _end_turn(self) -> None:
+        self.done.append(self.clock())
+        timer = gevent.get_hub().loop.timer(0.0)
+        timer.start(self._hand_on, timer)
 
     def _hand_on(self, timer: Any) -> None:
         timer.close()
-        self.turn.release()
+        now = self.clock()
+        self.observe(now, turn_ended=True)
+        self.shed(now)
+        waiter = self.next_waiter()
+        if waiter is None:
+            self.holding = False
+        else:
+            self._wake(waiter, TURN)
 
 
 def _is_write(environ: dict[str, Any]) -> bool:

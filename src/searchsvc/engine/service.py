@@ -9,6 +9,7 @@ hand in ``Document``s, JSON objects or ``SearchRequest``s and get plain data bac
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import time
@@ -28,6 +29,7 @@ from .query.parse import ParsedQuery, parse
 from .query.synonyms import Expansion, count_terms, expand
 from .query.tree import Or, Word
 from .ranking import FEEDBACK_CHUNKS, feedback_terms, wants_feedback
+from .reading import ReadingPool, read_one
 from .request import validate
 from .synonym_store import SynonymStore
 from .text.repeated import without_repeated
@@ -88,9 +90,13 @@ class Engine:
         """
         t0 = time.perf_counter()
         skipped: list[tuple[str, str]] = []
-        docs = _chunked(without_repeated(_read_all(paths, skipped, progress)))
         write = self.backend.rebuild if into_new else self.backend.add_documents
-        n_docs, n_chunks = write(docs, procs=procs)
+        with contextlib.ExitStack() as stack:
+            # procs > 1: files are read and chunked in that many processes too, in stream order
+            pool = stack.enter_context(ReadingPool(procs)) if procs > 1 else None
+            read = _read_all(paths, skipped, progress, pool)
+            docs = _chunked(without_repeated(read), pool.chunk if pool is not None else None)
+            n_docs, n_chunks = write(docs, procs=procs)
         self.warm()  # decodes the new segments' facet columns once, for every worker to load
         return IndexReport(n_docs, n_chunks, time.perf_counter() - t0, skipped)
 
@@ -362,52 +368,64 @@ def _pushed_document(obj: Any, doc_id: str | None) -> Document:
 
 
 def _read_all(
-    paths: Iterable[Path], skipped: list[tuple[str, str]], progress: Callable[[int], None] | None
+    paths: Iterable[Path],
+    skipped: list[tuple[str, str]],
+    progress: Callable[[int], None] | None,
+    pool: ReadingPool | None = None,
 ) -> Iterator[Document]:
-    from .text.ingest import BadRecord, read_file
+    """The documents of every file under ``paths``, in order (read by ``pool`` when given); what
+    cannot be read goes to ``skipped``."""
+    walk = _walk(paths)
+    reads = pool.read(walk) if pool is not None else ((item, read_one(item)) for item in walk)
+    for (file, unreadable), read in reads:
+        if unreadable is not None:
+            skipped.append((str(file), unreadable))
+            continue
+        for record_path, reason in read.bad_records:
+            skipped.append((record_path, reason))
+            log.warning("skipped %s: %s", record_path, reason)
+        if read.error is not None:
+            skipped.append((str(file), read.error))
+            log.warning("skipped %s: %s", file, read.error)
+            continue
+        yield from read.documents
+        if progress is not None:
+            progress(1)
 
-    def bad_record(record: BadRecord) -> None:
-        reason = record.message.removeprefix(f"{record.path}: ")
-        skipped.append((str(record.path), reason))
-        log.warning("skipped %s: %s", record.path, reason)
 
-    for path in paths:
-        for file in _files(Path(path), skipped):
-            try:
-                docs = read_file(file, bad_record)
-            except (SearchsvcError, OSError, ValueError, UnicodeDecodeError) as exc:
-                skipped.append((str(file), str(exc)))
-                log.warning("skipped %s: %s", file, exc)
-                continue
-            yield from docs
-            if progress is not None:
-                progress(1)
-
-
-def _files(path: Path, skipped: list[tuple[str, str]]) -> Iterator[Path]:
-    """The readable files under ``path`` (ingest's walk); a missing path or an unsupported file
-    named explicitly is reported as skipped instead of stopping the run."""
+def _walk(paths: Iterable[Path]) -> Iterator[tuple[Path, str | None]]:
+    """The readable files under ``paths`` (ingest's walk), each with None; a missing path or an
+    unsupported file named explicitly comes with the reason it is skipped, in its place, instead of
+    stopping the run."""
     from .text.ingest import iter_files
 
-    try:
-        yield from iter_files(path)
-    except SearchsvcError as exc:
-        skipped.append((str(path), exc.message))
+    for path in paths:
+        try:
+            for file in iter_files(Path(path)):
+                yield file, None
+        except SearchsvcError as exc:
+            yield Path(path), exc.message
 
 
 IDENTITY_WINDOW = 256  # documents whose speakers are resolved together (see text.identity)
 
+Chunker = Callable[[Iterable[Document]], Iterator[tuple[Document, list[Chunk]]]]
 
-def _chunked(docs: Iterable[Document]) -> Iterator[tuple[Document, list[Chunk]]]:
-    """Chunked documents, their speakers resolved across documents in windows: a short form
-    ("Jha") takes the one full name ("Ashish Jha") of the same event, window or earlier windows."""
+
+def _chunked(
+    docs: Iterable[Document], chunker: Chunker | None = None
+) -> Iterator[tuple[Document, list[Chunk]]]:
+    """Chunked documents (by ``chunker`` when given, in order), their speakers resolved across
+    documents in windows: a short form ("Jha") takes the one full name ("Ashish Jha") of the same
+    event, window or earlier windows."""
     from .text.chunking import chunk_document
     from .text.identity import resolve_speakers
 
+    pairs = chunker(docs) if chunker is not None else ((d, chunk_document(d)) for d in docs)
     known: set[str] = set()
     window: list[tuple[Document, list[Chunk]]] = []
-    for doc in docs:
-        window.append((doc, chunk_document(doc)))
+    for pair in pairs:
+        window.append(pair)
         if len(window) >= IDENTITY_WINDOW:
             known = resolve_speakers(window, known)
             yield from window
@@ -419,5 +437,4 @@ def _chunked(docs: Iterable[Document]) -> Iterator[tuple[Document, list[Chunk]]]
 
 def count_files(paths: Iterable[Path]) -> int:
     """How many readable files ``index_paths`` will visit (for a progress bar's total)."""
-    skipped: list[tuple[str, str]] = []
-    return sum(1 for p in paths for _ in _files(Path(p), skipped))
+    return sum(1 for _file, unreadable in _walk(paths) if unreadable is None)
