@@ -95,6 +95,7 @@ def searchsvc_run(
     for q in queries[:WARMUP]:
         engine.search(request_for(q, per_page=5))
     times: list[float] = []
+    each: list[tuple[float, dict[str, Any]]] = []
     by_cat: dict[str, list[float]] = {}
     zero = partial = 0
     top: dict[int, list[str]] = {}
@@ -106,6 +107,7 @@ def searchsvc_run(
                 res = _search(engine, req, errors)
             times.append(t.ms)  # an error answer (e.g. over the time budget) still took this long
             by_cat.setdefault(q.get("category", "?"), []).append(t.ms)
+            each.append((t.ms, q))
             if res is None:
                 continue
             zero += res.total == 0
@@ -114,6 +116,7 @@ def searchsvc_run(
     out: dict[str, Any] = {
         "all": percentiles(times),
         "by_category": {c: percentiles(v) for c, v in by_cat.items()},
+        "slowest": slowest(each),
         "zero_hit_queries": zero,
         "queries_with_partial_hits": partial,
         "errors": errors,
@@ -151,6 +154,15 @@ def searchsvc_run(
             out[key] = profile_summary(prof)
             out[key]["total_s"] = round(pstats.Stats(prof).total_tt, 3)
     return out
+
+
+def slowest(each: list[tuple[float, dict[str, Any]]], share: float = 0.05) -> list[dict]:
+    """The slowest ``share`` of the queries (at least one), slowest first: the tail the
+    percentiles summarise, by name, so each can be profiled on its own."""
+    n = max(1, round(len(each) * share))
+    ranked = sorted(each, key=lambda pair: -pair[0])[:n]
+    return [{"ms": round(ms, 3), **{k: q[k] for k in ("q", "category", "filters", "group") if q.get(k)}}
+            for ms, q in ranked]  # fmt: skip
 
 
 def _search(engine: Any, req: Any, errors: dict[str, int]) -> Any:
@@ -212,6 +224,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ["queries", "searchsvc p50", "p95", "p99", "tantivy p50", "p95", "×p50", "×p95"],
         rows,
     )
+    print(f"\nThe slowest {len(sv['slowest'])} searchsvc queries (cold pass):")
+    for entry in sv["slowest"]:
+        print(f"  {entry['ms']:8.1f} ms  {entry['category']:<15} {entry['q']!r}")
     if sv["errors"]:
         print(f"\nsearchsvc refused some queries: {sv['errors']}")
     w = sv["warm"]["all"]

@@ -124,9 +124,7 @@ class WhooshBackend:
         return result
 
     def document_frequencies(self, stems: list[str]) -> tuple[dict[str, int], int]:
-        searcher = self.reader.view().searcher
-        reader = searcher.reader()
-        return {t: reader.doc_frequency("text", t) for t in stems}, searcher.doc_count_all()
+        return self.reader.document_frequencies("text", stems)
 
     def export(self, request: SearchRequest, limit: int) -> tuple[int, Iterator[Hit]]:
         if request.parsed is None:

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -53,24 +54,32 @@ from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
 from .histogram import date_histogram, document_days
 from .query import Translator
-from .scoring import LengthCache, PostingCache, Scored, Scorer
+from .scoring import Evaluations, LengthCache, PostingCache, Scored, Scorer, TermScores
 from .speakers import record_of, speaker_page
+from .spelling import Speller
 from .store import IndexStore
 
 FACET_LIMIT = 100  # values listed per facet (most frequent first), plus any selected ones
 EXPORT_BATCH = 200  # stored chunks read at a time while an export streams
+TRANSLATIONS_KEPT = 1024  # query trees translated per generation and process
+FREQUENCIES_KEPT = 50_000  # document frequencies remembered per generation and process
 SWAP_RETRIES = 3  # a reindex can swap ``live`` and remove the old generation mid-open
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
 
 
 @dataclass
 class View:
-    """A consistent snapshot: one generation's searcher and columns."""
+    """A consistent snapshot: one generation's searcher and columns, and the term scores
+    remembered for it."""
 
     live: str
     generation: int
     searcher: Any
     columns: Columns
+    term_scores: TermScores = field(default_factory=TermScores)
+    evaluations: Evaluations = field(default_factory=Evaluations)
+    translations: OrderedDict = field(default_factory=OrderedDict)
+    frequencies: dict = field(default_factory=dict)  # document frequency by (field, term)
 
 
 @dataclass
@@ -146,10 +155,12 @@ class Reader:
         self.cache = ColumnCache()
         self.lengths = LengthCache()
         self.postings = PostingCache()
+        self.speller = Speller()
         self.max_expansion = max_expansion
         self._translator: Translator | None = None
         self._view: View | None = None
         self._lock = threading.Lock()
+        self._memo_lock = threading.Lock()
         # Spelling corrections by word for the current snapshot: the corrector walks the
         # whole vocabulary, and a newsroom repeats its typos.
         self._corrections: dict[str, list[str]] = {}
@@ -190,6 +201,7 @@ class Reader:
                 self._view = view
                 self.lengths.forget_except(self.cache.segment_ids())
                 self.postings.forget_except(self.cache.segment_ids())
+                self.speller.forget_except(self.cache.segment_ids())
                 self._corrections.clear()
                 release_free_memory()
                 return view
@@ -235,7 +247,7 @@ class Reader:
         """The request's scope, its matches (topped up with partial ones when fewer than
         ``want``), what to mark, and whether the order is by score."""
         cols = view.columns
-        query, marks = self.translator.translate(parsed.tree, view.searcher.reader())
+        query, marks = self._translate(view, parsed.tree)
         query = self._with_bonus(query, parsed, view)
         scope = _Scope.of(cols, req)
         ranking = query is not None and req.sort == "relevance"
@@ -248,6 +260,23 @@ class Reader:
             _weigh_coverage(scorer, found, coverage_terms(list(parsed.words)))
         return scope, found, marks, ranking
 
+    def _translate(self, view: View, node) -> tuple[Any, Marks]:
+        """The Whoosh query and marks of a tree, translated once per generation: a long question
+        translates its words, the OR of its words and its feedback terms twice each (prefixes
+        are expanded against this generation's terms, so a new one translates afresh). Nothing
+        downstream changes a query, so one object serves every search that asks."""
+        with self._memo_lock:
+            found = view.translations.get(node)
+            if found is not None:
+                view.translations.move_to_end(node)
+                return found
+        found = self.translator.translate(node, view.searcher.reader())
+        with self._memo_lock:
+            view.translations[node] = found
+            if len(view.translations) > TRANSLATIONS_KEPT:
+                view.translations.popitem(last=False)
+        return found
+
     def _scorer(self, view: View) -> Scorer:
         return Scorer(
             view.searcher,
@@ -255,6 +284,8 @@ class Reader:
             self.lengths,
             self.postings,
             deadline=time.monotonic() + self.time_budget,
+            remembered=view.term_scores,
+            evaluations=view.evaluations,
         )
 
     # --- exports, speakers, related passages ---------------------------------------------------
@@ -325,7 +356,7 @@ class Reader:
         """``query`` with the parsed query's score-only terms added (Whoosh's AndMaybe)."""
         if parsed.bonus is None or query is None:
             return query
-        bonus, _ = self.translator.translate(parsed.bonus, view.searcher.reader())
+        bonus, _ = self._translate(view, parsed.bonus)
         return query if bonus is None else wq.AndMaybe(query, bonus)
 
     def _match(self, scorer: Scorer, q, cols: Columns, scope: _Scope, scored: bool) -> _Matches:
@@ -342,7 +373,7 @@ class Reader:
         """Add the chunks matching only some of the words, marked ``partial``, when any are in
         scope; a document with a complete match does not come back as partial."""
         cols = view.columns
-        loose_query, _ = self.translator.translate(parsed.loose, view.searcher.reader())
+        loose_query, _ = self._translate(view, parsed.loose)
         loose_query = self._with_bonus(loose_query, parsed, view)
         loose = _evaluate(scorer, loose_query, cols, True)
         extra = loose.mask & ~found.match
@@ -419,7 +450,6 @@ class Reader:
         reader = searcher.reader()
         changed = False
         out = []
-        corrector = None
         for word in words:
             terms = [t.text for t in iter_terms(word, query=True)]
             unknown = [
@@ -430,9 +460,8 @@ class Reader:
             if len(terms) == 1 and unknown:
                 key = terms[0]
                 if key not in self._corrections:
-                    corrector = corrector or searcher.corrector("exact")
-                    self._corrections[key] = corrector.suggest(
-                        terms[0], limit=1, maxdist=2, prefix=1
+                    self._corrections[key] = self.speller.suggest(
+                        reader, "exact", terms[0], maxdist=2, prefix=1
                     )
                     if len(self._corrections) > 4096:
                         self._corrections.pop(next(iter(self._corrections)))
@@ -462,6 +491,25 @@ class Reader:
         out += _terms_completing(view.searcher.reader(), prefix, limit)
         out.sort(key=lambda e: (-e["count"], e["value"]))
         return out[:limit]
+
+    def document_frequencies(self, fieldname: str, terms: list[str]) -> tuple[dict[str, int], int]:
+        """({term: chunks holding it, deleted ones included, as Whoosh counts}, all chunks),
+        remembered per generation: the feedback of every long question asks for the words of
+        its best chunks, and those are mostly the same common words."""
+        view = self.view()
+        reader = view.searcher.reader()
+        known = view.frequencies
+        out = {}
+        for term in terms:
+            key = (fieldname, term)
+            df = known.get(key)
+            if df is None:
+                df = reader.doc_frequency(fieldname, term)
+                if len(known) >= FREQUENCIES_KEPT:
+                    known.clear()
+                known[key] = df
+            out[term] = df
+        return out, view.searcher.doc_count_all()
 
     def stats(self) -> dict[str, Any]:
         view = self.view()
@@ -554,6 +602,7 @@ def _top(
         return ids[:0]
     s = score[ids]
     if keys is not None:
+        ids, s = _best_documents_among(ids, s, want, keys)
         k = keys[ids]
         first_of = np.lexsort((ids, -s, k))
         ids, k = ids[first_of], k[first_of]
@@ -566,6 +615,26 @@ def _top(
         keep = -s <= cut
         ids, s = ids[keep], s[keep]
     return ids[np.lexsort((ids, order[ids], -s))][:want]
+
+
+def _best_documents_among(
+    ids: np.ndarray, s: np.ndarray, want: int, keys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The chunks among ``ids`` (scores ``s``) that can hold the best chunk of one of the best
+    ``want`` documents: every chunk scoring at least the ``m``-th best, for the smallest ``m``
+    (growing fourfold) whose chunks span ``want`` documents.
+
+    Exact: a document with a chunk in that set has its best chunk (and every chunk tied with
+    it) in the set, and a document without one scores below all of those ``want`` documents.
+    It spares grouping every match of a common word by document to find ten of them."""
+    m = 4 * want
+    while m < len(ids):
+        cut = np.partition(-s, m - 1)[m - 1]
+        top = -s <= cut
+        if len(np.unique(keys[ids[top]])) >= want:
+            return ids[top], s[top]
+        m *= 4
+    return ids, s
 
 
 def _count(cols: Columns, rows: np.ndarray, by_doc: bool) -> int:

@@ -126,6 +126,93 @@ class PostingCache:
                 self.bytes -= 64 + (old[0].nbytes + old[1].nbytes if old is not None else 0)
 
 
+TERM_SCORES_BYTES = 12 * 1024 * 1024  # per index generation and process
+
+
+class TermScores:
+    """A term's ids over all segments and its BM25F contributions, remembered for one index
+    generation (a ``View`` holds one), least recently used first out, bounded in bytes.
+
+    The contributions depend only on the term, its boost and the generation's statistics
+    (chunk count, average field lengths), so a remembered array is exactly what reading and
+    scoring the postings again would give. What makes that worth keeping: the words people
+    search for recur (the newsroom's "president", "white", "house"), a long question is
+    evaluated several times over (a feedback pass, then its words with the feedback terms,
+    then the partial top-up), and reading a common word's postings and scoring them is most
+    of such a search's time. The arrays are shared, so they are read-only."""
+
+    def __init__(self, max_bytes: int = TERM_SCORES_BYTES):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._items: OrderedDict[tuple, tuple[np.ndarray, np.ndarray | None] | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> tuple[tuple[np.ndarray, np.ndarray | None] | None, bool]:
+        """(the remembered value, whether there was one)."""
+        with self._lock:
+            if key not in self._items:
+                return None, False
+            self._items.move_to_end(key)
+            return self._items[key], True
+
+    def put(self, key: tuple, value: tuple[np.ndarray, np.ndarray | None] | None) -> None:
+        if value is not None:
+            for array in value:
+                if array is not None:
+                    array.flags.writeable = False
+        size = _size(value)
+        if size > self.max_bytes // 4:  # one huge term must not flush every other
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.bytes += size
+            while self.bytes > self.max_bytes and self._items:
+                _, old = self._items.popitem(last=False)
+                self.bytes -= _size(old)
+
+
+EVALUATIONS_KEPT = 3  # dense results per index generation and process (≈ 5 bytes per chunk each)
+MIN_TERMS_KEPT = 16  # only trees this big are asked for again (a question: 5+ words × 4 fields)
+
+
+class Evaluations:
+    """The dense results of the last few big ANDs and ORs, for one index generation.
+
+    A long question is searched twice (a feedback pass, then with the feedback terms), and
+    each pass evaluates its words twice (all of them, then any of them for the partial
+    top-up) and the feedback terms twice (with each): the same subtrees, each an OR of dozens
+    of terms over every chunk. A result is handed out as a copy, since the evaluation consumes
+    its parts' arrays in place."""
+
+    def __init__(self, kept: int = EVALUATIONS_KEPT):
+        self.kept = kept
+        self._items: OrderedDict[tuple, Scored] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Scored | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is None:
+                return None
+            self._items.move_to_end(key)
+        return Scored(found.mask.copy(), None if found.score is None else found.score.copy())
+
+    def put(self, key: tuple, value: Scored) -> None:
+        kept = Scored(value.mask.copy(), None if value.score is None else value.score.copy())
+        with self._lock:
+            self._items[key] = kept
+            while len(self._items) > self.kept:
+                self._items.popitem(last=False)
+
+
+def _size(value: tuple[np.ndarray, np.ndarray | None] | None) -> int:
+    if value is None:
+        return 64
+    return 64 + sum(a.nbytes for a in value if a is not None)
+
+
 class Scorer:
     """Evaluates one query over one searcher into dense arrays of ``size`` chunks."""
 
@@ -136,9 +223,13 @@ class Scorer:
         lengths: LengthCache,
         postings: PostingCache,
         deadline: float | None = None,
+        remembered: TermScores | None = None,
+        evaluations: Evaluations | None = None,
     ):
         self.searcher = searcher
         self.postings = postings
+        self.remembered = remembered
+        self.evaluations = evaluations
         self.deadline = deadline
         self.size = size
         self.lengths = lengths
@@ -150,6 +241,20 @@ class Scorer:
         self.n_docs = max(searcher.doc_count_all(), 1)
 
     def evaluate(self, q: wq.Query, scored: bool = True) -> Scored:
+        if (
+            self.evaluations is not None
+            and isinstance(q, wq.And | wq.Or)
+            and sum(isinstance(leaf, wq.Term) for leaf in q.leaves()) >= MIN_TERMS_KEPT
+        ):
+            key = (q, scored)
+            found = self.evaluations.get(key)
+            if found is None:
+                found = self._evaluate(q, scored)
+                self.evaluations.put(key, found)
+            return found
+        return self._evaluate(q, scored)
+
+    def _evaluate(self, q: wq.Query, scored: bool) -> Scored:
         if q is wq.NullQuery or isinstance(q, wq.qcore._NullQuery):
             return Scored(self._none(), None)
         if isinstance(q, wq.Every):
@@ -233,6 +338,23 @@ class Scorer:
         fieldname, text = term.fieldname, term.text
         if fieldname not in self.searcher.schema:
             return None
+        scored = scored and self.searcher.schema[fieldname].scorable
+        if self.remembered is None:
+            return self._read_postings(term, scored)
+        key = (fieldname, text, term.boost if scored else None)
+        value, known = self.remembered.get(key)
+        if not known and not scored:  # the ids of a scored entry serve as well
+            value, known = self.remembered.get((fieldname, text, 1.0))
+            value = None if value is None else (value[0], None)
+        if not known:
+            value = self._read_postings(term, scored)
+            self.remembered.put(key, value)
+        return value
+
+    def _read_postings(
+        self, term: wq.Term, scored: bool
+    ) -> tuple[np.ndarray, np.ndarray | None] | None:
+        fieldname, text = term.fieldname, term.text
         ids_parts, tf_parts, codes_parts = [], [], []
         for leaf, offset in self.leaves:
             postings = self.postings.get(leaf, fieldname, text)
@@ -244,7 +366,7 @@ class Scorer:
         if not ids_parts:
             return None
         ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
-        if not scored or not self.searcher.schema[fieldname].scorable:
+        if not scored:
             return ids, None
         tf = np.concatenate(tf_parts) if len(tf_parts) > 1 else tf_parts[0]
         codes = np.concatenate(codes_parts) if len(codes_parts) > 1 else codes_parts[0]
