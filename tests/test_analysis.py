@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from searchsvc.engine.text.analysis import iter_terms
+from searchsvc.engine.text.analysis import index_terms, iter_terms
 from searchsvc.engine.whoosh.analyzer import NewsAnalyzer
 
 
@@ -63,3 +63,15 @@ def test_any_unicode_tokenizes_to_spans_of_the_input(text):
         assert t.text
     list(NewsAnalyzer()(text, positions=True, chars=True))
     list(NewsAnalyzer()(text, mode="query"))
+
+
+_NEWSROOM_TEXT = st.lists(
+    st.sampled_from([*"aZé1 0,.-&'’_WHOthe中国한글", "U.S.", "76,000", "2019-nCoV", "the"])
+).map("".join)
+
+
+@given(st.one_of(st.text(), _NEWSROOM_TEXT))
+def test_indexing_a_word_at_a_time_gives_every_term_and_position(text):
+    # Writers analyse each distinct word once (index_terms); a document must index exactly
+    # the terms and positions of the token-by-token analysis.
+    assert index_terms(text) == [(t.text, t.pos) for t in iter_terms(text)]

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers import Server
 from searchsvc.api.openapi import build_spec
@@ -229,3 +231,74 @@ def test_every_example_is_accepted_over_http(make_server: Callable[..., Server])
     refused = {pending[i][0]: s for i, s in statuses.items() if s != 201}
     assert not refused
     assert len(statuses) == total >= 62
+
+
+_KEYS = st.sampled_from(
+    [
+        "id",
+        "title",
+        "body",
+        "source",
+        "url",
+        "kind",
+        "event",
+        "speaker",
+        "byline",
+        "person",
+        "organisation",
+        "subject",
+        "place",
+        "author",
+        "authors",
+        "date",
+        "version",
+        "uri",
+        "headline",
+        "headlines",
+        "bodies",
+        "body_html",
+        "body_richtext",
+        "headline_main",
+        "description",
+        "descriptions",
+        "versioncreated",
+        "firstcreated",
+        "versionCreated",
+        "people",
+        "places",
+        "subjects",
+        "genre",
+        "type",
+        "lang",
+        "located",
+        "slugline",
+    ]
+)
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from(["", " ", "\u200b", "x", "Budget vote", "2020-01-01", "2020-01-01T10:00:00Z"]),
+    st.text(max_size=6),
+    st.lists(st.sampled_from(["", "Ana", 3, None]), max_size=3),
+    st.dictionaries(st.sampled_from(["name", "value", "uri", "role"]), st.text(max_size=4)),
+    st.lists(st.dictionaries(st.sampled_from(["name", "value", "role"]), st.text(max_size=4))),
+)
+
+
+@settings(deadline=None, max_examples=300)  # the first example compiles the schemas
+@given(st.dictionaries(_KEYS, _VALUES, max_size=8))
+def test_the_compiled_check_never_passes_what_the_schema_refuses(obj) -> None:
+    # Pushed stories the compiled schemas pass skip jsonschema (bulk lines are checked fast).
+    native, ninjs = pushed._validators()
+    if pushed._surely_valid(obj):
+        assert not list((ninjs if pushed.is_ninjs(obj) else native).iter_errors(obj))
+
+
+@needs_examples
+def test_the_compiled_check_passes_the_iptc_examples() -> None:
+    items = []
+    for path in EXAMPLES:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        items += raw if isinstance(raw, list) else [raw]
+    assert all(pushed._surely_valid(item) for item in items if isinstance(item, dict))

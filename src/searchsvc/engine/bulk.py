@@ -63,8 +63,10 @@ def runs(ops: Sequence[Op]) -> Iterator[list[tuple[int, Op]]]:
         yield run
 
 
-#: Lines of a request's first batch, before its pace is known.
-FIRST_BATCH = 100
+#: How many times its preparation (parsing, checking, chunking) a batch's storing is assumed to
+#: take at most, before the request's own pace is known: measured at about 3 with Whoosh (the
+#: write, its commit and a merge of the request's own earlier segments included).
+STORE_PER_PREPARE = 4.0
 #: Share of the remaining time budget a batch is sized to fill (the rest absorbs a slow commit).
 BUDGET_SHARE = 0.5
 
@@ -72,22 +74,37 @@ BUDGET_SHARE = 0.5
 class BatchSizer:
     """How many lines the next batch may hold, so that a batch ends before the request's
     deadline: a commit cannot be cut short (Whoosh's also merges small segments, in Python), and
-    the worker answering the request is killed at its timeout. The first batch holds ``FIRST_BATCH`` lines, each later one at most four times
-    the last and ``most``, and only as many as the pace so far (seconds per line, preparation and
-    commit included) fits into ``BUDGET_SHARE`` of the time left."""
+    the worker answering the request is killed at its timeout.
+
+    The first batch takes up to ``most`` lines, and is cut sooner once preparing its lines took
+    so long that storing them too (``STORE_PER_PREPARE`` times as long) would not fit into
+    ``BUDGET_SHARE`` of the time left: a loaded machine prepares slowly too, so this holds
+    there as well, and a request of ``most`` lines is one commit on a quiet one instead of a
+    small first commit whose segment the later ones merge and write again. Each later batch
+    holds at most four times the last and ``most``, and only as many as the pace so far (seconds
+    per line, preparation and commit included) fits into ``BUDGET_SHARE`` of the time left."""
 
     def __init__(self, most: int, deadline: float | None):
         self.most = max(1, most)
         self.deadline = deadline
-        self.limit = min(FIRST_BATCH, self.most)
+        self.limit = self.most
+        self.paced = False  # a batch has been stored: ``limit`` comes from the pace so far
 
-    def full(self, lines: int) -> bool:
-        return lines >= self.limit
+    def full(self, lines: int, preparing: float = 0.0) -> bool:
+        """True when a batch of ``lines`` lines, prepared in ``preparing`` seconds, is to be
+        stored now."""
+        if lines >= self.limit:
+            return True
+        if self.paced or self.deadline is None:
+            return False
+        left = self.deadline - time.perf_counter()
+        return preparing * (1 + STORE_PER_PREPARE) > BUDGET_SHARE * left
 
     def done(self, lines: int, seconds: float) -> None:
         """A batch of ``lines`` took ``seconds``: size the next one."""
-        limit = min(self.most, self.limit * 4)
+        limit = min(self.most, max(lines, 1) * 4)
         if self.deadline is not None and lines and seconds > 0:
             left = self.deadline - time.perf_counter()
             limit = min(limit, int(BUDGET_SHARE * left * lines / seconds))
         self.limit = max(1, limit)
+        self.paced = True

@@ -184,7 +184,7 @@ class Engine:
             except SearchsvcError as exc:
                 out[i] = exc
                 continue
-            if sizer.full(len(batch)):
+            if sizer.full(len(batch), time.perf_counter() - started):
                 store()
         if batch:
             store()

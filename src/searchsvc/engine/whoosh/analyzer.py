@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from whoosh.analysis import Analyzer, Token
 
-from ..text.analysis import Term, iter_terms, stem
+from ..text.analysis import Term, index_terms, iter_terms, stem
 
 # A few-entry memo: Whoosh indexes a chunk's fields in name order, so the same chunk text is
 # analyzed for ``exact`` and again for ``text`` with the speaker and source fields in between.
@@ -44,15 +44,10 @@ class NewsAnalyzer(Analyzer):
     def index_terms(self, value: str) -> list[tuple[str, int]]:
         """(term, position) of every term a document's ``value`` indexes: what ``__call__`` yields
         in index mode, without a ``Token`` per term (the index formats in postings.py use it)."""
-        terms = _terms(value, False)
+        terms = index_terms(value)
         if self.stemming:
-            return [(stem(t.text), t.pos) for t in terms]
-        return [(t.text, t.pos) for t in terms]
-
-    def surface_terms(self, value: str) -> list[tuple[str, int]]:
-        """(unstemmed term, position) of every term a document's ``value`` indexes: a writer
-        that stems each distinct word once per batch (batch_writer.py) starts from these."""
-        return [(t.text, t.pos) for t in _terms(value, False)]
+            return [(stem(term), pos) for term, pos in terms]
+        return terms
 
     def __call__(
         self,

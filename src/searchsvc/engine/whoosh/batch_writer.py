@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from whoosh.util.numeric import length_to_byte
 from whoosh.util.numlists import delta_encode
 from whoosh.writing import SegmentWriter
 
-from ..text.analysis import stem
+from ..text.analysis import stem, surface_tokens, word_terms
 from .analyzer import NewsAnalyzer
 from .postings import NewsFrequency, NewsPositions
 
@@ -46,43 +47,112 @@ MEMO = 1024
 _POOL_POSTING = 28 + 4 * 5 + 21 + 26 + 18 + 16 + 21
 
 
+class _Words:
+    """The distinct words of a batch's text, shared by its text fields: each surface word is
+    analysed once (``word_terms``) into folded-term ids and position offsets, kept as flat
+    arrays so that a field's tokens are expanded into terms and positions by numpy at the
+    commit."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}  # surface word -> word id
+        self.terms: dict[str, int] = {}  # folded term -> term id
+        self.folded: list[tuple[int, ...]] = []  # word id -> its term ids
+        self.sizes = array("I")  # word id -> number of terms
+        self.advance = array("I")  # word id -> positions taken
+        self.first = array("I")  # word id -> its first entry in the two arrays below
+        self.flat_terms = array("I")
+        self.flat_offsets = array("I")
+
+    def add(self, word: str) -> int:
+        """The id of a word not seen before, analysed."""
+        wid = self.ids[word] = len(self.ids)
+        pairs, advance = word_terms(word)
+        terms = self.terms
+        setdefault = terms.setdefault
+        tids = tuple(setdefault(term, len(terms)) for term, _ in pairs)
+        self.folded.append(tids)
+        self.sizes.append(len(tids))
+        self.advance.append(advance)
+        self.first.append(len(self.flat_terms))
+        self.flat_terms.extend(tids)
+        self.flat_offsets.extend([offset for _, offset in pairs])
+        return wid
+
+    def of(self, text: str) -> tuple[array, int, int]:
+        """(word ids, number of terms, number of distinct terms) of a text's tokens."""
+        ids = self.ids
+        words = surface_tokens(text)
+        wids = list(map(ids.get, words))
+        if None in wids:  # new words: analysed in order, a repeated one once
+            wids = [ids[w] if w in ids else self.add(w) for w in words]
+        sizes = self.sizes
+        n_terms = sum(map(sizes.__getitem__, wids))
+        distinct = len(set(chain.from_iterable(map(self.folded.__getitem__, wids))))
+        return array("I", wids), n_terms, distinct
+
+
 class _TextPostings:
-    """One analysed text field's tokens in the batch: term ids, positions and owning chunks."""
+    """One analysed text field's tokens in the batch: the word ids of each chunk that indexes a
+    term, and the chunks' numbers."""
 
-    def __init__(self, positions: bool, stemmed: bool):
+    def __init__(self, words: _Words, positions: bool, stemmed: bool):
+        self.words = words
+        self.positions = positions
         self.stemmed = stemmed  # the vocabulary holds surface words, stemmed once each at the end
-        self.vocab: dict[str, int] = {}
-        self.tids = array("I")
-        self.positions = array("I") if positions else None
+        self.wids = array("I")
         self.docnums = array("I")
-        self.counts = array("I")  # tokens per chunk, in docnums order
+        self.counts = array("I")  # words per chunk, in docnums order
 
-    def add(self, docnum: int, terms: list[tuple[str, int]]) -> int:
-        """Adds a chunk's (term, position) list; returns its number of distinct terms."""
-        vocab = self.vocab
-        setdefault = vocab.setdefault
-        ids = [setdefault(term, len(vocab)) for term, _ in terms]
-        self.tids.extend(ids)
-        if self.positions is not None:
-            self.positions.extend([pos for _, pos in terms])
+    def add(self, docnum: int, wids: array) -> None:
+        self.wids.extend(wids)
         self.docnums.append(docnum)
-        self.counts.append(len(ids))
-        return len(set(ids))
+        self.counts.append(len(wids))
+
+    def _tokens(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(folded term id, document number, position) of every term token, in the order the
+        chunks were added and, within a chunk, in ``iter_terms`` order. Everything is uint32
+        (a batch is cut long before 2**32 tokens) and dropped once used: these arrays are as
+        long as the batch's text, the largest the writer holds."""
+        u4 = np.uint32
+        words = self.words
+        wids = np.frombuffer(self.wids, dtype=u4)
+        sizes = np.frombuffer(words.sizes, dtype=u4)[wids]
+        owner = np.repeat(np.arange(len(wids), dtype=u4), sizes)  # token -> its word
+        word_start = np.cumsum(sizes, dtype=u4) - sizes  # first token of each word
+        del sizes
+        entry = np.arange(len(owner), dtype=u4) - word_start[owner]  # place within its word
+        del word_start
+        entry += np.frombuffer(words.first, dtype=u4)[wids][owner]
+        tids = np.frombuffer(words.flat_terms, dtype=u4)[entry]
+        counts = np.frombuffer(self.counts, dtype=u4)
+        docs = np.repeat(np.frombuffer(self.docnums, dtype=u4), counts)[owner]
+        if not self.positions:
+            return tids, docs, np.zeros(0, dtype=u4)
+        # A word's position: the positions its chunk's earlier words take.
+        advance = np.frombuffer(words.advance, dtype=u4)[wids]
+        before = np.cumsum(advance, dtype=u4) - advance
+        del advance
+        chunk_start = np.cumsum(counts, dtype=np.int64) - counts
+        before -= np.repeat(before[chunk_start], counts)
+        positions = before[owner]
+        del before, owner
+        positions += np.frombuffer(words.flat_offsets, dtype=u4)[entry]
+        return tids, docs, positions
 
     def sorted_postings(self) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(terms in byte order, first posting of each term and one past the last, posting
         document numbers, posting frequencies, positions posting by posting)."""
-        words = list(self.vocab)  # in id order
-        keys = [stem(w) for w in words] if self.stemmed else words
+        tids, docs, token_positions = self._tokens()
+        used = np.unique(tids)
+        folded = list(self.words.terms)  # in id order
+        surface = [folded[t] for t in used.tolist()]
+        keys = [stem(w) for w in surface] if self.stemmed else surface
         terms = sorted(set(keys))  # str order is UTF-8 byte order
         place = {t: i for i, t in enumerate(terms)}
-        rank = np.fromiter((place[k] for k in keys), np.int32, len(keys))  # ids of a segment
-        by_term = rank[np.frombuffer(self.tids, dtype=np.uint32)]
-        docs = np.repeat(
-            np.frombuffer(self.docnums, dtype=np.uint32),
-            np.frombuffer(self.counts, dtype=np.uint32),
-        )
-        # Tokens were added chunk by chunk in position order: a stable sort by term keeps each
+        rank = np.zeros(len(folded), dtype=np.int32)  # folded term id -> term of the segment
+        rank[used] = np.fromiter((place[k] for k in keys), np.int32, len(keys))
+        by_term = rank[tids]
+        # Tokens come chunk by chunk in position order: a stable sort by term keeps each
         # term's tokens in (document, position) order.
         order = np.argsort(by_term, kind="stable")
         by_term, docs = by_term[order], docs[order]
@@ -94,10 +164,7 @@ class _TextPostings:
         post_terms = by_term[first]
         term_first = np.flatnonzero(np.diff(post_terms, prepend=-1))
         bounds = np.append(term_first, len(first))
-        if self.positions is None:
-            positions = np.zeros(0, dtype=np.uint32)
-        else:
-            positions = np.frombuffer(self.positions, dtype=np.uint32)[order]
+        positions = token_positions[order] if self.positions else token_positions
         return terms, bounds, docs[first], freqs, positions
 
 
@@ -118,8 +185,12 @@ class BatchSegmentWriter(SegmentWriter):
         self.buffered = 0  # bytes Whoosh's pool would count for these postings
         # Values analysed or indexed lately: a chunk's text is indexed as ``text`` and as
         # ``exact``, and a document's title, speaker, kind and paragraph numbers recur.
-        self._surface: dict[str, list[tuple[str, int]]] = {}
-        self._indexed: dict[tuple[str, object], list[tuple[bytes, int, float, bytes]]] = {}
+        self._words = _Words()
+        self._surface: dict[str, tuple[array, int, int]] = {}
+        # (field, value) -> (its (term, weight, value) postings, its length, the bytes they count)
+        self._indexed: dict[
+            tuple[str, object], tuple[list[tuple[bytes, float, bytes]], int, int]
+        ] = {}
 
     def add_document(self, **fields: Any) -> None:
         if not self._bulk or any(name.startswith("_") for name in fields):  # boosts, stored_
@@ -158,38 +229,42 @@ class BatchSegmentWriter(SegmentWriter):
         if fmt in (NewsPositions, NewsFrequency) and isinstance(value, str):
             analyzer = field.analyzer
             if isinstance(analyzer, NewsAnalyzer):
-                terms = self._surface.get(value)
-                if terms is None:
-                    terms = self._surface[value] = analyzer.surface_terms(value)
+                analysed = self._surface.get(value)
+                if analysed is None:
+                    analysed = self._surface[value] = self._words.of(value)
                     if len(self._surface) > MEMO:
-                        self._surface = {value: terms}
-                if not terms:
+                        self._surface = {value: analysed}
+                wids, n_terms, distinct = analysed
+                if not n_terms:
                     return 0
                 text = self._text.get(fieldname)
                 if text is None:
                     text = self._text[fieldname] = _TextPostings(
-                        fmt is NewsPositions, analyzer.stemming
+                        self._words, fmt is NewsPositions, analyzer.stemming
                     )
-                distinct = text.add(docnum, terms)
-                self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * len(terms)
-                return len(terms) if field.scorable else 0
-        length = 0
+                text.add(docnum, wids)
+                self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * n_terms
+                return n_terms if field.scorable else 0
         key = (fieldname, value)
-        items = self._indexed.get(key) if type(value) in (str, int) else None
-        if items is None:
-            items = list(field.index(value))
-            if type(value) in (str, int):
+        memo = type(value) in (str, int)
+        indexed = self._indexed.get(key) if memo else None
+        if indexed is None:
+            postings = list(field.index(value))
+            items = [(tbytes, weight * 1.0, vbytes) for tbytes, _, weight, vbytes in postings]
+            length = sum(freq for _, freq, _, _ in postings) if field.scorable else 0
+            size = sum(_POOL_POSTING + len(fieldname) + 2 * len(t) + len(v) for t, _, v in items)
+            indexed = (items, length, size)
+            if memo:
                 if len(self._indexed) > MEMO:
                     self._indexed = {}
-                self._indexed[key] = items
-        for tbytes, freq, weight, vbytes in items:
-            other = self._other.get(fieldname)
-            if other is None:
-                other = self._other[fieldname] = {}
-            other.setdefault(tbytes, []).append((docnum, weight * 1.0, vbytes))
-            if field.scorable:
-                length += freq
-            self.buffered += _POOL_POSTING + len(fieldname) + 2 * len(tbytes) + len(vbytes)
+                self._indexed[key] = indexed
+        items, length, size = indexed
+        other = self._other.get(fieldname)
+        if other is None:
+            other = self._other[fieldname] = {}
+        for tbytes, weight, vbytes in items:
+            other.setdefault(tbytes, []).append((docnum, weight, vbytes))
+        self.buffered += size
         return length
 
     def pending_bytes(self) -> int:
@@ -246,7 +321,7 @@ class BatchSegmentWriter(SegmentWriter):
         """A text field's terms in byte order, each a block at a time straight from the sorted
         arrays; a term the pool also has (``extra``) is merged with it posting by posting."""
         terms, bounds, docs, freqs, positions = text.sorted_postings()
-        if text.positions is not None:
+        if text.positions:
             weights = freqs.astype(np.float64)  # NewsPositions: a posting weighs its positions
             raw = positions.astype("=u4").tobytes()
             ends = (np.cumsum(freqs) * 4).tolist()
@@ -258,9 +333,11 @@ class BatchSegmentWriter(SegmentWriter):
             values = [packed[i : i + 4] for i in range(0, len(packed), 4)] if extra else []
             weights = freqs * fieldobj.format.field_boost
         docs_raw = docs.astype("=u4").tobytes()
-        weights_raw = weights.astype("=f4").tobytes()  # the codec keeps weights as float32
+        weights32 = weights.astype("=f4")  # the codec keeps weights as float32
+        weights_raw = weights32.tobytes()
         bounds_list = bounds.tolist()
         weight_list = weights.tolist()
+        blocks_of = _BlockFacts(docs, weights, weights32, bounds)
 
         def own(t: int) -> list[tuple[int, float, bytes]]:
             lo, hi = bounds_list[t], bounds_list[t + 1]
@@ -274,19 +351,61 @@ class BatchSegmentWriter(SegmentWriter):
                 mine = own(t) if t is not None else None
                 _write_term(fw, btext, _in_order(mine, extra[btext]))
                 continue
-            lo, hi = bounds_list[t], bounds_list[t + 1]  # type: ignore[index]
             blocks = []
-            for b in range(lo, hi, BLOCK):
-                e = min(b + BLOCK, hi)
+            for n, b, e in blocks_of.term_blocks(t):  # type: ignore[arg-type]
                 ids = array("I")
                 ids.frombytes(docs_raw[4 * b : 4 * e])
                 ws = array("f")
                 ws.frombytes(weights_raw[4 * b : 4 * e])
-                block_values = (
-                    values[b:e] if text.positions is not None else [packed[4 * b : 4 * e]]
-                )
-                blocks.append((ids, ws, block_values, max(weight_list[b:e])))
+                block_values = values[b:e] if text.positions else [packed[4 * b : 4 * e]]
+                blocks.append((ids, ws, block_values, *blocks_of.facts(n, b, e)))
             _write_blocks(fw, btext, blocks)
+
+
+class _BlockFacts:
+    """What the postings writer needs of every 128-posting block of a field's sorted postings,
+    worked out for all blocks at once: document-number deltas, the top weight, the weights'
+    sum and their pickled form (None when all are 1.0, one number when all are equal)."""
+
+    def __init__(self, docs: np.ndarray, weights: np.ndarray, weights32: np.ndarray, bounds):
+        lo, hi = bounds[:-1], bounds[1:]
+        per_term = (hi - lo + BLOCK - 1) // BLOCK
+        self.first_block = np.append(0, np.cumsum(per_term)).tolist()
+        owner = np.repeat(np.arange(len(lo)), per_term)
+        nth = np.arange(len(owner)) - np.repeat(self.first_block[:-1], per_term)
+        starts = lo[owner] + BLOCK * nth
+        self.starts = starts.tolist()
+        self.ends = np.minimum(starts + BLOCK, hi[owner]).tolist()
+        deltas = docs.astype(np.int64)
+        deltas[1:] -= docs[:-1]
+        deltas[starts] = docs[starts]  # a block's first delta is its first document number
+        self.deltas = deltas.tolist()
+        if len(starts):
+            self.top = np.maximum.reduceat(weights, starts).tolist()
+            low32 = np.minimum.reduceat(weights32, starts)
+            high32 = np.maximum.reduceat(weights32, starts)
+        else:
+            self.top = []
+            low32 = high32 = weights32[:0]
+        self.ones = ((low32 == 1.0) & (high32 == 1.0)).tolist()
+        self.equal = (low32 == high32).tolist()
+        self.weights32 = weights32.tolist()  # as Python floats: what an array("f") gives
+
+    def term_blocks(self, t: int) -> list[tuple[int, int, int]]:
+        """(block number, first posting, one past the last) of term ``t``'s blocks."""
+        blocks = range(self.first_block[t], self.first_block[t + 1])
+        return [(n, self.starts[n], self.ends[n]) for n in blocks]
+
+    def facts(self, n: int, b: int, e: int) -> tuple[float, tuple[int, ...], Any, float]:
+        """(top weight, deltas, pickled weights, weights' sum) of block ``n``."""
+        weights = self.weights32[b:e]
+        if self.ones[n]:
+            mini: Any = None
+        elif self.equal[n]:
+            mini = weights[0]
+        else:
+            mini = tuple(weights)
+        return self.top[n], tuple(self.deltas[b:e]), mini, sum(weights)
 
 
 def _in_order(
@@ -305,12 +424,23 @@ def _write_term(fw: Any, btext: bytes, postings: list[tuple[int, float, bytes]])
     blocks = []
     for lo in range(0, len(postings), BLOCK):
         part = postings[lo : lo + BLOCK]
+        ids = array("I", [p[0] for p in part])
+        weights = array("f", [p[1] for p in part])
+        if all(w == 1.0 for w in weights):
+            mini: Any = None
+        elif all(w == weights[0] for w in weights):
+            mini = weights[0]
+        else:
+            mini = tuple(weights)
         blocks.append(
             (
-                array("I", [p[0] for p in part]),
-                array("f", [p[1] for p in part]),
+                ids,
+                weights,
                 [p[2] for p in part if p[2]],
                 max(p[1] for p in part),
+                tuple(delta_encode(ids)),
+                mini,
+                sum(weights),
             )
         )
     _write_blocks(fw, btext, blocks)
@@ -319,10 +449,9 @@ def _write_term(fw: Any, btext: bytes, postings: list[tuple[int, float, bytes]])
 _NO_LENGTHS = (length_to_byte(None), length_to_byte(0))  # NewsCodec keeps no length statistics
 
 
-def _write_blocks(
-    fw: Any, btext: bytes, blocks: list[tuple[array, array, list[bytes], float]]
-) -> None:
-    """One term's postings, given as (document numbers, weights, values, top weight) blocks,
+def _write_blocks(fw: Any, btext: bytes, blocks: list[tuple[Any, ...]]) -> None:
+    """One term's postings, given as (document numbers, weights, values, top weight, document
+    number deltas, weights as pickled, weights' sum) blocks,
     written as Whoosh's postings writer writes them when handed the postings one by one: each
     block's pickled (deltas, weights, values) behind its pickled summary and signed length
     (negative for the last), the term's statistics in its term record, and the flat copy. The
@@ -336,27 +465,21 @@ def _write_blocks(
     info = W3TermInfo()
     out = [_BLOCK_MAGIC]
     last = len(blocks) - 1
-    for n, (ids, weights, values, top) in enumerate(blocks):
+    for n, (ids, weights, values, top, deltas, mini_weights, weight) in enumerate(blocks):
         fw.block(ids, weights, values)
-        info._weight += sum(weights)
+        info._weight += weight
         info._df += len(ids)
         info._maxweight = max(info._maxweight, top)
         if info._minid is None:
             info._minid = ids[0]
         info._maxid = ids[-1]
-        if all(w == 1.0 for w in weights):
-            mini_weights: Any = None
-        elif all(w == weights[0] for w in weights):
-            mini_weights = weights[0]
-        else:
-            mini_weights = tuple(weights)
         if fixed is None or fixed < 0:
             mini_values: Any = tuple(values)
         elif fixed == 0:
             mini_values = None
         else:
             mini_values = b"".join(values)
-        data = dumps((tuple(delta_encode(ids)), mini_weights, mini_values), 2)
+        data = dumps((deltas, mini_weights, mini_values), 2)
         if compression:
             data = zlib.compress(data, compression)
         summary = dumps((len(ids), ids[-1], top, compression, *_NO_LENGTHS), 2)
