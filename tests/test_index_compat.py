@@ -53,3 +53,46 @@ def test_old_index_answers_identically(old_index_answers: dict, query: str) -> N
 def test_old_index_documents_and_counts(old_index_answers: dict, part: str) -> None:
     expected = json.loads((DATA / "index-v1-expected.json").read_text(encoding="utf-8"))
     assert old_index_answers[part] == expected[part]
+
+
+def test_an_old_index_takes_new_writes_and_merges_them_with_its_old_segments(tmp_path) -> None:
+    """A story pushed into an old index is written in today's layout (block-compressed stored
+    fields, narrow flat files) beside segments in the old one; a merge of the two reads each as
+    it was written, and both kinds answer."""
+    from whoosh import index as whoosh_index
+
+    from searchsvc.config import Settings
+    from searchsvc.engine.models import Document, SearchRequest
+    from searchsvc.engine.service import Engine
+    from searchsvc.engine.whoosh.batch_writer import BatchSegmentWriter
+    from searchsvc.engine.whoosh.postings import NewsCodec
+
+    root = tmp_path / "ix"
+    shutil.copytree(DATA / "index-v1", root, symlinks=True)
+    expected = json.loads((DATA / "index-v1-expected.json").read_text(encoding="utf-8"))
+    engine = Engine(Settings.from_env({}, index_dir=root))
+    for i in range(3):
+        engine.put_document(
+            Document(
+                id=f"pushed-{i}",
+                title=f"Quayside notice {i}",
+                text=f"The quayside cranes stopped at dawn on day {i}.",
+                source="Wire",
+                kind="article",
+            )
+        )
+    found = engine.search(SearchRequest(q="quayside cranes", per_page=10))
+    assert sorted(h.document["id"] for h in found.hits) == ["pushed-0", "pushed-1", "pushed-2"]
+    for doc_id, document in expected["_documents"].items():
+        assert engine.get_document(doc_id) == document
+    live = (root / "live").resolve()
+    assert any(live.glob("*._chunks.col")), "the new segment is in the new layout"
+    store = engine.backend.store
+    with store.locked():  # merge every segment, old and new, into one, as a busy index would
+        BatchSegmentWriter(store.open(), compound=False, codec=NewsCodec()).commit(optimize=True)
+    assert len(whoosh_index.open_dir(str(live))._segments()) == 1
+    assert not any(live.glob("*._stored.col")) and any(live.glob("*._chunks.col"))
+    engine = Engine(Settings.from_env({}, index_dir=root))
+    assert len(engine.search(SearchRequest(q="quayside cranes", per_page=10)).hits) == 3
+    for doc_id, document in expected["_documents"].items():
+        assert engine.get_document(doc_id) == document

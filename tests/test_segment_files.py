@@ -23,7 +23,7 @@ from searchsvc.engine.whoosh.postings import NewsPositions, PostingFiles, term_i
 from searchsvc.errors import InvalidParameter
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-FLAT_EXTS = (".npt", ".npi", ".npf", ".npp")
+FLAT_EXTS = (".npt", ".npi", ".nf1", ".nf2", ".npf", ".np2", ".npp")
 COLUMN_EXT = ".fcols"
 
 
@@ -208,7 +208,7 @@ def test_a_flat_file_cut_short_falls_back_to_whoosh_with_the_same_answers(
 def test_restore_refuses_a_backup_whose_flat_postings_are_cut_short(written, tmp_path):
     backup = written.backup(tmp_path / "backup")
     (backup / "MANIFEST.json").unlink()  # a copy made by hand: only reading it whole can tell
-    _truncate_first(backup, ".npp")
+    _truncate_first(backup, ".np2")
     target = Engine(Settings(index_dir=tmp_path / "target"))
     target.index_paths([SEEDS])
     before = _answers(target)

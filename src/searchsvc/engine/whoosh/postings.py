@@ -7,16 +7,20 @@ a first-time query (BENCHMARKS.md). Real engines read postings as flat integer a
 
 ``NewsCodec`` is Whoosh's own codec with one addition: as its postings writer hands each finished
 block to disk, the block's document numbers, term frequencies and positions — already in memory as
-``array`` objects — are appended to three raw files beside the segment; every term gets a row in a
-small table (where its postings and positions start) and a 128-bit hash of (field, term) in a
-sorted key file, which finds the row without Whoosh's term dictionary. Writes are C-level appends
-per block; merges and multi-process writes go through the same writer, so every segment the codec
-writes has its copy. Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing
-to cache per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
+``array`` objects — go to three flat files beside the segment; every term gets a row in a small
+table (where its postings and positions start) and a 128-bit hash of (field, term) in a sorted
+key file, which finds the row without Whoosh's term dictionary. Document numbers are C-level
+appends per block; frequencies and positions are kept in memory and written at the segment's end
+in the narrowest type that holds them exactly (``narrowest``: a byte per count and two per
+position, nearly always; the extension says which), read back as the arrays they were. Merges and
+multi-process writes go through the same writer, so every segment the codec writes has its copy.
+Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing to cache
+per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
 
-Whoosh's files stay complete and authoritative: its parser, spelling, term statistics and any query
-this module does not handle read them, and a segment without the copy (an index written before it
-existed) is read through Whoosh as before.
+Whoosh's files stay complete and authoritative (its posting blocks zlib-compressed, since queries
+read the copy): its parser, spelling, term statistics and any query this module does not handle
+read them, and a segment without the copy (an index written before it existed) is read through
+Whoosh as before. The codec also stores each chunk's fields in blocks of chunks (``blocks.py``).
 
 Positions use ``NewsPositions``: raw ``uint32`` offsets (native byte order, like every file here)
 instead of pickled deltas, so the copy can be appended as-is and a posting's positions are a slice
@@ -35,10 +39,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3FieldWriter,
+    W3PerDocReader,
+    W3PerDocWriter,
+    W3PostingsWriter,
+)
 from whoosh.formats import Frequency, Positions, tokens
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
+
+from .blocks import StoredBlockColumn
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +58,20 @@ log = logging.getLogger(__name__)
 # deletes them with their segment.
 TABLE_EXT = ".npt"  # int64[3, terms + 1]: Whoosh postings offset, first posting, first position
 IDS_EXT = ".npi"  # uint32 document numbers, term by term, ascending within a term
-FREQS_EXT = ".npf"  # float32 term frequencies (Whoosh's posting weights)
+# Term frequencies (Whoosh's posting weights) and positions are written at the segment's end in
+# the narrowest type that holds every value exactly; the extension says which. Frequencies are
+# counts (a byte each, nearly always), positions a chunk's word numbers (two bytes).
+FREQS_EXT = ".npf"  # float32: a weight that is not a small whole number (a boost)
+FREQS_NARROW = ((".nf1", np.dtype("=u1")), (".nf2", np.dtype("=u2")), (FREQS_EXT, np.dtype("=f4")))
 POSITIONS_EXT = ".npp"  # uint32 positions, posting by posting, for ``NewsPositions`` fields
+POSITIONS_NARROW = ((".np2", np.dtype("=u2")), (POSITIONS_EXT, np.dtype("=u4")))
 KEYS_EXT = ".npk"  # uint64[3, terms]: 128-bit hash of (field, term) in two halves, sorted; row
 # Native byte order throughout: the files are appended straight from Whoosh's ``array`` buffers.
 _POSITION_DTYPE = np.dtype("=u4")
 TERM_CACHE_SIZE = 50_000  # term rows remembered per segment and process
+# NewsCodec's stored fields (blocks.py); a segment written before them has Whoosh's ``_stored``.
+STORED_COLUMN_NAME = "_chunks"
+STORED_COLUMN = StoredBlockColumn()
 
 
 class NewsPositions(Positions):
@@ -97,27 +117,72 @@ def _index_terms(value, analyzer, kwargs) -> Iterable[tuple[str, int]]:
     return [(t.text, t.pos) for t in tokens(value, analyzer, kwargs)]
 
 
+#: zlib level of Whoosh's posting blocks. Queries read the flat copy; Whoosh's blocks are read by
+#: merges, by the few queries this package leaves to Whoosh's matchers and for an index without
+#: the copy. Pickled blocks shrink ~4.5x at level 1 (a third of the index on disk, BENCHMARKS.md)
+#: for a few percent of indexing time.
+BLOCK_COMPRESSION = 1
+
+
 class NewsCodec(W3Codec):
-    """Whoosh 3's codec, also writing the flat posting copy. Blocks are stored uncompressed (the
-    copy is what queries read) and without per-block length statistics, which Whoosh gathers by
-    reading a document's length back from disk once per posting — a third of the writer's time —
-    for a block-skipping optimisation of its own scorer, which scoring.py replaces."""
+    """Whoosh 3's codec, also writing the flat posting copy, stored fields compressed in blocks of
+    chunks (``blocks.py``), and Whoosh's posting blocks at zlib level 1 (``BLOCK_COMPRESSION``)
+    and without per-block length statistics, which Whoosh gathers by reading a document's length
+    back from disk once per posting — a third of the writer's time — for a block-skipping
+    optimisation of its own scorer, which scoring.py replaces."""
 
     length_stats = False
 
-    def __init__(self, blocklimit: int = 128, compression: int = 0, inlinelimit: int = 1):
+    def __init__(
+        self, blocklimit: int = 128, compression: int = BLOCK_COMPRESSION, inlinelimit: int = 1
+    ):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def field_writer(self, storage, segment):
         return _FieldWriter(self, storage, segment)
+
+    def per_document_writer(self, storage, segment):
+        return _PerDocWriter(self, storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        return _PerDocReader(storage, segment)
+
+
+class _PerDocWriter(W3PerDocWriter):
+    """Whoosh's per-document writer, with each chunk's stored fields in a ``StoredBlockColumn``
+    (compressed with the chunks around it) instead of Whoosh's one-chunk-at-a-time column."""
+
+    def _create_column(self, fieldname, column):
+        if fieldname == "_stored":
+            fieldname, column = STORED_COLUMN_NAME, STORED_COLUMN
+        super()._create_column(fieldname, column)
+
+    def add_column_value(self, fieldname, column, value):
+        if fieldname == "_stored":
+            fieldname, column = STORED_COLUMN_NAME, STORED_COLUMN
+        super().add_column_value(fieldname, column, value)
+
+
+class _PerDocReader(W3PerDocReader):
+    """Reads the stored fields of either column: NewsCodec's blocks, or Whoosh's own in a
+    segment written before them."""
+
+    _blocks = None  # the block column's reader; False once found absent
+
+    def stored_fields(self, docnum):
+        if self._blocks is None:
+            self._blocks = self._cached_reader(STORED_COLUMN_NAME, STORED_COLUMN) or False
+        if self._blocks is False:
+            return super().stored_fields(docnum)
+        return self._blocks[docnum] or {}
 
 
 class _FieldWriter(W3FieldWriter):
     def __init__(self, codec, storage, segment):
         super().__init__(codec, storage, segment)
         self._ids_file = self._create_file(IDS_EXT)
-        self._freqs_file = self._create_file(FREQS_EXT)
-        self._positions_file = self._create_file(POSITIONS_EXT)
+        self._freqs = array("f")
+        self._positions = array("I")
         self._table = (array("q"), array("q"), array("q"))
         self._hashes = (array("Q"), array("Q"))
         self._n_postings = 0
@@ -150,11 +215,11 @@ class _FieldWriter(W3FieldWriter):
     def block(self, ids: array, weights: array, values: list[bytes]) -> None:
         """One finished block of the current term, as Whoosh's writer buffered it."""
         self._ids_file.write(ids.tobytes())
-        self._freqs_file.write(weights.tobytes())
+        self._freqs.extend(weights)
         self._n_postings += len(ids)
         if self._keep_positions:
             raw = b"".join(values)
-            self._positions_file.write(raw)
+            self._positions.frombytes(raw)
             self._n_positions += len(raw) // _POSITION_DTYPE.itemsize
 
     def close(self):
@@ -162,8 +227,12 @@ class _FieldWriter(W3FieldWriter):
         offsets.append(-1)
         first_posting.append(self._n_postings)
         first_position.append(self._n_positions)
-        for f in (self._ids_file, self._freqs_file, self._positions_file):
-            f.close()
+        self._ids_file.close()
+        for values, choices in ((self._freqs, FREQS_NARROW), (self._positions, POSITIONS_NARROW)):
+            ext, narrow = narrowest(np.frombuffer(values, dtype=values.typecode), choices)
+            with self._create_file(ext) as f:
+                f.write(narrow.tobytes())
+        self._freqs = self._positions = None
         table = np.array([offsets, first_posting, first_position], dtype="=i8")
         with self._create_file(TABLE_EXT) as f:
             f.write(table.tobytes())
@@ -210,8 +279,8 @@ class SegmentPostings:
         self.first_posting = table[n : 2 * n]
         self.first_position = table[2 * n :]
         self.ids = _RangeFile(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
-        self.freqs = _RangeFile(folder / (segment_name + FREQS_EXT), np.dtype("=f4"))
-        self.positions = _RangeFile(folder / (segment_name + POSITIONS_EXT), _POSITION_DTYPE)
+        self.freqs = _open_narrowest(folder, segment_name, FREQS_NARROW, np.dtype("=f4"))
+        self.positions = _open_narrowest(folder, segment_name, POSITIONS_NARROW, None)
         keys_path = folder / (segment_name + KEYS_EXT)
         self.keys = _map(keys_path, np.dtype("=u8")).reshape(3, -1) if keys_path.exists() else None
         # (field, term) -> table row or None: Whoosh's term lookup walks a hash file in Python
@@ -313,11 +382,12 @@ class SegmentPostings:
 
 
 class _RangeFile:
-    """A flat file of one dtype, read by element ranges."""
+    """A flat file of one dtype, read by element ranges (as ``as_dtype`` when given)."""
 
-    def __init__(self, path: Path, dtype: np.dtype):
+    def __init__(self, path: Path, dtype: np.dtype, as_dtype: np.dtype | None = None):
         self.path = path
         self.dtype = dtype
+        self.as_dtype = None if as_dtype == dtype else as_dtype
         self._fd = os.open(path, os.O_RDONLY)
         self.length = os.fstat(self._fd).st_size // dtype.itemsize
 
@@ -326,7 +396,8 @@ class _RangeFile:
         raw = os.pread(self._fd, (hi - lo) * size, lo * size)
         if len(raw) != (hi - lo) * size:
             raise OSError(f"posting file truncated: wanted {hi - lo} values from {lo}")
-        return np.frombuffer(raw, dtype=self.dtype)
+        values = np.frombuffer(raw, dtype=self.dtype)
+        return values if self.as_dtype is None else values.astype(self.as_dtype)
 
     def close(self) -> None:
         if self._fd >= 0:
@@ -335,6 +406,31 @@ class _RangeFile:
 
     def __del__(self) -> None:
         self.close()
+
+
+def narrowest(values: np.ndarray, choices) -> tuple[str, np.ndarray]:
+    """(extension, values) in the first of ``choices`` — (extension, dtype) pairs, narrowest
+    first, the last one able to hold anything — that holds every value exactly."""
+    for ext, dtype in choices[:-1]:
+        if not len(values):
+            return ext, values.astype(dtype)
+        info = np.iinfo(dtype)
+        if values.min() >= info.min and values.max() <= info.max:
+            narrow = values.astype(dtype)
+            if np.array_equal(narrow, values):
+                return ext, narrow
+    ext, dtype = choices[-1]
+    return ext, values.astype(dtype)
+
+
+def _open_narrowest(folder: Path, segment_name: str, choices, as_dtype) -> _RangeFile:
+    """The one file of ``choices`` a segment has (the narrowest type its writer could use)."""
+    for ext, dtype in choices:
+        path = folder / (segment_name + ext)
+        if path.exists():
+            return _RangeFile(path, dtype, as_dtype)
+    ext, dtype = choices[-1]
+    return _RangeFile(folder / (segment_name + ext), dtype, as_dtype)  # raises: none is there
 
 
 def _map(path: Path, dtype: np.dtype) -> np.ndarray:

@@ -6,18 +6,19 @@ that only shares a stem. ``title`` and ``speaker_t``/``source_t`` make document 
 names searchable (and reachable as ``title:``, ``speaker:`` and ``source:`` in queries).
 
 Facet values are kept twice, for two different readers: a single ``facets`` column (one compact
-string per chunk, see ``encode_facets``) that ``columns.py`` loads into numpy arrays to count and
-filter fast, and ``STORED`` fields for rendering hits.
+string per chunk, see ``encode_facets``, compressed many chunks at a time by ``blocks.py``; an
+index created before that keeps Whoosh's raw column, its schema says which) that ``columns.py``
+loads into numpy arrays to count and filter fast, and ``STORED`` fields for rendering hits.
 """
 
 from __future__ import annotations
 
 from whoosh.analysis import IDTokenizer, LowercaseFilter
-from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, NUMERIC, STORED, TEXT, Schema
 
 from ..models import EXTRA_FACETS, FACETS
 from .analyzer import NewsAnalyzer
+from .blocks import BlockColumn
 from .postings import NewsFrequency, NewsPositions
 
 # Single-valued facets, then multi-valued ones, in column order.
@@ -50,7 +51,7 @@ def build_schema() -> Schema:
         source_t=source,
         kind=ID(analyzer=_folded_id()),
         role=ID(analyzer=_folded_id()),
-        facets=COLUMN(VarBytesColumn()),
+        facets=COLUMN(BlockColumn()),  # read in order (columns.py): compressed in big blocks
         chunk=STORED,  # {paragraph, start, end, speaker, role, kind, section}
         doc=STORED,  # document metadata, the same dict on every chunk of a document
     )
