@@ -109,6 +109,13 @@ def test_unknown_term_gets_a_suggestion(server: Server) -> None:
     assert "genome" in body["suggestion"]
 
 
+def test_a_pattern_is_not_corrected(server: Server) -> None:
+    # "genomm" alone is corrected to "genome"; as a prefix it is what the person asked for.
+    assert search(server, q="genomm")["suggestion"] == "genome"
+    assert search(server, q="genomm*")["suggestion"] is None
+    assert search(server, q="genomm* sequnce")["suggestion"] == "genomm* sequence"
+
+
 # --- filters and facets agree ----------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ from typing import Any
 
 from .. import histogram
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
-from ..query.parse import ParsedQuery
+from ..query.parse import ParsedQuery, is_wildcard
 from ..query.similar import candidate_terms, distinctive_terms, more_like_this
 from ..ranking import KIND_PRIOR, coverage_terms
 from ..render.hits import Row
@@ -664,6 +664,8 @@ def _candidate_terms(words: tuple[str, ...]) -> list[str]:
     """The one-term words did-you-mean may correct (the Whoosh backend's rule)."""
     out = []
     for word in words:
+        if is_wildcard(word):
+            continue
         terms = [t.text for t in iter_terms(word, query=True)]
         if (
             len(terms) == 1
@@ -692,7 +694,7 @@ def _did_you_mean(resp, words: tuple[str, ...], candidates: list[str]) -> str | 
     out = []
     changed = False
     for word in words:
-        terms = [t.text for t in iter_terms(word, query=True)]
+        terms = [] if is_wildcard(word) else [t.text for t in iter_terms(word, query=True)]
         if len(terms) == 1 and terms[0] in fixes:
             out.append(fixes[terms[0]])
             changed = True

@@ -73,15 +73,35 @@ def parse(text: str) -> ParsedQuery:
     """The tree of ``text``; never a syntax error. The limits on length and number of terms
     are the request's (``engine/request.py`` checks them before any query is parsed)."""
     text = _CONTROL_RE.sub(" ", text or "").strip()
-    words = tuple(_SYNTAX_RE.sub(" ", text).split())
     if text.strip("*? ") == "":
         return ParsedQuery(text=text, tree=MatchAll())
     parsed_text = _QUESTION_MARK_RE.sub("", text) or text
+    words = _words(parsed_text)
     tree = _Parser(_tokens(parsed_text)).query()
     loose = None
     if len(words) > 1 and not _EXPLICIT_RE.search(parsed_text):
         loose = Or(tuple(Word(w, match="any") for w in words))
     return ParsedQuery(text=text, tree=tree, words=words, loose=loose)
+
+
+def is_wildcard(word: str) -> bool:
+    """A word of ``ParsedQuery.words`` that is a pattern (``progr*``, ``colo?r``): the person
+    asked for what it expands to, so it is no misspelling to correct."""
+    return "*" in word or "?" in word
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` without the query syntax. A pattern stays whole (bar brackets,
+    quotes and a leading + or -), so that did-you-mean leaves it as typed."""
+    out: list[str] = []
+    for token in text.split():
+        if is_wildcard(token):
+            pattern = token.strip('()"').lstrip("+-")
+            if pattern.strip("*?"):
+                out.append(pattern)
+        else:
+            out.extend(_SYNTAX_RE.sub(" ", token).split())
+    return tuple(out)
 
 
 # --- tokens -------------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from ...errors import DocumentNotFound, SpeakerNotFound
 from ..allocator import release_free_memory
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
 from ..pacing import give_way, paced
-from ..query.parse import ParsedQuery
+from ..query.parse import ParsedQuery, is_wildcard
 from ..query.similar import distinctive_terms, more_like_this
 from ..ranking import coverage_terms
 from ..render.hits import Row
@@ -453,6 +453,9 @@ class Reader:
         changed = False
         out = []
         for word in words:
+            if is_wildcard(word):
+                out.append(word)
+                continue
             terms = [t.text for t in iter_terms(word, query=True)]
             unknown = [
                 t
