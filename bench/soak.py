@@ -14,8 +14,8 @@ At the end every acknowledged write is read back (present with its latest text, 
 deleted). Targets: 0 errors; 0 acknowledged writes lost; worker RSS growth ≤ 10 % (end against
 the end of the first window); open files flat: at the end each worker holds at most ``FD_SLACK``
 files more than the live generation has, and at most ``FD_SLACK`` deleted files (segments a merge
-replaced: a worker lets go of them on its next request after the merge, so the count rises and
-falls; the most is reported) — all descriptors are reported too, but sockets come and go with
+replaced: a worker lets go of them on its next request after the merge, or within a second when
+idle, so the count rises and falls; the most is reported) — all descriptors are reported too, but sockets come and go with
 clients; search p99 of the last window within 20 % of the first's. A window is a minute (a third of the
 run with ``--quick``). Prints the figures and writes ``bench/results/soak-….json``.
 
@@ -46,6 +46,7 @@ from .loadgen import ensure_index
 WRITE_KEY = "soak-write-key"
 AUTH = {"Authorization": f"Bearer {WRITE_KEY}"}
 FD_SLACK = 30  # two segments' files: a commit adds one, a merge takes some away
+AT_REST_WITHIN = 5.0  # s: an idle worker looks for a newer generation every second
 SAMPLE_EVERY = 5.0
 
 
@@ -68,6 +69,17 @@ def files_of(pid: int) -> tuple[int, int]:
 def live_files(index_dir: Path) -> int:
     live = index_dir / "live"
     return sum(1 for p in live.resolve().iterdir() if p.is_file()) if live.exists() else 0
+
+
+def deleted_at_rest(workers: list[psutil.Process]) -> list[int]:
+    """Deleted files each worker holds once idle: a worker lets go of a generation a merge
+    replaced on its next request or, idle, within a second; wait that long for it, no longer."""
+    deadline = time.monotonic() + AT_REST_WITHIN
+    while True:
+        held = [deleted for _, deleted in (files_of(w.pid) for w in workers)]
+        if max(held) <= FD_SLACK or time.monotonic() > deadline:
+            return held
+        time.sleep(0.2)
 
 
 @dataclass
@@ -243,9 +255,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 t.join()
             alive = [w.is_running() for w in workers] == [True] * len(workers)
             lost = verify(srv.base, state.ledger)
-            # What the workers hold once the load is over and they have answered the checks
-            # (a worker lets go of a replaced generation on its next request, not during it).
-            at_rest = [d for _, d in (files_of(w.pid) for w in workers)] if alive else None
+            # What the workers hold once the load is over and they have answered the checks.
+            at_rest = deleted_at_rest(workers) if alive else None
             server_log = srv.log_summary()
     finally:
         shutil.rmtree(work, ignore_errors=True)

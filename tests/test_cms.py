@@ -7,8 +7,10 @@ turns, so a run of consecutive answers covers both); nothing sleeps to pass.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -797,6 +799,33 @@ def test_reindex_while_serving_switches_without_errors(make_server: Callable[...
     health = srv.get("/health").json()
     assert health["documents"] == before["documents"] and health["chunks"] == before["chunks"]
     assert "Traceback" not in srv.log()
+
+
+def test_an_idle_worker_lets_go_of_a_replaced_generation(
+    make_server: Callable[..., Server], backend: Backend
+) -> None:
+    if backend.name != "whoosh":
+        pytest.skip("a cluster's files are the cluster's")
+    psutil = pytest.importorskip("psutil")
+    srv = make_server(workers=1)
+    assert srv.get("/search", q="genome").status_code == 200  # the worker opens the generation
+    old = str((srv.index_dir / "live").resolve())
+    [worker] = psutil.Process(srv.process.pid).children()
+    fds = Path(f"/proc/{worker.pid}/fd")
+
+    def held() -> list[str]:  # /proc names a deleted file's old path too (psutil leaves it out)
+        paths = []
+        for fd in fds.iterdir():
+            with contextlib.suppress(OSError):
+                paths.append(os.readlink(fd))
+        return [p for p in paths if p.startswith(old + "/")]
+
+    assert held()
+    done = cli("reindex", "--quiet", str(SEEDS), index_dir=srv.index_dir)
+    assert done.returncode == 0, done.stderr
+    assert str((srv.index_dir / "live").resolve()) != old
+    # No request reaches the worker from here on: it lets go by itself.
+    settles_within(lambda: not held(), 10.0)
 
 
 def test_backup_and_restore_while_serving(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 import falcon
@@ -108,6 +109,21 @@ def create_app(settings: Settings, engine: Engine | None = None) -> falcon.App:
     return app
 
 
+KEEP_CURRENT_EVERY = 1.0  # seconds an idle worker may go on holding a replaced generation
+
+
+def _keep_current(engine: Engine) -> None:
+    """Open the live index right after the worker boots, then look for a newer one every second.
+
+    A worker moves to a new generation on its next request. One that gets none (its siblings took
+    them all) would otherwise hold the files of the segments a merge or a reindex replaced open,
+    deleted but still taking their space on disk, for as long as it stays idle."""
+    engine.warm()
+    while True:
+        time.sleep(KEEP_CURRENT_EVERY)
+        engine.keep_current()
+
+
 def get_app() -> falcon.App:
     """Entry point for gunicorn: settings from the environment (``searchsvc serve`` sets them)."""
     settings = Settings.from_env()
@@ -116,8 +132,10 @@ def get_app() -> falcon.App:
         format="%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s",
     )
     engine = Engine(settings)
-    # Decode the facet columns and open the searcher in the background right after the worker
-    # boots, so the first user request does not pay seconds for it (gunicorn's boot timeout
-    # would, were it done before the app is returned).
-    threading.Thread(target=engine.warm, name="searchsvc-warm", daemon=True).start()
+    # In the background (a greenlet under the gevent worker), so that the first user request does
+    # not pay seconds for the facet columns (gunicorn's boot timeout would, were it done before
+    # the app is returned).
+    threading.Thread(
+        target=_keep_current, args=(engine,), name="searchsvc-keep-current", daemon=True
+    ).start()
     return create_app(settings, engine)

@@ -331,6 +331,12 @@ class Engine:
         except Exception:  # a broken index will say so on the first request, with its error
             log.exception("warming the index failed")
 
+    def keep_current(self) -> None:
+        """``warm`` again, quietly: a failure (a cluster away, an index mid-swap) is the next
+        request's to report, once, not a log line a second."""
+        with contextlib.suppress(Exception):
+            self.backend.warm()
+
     def is_empty(self) -> bool:
         """Cheap enough to ask before the server starts, on any size of index."""
         return self.backend.is_empty()
