@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,18 +37,23 @@ def urls(request: pytest.FixtureRequest) -> str:
     return ",".join(request.getfixturevalue("opensearch_cluster").urls)
 
 
-@pytest.fixture
-def cluster_backend(urls: str) -> Iterator[OpenSearchBackend]:
-    alias = f"loading-{uuid.uuid4().hex[:8]}"
-    settings = Settings.from_env(
+def cluster_settings(urls: str, alias: str, **more: Any) -> Settings:
+    """A fresh alias on the test cluster, with the suite's 2 primaries and 1 replica."""
+    return Settings.from_env(
         {},
         backend="opensearch",
         opensearch_url=urls,
         opensearch_index=alias,
         opensearch_shards=2,
         opensearch_replicas=1,
+        **more,
     )
-    b = OpenSearchBackend(settings)
+
+
+@pytest.fixture
+def cluster_backend(urls: str) -> Iterator[OpenSearchBackend]:
+    alias = f"loading-{uuid.uuid4().hex[:8]}"
+    b = OpenSearchBackend(cluster_settings(urls, alias))
     yield b
     b.client.indices.delete(index=f"{alias}*", ignore_unavailable=True)
 
@@ -99,16 +105,7 @@ def test_a_two_process_reindex_stores_what_one_process_stores(urls: str, tmp_pat
     stored = []
     for procs in (1, 2):
         alias = f"loading-{uuid.uuid4().hex[:8]}"
-        settings = Settings.from_env(
-            {},
-            backend="opensearch",
-            opensearch_url=urls,
-            opensearch_index=alias,
-            opensearch_shards=2,
-            opensearch_replicas=1,
-            index_dir=tmp_path / f"ix{procs}",
-        )
-        engine = Engine(settings)
+        engine = Engine(cluster_settings(urls, alias, index_dir=tmp_path / f"ix{procs}"))
         try:
             report = engine.index_paths([SEEDS], procs=procs, into_new=True)
             found = engine.backend.client.search(
