@@ -315,6 +315,9 @@ class Scorer:
         mask = self._none()
         if not ids_parts:
             return Scored(mask, np.zeros(self.size, dtype=np.float32) if scored else None)
+        # Postings are 32-bit; numpy converts any other index to its own integer on every fancy
+        # access, so convert once for the mask and the scores (a third of the scatter's time).
+        ids_parts = [ids.astype(np.intp, copy=False) for ids in ids_parts]
         for ids in ids_parts:
             mask[ids] = True
         if not scored:
@@ -362,7 +365,8 @@ class Scorer:
                 ids, tf = postings
                 ids_parts.append(ids + offset)
                 tf_parts.append(tf)
-                codes_parts.append(self.lengths.codes(leaf, fieldname)[ids])
+                # ``take``, not fancy indexing: a plain gather, several times faster for 32-bit ids.
+                codes_parts.append(np.take(self.lengths.codes(leaf, fieldname), ids))
         if not ids_parts:
             return None
         ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
@@ -375,8 +379,7 @@ class Scorer:
         idf = bm25_idf(self.n_docs, len(ids))
         avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
         b = FIELD_B.get(fieldname, 0.75)
-        relative = np.maximum(_BYTE_LENGTHS[codes] / avg, MIN_RELATIVE_LENGTH)
-        norm = tf + K1 * ((1 - b) + b * relative)
+        norm = tf + np.take(_length_norms(b, avg), codes)
         return ids, term.boost * idf * (tf * (K1 + 1)) / norm
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
@@ -439,6 +442,14 @@ class Scorer:
 
     def _none(self) -> np.ndarray:
         return np.zeros(self.size, dtype=bool)
+
+
+def _length_norms(b: float, avg: float) -> np.ndarray:
+    """BM25's length part of the denominator, ``K1 × (1 − b + b × relative length)``, for each
+    of the 256 one-byte length codes: the same float32 arithmetic as per posting, done once per
+    code instead of once per posting, so a common word's scores are the same to the last bit."""
+    relative = np.maximum(_BYTE_LENGTHS / avg, MIN_RELATIVE_LENGTH)
+    return K1 * ((1 - b) + b * relative)
 
 
 def _sum(parts: list[Scored], boost: float) -> np.ndarray | None:
