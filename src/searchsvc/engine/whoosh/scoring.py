@@ -173,6 +173,9 @@ class TermScores:
                 self.bytes -= _size(old)
 
 
+# More terms than a word has fields: a question's OR, feedback terms or a prefix's expansions,
+# whose rows are looked up together; a word's own few fields gain nothing from it.
+LOOK_UP_TOGETHER = 4
 EVALUATIONS_KEPT = 3  # dense results per index generation and process (≈ 5 bytes per chunk each)
 MIN_TERMS_KEPT = 16  # only trees this big are asked for again (a question: 5+ words × 4 fields)
 
@@ -304,6 +307,8 @@ class Scorer:
             raise QueryTooExpensive(
                 "the query took longer than the time budget; use fewer or rarer terms"
             )
+        if len(terms) > LOOK_UP_TOGETHER:
+            self._look_up(terms)
         ids_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray | None] = []  # None: a field that is not scored
         for term in terms:
@@ -331,6 +336,19 @@ class Scorer:
         if boost != 1.0:
             score *= boost
         return Scored(mask, score)
+
+    def _look_up(self, terms: list[wq.Term]) -> None:
+        """Find the terms' rows in each segment's flat postings all at once, a field at a time
+        (``SegmentPostings.find_many``), before they are read one by one."""
+        by_field: dict[str, list] = {}
+        for term in terms:
+            if term.fieldname in self.searcher.schema:
+                by_field.setdefault(term.fieldname, []).append(term.text)
+        for leaf, _ in self.leaves:
+            files = self.postings.files.of(leaf)
+            if files is not None:
+                for fieldname, texts in by_field.items():
+                    files.find_many(leaf, fieldname, texts)
 
     def _postings_of(
         self, term: wq.Term, scored: bool
