@@ -321,11 +321,14 @@ class SegmentPostings:
                 self._rows.popitem(last=False)
         return row
 
-    def find_many(self, leaf, fieldname: str, texts: list) -> list[int | None]:
+    def find_many(
+        self, leaf, fieldname: str, texts: list, hashes: dict | None = None
+    ) -> list[int | None]:
         """``find`` of many terms of one field at once: the ones not yet looked up are hashed
         and searched for in one ``searchsorted`` over the term keys, which costs about what one
         lookup does (each alone pays numpy's call overhead on the memory-mapped keys several
-        times); a long question's words and its feedback terms are a hundred or more."""
+        times); a long question's words and its feedback terms are a hundred or more.
+        ``hashes`` (``term_hashes``) spares hashing the same terms again in every segment."""
         with self._lock:
             rows = {t: self._rows[(fieldname, t)] for t in texts if (fieldname, t) in self._rows}
         missing = [t for t in dict.fromkeys(texts) if t not in rows]
@@ -333,7 +336,11 @@ class SegmentPostings:
             for text in missing:
                 rows[text] = self.find(leaf, fieldname, text)
         elif missing:
-            hashes = [_hash_or_none(leaf, fieldname, text) for text in missing]
+            known = hashes or {}
+            unhashed = [text for text in missing if text not in known]
+            if unhashed:
+                known = {**known, **term_hashes(leaf, fieldname, unhashed)}
+            hashes = [known[text] for text in missing]
             keys = np.asarray(self.keys)  # a plain array: no memmap object per access
             high = np.array([h[0] if h else 0 for h in hashes], dtype=np.uint64)
             low = np.array([h[1] if h else 0 for h in hashes], dtype=np.uint64)
@@ -540,11 +547,16 @@ def term_hash(fieldname: str, btext: bytes) -> tuple[int, int]:
     return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little")
 
 
-def _hash_or_none(leaf, fieldname: str, text) -> tuple[int, int] | None:
-    try:
-        return term_hash(fieldname, leaf._text_to_bytes(fieldname, text))
-    except (KeyError, ValueError, TypeError):
-        return None
+def term_hashes(leaf, fieldname: str, texts: list) -> dict:
+    """{text: its ``term_hash`` in ``fieldname``, None when it cannot be a term of the field};
+    the same in every segment of an index, so worked out once for all of them."""
+    out: dict = {}
+    for text in texts:
+        try:
+            out[text] = term_hash(fieldname, leaf._text_to_bytes(fieldname, text))
+        except (KeyError, ValueError, TypeError):
+            out[text] = None
+    return out
 
 
 def term_info(leaf, fieldname: str, text):

@@ -53,6 +53,7 @@ from ..stored import StoredChunk
 from ..text.analysis import STOPWORDS, iter_terms
 from .columns import ColumnCache, Columns
 from .histogram import date_histogram, document_days
+from .postings import term_hashes
 from .query import Translator
 from .scoring import Evaluations, LengthCache, PostingCache, Scored, Scorer, TermScores
 from .speakers import record_of, speaker_page
@@ -517,14 +518,18 @@ class Reader:
         at once (a question's feedback asks for about a hundred), else from Whoosh's."""
         terms = list(dict.fromkeys(terms))
         counts = dict.fromkeys(terms, 0)
+        hashes = None
         for leaf, _ in reader.leaf_readers():
             files = self.postings.files.of(leaf) if leaf.segment() is not None else None
             if files is None:
                 for term in terms:
                     counts[term] += leaf.doc_frequency(fieldname, term)
                 continue
+            if hashes is None:
+                hashes = term_hashes(leaf, fieldname, terms)
             first = files.first_posting
-            for term, row in zip(terms, files.find_many(leaf, fieldname, terms), strict=True):
+            rows = files.find_many(leaf, fieldname, terms, hashes)
+            for term, row in zip(terms, rows, strict=True):
                 if row is not None:
                     counts[term] += int(first[row + 1] - first[row])
         return counts

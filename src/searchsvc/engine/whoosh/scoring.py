@@ -36,7 +36,7 @@ from whoosh.util.numeric import byte_to_length
 from ...errors import QueryTooExpensive
 from ..pacing import give_way, paced
 from ..ranking import MIN_RELATIVE_LENGTH, bm25_idf
-from .postings import PostingFiles
+from .postings import PostingFiles, term_hashes
 
 # BM25 parameters, tuned on CISI together with the field boosts in query.py: term frequency
 # saturates slowly (K1) and long paragraphs are normalised firmly (B).
@@ -344,11 +344,14 @@ class Scorer:
         for term in terms:
             if term.fieldname in self.searcher.schema:
                 by_field.setdefault(term.fieldname, []).append(term.text)
+        hashes: dict[str, dict] = {}
         for leaf, _ in self.leaves:
             files = self.postings.files.of(leaf)
             if files is not None:
                 for fieldname, texts in by_field.items():
-                    files.find_many(leaf, fieldname, texts)
+                    if fieldname not in hashes:
+                        hashes[fieldname] = term_hashes(leaf, fieldname, texts)
+                    files.find_many(leaf, fieldname, texts, hashes[fieldname])
 
     def _postings_of(
         self, term: wq.Term, scored: bool
