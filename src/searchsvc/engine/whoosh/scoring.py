@@ -242,6 +242,12 @@ class Scorer:
             if leaf.segment() is not None
         ]
         self.n_docs = max(searcher.doc_count_all(), 1)
+        # Per segment and field, for this search: a question reads a few hundred terms in each
+        # segment, and asking Whoosh for a segment's id to find them costs as much as reading a
+        # rare term's postings.
+        self._files = [postings.files.of(leaf) for leaf, _ in self.leaves]
+        self._codes: dict[tuple[int, str], np.ndarray] = {}
+        self._norms: dict[str, np.ndarray] = {}
 
     def evaluate(self, q: wq.Query, scored: bool = True) -> Scored:
         if (
@@ -345,8 +351,7 @@ class Scorer:
             if term.fieldname in self.searcher.schema:
                 by_field.setdefault(term.fieldname, []).append(term.text)
         hashes: dict[str, dict] = {}
-        for leaf, _ in self.leaves:
-            files = self.postings.files.of(leaf)
+        for (leaf, _), files in zip(self.leaves, self._files, strict=True):
             if files is not None:
                 for fieldname, texts in by_field.items():
                     if fieldname not in hashes:
@@ -380,14 +385,20 @@ class Scorer:
     ) -> tuple[np.ndarray, np.ndarray | None] | None:
         fieldname, text = term.fieldname, term.text
         ids_parts, tf_parts, codes_parts = [], [], []
-        for leaf, offset in self.leaves:
-            postings = self.postings.get(leaf, fieldname, text)
+        for i, (leaf, offset) in enumerate(self.leaves):
+            files = self._files[i]
+            if files is None:
+                postings = self.postings.get(leaf, fieldname, text)
+            else:  # flat files, as ``PostingCache.get`` reads them
+                row = files.find(leaf, fieldname, text)
+                postings = None if row is None else files.postings(row)
             if postings is not None:
                 ids, tf = postings
                 ids_parts.append(ids + offset)
-                tf_parts.append(tf)
-                # ``take``, not fancy indexing: a plain gather, several times faster for 32-bit ids.
-                codes_parts.append(np.take(self.lengths.codes(leaf, fieldname), ids))
+                if scored:
+                    tf_parts.append(tf)
+                    # ``take``, not fancy indexing: a plain gather, much faster for 32-bit ids.
+                    codes_parts.append(np.take(self._segment_codes(i, leaf, fieldname), ids))
         if not ids_parts:
             return None
         ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
@@ -398,10 +409,22 @@ class Scorer:
         # Document frequency as Whoosh counts it (postings, deleted chunks included), from the
         # postings in hand rather than a second term lookup per segment.
         idf = bm25_idf(self.n_docs, len(ids))
-        avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
-        b = FIELD_B.get(fieldname, 0.75)
-        norm = tf + np.take(_length_norms(b, avg), codes)
+        norm = tf + np.take(self._length_norms(fieldname), codes)
         return ids, term.boost * idf * (tf * (K1 + 1)) / norm
+
+    def _segment_codes(self, i: int, leaf, fieldname: str) -> np.ndarray:
+        codes = self._codes.get((i, fieldname))
+        if codes is None:
+            codes = self._codes[(i, fieldname)] = self.lengths.codes(leaf, fieldname)
+        return codes
+
+    def _length_norms(self, fieldname: str) -> np.ndarray:
+        norms = self._norms.get(fieldname)
+        if norms is None:
+            avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
+            norms = _length_norms(FIELD_B.get(fieldname, 0.75), avg)
+            self._norms[fieldname] = norms
+        return norms
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
         # Only chunks with every word can hold the phrase: check positions on those alone.
