@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     random.Random(15).shuffle(paths)
     half = len(paths) // 2
     load_before = os.getloadavg()
+    server_session = "unknown"
     work = Path(tempfile.mkdtemp(prefix="bench-overload-", dir=args.workdir))
     try:
         index_dir = ensure_index(args, work)
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with Server(index_dir, args.workers, log) as srv:
             closed_loop(srv.base, paths[-200:], args.clients, 3)  # warm-up, other URLs
             workers_before = sorted(srv.worker_pids())
+            with contextlib.suppress(OSError):  # the scheduler's view of the server's session
+                server_session = Path(f"/proc/{workers_before[0]}/autogroup").read_text().strip()
             cpu = WorkerCpu(workers_before)
             cap = summary(closed_loop(srv.base, paths[:-200], args.clients, probe), probe)
             cap["worker_cpu"] = cpu.lap(cap["latency_200_ms"]["n"], cap["requests"])
@@ -100,6 +103,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             steady = summary([a for a in answers if a.scheduled >= onset], duration - ONSET_S)
             steady["worker_cpu"] = over["worker_cpu"]
             workers_after = sorted(srv.worker_pids())
+            worker_rss_mb = WorkerCpu.rss_mb(workers_after)
             server_log = srv.log_summary(since=start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -155,6 +159,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print_table(
         "Verdict", ["target", "met"], [[k, "yes" if v else "NO"] for k, v in verdict.items()]
     )
+    print(f"worker RSS at the end: {worker_rss_mb} MB; server session: {server_session}")
     if server_log["events_total"]:
         print(f"server log events ({server_log['events_total']}): {server_log['events'][:5]}")
     reasons = over["503_reasons"]
@@ -171,9 +176,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "overload_after_onset": steady,
         "workers_before": workers_before,
         "workers_after": workers_after,
+        "worker_rss_mb": worker_rss_mb,
         "server_log": server_log,
         "admitted_vs_normal": ratios,
         "load_average_before": load_before,
+        "server_session": server_session,
         "load_average": os.getloadavg(),
         "verdict": verdict,
     }
@@ -209,6 +216,15 @@ class WorkerCpu:
         busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0) - steal
         return {"workers": workers, "generator": own.user + own.system, "machine": busy,
                 "steal": steal, "switches": switches, "read": read}  # fmt: skip
+
+    @staticmethod
+    def rss_mb(pids: list[int]) -> list[float]:
+        """Each worker's resident memory now, MB."""
+        sizes = []
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                sizes.append(round(psutil.Process(pid).memory_info().rss / 1e6, 1))
+        return sizes
 
     def lap(self, answered: int, requests: int = 0) -> dict[str, float]:
         """Since the last lap: CPU seconds, cores used on average, CPU ms per 200 answered
