@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     paths = [search_path(q, per_page=n) for n in UNCACHED_PER_PAGE for q in queries]
     random.Random(15).shuffle(paths)
     half = len(paths) // 2
+    load_before = os.getloadavg()
+    server_session = "unknown"
     work = Path(tempfile.mkdtemp(prefix="bench-overload-", dir=args.workdir))
     try:
         index_dir = ensure_index(args, work)
@@ -79,26 +81,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         with Server(index_dir, args.workers, log) as srv:
             closed_loop(srv.base, paths[-200:], args.clients, 3)  # warm-up, other URLs
             workers_before = sorted(srv.worker_pids())
+            with contextlib.suppress(OSError):  # the scheduler's view of the server's session
+                server_session = Path(f"/proc/{workers_before[0]}/autogroup").read_text().strip()
             cpu = WorkerCpu(workers_before)
             cap = summary(closed_loop(srv.base, paths[:-200], args.clients, probe), probe)
-            cap["worker_cpu"] = cpu.lap(cap["latency_200_ms"]["n"])
+            cap["worker_cpu"] = cpu.lap(cap["latency_200_ms"]["n"], cap["requests"])
             capacity = cap["answered_200_per_s"]
             print(f"capacity: {capacity} answers/s with {args.clients} clients", flush=True)
             normal_paths = paths[half:] + paths[:half]  # not the probe's URLs
             normal = summary(
                 open_loop(srv.base, normal_paths, max(1.0, capacity / 2), probe), probe
             )
-            normal["worker_cpu"] = cpu.lap(normal["latency_200_ms"]["n"])
+            normal["worker_cpu"] = cpu.lap(normal["latency_200_ms"]["n"], normal["requests"])
             rate = max(2.0, args.factor * capacity)
             print(f"overload: {rate:.0f} requests/s for {duration} s", flush=True)
             start = srv.log_position()
             answers = open_loop(srv.base, paths, rate, duration)
             over = summary(answers, duration)
-            over["worker_cpu"] = cpu.lap(over["latency_200_ms"]["n"])
+            over["worker_cpu"] = cpu.lap(over["latency_200_ms"]["n"], over["requests"])
             onset = min(a.scheduled for a in answers) + ONSET_S
             steady = summary([a for a in answers if a.scheduled >= onset], duration - ONSET_S)
             steady["worker_cpu"] = over["worker_cpu"]
             workers_after = sorted(srv.worker_pids())
+            worker_rss_mb = WorkerCpu.rss_mb(workers_after)
             server_log = srv.log_summary(since=start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -141,16 +146,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rows.append([name, s["offered_per_s"], s["answered_200_per_s"], lat["p50"], lat["p95"],
                      lat["p99"], s["latency_503_ms"]["n"], s["latency_503_ms"]["p50"],
                      s["latency_503_ms"]["p99"], s["other_5xx"], s["no_answer"],
-                     s["worker_cpu"]["cores"], s["worker_cpu"]["ms_per_200"]])  # fmt: skip
+                     s["worker_cpu"]["cores"], s["worker_cpu"]["ms_per_200"],
+                     s["worker_cpu"]["generator_cores"], s["worker_cpu"]["generator_ms_per_request"],
+                     s["worker_cpu"]["other_cores"]])  # fmt: skip
     print_table(
         f"Overload, {args.workers} workers (max_inflight per worker from SEARCHSVC_MAX_INFLIGHT)",
         ["phase", "offered/s", "200/s", "200 p50 ms", "200 p95 ms", "200 p99 ms", "503s",
-         "503 p50 ms", "503 p99 ms", "other 5xx", "no answer", "worker cores", "CPU ms per 200"],
+         "503 p50 ms", "503 p99 ms", "other 5xx", "no answer", "worker cores", "CPU ms per 200", "generator cores",
+         "generator ms per request", "others' cores"],
         rows,
     )  # fmt: skip
     print_table(
         "Verdict", ["target", "met"], [[k, "yes" if v else "NO"] for k, v in verdict.items()]
     )
+    print(f"worker RSS at the end: {worker_rss_mb} MB; server session: {server_session}")
     if server_log["events_total"]:
         print(f"server log events ({server_log['events_total']}): {server_log['events'][:5]}")
     reasons = over["503_reasons"]
@@ -167,8 +176,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "overload_after_onset": steady,
         "workers_before": workers_before,
         "workers_after": workers_after,
+        "worker_rss_mb": worker_rss_mb,
         "server_log": server_log,
         "admitted_vs_normal": ratios,
+        "load_average_before": load_before,
+        "server_session": server_session,
         "load_average": os.getloadavg(),
         "verdict": verdict,
     }
@@ -177,31 +189,61 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 class WorkerCpu:
-    """CPU time the workers used per phase: how many of the machine's cores they got, and what
-    an answered search cost them. A phase whose workers got fewer cores than there are workers
-    ran on a machine shared with other work, and its latencies say so."""
+    """Who used the CPU per phase: the workers (how many of the machine's cores they got, what an
+    answered search cost them, and whether they waited for a core or for the disk), this process
+    (the load generator: it shares the cores with the server it measures, so its cost per request
+    is counted, refusals included), and the rest of the machine (other work on a shared box). A
+    phase whose workers got fewer cores than there are workers while saturated ran short of CPU,
+    and its latencies say so; ``involuntary_switches_per_s`` says whether it was the scheduler
+    that took the core away (another process ran), ``read_mb`` whether the index came from disk."""
 
     def __init__(self, pids: list[int]):
         self.processes = [psutil.Process(p) for p in pids]
-        self.last, self.at = self._total(), time.monotonic()
+        self.me = psutil.Process()
+        self.last, self.at = self._sample(), time.monotonic()
 
-    def _total(self) -> float:
-        total = 0.0
+    def _sample(self) -> dict[str, float]:
+        workers = switches = read = 0.0
         for p in self.processes:
             with contextlib.suppress(psutil.Error):
                 t = p.cpu_times()
-                total += t.user + t.system
-        return total
+                workers += t.user + t.system
+                switches += p.num_ctx_switches().involuntary
+                read += p.io_counters().read_bytes
+        own = self.me.cpu_times()
+        machine = psutil.cpu_times()
+        steal = getattr(machine, "steal", 0.0)  # a virtual machine's cores run for other guests
+        busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0) - steal
+        return {"workers": workers, "generator": own.user + own.system, "machine": busy,
+                "steal": steal, "switches": switches, "read": read}  # fmt: skip
 
-    def lap(self, answered: int) -> dict[str, float]:
+    @staticmethod
+    def rss_mb(pids: list[int]) -> list[float]:
+        """Each worker's resident memory now, MB."""
+        sizes = []
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                sizes.append(round(psutil.Process(pid).memory_info().rss / 1e6, 1))
+        return sizes
+
+    def lap(self, answered: int, requests: int = 0) -> dict[str, float]:
         """Since the last lap: CPU seconds, cores used on average, CPU ms per 200 answered
-        (refusals' cost included)."""
-        now, total = time.monotonic(), self._total()
-        seconds, used = now - self.at, total - self.last
-        self.last, self.at = total, now
-        return {"cpu_s": round(used, 2), "wall_s": round(seconds, 2),
-                "cores": round(used / max(seconds, 1e-9), 2),
-                "ms_per_200": round(1000 * used / max(answered, 1), 1)}  # fmt: skip
+        (refusals' cost included); the generator's CPU ms per request sent; the cores the rest
+        of the machine used."""
+        now, sample = time.monotonic(), self._sample()
+        seconds = max(now - self.at, 1e-9)
+        used = {k: sample[k] - self.last[k] for k in sample}
+        self.last, self.at = sample, now
+        others = max(0.0, used["machine"] - used["workers"] - used["generator"])
+        return {"cpu_s": round(used["workers"], 2), "wall_s": round(seconds, 2),
+                "cores": round(used["workers"] / seconds, 2),
+                "ms_per_200": round(1000 * used["workers"] / max(answered, 1), 1),
+                "generator_cores": round(used["generator"] / seconds, 2),
+                "generator_ms_per_request": round(1000 * used["generator"] / max(requests, 1), 2),
+                "other_cores": round(others / seconds, 2),
+                "steal_cores": round(used["steal"] / seconds, 2),
+                "involuntary_switches_per_s": round(used["switches"] / seconds, 1),
+                "read_mb": round(used["read"] / 1e6, 1)}  # fmt: skip
 
 
 def add_args(ap: argparse.ArgumentParser) -> None:

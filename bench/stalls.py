@@ -18,6 +18,7 @@ point shortens (both are reported).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import random
 import shutil
@@ -65,12 +66,16 @@ class StretchClock:
         self.busy: list[float] = []  # and its CPU time: what the code costs, whatever the load
         self.long: list[dict[str, Any]] = []
         self.gc_runs = 0
+        self.gc_started = 0.0
+        self.gc_cpu = 0.0  # CPU seconds in collections, over the run
+        self.gc_by_generation: Counter[int] = Counter()
         self.request = ""
         self.start(START)
 
     def start(self, at: tuple[tuple[str, int, str], ...]) -> None:
         self.at, self.wall, self.cpu, self.gc_mark = at, time.perf_counter(), time.thread_time(), 0
         self.gc_at_start = self.gc_runs
+        self.gc_cpu_at_start, self.gc_oldest = self.gc_cpu, -1
 
     def pause(self) -> None:
         self.mark(where())
@@ -84,13 +89,20 @@ class StretchClock:
             self.long.append({
                 "ms": round(1000 * gap, 1), "cpu_ms": round(1000 * (cpu - self.cpu), 1),
                 "gc": self.gc_runs - self.gc_at_start, "request": self.request,
+                "gc_cpu_ms": round(1000 * (self.gc_cpu - self.gc_cpu_at_start), 1),
+                "gc_generation": self.gc_oldest,
                 "from": named(self.at), "to": named(here),
             })  # fmt: skip
         self.start(here)
 
     def on_gc(self, phase: str, info: dict[str, Any]) -> None:
-        if phase == "stop":
-            self.gc_runs += 1
+        if phase == "start":
+            self.gc_started = time.thread_time()
+            return
+        self.gc_runs += 1
+        self.gc_cpu += time.thread_time() - self.gc_started
+        self.gc_oldest = max(self.gc_oldest, info["generation"])
+        self.gc_by_generation[info["generation"]] += 1
 
 
 def get(client: Any, path: str) -> Any:
@@ -126,6 +138,13 @@ def _replay(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
     # ask for (a page size of its own): a replayed URL asked before would come from the cache.
     for q in queries[-50:]:
         get(client, search_path(q, per_page=5))
+    # As a serving worker does once warm (api/app.py): the index's objects frozen out of garbage
+    # collection. An older searchsvc put first on PYTHONPATH (a "before" run) has no heap module
+    # and runs as it served, collecting everything.
+    with contextlib.suppress(ImportError):
+        from searchsvc.api.heap import Heap
+
+        Heap().freeze(None)
     clock = StretchClock(args.threshold_ms / 1000)
     gc.callbacks.append(clock.on_gc)
     saved_interval = pacing.INTERVAL
@@ -166,6 +185,9 @@ def _replay(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
             [f"over {args.threshold_ms:g} ms of wall time", sum(g > clock.threshold
                                                                for g in clock.gaps)],
             ["of those with a GC", sum(1 for s in clock.long if s["gc"])],
+            ["collections by generation (0 / 1 / 2)", " / ".join(
+                str(clock.gc_by_generation[g]) for g in range(3))],
+            ["CPU ms in collections", round(1000 * clock.gc_cpu)],
             ["request p50 / p99 ms", " / ".join(f"{v:.1f}" for v in (
                 percentiles([1000 * t for t in took])["p50"],
                 percentiles([1000 * t for t in took])["p99"]))],
@@ -173,8 +195,9 @@ def _replay(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
     )  # fmt: skip
     print_table("Where long stretches run (from → to)", ["stretches", "phase"],
                 [[n, p] for p, n in by_phase.most_common(12)])  # fmt: skip
-    print_table("Longest (CPU)", ["cpu ms", "wall ms", "gc", "from → to", "request"],
-                [[s["cpu_ms"], s["ms"], s["gc"], f"{s['from'][:1]} → {s['to'][:1]}",
+    print_table("Longest (CPU)", ["cpu ms", "wall ms", "gc", "gc ms (gen)", "from → to", "request"],
+                [[s["cpu_ms"], s["ms"], s["gc"], f"{s['gc_cpu_ms']} ({s['gc_generation']})",
+                  f"{s['from'][:1]} → {s['to'][:1]}",
                   s["request"][:70]] for s in worst[:SHOWN]])  # fmt: skip
     payload = {
         "requests": len(paths),
@@ -185,6 +208,8 @@ def _replay(args: argparse.Namespace, index_dir: Path) -> dict[str, Any]:
         "stretch_cpu_ms": percentiles(busy_ms),
         "request_ms": percentiles([1000 * t for t in took]),
         "long_by_phase": dict(by_phase.most_common()),
+        "gc_by_generation": dict(clock.gc_by_generation),
+        "gc_cpu_ms": round(1000 * clock.gc_cpu),
         "longest": worst[:100],
     }
     write_results("stalls", payload, quick=bool(args.quick))

@@ -269,6 +269,22 @@ def test_writes_keep_their_order_and_are_never_shed() -> None:
     assert [line.finish() for _ in range(3)] == ["put1", "put2", "newest"]
 
 
+def test_a_turn_that_ended_leaves_room_for_its_clients_next_request() -> None:
+    """``limit`` clients that each wait for their answer never find the cap full: a client's next
+    request may arrive after its answer was written but before the turn has been handed on."""
+    line = _Line(limit=2)
+    line.arrive("first")
+    line.arrive("second")  # two clients: the cap is full
+    assert line.turns.queued == 2
+    line.desk.gates.setdefault("first", gevent.event.Event()).set()
+    gevent.sleep(0)  # first's app returns; the zero-delay timer handing the turn on is pending
+    assert line.turns.queued == 1  # first no longer counts
+    line.arrive("first again")
+    _until(lambda: line.desk.started == ["first", "second"], "the turn handed on, in order")
+    assert line.finish() == "first again"
+    assert not line.desk.refused
+
+
 def test_a_read_past_its_deadline_is_answered_503_with_retry_after(tmp_path: Path) -> None:
     """While a long turn computes, nothing arrives and no turn ends: the waiting read's own
     timer finds it past the deadline, and the real app answers it 503 overloaded."""

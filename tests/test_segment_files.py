@@ -102,6 +102,29 @@ def test_single_process_build_writes_matching_flat_postings(tmp_path):
     assert _assert_flat_files_match(eng.backend.store.live_dir()) > 1000
 
 
+def test_terms_looked_up_together_get_the_rows_and_counts_of_one_at_a_time(written):
+    """A question's terms looked up together (one search of the term keys per segment) find
+    the rows ``find`` finds one by one, and count the postings Whoosh's ``doc_frequency``
+    counts, deleted chunks included."""
+    view = written.backend.reader.view()
+    leaves = [leaf for leaf, _ in view.searcher.reader().leaf_readers()]
+    for fieldname in ("text", "exact", "title", "speaker_t"):
+        texts = sorted(
+            {t.decode() for leaf in leaves for f, t in leaf.all_terms() if f == fieldname}
+        )
+        texts = [*texts[::7], "nosuchword", ""]
+        together, alone = PostingFiles(), PostingFiles()  # nothing remembered between them
+        found = 0
+        for leaf in leaves:
+            rows = together.of(leaf).find_many(leaf, fieldname, texts)
+            assert rows == [alone.of(leaf).find(leaf, fieldname, t) for t in texts], fieldname
+            assert rows[-2:] == [None, None]
+            found += sum(r is not None for r in rows)
+        assert found >= len(texts) - 2, fieldname  # every real term is in some segment
+        counts, _ = written.backend.reader.document_frequencies(fieldname, texts)
+        assert counts == {t: view.searcher.reader().doc_frequency(fieldname, t) for t in texts}
+
+
 def test_phrase_positions_from_flat_files_respect_the_candidates(written):
     ix = whoosh_index.open_dir(str(written.backend.store.live_dir()))
     with ix.searcher() as s:

@@ -29,6 +29,7 @@ from .documents import BulkResource, DocumentResource
 from .export import ExportResource
 from .feeds import AtomResource, OpenSearchResource
 from .health import HealthResource
+from .heap import Heap
 from .middleware import (
     CachingMiddleware,
     GzipMiddleware,
@@ -117,11 +118,29 @@ def _keep_current(engine: Engine) -> None:
 
     A worker moves to a new generation on its next request. One that gets none (its siblings took
     them all) would otherwise hold the files of the segments a merge or a reindex replaced open,
-    deleted but still taking their space on disk, for as long as it stays idle."""
+    deleted but still taking their space on disk, for as long as it stays idle.
+
+    Once warm, the index's objects are frozen out of garbage collection (``heap.py``), and again
+    after the worker has moved to a newer generation."""
     engine.warm()
+    heap = Heap()
+    heap.freeze(_generation(engine))
     while True:
         time.sleep(KEEP_CURRENT_EVERY)
         engine.keep_current()
+        heap.refreeze(_generation(engine))
+
+
+def _generation(engine: Engine) -> int | None:
+    """The generation of the index this worker holds in memory, or None while it cannot be read.
+    A worker on a cluster holds a client, not the index, and asking the cluster every second
+    would cost a search: one freeze at start is all it needs (0, always the same)."""
+    if engine.backend.name != "whoosh":
+        return 0
+    try:
+        return engine.generation()
+    except Exception:  # the next request reports it
+        return None
 
 
 def get_app() -> falcon.App:

@@ -260,6 +260,7 @@ class Turns:
         self.clock = clock
         self.cost = TurnCost()
         self.holding = False  # a request holds the turn (or it is being handed on)
+        self.handing_on = False  # the turn has ended and the timer that hands it on is pending
         self.waiting: deque[Waiter] = deque()  # in arrival order
         self.overloaded = False
         self.standing_since: float | None = None
@@ -268,8 +269,12 @@ class Turns:
 
     @property
     def queued(self) -> int:
-        """Requests holding the turn or waiting for it: what the hard cap counts."""
-        return int(self.holding) + len(self.waiting)
+        """Requests holding the turn or waiting for it: what the hard cap counts. A request whose
+        turn has ended no longer counts while the turn is being handed on: its answer may be
+        written, and its client's next request arrive, before the zero-delay timer that hands
+        the turn on fires, and then ``limit`` clients that each wait for their answer (the
+        benchmark's capacity probe) would find the cap full."""
+        return int(self.holding and not self.handing_on) + len(self.waiting)
 
     def target(self) -> float:
         """The wait that is no queue: one turn (a request arriving during another's turn)."""
@@ -408,11 +413,13 @@ class Turns:
 
     def _end_turn(self) -> None:
         self.done.append(self.clock())
+        self.handing_on = True
         timer = gevent.get_hub().loop.timer(0.0)
         timer.start(self._hand_on, timer)
 
     def _hand_on(self, timer: Any) -> None:
         timer.close()
+        self.handing_on = False
         now = self.clock()
         self.observe(now, turn_ended=True)
         self.shed(now)

@@ -188,12 +188,12 @@ class Columns:
             lens = offsets[rows + 1] - first
             codes = all_codes[expand_ranges(first, lens)]  # each row's values
             docs = np.repeat(self.single["doc_id"][rows], lens) if by_document else None
-        present = codes >= 0
-        codes = codes[present]
         if docs is not None:
+            present = codes >= 0
+            codes = codes[present]
             pairs = _distinct(docs[present].astype(np.int64) * (len(vocab.values) + 1) + codes)
             codes = (pairs % (len(vocab.values) + 1)).astype(np.int32)
-        tally = np.bincount(codes, minlength=len(vocab.values))
+        tally = _tally(codes, len(vocab.values))
         nz = np.nonzero(tally)[0]
         if limit is not None and len(nz) > limit:
             nz = nz[np.argpartition(-tally[nz], limit - 1)[:limit]]
@@ -214,6 +214,17 @@ class Columns:
         """How many documents the chunks ``rows`` (or a mask) belong to."""
         codes = self.single["doc_id"][rows]
         return len(_distinct(codes[codes >= 0]))
+
+
+def _tally(codes: np.ndarray, n_values: int) -> np.ndarray:
+    """How many of ``codes`` hold each of ``n_values`` values (``-1``: none, not counted).
+
+    Shifted by one so the absent ones fall into a bin of their own and need no pass to drop
+    them, and as numpy's native integer: ``bincount`` converts any other one itself, at twice
+    the cost of the conversion here (a common word's facets count 200,000 chunks each)."""
+    shifted = codes.astype(np.intp)
+    shifted += 1
+    return np.bincount(shifted, minlength=n_values + 1)[1:]
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:

@@ -321,6 +321,53 @@ class SegmentPostings:
                 self._rows.popitem(last=False)
         return row
 
+    def find_many(
+        self, leaf, fieldname: str, texts: list, hashes: dict | None = None
+    ) -> list[int | None]:
+        """``find`` of many terms of one field at once: the ones not yet looked up are hashed
+        and searched for in one ``searchsorted`` over the term keys, which costs about what one
+        lookup does (each alone pays numpy's call overhead on the memory-mapped keys several
+        times); a long question's words and its feedback terms are a hundred or more.
+        ``hashes`` (``term_hashes``) spares hashing the same terms again in every segment."""
+        with self._lock:
+            rows = {t: self._rows[(fieldname, t)] for t in texts if (fieldname, t) in self._rows}
+        missing = [t for t in dict.fromkeys(texts) if t not in rows]
+        if missing and self.keys is None:
+            for text in missing:
+                rows[text] = self.find(leaf, fieldname, text)
+        elif missing:
+            known = hashes or {}
+            unhashed = [text for text in missing if text not in known]
+            if unhashed:
+                known = {**known, **term_hashes(leaf, fieldname, unhashed)}
+            hashes = [known[text] for text in missing]
+            keys = np.asarray(self.keys)  # a plain array: no memmap object per access
+            high = np.array([h[0] if h else 0 for h in hashes], dtype=np.uint64)
+            low = np.array([h[1] if h else 0 for h in hashes], dtype=np.uint64)
+            n = keys.shape[1]
+            at = np.searchsorted(keys[0], high)
+            inside = np.minimum(at, max(n - 1, 0))
+            same_high = (at < n) & (keys[0][inside] == high) if n else np.zeros(len(at), bool)
+            same = same_high & (keys[1][inside] == low) if n else same_high
+            found = keys[2][inside].tolist() if n else [0] * len(at)
+            for i, text in enumerate(missing):
+                if hashes[i] is None:
+                    rows[text] = None
+                elif same[i]:
+                    rows[text] = int(found[i])
+                elif same_high[
+                    i
+                ]:  # another term shares the high half: look further, as ``_lookup``
+                    rows[text] = self._lookup(leaf, fieldname, text)
+                else:
+                    rows[text] = None
+            with self._lock:
+                for text in missing:
+                    self._rows[(fieldname, text)] = rows[text]
+                while len(self._rows) > TERM_CACHE_SIZE:
+                    self._rows.popitem(last=False)
+        return [rows[t] for t in texts]
+
     def _lookup(self, leaf, fieldname: str, text) -> int | None:
         """Binary search of the term's 128-bit hash: a few µs, against ~10 µs of Python for
         Whoosh's on-disk hash table (which segments written without a key file still use)."""
@@ -498,6 +545,18 @@ def term_hash(fieldname: str, btext: bytes) -> tuple[int, int]:
     terms of one segment share it with odds of about 2^-88 even at a million terms."""
     digest = hashlib.blake2b(fieldname.encode("utf-8") + b"\0" + btext, digest_size=16).digest()
     return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little")
+
+
+def term_hashes(leaf, fieldname: str, texts: list) -> dict:
+    """{text: its ``term_hash`` in ``fieldname``, None when it cannot be a term of the field};
+    the same in every segment of an index, so worked out once for all of them."""
+    out: dict = {}
+    for text in texts:
+        try:
+            out[text] = term_hash(fieldname, leaf._text_to_bytes(fieldname, text))
+        except (KeyError, ValueError, TypeError):
+            out[text] = None
+    return out
 
 
 def term_info(leaf, fieldname: str, text):

@@ -36,7 +36,7 @@ from whoosh.util.numeric import byte_to_length
 from ...errors import QueryTooExpensive
 from ..pacing import give_way, paced
 from ..ranking import MIN_RELATIVE_LENGTH, bm25_idf
-from .postings import PostingFiles
+from .postings import PostingFiles, term_hashes
 
 # BM25 parameters, tuned on CISI together with the field boosts in query.py: term frequency
 # saturates slowly (K1) and long paragraphs are normalised firmly (B).
@@ -173,6 +173,9 @@ class TermScores:
                 self.bytes -= _size(old)
 
 
+# More terms than a word has fields: a question's OR, feedback terms or a prefix's expansions,
+# whose rows are looked up together; a word's own few fields gain nothing from it.
+LOOK_UP_TOGETHER = 4
 EVALUATIONS_KEPT = 3  # dense results per index generation and process (≈ 5 bytes per chunk each)
 MIN_TERMS_KEPT = 16  # only trees this big are asked for again (a question: 5+ words × 4 fields)
 
@@ -239,6 +242,12 @@ class Scorer:
             if leaf.segment() is not None
         ]
         self.n_docs = max(searcher.doc_count_all(), 1)
+        # Per segment and field, for this search: a question reads a few hundred terms in each
+        # segment, and asking Whoosh for a segment's id to find them costs as much as reading a
+        # rare term's postings.
+        self._files = [postings.files.of(leaf) for leaf, _ in self.leaves]
+        self._codes: dict[tuple[int, str], np.ndarray] = {}
+        self._norms: dict[str, np.ndarray] = {}
 
     def evaluate(self, q: wq.Query, scored: bool = True) -> Scored:
         if (
@@ -304,6 +313,8 @@ class Scorer:
             raise QueryTooExpensive(
                 "the query took longer than the time budget; use fewer or rarer terms"
             )
+        if len(terms) > LOOK_UP_TOGETHER:
+            self._look_up(terms)
         ids_parts: list[np.ndarray] = []
         score_parts: list[np.ndarray | None] = []  # None: a field that is not scored
         for term in terms:
@@ -315,6 +326,9 @@ class Scorer:
         mask = self._none()
         if not ids_parts:
             return Scored(mask, np.zeros(self.size, dtype=np.float32) if scored else None)
+        # Postings are 32-bit; numpy converts any other index to its own integer on every fancy
+        # access, so convert once for the mask and the scores (a third of the scatter's time).
+        ids_parts = [ids.astype(np.intp, copy=False) for ids in ids_parts]
         for ids in ids_parts:
             mask[ids] = True
         if not scored:
@@ -328,6 +342,21 @@ class Scorer:
         if boost != 1.0:
             score *= boost
         return Scored(mask, score)
+
+    def _look_up(self, terms: list[wq.Term]) -> None:
+        """Find the terms' rows in each segment's flat postings all at once, a field at a time
+        (``SegmentPostings.find_many``), before they are read one by one."""
+        by_field: dict[str, list] = {}
+        for term in terms:
+            if term.fieldname in self.searcher.schema:
+                by_field.setdefault(term.fieldname, []).append(term.text)
+        hashes: dict[str, dict] = {}
+        for (leaf, _), files in zip(self.leaves, self._files, strict=True):
+            if files is not None:
+                for fieldname, texts in by_field.items():
+                    if fieldname not in hashes:
+                        hashes[fieldname] = term_hashes(leaf, fieldname, texts)
+                    files.find_many(leaf, fieldname, texts, hashes[fieldname])
 
     def _postings_of(
         self, term: wq.Term, scored: bool
@@ -356,13 +385,20 @@ class Scorer:
     ) -> tuple[np.ndarray, np.ndarray | None] | None:
         fieldname, text = term.fieldname, term.text
         ids_parts, tf_parts, codes_parts = [], [], []
-        for leaf, offset in self.leaves:
-            postings = self.postings.get(leaf, fieldname, text)
+        for i, (leaf, offset) in enumerate(self.leaves):
+            files = self._files[i]
+            if files is None:
+                postings = self.postings.get(leaf, fieldname, text)
+            else:  # flat files, as ``PostingCache.get`` reads them
+                row = files.find(leaf, fieldname, text)
+                postings = None if row is None else files.postings(row)
             if postings is not None:
                 ids, tf = postings
                 ids_parts.append(ids + offset)
-                tf_parts.append(tf)
-                codes_parts.append(self.lengths.codes(leaf, fieldname)[ids])
+                if scored:
+                    tf_parts.append(tf)
+                    # ``take``, not fancy indexing: a plain gather, much faster for 32-bit ids.
+                    codes_parts.append(np.take(self._segment_codes(i, leaf, fieldname), ids))
         if not ids_parts:
             return None
         ids = np.concatenate(ids_parts) if len(ids_parts) > 1 else ids_parts[0]
@@ -373,11 +409,22 @@ class Scorer:
         # Document frequency as Whoosh counts it (postings, deleted chunks included), from the
         # postings in hand rather than a second term lookup per segment.
         idf = bm25_idf(self.n_docs, len(ids))
-        avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
-        b = FIELD_B.get(fieldname, 0.75)
-        relative = np.maximum(_BYTE_LENGTHS[codes] / avg, MIN_RELATIVE_LENGTH)
-        norm = tf + K1 * ((1 - b) + b * relative)
+        norm = tf + np.take(self._length_norms(fieldname), codes)
         return ids, term.boost * idf * (tf * (K1 + 1)) / norm
+
+    def _segment_codes(self, i: int, leaf, fieldname: str) -> np.ndarray:
+        codes = self._codes.get((i, fieldname))
+        if codes is None:
+            codes = self._codes[(i, fieldname)] = self.lengths.codes(leaf, fieldname)
+        return codes
+
+    def _length_norms(self, fieldname: str) -> np.ndarray:
+        norms = self._norms.get(fieldname)
+        if norms is None:
+            avg = self.searcher.avg_field_length(fieldname, 1.0) or 1.0
+            norms = _length_norms(FIELD_B.get(fieldname, 0.75), avg)
+            self._norms[fieldname] = norms
+        return norms
 
     def _phrase(self, q: wq.Phrase, scored: bool) -> Scored:
         # Only chunks with every word can hold the phrase: check positions on those alone.
@@ -439,6 +486,14 @@ class Scorer:
 
     def _none(self) -> np.ndarray:
         return np.zeros(self.size, dtype=bool)
+
+
+def _length_norms(b: float, avg: float) -> np.ndarray:
+    """BM25's length part of the denominator, ``K1 × (1 − b + b × relative length)``, for each
+    of the 256 one-byte length codes: the same float32 arithmetic as per posting, done once per
+    code instead of once per posting, so a common word's scores are the same to the last bit."""
+    relative = np.maximum(_BYTE_LENGTHS / avg, MIN_RELATIVE_LENGTH)
+    return K1 * ((1 - b) + b * relative)
 
 
 def _sum(parts: list[Scored], boost: float) -> np.ndarray | None:
