@@ -1,4 +1,5 @@
-"""Record what the committed old-layout index answers (tests/data/index-v1-expected.json).
+"""Record what the committed old-layout index answers (tests/data/index-v1-expected.json, and
+its related passages in index-v1-related.json).
 
 tests/test_index_compat.py opens ``tests/data/index-v1`` — an index written before the engine's
 packages moved, whose schema pickles name the old module paths — and compares its answers with
@@ -17,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from index_compat import QUERIES, answers  # noqa: E402
+from index_compat import QUERIES, answers, related_answers  # noqa: E402
 
 if __name__ == "__main__":
     src = ROOT / "tests" / "data" / "index-v1"
@@ -25,6 +26,8 @@ if __name__ == "__main__":
         root = Path(tmp) / "ix"
         shutil.copytree(src, root, symlinks=True)
         out = answers(root)
-    path = src.parent / "index-v1-expected.json"
-    path.write_text(json.dumps(out, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+        related = related_answers(root)
+    for name, data in (("index-v1-expected.json", out), ("index-v1-related.json", related)):
+        path = src.parent / name
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
     print({q: out[q]["total"] for q in QUERIES}, out["_stats"])

@@ -11,6 +11,15 @@ from searchsvc.engine.models import SearchRequest
 from searchsvc.engine.service import Engine
 
 QUERIES = ["vaccine", '"press secretary"', "jobs report", "pres*", "WHO", "budget"]
+# (document, paragraph) pairs asked for related passages; the last two name no chunk.
+RELATED = [
+    ("2021-03-03-press-briefing-by-press-secretary-jen-psaki", 1),
+    ("2021-03-03-press-briefing-by-press-secretary-jen-psaki", 4),
+    ("2021-04-02-remarks-by-president-biden-on-the-jobs-report", 2),
+    ("story-1", 3),
+    ("story", 99),
+    ("no-such-story", 1),
+]
 
 
 def answers(index_dir: Path) -> dict[str, Any]:
@@ -23,4 +32,16 @@ def answers(index_dir: Path) -> dict[str, Any]:
     docs = sorted({h["document"]["id"] for r in out.values() for h in r["hits"]})
     out["_documents"] = {d: engine.get_document(d) for d in docs}
     out["_stats"] = {k: v for k, v in engine.stats().items() if k in ("documents", "chunks")}
+    return out
+
+
+def related_answers(index_dir: Path) -> dict[str, Any]:
+    """``related`` for each of ``RELATED``, or the error it raised, keyed ``doc_id:paragraph``."""
+    engine = Engine(Settings.from_env({}, index_dir=index_dir))
+    out: dict[str, Any] = {}
+    for doc_id, paragraph in RELATED:
+        try:
+            out[f"{doc_id}:{paragraph}"] = engine.related(doc_id, paragraph, 10).as_dict()
+        except Exception as exc:  # the error is the answer being recorded
+            out[f"{doc_id}:{paragraph}"] = {"error": type(exc).__name__, "message": str(exc)}
     return out

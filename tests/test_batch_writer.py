@@ -96,8 +96,9 @@ def _answers(root: Path) -> list:
 def _assert_same(a: Path, b: Path, root_a: Path, root_b: Path) -> None:
     files_a, files_b = _segment_files(a), _segment_files(b)
     assert sorted(files_a) == sorted(files_b)
-    # Counts in a byte, positions in two; stored fields and facets compressed in blocks.
-    want = {"pst", "trm", "npi", "nf1", "np2", "npt", "npk", "_chunks.col", "facets.col"}
+    # Document numbers as gaps, counts in a byte, positions in two; stored fields and facets
+    # compressed in blocks.
+    want = {"pst", "trm", "npd", "nf1", "np2", "npt", "npk", "_chunks.col", "facets.col"}
     assert {ext for _, ext in files_a} >= want
     for key in sorted(files_a):
         assert files_a[key] == files_b[key], f"segment file {key} differs"

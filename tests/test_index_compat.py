@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from index_compat import QUERIES, answers
+from index_compat import QUERIES, RELATED, answers, related_answers
 
 DATA = Path(__file__).parent / "data"
 
@@ -47,6 +47,25 @@ def test_old_index_answers_identically(old_index_answers: dict, query: str) -> N
     # Fields a later release adds to the response are not the old index's to keep.
     answer = {k: v for k, v in old_index_answers[query].items() if k in expected}
     assert _by_hit(answer) == _by_hit(expected)
+
+
+@pytest.fixture(scope="module")
+def old_index_related(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root = tmp_path_factory.mktemp("compat-related") / "ix"
+    shutil.copytree(DATA / "index-v1", root, symlinks=True)
+    return related_answers(root)
+
+
+@pytest.mark.parametrize("case", [f"{doc_id}:{paragraph}" for doc_id, paragraph in RELATED])
+def test_old_index_finds_related_passages_as_it_did(old_index_related: dict, case: str) -> None:
+    """The old index indexes each chunk's id; ``related`` now finds a chunk by its document's
+    id and the stored paragraph, and must find the same one (or fail the same way)."""
+    expected = json.loads((DATA / "index-v1-related.json").read_text(encoding="utf-8"))[case]
+    answer = old_index_related[case]
+    if "error" in expected:
+        assert answer == expected
+    else:
+        assert _by_hit(answer) == _by_hit(expected)
 
 
 @pytest.mark.parametrize("part", ["_documents", "_stats"])

@@ -23,7 +23,7 @@ from searchsvc.engine.whoosh.postings import NewsPositions, PostingFiles, term_i
 from searchsvc.errors import InvalidParameter
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
-FLAT_EXTS = (".npt", ".npi", ".nf1", ".nf2", ".npf", ".np2", ".npp")
+FLAT_EXTS = (".npt", ".npd", ".npi", ".nf1", ".nf2", ".npf", ".np2", ".npp")
 COLUMN_EXT = ".fcols"
 
 
@@ -222,7 +222,7 @@ def test_a_flat_file_cut_short_falls_back_to_whoosh_with_the_same_answers(
 ):
     copy = tmp_path / "copy"
     shutil.copytree(written.backend.store.root, copy, symlinks=True)
-    _truncate_first((copy / "live").resolve(), ".npi")
+    _truncate_first((copy / "live").resolve(), ".npd")
     damaged = Engine(Settings(index_dir=copy))
     assert _answers(damaged) == _answers(written)
     assert "flat postings of segment" in caplog.text and "unusable" in caplog.text
@@ -243,12 +243,12 @@ def test_restore_refuses_a_backup_whose_flat_postings_are_cut_short(written, tmp
 def test_a_batch_bigger_than_the_posting_pool_is_written_as_several_complete_segments(tmp_path):
     from searchsvc.engine.whoosh.store import IndexStore
 
-    store = IndexStore(tmp_path / "ix", pool_mb=1)  # about twenty stories per pool
+    store = IndexStore(tmp_path / "ix", pool_mb=1)  # about a hundred stories per pool
     stories = [_story(i) for i in range(300)]
     n_docs, n_chunks = store.add_documents((d, chunk_document(d)) for d in stories)
     assert (n_docs, n_chunks) == (300, 600)
     ix = store.open()
-    assert len(ix._segments()) > 3, "the pool filled several times: one segment per fill"
+    assert len(ix._segments()) >= 3, "the pool filled several times: one segment per fill"
     assert ix.doc_count() == 600
     assert _assert_flat_files_match(store.live_dir()) > 100
     eng = Engine(Settings(index_dir=tmp_path / "ix"))

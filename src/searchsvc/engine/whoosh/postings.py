@@ -9,13 +9,17 @@ a first-time query (BENCHMARKS.md). Real engines read postings as flat integer a
 block to disk, the block's document numbers, term frequencies and positions — already in memory as
 ``array`` objects — go to three flat files beside the segment; every term gets a row in a small
 table (where its postings and positions start) and a 128-bit hash of (field, term) in a sorted
-key file, which finds the row without Whoosh's term dictionary. Document numbers are C-level
-appends per block; frequencies and positions are kept in memory and written at the segment's end
-in the narrowest type that holds them exactly (``narrowest``: a byte per count and two per
-position, nearly always; the extension says which), read back as the arrays they were. Merges and
-multi-process writes go through the same writer, so every segment the codec writes has its copy.
-Readers ``pread`` a term's range straight into a numpy array: nothing to decode, nothing to cache
-per process (the kernel's page cache, shared by every worker, keeps hot postings hot).
+key file, which finds the row without Whoosh's term dictionary. Everything is kept in memory and
+written at the segment's end: document numbers as each term's first one (in its table row) and
+the gaps after it, all of a term's gaps in the narrowest width that holds its largest (a byte for
+a common word, nothing for a term of one chunk; the row's byte range says which width), read back
+with one running sum; frequencies and positions in the narrowest type that holds them exactly
+(``narrowest``: a byte per count and two per position, nearly always; the extension says which),
+read back as the arrays they were. Merges and multi-process writes go through the same writer, so
+every segment the codec writes has its copy. Readers ``pread`` a term's range straight into a
+numpy array: nothing to cache per process (the kernel's page cache, shared by every worker, keeps
+hot postings hot). A segment written before the gaps has its document numbers as plain uint32
+(``.npi``, and a three-row table) and reads as it did.
 
 Whoosh's files stay complete and authoritative (its posting blocks zlib-compressed, since queries
 read the copy): its parser, spelling, term statistics and any query this module does not handle
@@ -56,8 +60,13 @@ log = logging.getLogger(__name__)
 
 # Per-segment files, named like Whoosh's own (``<index>_<segment id>.<ext>``) so that Whoosh
 # deletes them with their segment.
-TABLE_EXT = ".npt"  # int64[3, terms + 1]: Whoosh postings offset, first posting, first position
-IDS_EXT = ".npi"  # uint32 document numbers, term by term, ascending within a term
+TABLE_EXT = ".npt"  # int64[5, terms + 1]: Whoosh postings offset, first posting, first position,
+# first byte in ``DELTAS_EXT``, first document number (a segment written before deltas: 3 rows)
+DELTAS_EXT = ".npd"  # per term: its document numbers' gaps after the first, in its narrowest width
+IDS_EXT = ".npi"  # uint32 document numbers, term by term: a segment written before deltas
+# Gap widths: a term's gaps take the fewest bytes that hold its largest gap. Little-endian
+# (written and read as such), so a term's width follows from its byte and posting counts.
+DELTA_WIDTHS = {1: np.dtype("<u1"), 2: np.dtype("<u2"), 4: np.dtype("<u4")}
 # Term frequencies (Whoosh's posting weights) and positions are written at the segment's end in
 # the narrowest type that holds every value exactly; the extension says which. Frequencies are
 # counts (a byte each, nearly always), positions a chunk's word numbers (two bytes).
@@ -180,7 +189,7 @@ class _PerDocReader(W3PerDocReader):
 class _FieldWriter(W3FieldWriter):
     def __init__(self, codec, storage, segment):
         super().__init__(codec, storage, segment)
-        self._ids_file = self._create_file(IDS_EXT)
+        self._ids = array("I")
         self._freqs = array("f")
         self._positions = array("I")
         self._table = (array("q"), array("q"), array("q"))
@@ -214,7 +223,7 @@ class _FieldWriter(W3FieldWriter):
 
     def block(self, ids: array, weights: array, values: list[bytes]) -> None:
         """One finished block of the current term, as Whoosh's writer buffered it."""
-        self._ids_file.write(ids.tobytes())
+        self._ids.extend(ids)
         self._freqs.extend(weights)
         self._n_postings += len(ids)
         if self._keep_positions:
@@ -227,13 +236,17 @@ class _FieldWriter(W3FieldWriter):
         offsets.append(-1)
         first_posting.append(self._n_postings)
         first_position.append(self._n_positions)
-        self._ids_file.close()
+        ids = np.frombuffer(self._ids, dtype=np.uint32)
+        first_byte, first_id, deltas = delta_encode_terms(ids, np.frombuffer(first_posting, "=i8"))
+        with self._create_file(DELTAS_EXT) as f:
+            f.write(deltas)
+        self._ids = deltas = None
         for values, choices in ((self._freqs, FREQS_NARROW), (self._positions, POSITIONS_NARROW)):
             ext, narrow = narrowest(np.frombuffer(values, dtype=values.typecode), choices)
             with self._create_file(ext) as f:
                 f.write(narrow.tobytes())
         self._freqs = self._positions = None
-        table = np.array([offsets, first_posting, first_position], dtype="=i8")
+        table = np.array([offsets, first_posting, first_position, first_byte, first_id], "=i8")
         with self._create_file(TABLE_EXT) as f:
             f.write(table.tobytes())
         high = np.frombuffer(self._hashes[0], dtype=np.uint64)
@@ -274,11 +287,19 @@ class SegmentPostings:
 
     def __init__(self, folder: Path, segment_name: str):
         table = _map(folder / (segment_name + TABLE_EXT), np.dtype("=i8"))
-        n = len(table) // 3
+        deltas = folder / (segment_name + DELTAS_EXT)
+        rows = 5 if deltas.exists() else 3
+        n = len(table) // rows
         self.offsets = table[: n - 1]  # ascending: Whoosh appends posting lists in term order
         self.first_posting = table[n : 2 * n]
-        self.first_position = table[2 * n :]
-        self.ids = _RangeFile(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
+        self.first_position = table[2 * n : 3 * n]
+        if rows == 5:
+            self.first_byte = table[3 * n : 4 * n]
+            self.first_id = table[4 * n :]
+            self.ids = _RangeFile(deltas, np.dtype("u1"))
+        else:  # uint32 document numbers as they are
+            self.first_byte = self.first_id = None
+            self.ids = _RangeFile(folder / (segment_name + IDS_EXT), np.dtype("=u4"))
         self.freqs = _open_narrowest(folder, segment_name, FREQS_NARROW, np.dtype("=f4"))
         self.positions = _open_narrowest(folder, segment_name, POSITIONS_NARROW, None)
         keys_path = folder / (segment_name + KEYS_EXT)
@@ -294,7 +315,8 @@ class SegmentPostings:
         copy cut short, a file from another segment)."""
         n_postings = int(self.first_posting[-1]) if len(self.first_posting) else 0
         n_positions = int(self.first_position[-1]) if len(self.first_position) else 0
-        for f, want in ((self.ids, n_postings), (self.freqs, n_postings)):
+        n_ids = n_postings if self.first_byte is None else int(self.first_byte[-1])
+        for f, want in ((self.ids, n_ids), (self.freqs, n_postings)):
             if f.length != want:
                 raise ValueError(f"{f.path.name}: {f.length} values, the term table says {want}")
         if self.positions.length != n_positions:
@@ -402,8 +424,27 @@ class SegmentPostings:
 
     def postings(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, frequencies) of the term at ``row``."""
-        lo, hi = int(self.first_posting[row]), int(self.first_posting[row + 1])
-        return self.ids.read(lo, hi), self.freqs.read(lo, hi)
+        lo, hi = self.first_posting[row : row + 2].tolist()
+        return self.doc_ids(row, lo, hi), self.freqs.read(lo, hi)
+
+    def doc_ids(self, row: int, lo: int, hi: int) -> np.ndarray:
+        """The uint32 document numbers of the term at ``row`` (postings ``lo`` to ``hi``): its
+        first number and a running sum of its gaps, or, in a segment written before gaps, the
+        numbers as stored."""
+        if self.first_byte is None:
+            return self.ids.read(lo, hi)
+        out = np.empty(hi - lo, dtype=np.uint32)
+        out[0] = self.first_id[row]
+        if hi - lo > 1:
+            b_lo, b_hi = self.first_byte[row : row + 2].tolist()
+            raw = os.pread(self.ids.fd, b_hi - b_lo, b_lo)
+            if len(raw) != b_hi - b_lo:
+                raise OSError(f"posting file truncated: wanted {b_hi - b_lo} bytes from {b_lo}")
+            # Widened first, then summed in place: numpy's running sum casting on the way is
+            # twice as slow.
+            out[1:] = np.frombuffer(raw, DELTA_WIDTHS[(b_hi - b_lo) // (hi - lo - 1)])
+            np.add.accumulate(out, out=out)
+        return out
 
     def positions_in(self, row: int, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
         """(document number, position) pairs of the term at ``row`` in the ``wanted`` (sorted)
@@ -412,7 +453,7 @@ class SegmentPostings:
         p_lo, p_hi = int(self.first_position[row]), int(self.first_position[row + 1])
         if p_hi == p_lo and hi > lo:
             return None
-        ids = self.ids.read(lo, hi)
+        ids = self.doc_ids(row, lo, hi)
         counts = self.freqs.read(lo, hi).astype(np.int64)
         at = np.searchsorted(ids, wanted)
         inside = at < len(ids)
@@ -438,6 +479,10 @@ class _RangeFile:
         self._fd = os.open(path, os.O_RDONLY)
         self.length = os.fstat(self._fd).st_size // dtype.itemsize
 
+    @property
+    def fd(self) -> int:
+        return self._fd
+
     def read(self, lo: int, hi: int) -> np.ndarray:
         size = self.dtype.itemsize
         raw = os.pread(self._fd, (hi - lo) * size, lo * size)
@@ -453,6 +498,37 @@ class _RangeFile:
 
     def __del__(self) -> None:
         self.close()
+
+
+def delta_encode_terms(ids: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray, bytes]:
+    """(first byte of each term and one past the last, first document number of each term and a
+    0 after the last, the gaps' bytes) of document numbers ``ids`` whose terms start at
+    ``bounds`` (one past the last posting at the end). Each term's gaps after its first number
+    take the narrowest of ``DELTA_WIDTHS`` that holds its largest gap; a term with one posting
+    takes no bytes at all."""
+    starts = bounds[:-1]
+    n = np.diff(bounds)
+    first_id = np.append(ids[starts].astype(np.int64), 0) if len(starts) else np.zeros(1, "=i8")
+    if not len(starts):
+        return np.zeros(1, dtype=np.int64), first_id, b""
+    gaps = np.diff(ids.astype(np.int64), prepend=0)
+    gaps[starts] = 0
+    largest = np.maximum.reduceat(gaps, starts)
+    width = np.full(len(starts), 4, dtype=np.int64)
+    for w in sorted(DELTA_WIDTHS, reverse=True)[1:]:
+        width[largest <= np.iinfo(DELTA_WIDTHS[w]).max] = w
+    first_byte = np.append(0, np.cumsum((n - 1) * width))
+    out = np.zeros(int(first_byte[-1]), dtype=np.uint8)
+    term = np.repeat(np.arange(len(starts)), n)  # posting -> its term
+    nth = np.arange(len(ids)) - starts[term]  # place within its term
+    for w, dtype in DELTA_WIDTHS.items():
+        take = (width[term] == w) & (nth > 0)
+        if not take.any():
+            continue
+        at = first_byte[term[take]] + (nth[take] - 1) * w
+        raw = gaps[take].astype(dtype).view(np.uint8).reshape(-1, w)
+        out[at[:, None] + np.arange(w)] = raw
+    return first_byte, first_id, out.tobytes()
 
 
 def narrowest(values: np.ndarray, choices) -> tuple[str, np.ndarray]:
@@ -483,7 +559,9 @@ def _open_narrowest(folder: Path, segment_name: str, choices, as_dtype) -> _Rang
 def _map(path: Path, dtype: np.dtype) -> np.ndarray:
     if path.stat().st_size == 0:
         return np.zeros(0, dtype=dtype)
-    return np.memmap(path, dtype=dtype, mode="r")
+    # A plain array over the mapping: ``np.memmap``'s own indexing is Python code, ~2 µs a
+    # lookup, and a term read takes a few.
+    return np.memmap(path, dtype=dtype, mode="r").view(np.ndarray)
 
 
 class PostingFiles:

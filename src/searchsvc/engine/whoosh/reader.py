@@ -325,11 +325,7 @@ class Reader:
         search, the document itself left out."""
         view = self.view()
         searcher, cols = view.searcher, view.columns
-        fields = searcher.document(id=f"{doc_id}:{paragraph}")
-        if fields is None:
-            if searcher.document(doc_id=doc_id) is None:
-                raise DocumentNotFound(f"no document with id {doc_id!r}")
-            raise DocumentNotFound(f"document {doc_id!r} has no paragraph {paragraph}")
+        fields = _chunk_of(searcher, doc_id, paragraph)
         reader = searcher.reader()
         text = StoredChunk.of(fields).text
         terms = distinctive_terms(
@@ -543,6 +539,22 @@ class Reader:
             "generation": view.generation,
             "index": view.live.rsplit("/", 1)[-1],
         }
+
+
+def _chunk_of(searcher: Any, doc_id: str, paragraph: int) -> dict[str, Any]:
+    """The stored fields of paragraph ``paragraph`` of ``doc_id``, found through the document's
+    id: a chunk's own id is stored, not indexed (schema.py). An index whose schema still indexes
+    it finds the same chunk, the first live one of that id."""
+    wanted = f"{doc_id}:{paragraph}"
+    found = False
+    for docnum in searcher.document_numbers(doc_id=doc_id):
+        found = True
+        fields = searcher.stored_fields(docnum)
+        if fields.get("id") == wanted:
+            return fields
+    if not found:
+        raise DocumentNotFound(f"no document with id {doc_id!r}")
+    raise DocumentNotFound(f"document {doc_id!r} has no paragraph {paragraph}")
 
 
 def _speakers_starting(cols: Columns, folded: str) -> list[dict[str, Any]]:
