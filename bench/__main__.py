@@ -10,7 +10,7 @@
     python -m bench judged-pool        # re-pool the judged newsroom set (bench/judged/)
     python -m bench judged [--quick] [--baseline]  # ranking on the judged set: nDCG@10, MAP, MRR
     python -m bench opensearch --opensearch-url URL[,URL…] [--opensearch-url …]  # Whoosh vs OpenSearch: import, HTTP, memory
-    python -m bench bulk [--quick] [--batches 1,1000]  # CMS POST /documents/_bulk, documents/s
+    python -m bench bulk [--quick] [--batches 1,1000] [--in-process]  # CMS POST /documents/_bulk, documents/s
     python -m bench overload [--quick] # 2 × capacity for 60 s: 503 + Retry-After past the queue bound
     python -m bench soak [--minutes 10] # mixed searches, writes, deletes, bulk: errors, lost writes, RSS, fds
     python -m bench writes             # ms per acknowledged write with and without fsync

@@ -21,8 +21,14 @@ answer must have one item per line with the expected status.
 ``--backends whoosh,opensearch --opensearch-url URL`` runs the same against an OpenSearch cluster
 too (``SEARCHSVC_BACKEND=opensearch``, one new alias per run).
 
+``--in-process`` measures instead the CPU seconds (``time.process_time``) of ``Engine.bulk`` for
+the same three requests in this process, on a fresh Whoosh index (one batch of up to 1,000
+lines): what the lines cost, without HTTP and without the share of the wall clock that other
+processes on a busy machine take. The result names the engine's source directory, so a run of
+another checkout put first on ``PYTHONPATH`` says so.
+
     python -m bench bulk [--stories 1000] [--batches 1,1000] [--backends whoosh,opensearch
-                         --opensearch-url URL]
+                         --opensearch-url URL] [--in-process]
 """
 
 from __future__ import annotations
@@ -167,10 +173,55 @@ def run_one(
         shutil.rmtree(work, ignore_errors=True)
 
 
+def in_process(args: argparse.Namespace, docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """``Engine.bulk``'s CPU seconds for new, replacing and refused lines, in this process."""
+    import searchsvc
+    from searchsvc.config import Settings
+    from searchsvc.engine.service import Engine
+
+    work = Path(tempfile.mkdtemp(prefix="bench-bulk-", dir=args.workdir))
+    row: dict[str, Any] = {"engine": str(Path(searchsvc.__file__).parent), "stories": len(docs)}
+    try:
+        engine = Engine(Settings.from_env(index_dir=work / "index"))
+        for name, version, expect in (
+            ("new", 1, True),
+            ("replace", 2, False),
+            ("refused", 1, None),
+        ):
+            lines = [("index", d["id"], {**d, "version": str(version)}) for d in docs]
+            cpu, wall = time.process_time(), time.perf_counter()
+            out = engine.bulk(lines, deadline=time.perf_counter() + 600)
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            if expect is None:
+                assert all(getattr(o, "code", None) == "version_conflict" for o in out), out[:3]
+            else:
+                assert all(getattr(o, "created", None) is expect for o in out), out[:3]
+            row[name] = {
+                "cpu_seconds": round(cpu, 3),
+                "wall_seconds": round(wall, 3),
+                "stories_per_cpu_second": round(len(docs) / cpu, 1),
+            }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print_table(
+        f"Engine.bulk in process, {len(docs)} short stories ({row['engine']})",
+        ["lines", "CPU s", "wall s", "stories per CPU-s"],
+        [
+            [k, row[k]["cpu_seconds"], row[k]["wall_seconds"], row[k]["stories_per_cpu_second"]]
+            for k in ("new", "replace", "refused")
+        ],
+    )
+    return row
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     files = corpus.corpus_files(args.corpus, quick=True)
     n = 100 if args.quick and args.stories == 1000 else args.stories
     docs = stories(files, n)
+    if args.in_process:
+        payload = {"stories": n, "in_process": in_process(args, docs)}
+        _write("bulk-inprocess", payload, quick=args.quick)
+        return payload
     batches = [int(b) for b in args.batches.split(",")]
     backends = args.backends.split(",")
     if "opensearch" in backends and not args.opensearch_url:
@@ -211,3 +262,8 @@ def add_args(ap: argparse.ArgumentParser) -> None:
         "--backends", default="whoosh", help="whoosh and/or opensearch, comma-separated"
     )
     ap.add_argument("--opensearch-url", help="the OpenSearch cluster (node URLs, comma-separated)")
+    ap.add_argument(
+        "--in-process",
+        action="store_true",
+        help="CPU seconds of Engine.bulk in this process instead of the HTTP runs",
+    )

@@ -473,3 +473,47 @@ EngineMachine.TestCase.settings = settings(
     suppress_health_check=list(HealthCheck),
 )
 test_engine_state_machine = EngineMachine.TestCase
+
+
+def _dateutil_date(value: str) -> str | None:
+    """``parse_date`` as it was before its ISO fast path: dateutil alone."""
+    from dateutil import parser as dateparser
+
+    value = value.strip()
+    try:
+        when = dateparser.parse(value, fuzzy=False, default=None)
+    except (ValueError, OverflowError, TypeError):
+        try:
+            when = dateparser.parse(value, fuzzy=True)
+        except (ValueError, OverflowError, TypeError):
+            return None
+    return None if when is None else when.date().isoformat()
+
+
+iso_like_dates = (
+    st.from_regex(
+        r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?"
+        r"(Z|[+-][0-9]{2}:?[0-9]{2})?)?\Z"
+    )
+    | st.dates().map(str)
+    | st.datetimes().map(lambda d: d.isoformat() + "Z")
+)
+
+
+@given(iso_like_dates)
+def test_iso_dates_read_as_dateutil_reads_them(value: str) -> None:
+    """The ISO fast path gives the date dateutil gives, impossible days and hours included."""
+    from searchsvc.engine.text.ingest.metadata import parse_date
+
+    assert parse_date(value) == _dateutil_date(value)
+
+
+@given(st.text(alphabet="ABCDEFGHIJ abcdefghij'’sS-,", max_size=60) | texts)
+def test_owner_hint_never_hides_an_owner_match(title: str) -> None:
+    """A title ``_OWNER`` matches always holds ``_OWNER_HINT``: skipping ``_OWNER`` without it
+    changes no speaker."""
+    from searchsvc.engine.text import speakers
+
+    for t in (title, title + "'s Press Briefing", "Minister " + title + "’S remarks"):
+        if speakers._OWNER.search(t):
+            assert speakers._OWNER_HINT.search(t)

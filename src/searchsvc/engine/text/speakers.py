@@ -638,6 +638,9 @@ _OWNER = re.compile(
     r"(?:press conference|news conference|press briefing|briefing|remarks|statement|speech)",
     re.IGNORECASE,
 )
+#: What every ``_OWNER`` match holds: checked first, because ``_OWNER`` itself tries every word of
+#: a title as the start of a name (about 0.2 ms a title), and most titles hold no possessive.
+_OWNER_HINT = re.compile(r"['’]s\s", re.IGNORECASE)
 
 
 def opener_from_title(title: str) -> str | None:
@@ -647,7 +650,7 @@ def opener_from_title(title: str) -> str | None:
     m = _OPENER.search(title or "")
     if m:
         return m.group("name")
-    m = _OWNER.search(title or "")
+    m = _OWNER.search(title) if title and _OWNER_HINT.search(title) else None
     if m:
         words = m.group("who").split()
         k = max((i for i, w in enumerate(words) if w.lower() in _RANKS), default=-1)

@@ -261,11 +261,7 @@ class IndexStore:
     def put(self, doc: Document, chunks: list[Chunk]) -> bool:
         """Replace-or-add one document; True when it is new. Refuses an older version."""
         with self.writer() as w:
-            searcher = w.searcher()
-            try:
-                outcome = self._apply(w, searcher, Put(doc, chunks))
-            finally:
-                searcher.close()
+            outcome = self._apply(w, _stored_chunks(w, [doc.id])[doc.id], Put(doc, chunks))
             if isinstance(outcome, VersionConflict):
                 raise outcome  # inside the writer: it is cancelled, nothing is committed
         return bool(outcome)
@@ -289,12 +285,9 @@ class IndexStore:
             for n, run in enumerate(runs(ops)):
                 if n:
                     w.flush()
-                searcher = w.searcher()
-                try:
-                    for i, op in run:
-                        out[i] = self._apply(w, searcher, op)
-                finally:
-                    searcher.close()
+                stored = _stored_chunks(w, [op.doc_id for _, op in run])
+                for i, op in run:
+                    out[i] = self._apply(w, stored[op.doc_id], op)
             if deadline is not None:
                 chunks = sum(len(op.chunks) for op in ops if not isinstance(op, Delete))
                 pace = (time.perf_counter() - t0) / max(1, chunks)
@@ -302,12 +295,12 @@ class IndexStore:
         return out
 
     @staticmethod
-    def _apply(w: Any, searcher: Any, op: Op) -> Outcome:
-        stored = _stored_doc(searcher, op.doc_id)
+    def _apply(w: Any, found: _Stored, op: Op) -> Outcome:
+        docnums, stored = found
         if isinstance(op, Delete):
             if stored is None:
                 return DocumentNotFound(f"no document with id {op.doc_id!r}")
-            w.delete_by_term("doc_id", op.doc_id)
+            _delete_all(w, docnums)
             return None
         doc = op.doc
         if stored is not None and is_older(doc.version, stored.get("version")):
@@ -316,7 +309,7 @@ class IndexStore:
                 f"refusing older version {doc.version}",
                 details={"stored_version": stored.get("version")},
             )
-        w.delete_by_term("doc_id", doc.id)
+        _delete_all(w, docnums)
         for chunk in op.chunks:
             w.add_document(**chunk_fields(doc, chunk, origin="push"))
         return stored is None
@@ -343,9 +336,10 @@ class IndexStore:
 
     def delete(self, doc_id: str) -> None:
         with self.writer() as w:
-            if _stored_doc(w.searcher(), doc_id) is None:
+            docnums, stored = _stored_chunks(w, [doc_id])[doc_id]
+            if stored is None:
                 raise DocumentNotFound(f"no document with id {doc_id!r}")
-            w.delete_by_term("doc_id", doc_id)
+            _delete_all(w, docnums)
 
     @contextmanager
     def building(self) -> Iterator[None]:
@@ -515,6 +509,31 @@ def chunk_fields(doc: Document, chunk: Chunk, origin: str = "file") -> dict[str,
     }
 
 
-def _stored_doc(searcher: Any, doc_id: str) -> dict[str, Any] | None:
-    fields = searcher.document(doc_id=doc_id)
-    return None if fields is None else StoredChunk.of(fields).doc
+#: A story's committed chunks as the writer sees them: their numbers, and the stored document
+#: metadata (None when the story is not there).
+_Stored = tuple[list[int], dict[str, Any] | None]
+
+
+def _stored_chunks(w: Any, doc_ids: list[str]) -> dict[str, _Stored]:
+    """Every id's live chunk numbers and stored document, read from the committed segments'
+    ``doc_id`` postings in one pass for a whole run of a batch: a Whoosh query and searcher per
+    line (``searcher.document`` to read the version, then ``delete_by_term`` to find the same
+    chunks again) cost more than writing the line. The chunks are the ones ``delete_by_term``
+    would delete, and the document is that of the first of them, as ``searcher.document``
+    gives it."""
+    reader = w.searcher().reader()  # the writer's own, closed with it
+    leaves = list(reader.leaf_readers())
+    out: dict[str, _Stored] = {}
+    for doc_id in doc_ids:
+        docnums: list[int] = []
+        for leaf, base in leaves:
+            if ("doc_id", doc_id) in leaf:  # a deleted chunk's terms stay until a merge
+                docnums.extend(base + n for n in leaf.postings("doc_id", doc_id).all_ids())
+        doc = StoredChunk.of(reader.stored_fields(docnums[0])).doc if docnums else None
+        out[doc_id] = (docnums, doc)
+    return out
+
+
+def _delete_all(w: Any, docnums: list[int]) -> None:
+    for docnum in docnums:
+        w.delete_document(docnum)
