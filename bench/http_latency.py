@@ -131,9 +131,14 @@ class Server:
             return []
 
     def rss_mb(self) -> dict[str, Any]:
+        """Resident memory, and each worker's USS: what only that worker holds, without the pages
+        it shares (the index files' page cache, libraries, what the master loaded before forking)."""
         master = psutil.Process(self.proc.pid)
-        workers = [round(c.memory_info().rss / 2**20, 1) for c in master.children(recursive=True)]
-        return {"master": round(master.memory_info().rss / 2**20, 1), "workers": workers}
+        children = master.children(recursive=True)
+        workers = [round(c.memory_info().rss / 2**20, 1) for c in children]
+        uss = [round(c.memory_full_info().uss / 2**20, 1) for c in children]
+        return {"master": round(master.memory_info().rss / 2**20, 1), "workers": workers,
+                "workers_uss": uss}  # fmt: skip
 
     def __exit__(self, *exc: object) -> None:
         if self.proc and self.proc.poll() is None:
@@ -309,10 +314,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print_table(
         f"Throughput (wrk, {duration} s per run, loopback)",
         ["workers", "cache", "QPS", "p50 ms", "p99 ms", "non-2xx", "statuses (server log)",
-         "worker RSS MB"],
+         "worker RSS / USS MB"],
         [[v["workers"], v["mode"], v["qps"], v["p50_ms"], v["p99_ms"], v["non_2xx"],
           " ".join(f"{k}×{n}" for k, n in sorted(v["server_log"]["search_statuses"].items())),
-          ", ".join(str(x) for x in v["rss_mb"]["workers"])] for v in load.values()],
+          ", ".join(f"{r} / {u}" for r, u in zip(v["rss_mb"]["workers"],
+                                                  v["rss_mb"]["workers_uss"], strict=True))]
+         for v in load.values()],
     )  # fmt: skip
     for name, v in load.items():
         if v["non_2xx"] or v["failures"] or v["server_log"]["events_total"]:

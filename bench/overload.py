@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             steady["worker_cpu"] = over["worker_cpu"]
             workers_after = sorted(srv.worker_pids())
             worker_rss_mb = WorkerCpu.rss_mb(workers_after)
+            worker_uss_mb = WorkerCpu.uss_mb(workers_after)
             server_log = srv.log_summary(since=start)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -159,7 +160,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print_table(
         "Verdict", ["target", "met"], [[k, "yes" if v else "NO"] for k, v in verdict.items()]
     )
-    print(f"worker RSS at the end: {worker_rss_mb} MB; server session: {server_session}")
+    print(
+        f"worker RSS at the end: {worker_rss_mb} MB (USS {worker_uss_mb}); server session: {server_session}"
+    )
     if server_log["events_total"]:
         print(f"server log events ({server_log['events_total']}): {server_log['events'][:5]}")
     reasons = over["503_reasons"]
@@ -177,6 +180,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "workers_before": workers_before,
         "workers_after": workers_after,
         "worker_rss_mb": worker_rss_mb,
+        "worker_uss_mb": worker_uss_mb,
         "server_log": server_log,
         "admitted_vs_normal": ratios,
         "load_average_before": load_before,
@@ -224,6 +228,16 @@ class WorkerCpu:
         for pid in pids:
             with contextlib.suppress(psutil.Error):
                 sizes.append(round(psutil.Process(pid).memory_info().rss / 1e6, 1))
+        return sizes
+
+    @staticmethod
+    def uss_mb(pids: list[int]) -> list[float]:
+        """What only each worker holds now, MB: its RSS less the pages it shares (the index
+        files' page cache, libraries, what the master loaded before forking)."""
+        sizes = []
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                sizes.append(round(psutil.Process(pid).memory_full_info().uss / 1e6, 1))
         return sizes
 
     def lap(self, answered: int, requests: int = 0) -> dict[str, float]:

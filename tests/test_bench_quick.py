@@ -125,6 +125,8 @@ def test_http_quick(tmp_path):
         assert run["qps"] and run["non_2xx"] == 0, run
         assert run["server_log"]["search_statuses"].get("200", 0) > 0, run["server_log"]
         assert run["rss_mb"]["workers"]
+        sizes = zip(run["rss_mb"]["workers_uss"], run["rss_mb"]["workers"], strict=True)
+        assert all(0 < uss <= rss for uss, rss in sizes)  # private pages are part of the RSS
 
 
 @needs_cisi
