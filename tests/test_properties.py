@@ -475,21 +475,6 @@ EngineMachine.TestCase.settings = settings(
 test_engine_state_machine = EngineMachine.TestCase
 
 
-def _dateutil_date(value: str) -> str | None:
-    """``parse_date`` as it was before its ISO fast path: dateutil alone."""
-    from dateutil import parser as dateparser
-
-    value = value.strip()
-    try:
-        when = dateparser.parse(value, fuzzy=False, default=None)
-    except (ValueError, OverflowError, TypeError):
-        try:
-            when = dateparser.parse(value, fuzzy=True)
-        except (ValueError, OverflowError, TypeError):
-            return None
-    return None if when is None else when.date().isoformat()
-
-
 iso_like_dates = (
     st.from_regex(
         r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,7})?)?"
@@ -503,9 +488,9 @@ iso_like_dates = (
 @given(iso_like_dates)
 def test_iso_dates_read_as_dateutil_reads_them(value: str) -> None:
     """The ISO fast path gives the date dateutil gives, impossible days and hours included."""
-    from searchsvc.engine.text.ingest.metadata import parse_date
+    from searchsvc.engine.text.ingest.metadata import parse_date, parse_date_by_dateutil
 
-    assert parse_date(value) == _dateutil_date(value)
+    assert parse_date(value) == parse_date_by_dateutil(value)
 
 
 @given(st.text(alphabet="ABCDEFGHIJ abcdefghij'’sS-,", max_size=60) | texts)

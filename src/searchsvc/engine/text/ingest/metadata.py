@@ -133,6 +133,13 @@ def parse_date(value: str) -> str | None:
     if iso is not None:
         with contextlib.suppress(ValueError):  # no such day or hour: dateutil decides
             return dt.datetime.fromisoformat(value).date().isoformat()
+    return parse_date_by_dateutil(value)
+
+
+def parse_date_by_dateutil(value: str) -> str | None:
+    """``parse_date`` without its ISO 8601 fast path: what every other layout gets, and what
+    the fast path must agree with (dateutil costs ≈ 0.3 ms a call, a bulk line's largest share)."""
+    value = value.strip()
     try:
         when = dateparser.parse(value, fuzzy=False, default=None)
     except (ValueError, OverflowError, TypeError):
