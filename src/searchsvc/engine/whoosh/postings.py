@@ -377,9 +377,8 @@ class SegmentPostings:
                     rows[text] = None
                 elif same[i]:
                     rows[text] = int(found[i])
-                elif same_high[
-                    i
-                ]:  # another term shares the high half: look further, as ``_lookup``
+                elif same_high[i]:
+                    # Another term shares the high half: look further, as ``_lookup`` does.
                     rows[text] = self._lookup(leaf, fieldname, text)
                 else:
                     rows[text] = None
@@ -437,12 +436,10 @@ class SegmentPostings:
         out[0] = self.first_id[row]
         if hi - lo > 1:
             b_lo, b_hi = self.first_byte[row : row + 2].tolist()
-            raw = os.pread(self.ids.fd, b_hi - b_lo, b_lo)
-            if len(raw) != b_hi - b_lo:
-                raise OSError(f"posting file truncated: wanted {b_hi - b_lo} bytes from {b_lo}")
+            gaps = self.ids.read_bytes(b_lo, b_hi)
             # Widened first, then summed in place: numpy's running sum casting on the way is
             # twice as slow.
-            out[1:] = np.frombuffer(raw, DELTA_WIDTHS[(b_hi - b_lo) // (hi - lo - 1)])
+            out[1:] = np.frombuffer(gaps, DELTA_WIDTHS[(b_hi - b_lo) // (hi - lo - 1)])
             np.add.accumulate(out, out=out)
         return out
 
@@ -479,17 +476,17 @@ class _RangeFile:
         self._fd = os.open(path, os.O_RDONLY)
         self.length = os.fstat(self._fd).st_size // dtype.itemsize
 
-    @property
-    def fd(self) -> int:
-        return self._fd
-
     def read(self, lo: int, hi: int) -> np.ndarray:
+        values = np.frombuffer(self.read_bytes(lo, hi), dtype=self.dtype)
+        return values if self.as_dtype is None else values.astype(self.as_dtype)
+
+    def read_bytes(self, lo: int, hi: int) -> bytes:
+        """The raw bytes of values ``lo`` to ``hi``; a file cut short is an error, not zeros."""
         size = self.dtype.itemsize
         raw = os.pread(self._fd, (hi - lo) * size, lo * size)
         if len(raw) != (hi - lo) * size:
             raise OSError(f"posting file truncated: wanted {hi - lo} values from {lo}")
-        values = np.frombuffer(raw, dtype=self.dtype)
-        return values if self.as_dtype is None else values.astype(self.as_dtype)
+        return raw
 
     def close(self) -> None:
         if self._fd >= 0:
