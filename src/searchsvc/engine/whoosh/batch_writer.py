@@ -552,6 +552,3 @@ class _TermWriter:
             pos += len(head) + len(key) + len(value)
         dbfile.write(b"".join(parts))
         tindex.lastkey = last
-
-
-_NO_LENGTHS = (length_to_byte(None), length_to_byte(0))  # NewsCodec keeps no length statistics
