@@ -421,6 +421,11 @@ class SegmentPostings:
             return None
         return row
 
+    def term_postings(self, leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
+        """(document numbers, frequencies) of a term of this segment, or None."""
+        row = self.find(leaf, fieldname, text)
+        return None if row is None else self.postings(row)
+
     def postings(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, frequencies) of the term at ``row``."""
         lo, hi = self.first_posting[row : row + 2].tolist()

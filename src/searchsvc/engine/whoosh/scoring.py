@@ -101,8 +101,7 @@ class PostingCache:
     def get(self, leaf, fieldname: str, text) -> tuple[np.ndarray, np.ndarray] | None:
         files = self.files.of(leaf)
         if files is not None:  # flat files: one read, nothing to decode or to keep
-            row = files.find(leaf, fieldname, text)
-            return None if row is None else files.postings(row)
+            return files.term_postings(leaf, fieldname, text)
         key = (leaf.segment().segment_id(), fieldname, text)
         with self._lock:
             if key in self._items:
@@ -389,9 +388,8 @@ class Scorer:
             files = self._files[i]
             if files is None:
                 postings = self.postings.get(leaf, fieldname, text)
-            else:  # flat files, as ``PostingCache.get`` reads them
-                row = files.find(leaf, fieldname, text)
-                postings = None if row is None else files.postings(row)
+            else:  # the segment's flat files, found once for this search
+                postings = files.term_postings(leaf, fieldname, text)
             if postings is not None:
                 ids, tf = postings
                 ids_parts.append(ids + offset)
