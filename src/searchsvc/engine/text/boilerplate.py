@@ -31,6 +31,7 @@ _SHARE_STRONG = _words(
 _NAV_WORDS = _words("""nav navigation menu search home skip to main content back top sitemap site map login log in
     sign subscribe close open toggle go about contact us newsletter rss more""")
 _NAV_STRONG = _words("""nav navigation menu search skip sitemap login toggle""")
+_BAR_WORDS = _SHARE_WORDS | _NAV_WORDS
 
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
 # Only letters, spaces and separators: candidates for the share/nav word tests.
@@ -55,8 +56,9 @@ PAGE_MARK = re.compile(
     r"|_[a-z]+\s*:.*|[^\n]{0,30}\bcol(?:umn|\.)\s+\d{1,5}(?:\s*[-–]\s*\d{1,5})?)\s*$",
     re.IGNORECASE,
 )
-# The characters without which a pattern below cannot match (cheap pre-checks).
-_PAGER_HINT = re.compile(r"[\d<>‹›«»←→…]|\.\.\.")
+# The characters without which a pager pattern cannot match (a cheap pre-check, with "...": a
+# class alone lets the regex engine scan in C instead of trying an alternation at every position).
+_PAGER_CHARS = re.compile(r"[\d<>‹›«»←→…]")
 _RULE_CHARS = frozenset("=-~^*#")
 # A setext/RST heading underline, or a rule: "=====", "-----", "~~~~".
 UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,}|~{3,}|\^{3,}|\*{3,}|#{3,})\s*$")
@@ -115,9 +117,13 @@ def is_boilerplate(line: str) -> bool:
         return False  # furniture is short and does not end like a sentence
     if (len(s) <= 20 or s[0] in "-*#\\") and _STUB.match(s):
         return True
-    if _PAGER_HINT.search(s) and (_PAGER.match(s) or _PAGER_ARROWS.match(s) or _PAGE_OF.match(s)):
+    pager = "..." in s or _PAGER_CHARS.search(s) is not None
+    if pager and (_PAGER.match(s) or _PAGER_ARROWS.match(s) or _PAGE_OF.match(s)):
         return True
-    if not _WORDISH_LINE.match(s):
+    # A share or navigation bar is made of its words only: a line whose first word is neither
+    # (most lines of prose) is not one, and needs no full word list.
+    first = _WORD.search(low)
+    if first is None or first.group() not in _BAR_WORDS or not _WORDISH_LINE.match(s):
         return False
     words = _WORD.findall(low)
     return _only_words(words, _SHARE_WORDS, _SHARE_STRONG, 12) or _only_words(

@@ -408,6 +408,11 @@ def _surname(key: str) -> str:
 
 
 def strong_at_line_start(line: str) -> bool:
-    """Cheap test used while joining hard-wrapped lines: does this line open a new turn?"""
+    """Cheap test used while joining hard-wrapped lines: does this line open a new turn?
+
+    Every strong label but a period one is a colon label, a ``Q`` or a ``>>`` mark, so a line
+    with none of those characters (most lines of prose) opens no turn, read or not."""
+    if ":" not in line and "Q" not in line and ">" not in line[:3]:
+        return False
     lab = read_label(line)
     return lab is not None and not lab.own_line and lab.strong and lab.shape != "period"

@@ -30,6 +30,8 @@ from .layout import reflow
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]\s|\d{1,2}[.)]\s)")
+_LIST_HEADS = frozenset("-*•·▪")  # what a list item opens with, or a digit
+_MARK_HEADS = frozenset("=-~^*#_")  # what a rule or a page mark may open with (is_page_mark)
 _SENTENCE_FINAL = '.?!:"”’)'
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
@@ -81,7 +83,11 @@ def strip_markdown(raw: str) -> str:
 
 
 def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
-    """Normalise ``raw`` and cut it into paragraphs (boilerplate already removed)."""
+    """Normalise ``raw`` and cut it into paragraphs (boilerplate already removed).
+
+    Every line of every document passes here, so each step is one pass over the lines, and a
+    step whose characters the whole text lacks (page-mark words, Markdown markup, a share bar)
+    is not run line by line at all."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     raw = _INVISIBLE.sub("", raw)
     if not markdown:
@@ -91,37 +97,37 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
     if markdown:
         raw = strip_markdown(raw)
     raw_lines = raw.split("\n")
-    lines: list[str] = []
-    hard_break: list[bool] = []
-    for rl in raw_lines:
-        if is_page_mark(rl):
-            rl = ""  # furniture; a rule under a heading also ends the heading's paragraph
-        # a Markdown hard break: two trailing spaces (or no-break spaces), or a backslash
-        hb = len(rl) - len(rl.rstrip(" \t\u00a0")) >= 2 or rl.endswith("\\")
-        line = normalise_line(rl)
-        if markdown and line:
-            if line[0] == "#":
-                line = _MD_HEADING.sub("", line)
-            if "*" in line:
-                line = _MD_EMPHASIS.sub("", line)
-            if "\\" in line:
-                line = _MD_ESCAPE.sub(r"\1", line)
-            line = line.strip()
-        lines.append(line)
-        hard_break.append(hb)
+    lines = [" ".join(rl.split()) for rl in raw_lines]
+    for k in _page_mark_candidates(raw, raw_lines, lines):
+        if is_page_mark(raw_lines[k]):
+            lines[k] = raw_lines[k] = ""  # furniture; a rule under a heading also ends it
+    if markdown and ("#" in raw or "*" in raw or "\\" in raw):
+        for k, line in enumerate(lines):
+            if line and (line[0] == "#" or "*" in line or "\\" in line):
+                if line[0] == "#":
+                    line = _MD_HEADING.sub("", line)
+                if "*" in line:
+                    line = _MD_EMPHASIS.sub("", line)
+                if "\\" in line:
+                    line = _MD_ESCAPE.sub(r"\1", line)
+                lines[k] = line.strip()
 
     # Boilerplate: every line of a one-paragraph-per-line text, but only the lines at the edges of
     # blocks of a hard-wrapped one (furniture stands alone; a wrapped paragraph's middle never is).
+    # A line found to be furniture is blanked before the next is looked at: it makes an edge.
     n = len(lines)
     wrapped_guess = _looks_wrapped(lines)
+    # what strip_trailing needs ("Book*mark" is "Bookmark" once emphasis is gone)
+    share_bar = "ookmark" in raw or (markdown and "*" in raw)
+    last = n - 1
     for k in range(n):
         line = lines[k]
         if not line:
             continue
-        edge = not wrapped_guess or k == 0 or k == n - 1 or not lines[k - 1] or not lines[k + 1]
+        edge = not wrapped_guess or k == 0 or k == last or not lines[k - 1] or not lines[k + 1]
         if edge and is_boilerplate(line):
             lines[k] = ""
-        else:
+        elif share_bar:
             lines[k] = strip_trailing(line)
 
     # blocks of consecutive non-blank lines
@@ -131,7 +137,7 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
         if not lines[i]:
             i += 1
             continue
-        j = i
+        j = i + 1
         while j < n and lines[j]:
             j += 1
         blocks.append((i, j))
@@ -145,33 +151,66 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
         before = a - prev_end
         after = (blocks[bi + 1][0] if bi + 1 < len(blocks) else n) - b
         prev_end = b
+        if b - a == 1:
+            paras.append(Para(lines[a], before, after, a))
+            continue
         if wrapped:
-            groups: list[list[int]] = [[a]]
+            starts = [a]
             for k in range(a + 1, b):
-                prev = lines[k - 1]
                 cur = lines[k]
-                new = (
+                if (
                     starts_with_inline_label(cur)
-                    or bool(_LIST_ITEM.match(cur))
-                    or (markdown and hard_break[k - 1] and prev[-1] in _SENTENCE_FINAL)
-                )
-                if new:
-                    groups.append([k])
-                else:
-                    groups[-1].append(k)
+                    or (
+                        (cur[0] in _LIST_HEADS or cur[0].isdigit())
+                        and _LIST_ITEM.match(cur) is not None
+                    )
+                    or (
+                        markdown
+                        and lines[k - 1][-1] in _SENTENCE_FINAL
+                        and _hard_break(raw_lines[k - 1])
+                    )
+                ):
+                    starts.append(k)
+            starts.append(b)
         else:
-            groups = [[k] for k in range(a, b)]
-        for gi, g in enumerate(groups):
-            text = " ".join(lines[k] for k in g)
+            starts = list(range(a, b + 1))
+        last_group = len(starts) - 2
+        for gi in range(last_group + 1):
+            g0, g1 = starts[gi], starts[gi + 1]
             paras.append(
                 Para(
-                    text=text,
+                    text=lines[g0] if g1 - g0 == 1 else " ".join(lines[g0:g1]),
                     blank_before=before if gi == 0 else 0,
-                    blank_after=after if gi == len(groups) - 1 else 0,
-                    line=g[0],
+                    blank_after=after if gi == last_group else 0,
+                    line=g0,
                 )
             )
     return _rejoin_broken(paras)
+
+
+def _hard_break(raw_line: str) -> bool:
+    """A Markdown hard break: two trailing spaces (or no-break spaces), or a backslash."""
+    return len(raw_line) - len(raw_line.rstrip(" \t\u00a0")) >= 2 or raw_line.endswith("\\")
+
+
+def _page_mark_candidates(raw: str, raw_lines: list[str], lines: list[str]) -> list[int]:
+    """The lines ``is_page_mark`` may say yes to: those opening with a rule or dash character, or
+    holding "page", "col" or "[[" (its own pre-checks), found on the lower-cased text at once."""
+    low = raw.lower()
+    if len(low) != len(raw):  # a letter that lowers to two: look at every line
+        return list(range(len(raw_lines)))
+    low_lines = low.split("\n")
+    return [
+        k
+        for k, line in enumerate(lines)
+        if line
+        and (
+            line[0] in _MARK_HEADS
+            or "page" in low_lines[k]
+            or "col" in low_lines[k]
+            or "[[" in line
+        )
+    ]
 
 
 def _rejoin_broken(paras: list[Para]) -> list[Para]:
