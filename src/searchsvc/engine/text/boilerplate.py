@@ -59,6 +59,11 @@ PAGE_MARK = re.compile(
 # The characters without which a pager pattern cannot match (a cheap pre-check, with "...": a
 # class alone lets the regex engine scan in C instead of trying an alternation at every position).
 _PAGER_CHARS = re.compile(r"[\d<>‹›«»←→…]")
+# What a pager line can open with (besides a digit): an arrow, a separator, an ellipsis, or
+# "first", "prev", "previous", "back", "next", "page" in any case.
+_PAGER_HEADS = frozenset("<‹«←>›»→|·….fpbnFPBN")
+# What a line of share or navigation words can open with (``_WORDISH_LINE``).
+_WORDISH_HEADS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ|/:·•,-–—+>»")
 _RULE_CHARS = frozenset("=-~^*#")
 # A setext/RST heading underline, or a rule: "=====", "-----", "~~~~".
 UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,}|~{3,}|\^{3,}|\*{3,}|#{3,})\s*$")
@@ -117,11 +122,16 @@ def is_boilerplate(line: str) -> bool:
         return False  # furniture is short and does not end like a sentence
     if (len(s) <= 20 or s[0] in "-*#\\") and _STUB.match(s):
         return True
-    pager = "..." in s or _PAGER_CHARS.search(s) is not None
+    head = s[0]
+    pager = (head in _PAGER_HEADS or head.isdigit()) and (
+        "..." in s or _PAGER_CHARS.search(s) is not None
+    )
     if pager and (_PAGER.match(s) or _PAGER_ARROWS.match(s) or _PAGE_OF.match(s)):
         return True
     # A share or navigation bar is made of its words only: a line whose first word is neither
     # (most lines of prose) is not one, and needs no full word list.
+    if head not in _WORDISH_HEADS:
+        return False
     first = _WORD.search(low)
     if first is None or first.group() not in _BAR_WORDS or not _WORDISH_LINE.match(s):
         return False

@@ -97,6 +97,16 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     pos = 0
+    # What every reader makes (one paragraph a line, one blank line between, no whitespace at
+    # their edges) is cut by str.split, with the spans the pattern below would give.
+    parts = text.split("\n\n")
+    if text.count("\n") == 2 * (len(parts) - 1) and all(
+        p and not p[0].isspace() and not p[-1].isspace() for p in parts
+    ):
+        for p in parts:
+            spans.append((pos, pos + len(p)))
+            pos += len(p) + 2
+        return spans
     n = len(text)
     for m in _PARA_BREAK.finditer(text):
         _add_span(text, pos, m.start(), spans)
@@ -292,10 +302,14 @@ def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[
     names = _label_names(labels)
     if not names:
         return paras
+    # a name ends in the word before the colon: most colons (the labels' own) need no more
+    last_words = {name.split()[-1] for name in names}
     cuts: list[int] = []
     for m in _MID_COLON.finditer(text):
         lo = max(0, m.start() - 70)
         before = text[lo : m.start()]
+        if before.rsplit(None, 1)[-1].casefold() not in last_words:
+            continue
         before = before[before.rfind("\n") + 1 :]  # the same line only
         end = max(before.rfind(". "), before.rfind("? "), before.rfind("! "), before.rfind("” "))
         if end < 0:

@@ -22,7 +22,9 @@ use.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from ..boilerplate import is_boilerplate, is_page_mark, strip_trailing
 from ..labels import strong_at_line_start as starts_with_inline_label
@@ -194,23 +196,22 @@ def _hard_break(raw_line: str) -> bool:
 
 
 def _page_mark_candidates(raw: str, raw_lines: list[str], lines: list[str]) -> list[int]:
-    """The lines ``is_page_mark`` may say yes to: those opening with a rule or dash character, or
-    holding "page", "col" or "[[" (its own pre-checks), found on the lower-cased text at once."""
+    """The lines ``is_page_mark`` may say yes to (its own pre-checks): those opening with a rule or
+    dash character, or holding "page", "col" or "[[", the words found by scanning the lower-cased
+    text once rather than line by line."""
     low = raw.lower()
     if len(low) != len(raw):  # a letter that lowers to two: look at every line
         return list(range(len(raw_lines)))
-    low_lines = low.split("\n")
-    return [
-        k
-        for k, line in enumerate(lines)
-        if line
-        and (
-            line[0] in _MARK_HEADS
-            or "page" in low_lines[k]
-            or "col" in low_lines[k]
-            or "[[" in line
-        )
-    ]
+    found = {k for k, line in enumerate(lines) if line[:1] in _MARK_HEADS}
+    starts: list[int] | None = None
+    for word in ("page", "col", "[["):
+        at = low.find(word)
+        if at >= 0 and starts is None:
+            starts = list(accumulate((len(x) + 1 for x in raw_lines), initial=0))
+        while at >= 0:
+            found.add(bisect_right(starts, at) - 1)
+            at = low.find(word, at + len(word))
+    return sorted(found)
 
 
 def _rejoin_broken(paras: list[Para]) -> list[Para]:
