@@ -48,6 +48,7 @@ any Unicode input. When turns are found, a document typed ``article`` (or untype
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from ..models import Chunk, Document, Turn
@@ -305,9 +306,9 @@ def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[
     # a name ends in the word before the colon: most colons (the labels' own) need no more
     last_words = {name.split()[-1] for name in names}
     cuts: list[int] = []
-    for m in _MID_COLON.finditer(text):
-        lo = max(0, m.start() - 70)
-        before = text[lo : m.start()]
+    for colon in _mid_colons(text):
+        lo = max(0, colon - 70)
+        before = text[lo:colon]
         if before.rsplit(None, 1)[-1].casefold() not in last_words:
             continue
         before = before[before.rfind("\n") + 1 :]  # the same line only
@@ -315,7 +316,7 @@ def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[
         if end < 0:
             continue
         if before[end + 2 :].strip().casefold() in names:
-            cuts.append(m.start() - len(before) + end + 2)
+            cuts.append(colon - len(before) + end + 2)
     if not cuts:
         return paras
     out: list[_Para] = []
@@ -335,7 +336,18 @@ def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[
     return out
 
 
-_MID_COLON = re.compile(r"(?<=\S):[^\S\n]")
+def _mid_colons(text: str) -> Iterator[int]:
+    """Where a colon follows a word and a space or tab (not a line end) follows it: found with
+    str.find, as a pattern opening with a look-behind is tried at every offset of the text."""
+    at = text.find(":", 1)
+    last = len(text) - 1
+    while 0 < at < last:
+        after = text[at + 1]
+        if not text[at - 1].isspace() and after.isspace() and after != "\n":
+            yield at
+        at = text.find(":", at + 1)
+
+
 _BRACKET_PART = re.compile(r"\(([^()]*)\)")
 
 
