@@ -212,6 +212,20 @@ def smart_title(word: str) -> str:
     return re.sub(r"([’'])S\b", r"\1s", s)
 
 
+def _finditer_from(pat: re.Pattern[str], source: str, literal: str) -> Iterator[re.Match[str]]:
+    """``pat.finditer(source)`` for a pattern each of whose matches starts with ``literal``: tried
+    only where ``str.find`` sees it (a pattern opening with look-behinds is otherwise tried at
+    every offset of a whole text)."""
+    at = source.find(literal)
+    while at >= 0:
+        m = pat.match(source, at)
+        if m is not None:
+            yield m
+            at = source.find(literal, m.end())
+        else:
+            at = source.find(literal, at + 1)
+
+
 class NameResolver:
     """Turns raw labels into display names using the document's own text for full names.
 
@@ -306,7 +320,7 @@ class NameResolver:
         )
         for source in (self.title, self.text):
             names: Counter[str] = Counter()
-            for m in pat.finditer(source):
+            for m in _finditer_from(pat, source, rank):
                 words = []
                 for w in m.group(1).split():
                     wl = w.lower()
