@@ -107,6 +107,20 @@ _CAPTION_CREDIT_END = re.compile(
     r"(?:\b(?:XINHUA|REUTERS|AFP|AP|GETTY(?: IMAGES)?|VCG|CFP|CNS|IC|EPA|IMAGINECHINA)"
     r"(?:\s*/\s*[A-Z][A-Z .'-]{1,40})?|\b[A-Z]{2,}(?: [A-Z]{2,})* / [A-Z][A-Z .'-]{1,40})\s*$"
 )
+_CREDIT_WORDS = (
+    "XINHUA",
+    "REUTERS",
+    "AFP",
+    "AP",
+    "GETTY",
+    "IMAGES",
+    "VCG",
+    "CFP",
+    "CNS",
+    "IC",
+    "EPA",
+    "IMAGINECHINA",
+)
 _CJK_ONLY = re.compile(r"^[\s\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef·]+$")
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:[\"'”’)]*)(?:\s|$)")
 _TRANSCRIPT_TITLE = re.compile(
@@ -185,7 +199,10 @@ def is_caption(p: Para, *, isolated: bool = True) -> bool:
     if _CAPTION_START.match(t):
         return True
     tail = t[-80:]
-    if _CAPTION_CREDIT_END.search(tail):
+    # a credit at the end names an agency last, or is a "NAME / AGENCY" pair: the pattern,
+    # tried at every offset of the tail, runs only when one of those can be there
+    credit = "/" in tail or tail.rstrip().endswith(_CREDIT_WORDS)
+    if credit and _CAPTION_CREDIT_END.search(tail):
         return True
     low = t.lower()  # cheap keyword gate before the expensive search
     if ("photo" in low or "pictur" in low or "image" in low) and _CAPTION_ANY.search(t):
