@@ -375,18 +375,9 @@ class _Builder:
         parts = _split_long(text, s, e) if e - s > MAX_CHUNK_CHARS else [(s, e)]
         for ps, pe in parts:
             piece = text[ps:pe]
-            self.chunks.append(
-                Chunk(
-                    doc_id=self.doc.id,
-                    paragraph=len(self.chunks) + 1,
-                    start=ps,
-                    end=pe,
-                    text=piece,
-                    speaker=speaker,
-                    role=role,
-                    section=section,
-                    kind=kind,
-                )
+            chunks = self.chunks
+            chunks.append(
+                Chunk(self.doc.id, len(chunks) + 1, ps, pe, piece, speaker, role, section, kind)
             )
             self.turn_of.append(turn)
             if turn is not None:

@@ -30,7 +30,8 @@ from ..boilerplate import is_boilerplate, is_page_mark, strip_trailing
 from ..labels import strong_at_line_start as starts_with_inline_label
 from .layout import reflow
 
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _LIST_ITEM = re.compile(r"^(?:[-*•·▪]\s|\d{1,2}[.)]\s)")
 _LIST_HEADS = frozenset("-*•·▪")  # what a list item opens with, or a digit
 _MARK_HEADS = frozenset("=-~^*#_")  # what a rule or a page mark may open with (is_page_mark)
@@ -91,7 +92,8 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
     step whose characters the whole text lacks (page-mark words, Markdown markup, a share bar)
     is not run line by line at all."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
-    raw = _INVISIBLE.sub("", raw)
+    if any(c in raw for c in _INVISIBLE_CHARS):  # a scan per character beats the pattern's
+        raw = _INVISIBLE.sub("", raw)
     if not markdown:
         flowed = reflow(raw)
         if flowed is not None:
@@ -179,14 +181,8 @@ def split_paragraphs(raw: str, *, markdown: bool = False) -> list[Para]:
         last_group = len(starts) - 2
         for gi in range(last_group + 1):
             g0, g1 = starts[gi], starts[gi + 1]
-            paras.append(
-                Para(
-                    text=lines[g0] if g1 - g0 == 1 else " ".join(lines[g0:g1]),
-                    blank_before=before if gi == 0 else 0,
-                    blank_after=after if gi == last_group else 0,
-                    line=g0,
-                )
-            )
+            text = lines[g0] if g1 - g0 == 1 else " ".join(lines[g0:g1])
+            paras.append(Para(text, before if gi == 0 else 0, after if gi == last_group else 0, g0))
     return _rejoin_broken(paras)
 
 
