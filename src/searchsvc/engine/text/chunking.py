@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..models import Chunk, Document, Turn
 from .ingest.metadata import is_caption
@@ -331,7 +331,7 @@ def _split_glued_turns(text: str, paras: list[_Para], labels: LabelSet) -> list[
             lab = p.label
             if k:
                 cand = read_label(seg[:200])
-                lab = None if cand is None else replace(cand, strong=True)
+                lab = None if cand is None else cand._replace(strong=True)
             out.append(_Para(bounds[k], bounds[k] + len(seg), "body", lab))
     return out
 

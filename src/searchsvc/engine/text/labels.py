@@ -40,7 +40,7 @@ import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .wordlist import words as _words
 
@@ -122,13 +122,15 @@ _NAME_WORD = re.compile(r"^[\"“(]?[^\W\d_][\w'’.\-]*[)\"”]?$")
 _ALNUM_WORD = re.compile(r"^\d+[A-Za-z]?$|^[A-Za-z]\d+$|^\d?[A-Z]{1,2}\d*$")
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(NamedTuple):
     """A speaker label (or a candidate for one) at the start of a paragraph or line.
 
     ``raw`` is the label as written without markup, prefix and final colon or period
     ("MS. PSAKI", "Mr David Hanson (Delyn) (Lab)", "CC"); ``end`` the offset where the turn's own
     text starts; ``own_line`` is True when nothing follows the label.
+
+    Immutable, and a named tuple rather than a frozen dataclass: a candidate is made for every
+    paragraph and printed line that may open a turn, and a tuple is built several times faster.
     """
 
     raw: str
