@@ -206,14 +206,20 @@ def _paragraphs(doc: Document, spans: list[tuple[int, int]]) -> list[_Para]:
             continue
         para = text[s:e]
         if i in doc.captions:  # what a reader marked as a caption stays one, even a headline
-            out.append(_Para(s, e, "caption", index=i))
-        elif not title_seen and i < 10 and _SPACE.sub(" ", para) == title:
+            out.append(_Para(s, e, "caption", None, i))
+        elif (
+            not title_seen
+            and i < 10
+            and para[0] == title[0]  # collapsing spaces keeps the first character, and
+            and len(para) >= len(title)  # never lengthens: cheap tests before the pattern
+            and _SPACE.sub(" ", para) == title
+        ):
             title_seen = True
-            out.append(_Para(s, e, "title", index=i))
+            out.append(_Para(s, e, "title", None, i))
         elif e - s <= 110 and is_procedure(para):
-            out.append(_Para(s, e, "procedure", index=i))
+            out.append(_Para(s, e, "procedure", None, i))
         else:
-            out.append(_Para(s, e, "body", index=i))
+            out.append(_Para(s, e, "body", None, i))
     return out
 
 

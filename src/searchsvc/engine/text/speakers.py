@@ -718,12 +718,12 @@ def is_procedure(paragraph: str) -> bool:
             return False
     elif _CLOCK.match(s):
         return True
-    if _BRACKETED.match(s):
+    if s[0] in "[(" and _BRACKETED.match(s):
         inner = s.strip("[]().").lower()
         if _CLOCK.match(inner) or len(inner.split()) <= 4:
             return True
-    words = [w.strip(".!,;:—–-") for w in s.lower().split()]
-    return 0 < len(words) <= 2 and all(w in _PROCEDURE_WORDS for w in words)
+    words = s.lower().split()
+    return 0 < len(words) <= 2 and all(w.strip(".!,;:—–-") in _PROCEDURE_WORDS for w in words)
 
 
 # --- quotes in prose ----------------------------------------------------------------------------
