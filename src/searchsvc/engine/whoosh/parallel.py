@@ -32,8 +32,11 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from whoosh.reading import SegmentReader
+
 from ..models import Chunk, Document
 from .batch_writer import BatchSegmentWriter
+from .columns import write_column_file
 
 log = logging.getLogger("searchsvc.index")
 
@@ -159,9 +162,7 @@ class SegmentBuilders:
     def _check(self) -> None:
         """Raise the failure of any builder that has failed or died."""
         for handle in self.handles:
-            if handle.segments is None and (
-                handle.results.poll() or not handle.process.is_alive()
-            ):
+            if handle.segments is None and (handle.results.poll() or not handle.process.is_alive()):
                 self._receive(handle)
 
     def _receive(self, handle: _Handle) -> None:
@@ -223,13 +224,24 @@ class _Builder:
             writer.add_document(**self.fields(doc, chunk))
         self.where[doc.id] = (len(self.segments), first, writer.docnum)
         if nearly_full(writer):
-            self.segments.append(writer._finalize_segment())
+            self._cut()
             self.writer = self._open()
+
+    def _cut(self) -> None:
+        """The current segment finished, and its facet column file written: otherwise the first
+        reader after the commit decodes every builder's segments in one process."""
+        segment = self.writer._finalize_segment()
+        leaf = SegmentReader(self.writer.storage, self.writer.schema, segment)
+        try:
+            write_column_file(leaf)
+        finally:
+            leaf.close()
+        self.segments.append(segment)
 
     def finish(self) -> list[Any]:
         writer = self.writer
         if writer._added:
-            self.segments.append(writer._finalize_segment())
+            self._cut()
         else:
             writer._close_segment()
         for n, first, end in self.deleted:
