@@ -172,3 +172,24 @@ def test_a_full_disk_in_a_builder_is_insufficient_storage_in_the_parent(small_di
     left = sorted(p.name for p in live.iterdir() if p.name != "MAIN_WRITELOCK")  # Whoosh's own
     assert left == files_before
     assert engine.stats()["chunks"] == 0
+
+
+def test_facet_values_with_equal_counts_are_listed_by_value(tmp_path: Path, monkeypatch) -> None:
+    # Codes follow the order values are first met, which is the order of the index's segments;
+    # the list must not: equal counts by value, the ones kept at the limit too.
+    from searchsvc.engine.whoosh import reader
+
+    monkeypatch.setattr(reader, "FACET_LIMIT", 3)
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for n, source in enumerate(["Zeta Wire", "Mid Post", "Alpha Times", "Beta News", "Mid Post"]):
+        body = {"id": f"s{n}", "title": "t", "body": "Ferries ran.", "source": source}
+        (folder / f"s{n}.json").write_text(json.dumps(body))
+    engine = Engine(Settings(index_dir=tmp_path / "ix"))
+    engine.index_paths([folder])
+    facets = engine.search(SearchRequest(q="ferries")).facets["source"]
+    assert facets == [
+        {"value": "Mid Post", "count": 2},
+        {"value": "Alpha Times", "count": 1},
+        {"value": "Beta News", "count": 1},
+    ]

@@ -148,6 +148,7 @@ class SegmentBuilders:
         return segments
 
     def _send(self, handle: _Handle) -> None:
+        self._check()  # a builder that died stops the build now, not after the last file
         batch, handle.batch, handle.chars = handle.batch, [], 0
         self._put(handle, batch)
 
