@@ -60,6 +60,9 @@ class Answer:
     error: str | None = None
     message: str | None = None  # of a JSON error: why a 503 was refused, for one
     send_lag_ms: float = 0.0  # how late the load generator itself began sending it
+    # The server's own time for it (its Server-Timing "app;dur"): the search, without the wait
+    # for a turn, the parsing and the network; None without the header.
+    app_ms: float | None = None
 
 
 class _Exchange(asyncio.Protocol):
@@ -123,7 +126,17 @@ async def _one(host: str, port: int, path: str, at: float, timeout: float) -> An
         except (ValueError, KeyError, TypeError):
             code = "unparseable"
     latency = (time.monotonic() - at) * 1000
-    return Answer(path, at, latency, status, headers.get("retry-after"), code, None, message, lag)
+    return Answer(path, at, latency, status, headers.get("retry-after"), code, None, message, lag,
+                  _app_ms(headers.get("server-timing")))  # fmt: skip
+
+
+def _app_ms(server_timing: str | None) -> float | None:
+    """``app;dur=12.3`` (``middleware.TimingMiddleware``) in milliseconds."""
+    _, found, rest = (server_timing or "").partition("app;dur=")
+    try:
+        return float(rest.split(",")[0]) if found else None
+    except ValueError:
+        return None
 
 
 def _run(main: Coroutine[Any, Any, list[Answer]]) -> list[Answer]:
@@ -244,10 +257,11 @@ def _run_compiled(
         raise RuntimeError(f"the load generator failed: {done.stderr[-2000:]}")
     answers = []
     for line in done.stdout.splitlines():
-        index, at, latency, lag, status, retry_after, code, message, error = line.split("\t")
+        index, at, latency, lag, status, retry_after, code, message, error, app = line.split("\t")
         answers.append(Answer(paths[int(index)], float(at), float(latency), int(status),
                               retry_after or None, _json_text(code), error or None,
-                              _json_text(message), float(lag)))  # fmt: skip
+                              _json_text(message), float(lag),
+                              float(app) if float(app) >= 0 else None))  # fmt: skip
     return answers
 
 
@@ -277,6 +291,14 @@ def summary(answers: Sequence[Answer], seconds: float) -> dict[str, Any]:
         "statuses": by_status,
         "latency_200_ms": percentiles(ok),
         "latency_503_ms": percentiles([a.latency_ms for a in refused]),
+        # Of a 200's latency, the server's own time (the search) and the rest: the wait for a
+        # turn, the parsing, the network, the generator.
+        "app_200_ms": percentiles(
+            [a.app_ms for a in answers if a.status == 200 and a.app_ms is not None]
+        ),
+        "outside_app_200_ms": percentiles(
+            [a.latency_ms - a.app_ms for a in answers if a.status == 200 and a.app_ms is not None]
+        ),
         "503_without_retry_after": sum(1 for a in refused if not a.retry_after),
         "503_reasons": dict(Counter(a.message for a in refused).most_common(5)),
         "send_lag_ms": percentiles([a.send_lag_ms for a in answers]),

@@ -163,6 +163,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rows,
     )  # fmt: skip
     print_table(
+        "Where a 200's latency went: the app's own time (its Server-Timing: the search, with what"
+        " the worker did at its safe points) and the rest (the wait for a turn, parsing, network)",
+        ["phase", "200 p50 ms", "app p50 ms", "rest p50 ms", "200 p99 ms", "app p99 ms",
+         "rest p99 ms"],
+        [[name, s["latency_200_ms"]["p50"], s["app_200_ms"]["p50"], s["outside_app_200_ms"]["p50"],
+          s["latency_200_ms"]["p99"], s["app_200_ms"]["p99"], s["outside_app_200_ms"]["p99"]]
+         for name, s in (("capacity", cap), ("normal (C/2)", normal),
+                         (f"overload ({args.factor:g} × C)", over))],
+    )  # fmt: skip
+    print_table(
         "Verdict", ["target", "met"], [[k, "yes" if v else "NO"] for k, v in verdict.items()]
     )
     print(

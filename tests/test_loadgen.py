@@ -30,7 +30,8 @@ PATHS = [
 
 
 def _seen(answers) -> dict[str, tuple]:
-    return {a.path: (a.status, a.code, a.message, a.retry_after, a.error) for a in answers}
+    return {a.path: (a.status, a.code, a.message, a.retry_after, a.error, a.app_ms is None)
+            for a in answers}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +52,8 @@ def test_both_generators_record_the_same_answers(server: Server, compiled: None)
     scheduled = sorted(a.scheduled for a in fast)
     assert 0.035 < scheduled[1] - scheduled[0] < 0.045  # 25/s: one every 40 ms
     assert all(a.latency_ms > 0 and a.send_lag_ms >= 0 for a in fast)
+    searched = next(a for a in fast if a.path == "/search?q=harbour")
+    assert searched.app_ms is not None and 0 < searched.app_ms < searched.latency_ms
 
 
 def test_the_closed_loop_keeps_its_clients_busy(server: Server, compiled: None) -> None:

@@ -14,7 +14,8 @@
  * path, its scheduled time (CLOCK_MONOTONIC seconds, the clock of Python's time.monotonic), its
  * latency from that time and how late the generator began sending it (ms), the status (0: no
  * answer), Retry-After, a JSON error's code and message as they appear between the quotes of
- * the JSON string (escapes undone by the reader), and why there was no answer.
+ * the JSON string (escapes undone by the reader), why there was no answer, and the server's own
+ * time for it (its Server-Timing "app;dur", ms; -1 without one).
  *
  *   loadgen -addr 127.0.0.1:8000 -paths FILE -mode open -rate 160 -seconds 60 [-timeout 10]
  *   loadgen -addr 127.0.0.1:8000 -paths FILE -mode closed -clients 8 -seconds 10
@@ -38,6 +39,7 @@ typedef struct {
     int path;
     double scheduled, latency_ms, lag_ms;
     int status;
+    double app_ms;  /* the server's own time for it (Server-Timing: app;dur=), -1 if absent */
     char retry_after[FIELD], code[FIELD], message[FIELD], error[FIELD];
 } Result;
 
@@ -85,6 +87,7 @@ static Result *new_result(int path, double scheduled) {
     memset(r, 0, sizeof *r);
     r->path = path;
     r->scheduled = scheduled;
+    r->app_ms = -1;
     return r;
 }
 
@@ -168,6 +171,10 @@ static void parse(Result *r, const char *raw, size_t n) {
             size_t name = colon - line, vlen = eol - v;
             while (vlen && v[vlen - 1] == ' ') vlen--;
             if (name == 11 && !strncasecmp(line, "retry-after", 11)) copy_field(r->retry_after, v, vlen);
+            if (name == 13 && !strncasecmp(line, "server-timing", 13)) {
+                const char *dur = memmem(v, vlen, "app;dur=", 8);
+                if (dur) r->app_ms = strtod(dur + 8, NULL);
+            }
             if (name == 12 && !strncasecmp(line, "content-type", 12))
                 json = vlen >= 16 && !strncasecmp(v, "application/json", 16);
         }
@@ -323,8 +330,8 @@ int main(int argc, char **argv) {
 
     for (size_t i = 0; i < n_results; i++) {
         Result *r = &results[i];
-        printf("%d\t%.6f\t%.3f\t%.3f\t%d\t%s\t%s\t%s\t%s\n", r->path, r->scheduled, r->latency_ms, r->lag_ms,
-               r->status, r->retry_after, r->code, r->message, r->error);
+        printf("%d\t%.6f\t%.3f\t%.3f\t%d\t%s\t%s\t%s\t%s\t%.3f\n", r->path, r->scheduled, r->latency_ms,
+               r->lag_ms, r->status, r->retry_after, r->code, r->message, r->error, r->app_ms);
     }
     return fflush(stdout) ? 1 : 0;
 }
