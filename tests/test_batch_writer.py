@@ -142,5 +142,3 @@ def test_the_store_writes_through_the_batch_writer(tmp_path):
     store = IndexStore(tmp_path / "ix", durable=False)
     with store.writer() as w:
         assert isinstance(w.writer, BatchSegmentWriter)
-    with store.writer(procs=2) as w:
-        assert not isinstance(w.writer, BatchSegmentWriter)
