@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from array import array
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -40,7 +41,7 @@ from whoosh.writing import SegmentWriter
 
 from ..text.analysis import stem, surface_tokens, word_terms
 from .analyzer import NewsAnalyzer
-from .postings import NewsFrequency, NewsPositions
+from .postings import DocumentBatch, NewsFrequency, NewsPositions
 
 #: Postings per block: Whoosh's default, which NewsCodec keeps.
 BLOCK = 128
@@ -171,6 +172,17 @@ class _TextPostings:
         return terms, bounds, docs[first], freqs, positions
 
 
+@dataclass
+class _Plan:
+    """What a document with a given set of field names gives: its indexed fields in Whoosh's
+    (sorted) order, its stored fields in the order its stored dict has them, and its columns
+    with each one's value conversion."""
+
+    indexed: list[tuple[str, Any]]
+    stored: tuple[str, ...]
+    columns: list[tuple[str, Any, Any]]
+
+
 class BatchSegmentWriter(SegmentWriter):
     """Whoosh's segment writer with the postings of added chunks built in bulk at the commit
     (module docstring). Everything else — deletes, merges, stored fields, lengths, columns,
@@ -194,37 +206,77 @@ class BatchSegmentWriter(SegmentWriter):
         self._indexed: dict[
             tuple[str, object], tuple[list[tuple[bytes, float, bytes]], int, int]
         ] = {}
+        # Stored fields, lengths and columns of the chunks added, written in one pass.
+        self._documents: DocumentBatch | None = None
+        self._plans: dict[tuple[str, ...], _Plan] = {}
 
     def add_document(self, **fields: Any) -> None:
-        if not self._bulk or any(name.startswith("_") for name in fields):  # boosts, stored_
-            super().add_document(**fields)
-            return
+        plan = self._plans.get(tuple(fields)) if self._bulk else None
+        if plan is None:
+            plan = self._plan(fields) if self._bulk else None
+            if plan is None:  # boosts, stored_ values, spelling, vectors: Whoosh's own path
+                self._hand_over()
+                super().add_document(**fields)
+                return
         self._check_state()
-        schema = self.schema
-        fieldnames = sorted(fields)
-        self._check_fields(schema, fieldnames)
         docnum = self.docnum
-        perdocwriter = self.perdocwriter
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields[fieldname]
-                if value is None:
-                    continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    length = self._index(fieldname, field, value, docnum)
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
-                column = field.column_type
-                if column:
-                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
-        except Exception:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
+        if self._documents is None:
+            self._documents = DocumentBatch(docnum)
+        lengths = []
+        for fieldname, field in plan.indexed:
+            value = fields[fieldname]
+            if value is not None:
+                length = self._index(fieldname, field, value, docnum)
+                if length:
+                    lengths.append((fieldname, length))
+        stored = {name: fields[name] for name in plan.stored if fields[name] is not None}
+        columns = [
+            (name, column, to_value(fields[name]))
+            for name, column, to_value in plan.columns
+            if fields[name] is not None
+        ]
+        self._documents.add(stored or None, lengths, columns)
         self._added = True
         self.docnum += 1
+
+    def _plan(self, fields: dict[str, Any]) -> _Plan | None:
+        """How a document with these field names is written, worked out once per set of names
+        (in the order ``add_document`` was given them); None when Whoosh's own path must take
+        it."""
+        if any(name.startswith("_") for name in fields):
+            return None
+        schema = self.schema
+        names = sorted(fields)
+        self._check_fields(schema, names)
+        fieldobjs = [(name, schema[name]) for name in names]
+        plan = _Plan(
+            indexed=[(name, f) for name, f in fieldobjs if f.indexed],
+            stored=tuple(name for name, f in fieldobjs if f.stored),
+            columns=[
+                (name, f.column_type, f.to_column_value) for name, f in fieldobjs if f.column_type
+            ],
+        )
+        self._plans[tuple(fields)] = plan
+        return plan
+
+    def _hand_over(self) -> None:
+        """Write the per-document data of the chunks added so far (stored fields, lengths,
+        columns), before anything else writes per-document data or the segment is closed."""
+        if self._documents is not None:
+            documents, self._documents = self._documents, None
+            self.perdocwriter.add_documents(documents)
+
+    def add_reader(self, reader: Any) -> None:
+        self._hand_over()  # a merged segment's documents come after the batch's
+        super().add_reader(reader)
+
+    def _partial_segment(self) -> Any:
+        self._hand_over()
+        return super()._partial_segment()
+
+    def _close_segment(self) -> None:
+        self._documents = None  # only a cancel gets here with documents not handed over
+        super()._close_segment()
 
     def _index(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
         """Buffers one field value's postings; returns the length Whoosh stores for it."""
@@ -277,6 +329,7 @@ class BatchSegmentWriter(SegmentWriter):
 
     # --- the commit ------------------------------------------------------------------------
     def _flush_segment(self) -> None:
+        self._hand_over()
         self.perdocwriter.close()
         pooled = self._pooled_postings()
         fw = self.fieldwriter

@@ -91,6 +91,15 @@ class _BlockWriter(ColumnWriter):
             self._append(b"")
         self._append(self._encode(value))
 
+    def add_many(self, docnum: int, values: list[Any]) -> None:
+        """The values of documents ``docnum`` onwards, one per document (None for a document
+        without one): the bytes ``add`` writes for each that has one."""
+        while self._count < docnum:
+            self._append(b"")
+        encode, append = self._encode, self._append
+        for value in values:
+            append(encode(value))
+
     def _encode(self, value: Any) -> bytes:
         return value or b""
 

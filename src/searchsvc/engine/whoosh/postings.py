@@ -44,15 +44,18 @@ from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
     W3Codec,
     W3FieldWriter,
     W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
+    _lenfield,
 )
 from whoosh.formats import Frequency, Positions, tokens
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
+from whoosh.util.numeric import length_to_byte
 
 from .blocks import StoredBlockColumn
 
@@ -170,6 +173,97 @@ class _PerDocWriter(W3PerDocWriter):
         if fieldname == "_stored":
             fieldname, column = STORED_COLUMN_NAME, STORED_COLUMN
         super().add_column_value(fieldname, column, value)
+
+    def add_documents(self, batch: DocumentBatch) -> None:
+        """Documents ``batch.first`` onwards, written column by column: the same bytes as
+        ``start_doc``, ``add_field``, ``add_column_value`` and ``finish_doc`` for each in turn,
+        without the calls per field and document (a quarter of a file build's writer time)."""
+        if self._indoc:
+            raise RuntimeError("documents added in bulk while one is open")
+        if batch.first != self._doccount:
+            raise ValueError(f"documents from {batch.first}, expected {self._doccount}")
+        first, count = batch.first, batch.count
+        self._colwriters[STORED_COLUMN_NAME].add_many(first, batch.stored)
+        for fieldname, codes in batch.lengths.items():
+            nonzero = codes.rstrip(b"\0")  # Whoosh writes a length column up to its last length
+            if not nonzero:
+                continue
+            name = _lenfield(fieldname)
+            if not self._has_column(name):
+                self._create_column(name, LENGTHS_COLUMN)
+            writer = self._colwriters[name]
+            if first > writer._count:
+                writer._dbfile.write(bytes(first - writer._count))
+            writer._dbfile.write(nonzero)
+            writer._count = first + len(nonzero)
+        for fieldname, (column, values) in batch.columns.items():
+            if not self._has_column(fieldname):
+                self._create_column(fieldname, column)
+            writer = self._colwriters[fieldname]
+            if hasattr(writer, "add_many"):
+                writer.add_many(first, values)
+            else:
+                for n, value in enumerate(values):
+                    if value is not None:
+                        writer.add(first + n, value)
+        for fieldname, total in batch.totals.items():
+            self._fieldlengths[fieldname] += total
+        self._doccount = first + count
+        self._docnum = first + count - 1 if count else self._docnum
+
+
+class DocumentBatch:
+    """What a run of consecutive documents gives the per-document files, gathered as they are
+    added and written in one pass (``_PerDocWriter.add_documents``): each one's stored fields,
+    each field's length bytes and column values, and the fields' total lengths in the order
+    Whoosh first meets them (its segment keeps them in that order)."""
+
+    def __init__(self, first: int):
+        self.first = first
+        self.count = 0
+        self.stored: list[dict | None] = []
+        self.lengths: dict[str, bytearray] = {}  # field -> a length byte per document
+        self.columns: dict[str, tuple[object, list]] = {}  # field -> (column, value or None)
+        self.totals: dict[str, int] = {}
+
+    def add(
+        self,
+        stored: dict | None,
+        lengths: list[tuple[str, int]],
+        columns: list[tuple[str, object, object]],
+    ) -> None:
+        """One document: its stored fields, (field, length) of its non-zero lengths and
+        (field, column, value) of its column values."""
+        n = self.count
+        self.stored.append(stored)
+        if lengths:
+            totals, by_field = self.totals, self.lengths
+            for fieldname, length in lengths:
+                codes = by_field.get(fieldname)
+                if codes is None:
+                    codes = by_field[fieldname] = bytearray(n)
+                elif len(codes) < n:
+                    codes.extend(bytes(n - len(codes)))
+                codes.append(_length_byte(length))
+                totals[fieldname] = totals.get(fieldname, 0) + length
+        for fieldname, column, value in columns:
+            entry = self.columns.get(fieldname)
+            if entry is None:
+                entry = self.columns[fieldname] = (column, [None] * n)
+            values = entry[1]
+            if len(values) < n:
+                values.extend([None] * (n - len(values)))
+            values.append(value)
+        self.count = n + 1
+
+
+def _length_byte(length: int) -> int:
+    """Whoosh's one-byte code of a field length, for the short lengths of most fields from a
+    table."""
+    return _LENGTH_BYTES[length] if length < len(_LENGTH_BYTES) else length_to_byte(length)
+
+
+_LENGTH_BYTES = bytes(length_to_byte(n) for n in range(4096))
 
 
 class _PerDocReader(W3PerDocReader):
