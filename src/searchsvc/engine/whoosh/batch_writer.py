@@ -376,9 +376,10 @@ class BatchSegmentWriter(SegmentWriter):
         text: _TextPostings,
         extra: dict[bytes, list[tuple[int, float, bytes]]],
     ) -> None:
-        """A text field's terms in byte order, each a block at a time straight from the sorted
+        """A text field's terms in byte order, runs of them at a time straight from the sorted
         arrays; a term the pool also has (``extra``) is merged with it posting by posting."""
         terms, bounds, docs, freqs, positions = text.sorted_postings()
+        packed = b""
         if text.positions:
             weights = freqs.astype(np.float64)  # NewsPositions: a posting weighs its positions
             raw = positions.astype("=u4").tobytes()
@@ -390,34 +391,79 @@ class BatchSegmentWriter(SegmentWriter):
             packed = freqs.astype(">u4").tobytes()
             values = [packed[i : i + 4] for i in range(0, len(packed), 4)] if extra else []
             weights = freqs * fieldobj.format.field_boost
-        docs_raw = docs.astype("=u4").tobytes()
-        weights32 = weights.astype("=f4")  # the codec keeps weights as float32
-        weights_raw = weights32.tobytes()
-        bounds_list = bounds.tolist()
+        if (out.fixed is None) != text.positions or out.fixed not in (None, 4):
+            raise ValueError(f"{fieldobj.format!r}: not a format the batch writer writes")
+        field = _SortedField(
+            [term.encode("utf-8") for term in terms],
+            bounds,
+            docs,
+            weights,
+            positions if text.positions else None,
+            values,
+            packed,
+        )
+        if not extra:
+            for lo in range(0, len(terms), _RUN):
+                out.own_terms(field, lo, min(lo + _RUN, len(terms)))
+            return
+        bounds_list = field.bounds
         weight_list = weights.tolist()
-        blocks_of = _BlockFacts(docs, weights, weights32, bounds)
-
-        def own(t: int) -> list[tuple[int, float, bytes]]:
-            lo, hi = bounds_list[t], bounds_list[t + 1]
-            return list(zip(docs[lo:hi].tolist(), weight_list[lo:hi], values[lo:hi], strict=True))
-
-        btexts = [term.encode("utf-8") for term in terms]
-        row = {btext: t for t, btext in enumerate(btexts)}
-        for btext in sorted({*btexts, *extra}) if extra else btexts:
-            t = row.get(btext)
-            if btext in extra:
-                mine = own(t) if t is not None else None
-                _write_term(out, btext, _in_order(mine, extra[btext]))
+        row = field.row
+        run: list[int] = []  # own terms between two the pool also has, written together
+        for btext in sorted({*field.btexts, *extra}):
+            if btext not in extra:
+                run.append(row[btext])
                 continue
-            blocks = []
-            for n, b, e in blocks_of.term_blocks(t):  # type: ignore[arg-type]
-                ids = array("I")
-                ids.frombytes(docs_raw[4 * b : 4 * e])
-                ws = array("f")
-                ws.frombytes(weights_raw[4 * b : 4 * e])
-                block_values = values[b:e] if text.positions else [packed[4 * b : 4 * e]]
-                blocks.append((ids, ws, block_values, *blocks_of.facts(n, b, e)))
-            out.term(btext, blocks)
+            if run:
+                out.own_terms(field, run[0], run[-1] + 1)
+                run = []
+            t = row.get(btext)
+            mine = None
+            if t is not None:
+                lo, hi = bounds_list[t], bounds_list[t + 1]
+                mine = list(
+                    zip(field.doc_list[lo:hi], weight_list[lo:hi], values[lo:hi], strict=True)
+                )
+            _write_term(out, btext, _in_order(mine, extra[btext]))
+        if run:
+            out.own_terms(field, run[0], run[-1] + 1)
+
+
+#: Terms written by one ``own_terms`` call at most (their bytes are held until then).
+_RUN = 2048
+
+
+class _SortedField:
+    """A text field's sorted postings as the term writer takes them, a run of terms at a time
+    (``_TermWriter.own_terms``): each term's postings, their document numbers, weights and
+    positions, each posting's value and every block's figures (``_BlockFacts``)."""
+
+    def __init__(
+        self,
+        btexts: list[bytes],
+        bounds: np.ndarray,
+        docs: np.ndarray,
+        weights: np.ndarray,
+        positions: np.ndarray | None,
+        values: list[bytes],
+        packed: bytes,
+    ):
+        self.btexts = btexts
+        self.row = {btext: t for t, btext in enumerate(btexts)}
+        self.bounds_array = bounds
+        self.bounds = bounds.tolist()
+        self.docs = docs
+        self.doc_list = docs.tolist()
+        self.weights = weights
+        self.weights32 = weights.astype("=f4")  # the codec keeps weights as float32
+        self.positions = positions
+        self.position_ends = None if positions is None else np.cumsum(weights.astype(np.int64))
+        self.values = values
+        self.packed = packed
+        self.facts = _BlockFacts(docs, weights, self.weights32, bounds)
+        # Whole-number weights (term counts) sum to the same float in any order, so a term's
+        # total can be a numpy sum; any other weight is summed block by block as Whoosh does.
+        self.whole = bool(np.all(self.weights32 == np.round(self.weights32)))
 
 
 class _BlockFacts:
@@ -428,7 +474,14 @@ class _BlockFacts:
     def __init__(self, docs: np.ndarray, weights: np.ndarray, weights32: np.ndarray, bounds):
         lo, hi = bounds[:-1], bounds[1:]
         per_term = (hi - lo + BLOCK - 1) // BLOCK
-        self.first_block = np.append(0, np.cumsum(per_term)).tolist()
+        first_block = np.append(0, np.cumsum(per_term))
+        self.first_block = first_block.tolist()
+        edge = np.zeros(int(first_block[-1]), dtype=bool)
+        edge[first_block[:-1]] = True
+        self.opens = edge.tolist()  # a term's first block
+        edge[:] = False
+        edge[first_block[1:] - 1] = True
+        self.closes = edge.tolist()  # a term's last block
         owner = np.repeat(np.arange(len(lo)), per_term)
         nth = np.arange(len(owner)) - np.repeat(self.first_block[:-1], per_term)
         starts = lo[owner] + BLOCK * nth
@@ -448,22 +501,6 @@ class _BlockFacts:
         self.ones = ((low32 == 1.0) & (high32 == 1.0)).tolist()
         self.equal = (low32 == high32).tolist()
         self.weights32 = weights32.tolist()  # as Python floats: what an array("f") gives
-
-    def term_blocks(self, t: int) -> list[tuple[int, int, int]]:
-        """(block number, first posting, one past the last) of term ``t``'s blocks."""
-        blocks = range(self.first_block[t], self.first_block[t + 1])
-        return [(n, self.starts[n], self.ends[n]) for n in blocks]
-
-    def facts(self, n: int, b: int, e: int) -> tuple[float, tuple[int, ...], Any, float]:
-        """(top weight, deltas, pickled weights, weights' sum) of block ``n``."""
-        weights = self.weights32[b:e]
-        if self.ones[n]:
-            mini: Any = None
-        elif self.equal[n]:
-            mini = weights[0]
-        else:
-            mini = tuple(weights)
-        return self.top[n], tuple(self.deltas[b:e]), mini, sum(weights)
 
 
 def _in_order(
@@ -505,6 +542,21 @@ def _write_term(out: _TermWriter, btext: bytes, postings: list[tuple[int, float,
 
 
 _NO_LENGTHS = (length_to_byte(None), length_to_byte(0))  # NewsCodec keeps no length statistics
+#: Whoosh 3's term record (``W3TermInfo``) of a term whose postings are not inlined.
+_TERM_RECORD = np.dtype(
+    [
+        ("inlined", "u1"),
+        ("weight", ">f4"),
+        ("df", ">u4"),
+        ("minlength", "u1"),
+        ("maxlength", "u1"),
+        ("maxweight", ">f4"),
+        ("minid", ">u4"),
+        ("maxid", ">u4"),
+        ("offset", ">i8"),
+        ("length", ">i4"),
+    ]
+)
 
 
 class _TermWriter:
@@ -569,6 +621,98 @@ class _TermWriter:
         self.size += size
         fw.term_finished(info)
         self.rows.append((self.prefix + btext, info.to_bytes()))
+        if self.size > self.HOLD:
+            self.flush()
+
+    def own_terms(self, field: _SortedField, t0: int, t1: int) -> None:
+        """Terms ``t0`` to ``t1`` of a sorted text field, with the bytes ``term`` writes for
+        each in turn: their blocks pickled one after the other in one loop, their term records,
+        the flat copy's rows and posting ranges worked out for the run with numpy."""
+        if t0 >= t1:
+            return
+        facts = field.facts
+        compression = self.compression
+        positions = field.positions is not None
+        b0, b1 = facts.first_block[t0], facts.first_block[t1]
+        starts, ends, deltas, top = facts.starts, facts.ends, facts.deltas, facts.top
+        ones, equal, weights32 = facts.ones, facts.equal, facts.weights32
+        opens, closes = facts.opens, facts.closes
+        doc_list, values, packed = field.doc_list, field.values, field.packed
+        out = self.held
+        sizes = []  # each term's bytes
+        size = 0
+        for n in range(b0, b1):
+            b, e = starts[n], ends[n]
+            if opens[n]:
+                out.append(_BLOCK_MAGIC)
+                size = len(_BLOCK_MAGIC)
+            if ones[n]:
+                mini: Any = None
+            elif equal[n]:
+                mini = weights32[b]
+            else:
+                mini = tuple(weights32[b:e])
+            data = dumps(
+                (
+                    tuple(deltas[b:e]),
+                    mini,
+                    tuple(values[b:e]) if positions else packed[4 * b : 4 * e],
+                ),
+                2,
+            )
+            if compression:
+                data = zlib.compress(data, compression)
+            summary = dumps((e - b, doc_list[e - 1], top[n], compression, *_NO_LENGTHS), 2)
+            length = len(summary) + len(data)
+            if closes[n]:
+                out += (pack_int(-length), summary, data)
+                sizes.append(size + 4 + length)
+            else:
+                out += (pack_int(length), summary, data)
+                size += 4 + length
+        term_sizes = np.array(sizes, dtype=np.int64)
+        offsets = self.start + self.size + np.cumsum(term_sizes) - term_sizes
+        self.size += int(term_sizes.sum())
+        bounds = field.bounds_array[t0 : t1 + 1]
+        lo, hi = int(bounds[0]), int(bounds[-1])
+        firsts = bounds[:-1] - lo
+        docs = field.docs[lo:hi]
+        if field.whole:
+            total = np.add.reduceat(field.weights32[lo:hi].astype(np.float64), firsts)
+        else:  # block by block, in Whoosh's order of additions
+            block_sums = [sum(weights32[starts[n] : ends[n]]) for n in range(b0, b1)]
+            total = np.array(
+                [
+                    sum(block_sums[a - b0 : z - b0], 0.0)
+                    for a, z in zip(
+                        facts.first_block[t0:t1], facts.first_block[t0 + 1 : t1 + 1], strict=True
+                    )
+                ]
+            )
+        records = np.zeros(t1 - t0, dtype=_TERM_RECORD)
+        records["weight"] = total
+        records["df"] = np.diff(bounds)
+        records["maxlength"] = _NO_LENGTHS[1]
+        records["maxweight"] = np.maximum(np.maximum.reduceat(field.weights[lo:hi], firsts), 0)
+        records["minid"] = docs[firsts]
+        records["maxid"] = docs[bounds[1:] - lo - 1]
+        records["offset"] = offsets
+        records["length"] = term_sizes
+        raw = records.tobytes()
+        step = _TERM_RECORD.itemsize
+        btexts = field.btexts[t0:t1]
+        prefix = self.prefix
+        self.rows += [
+            (prefix + btext, raw[i : i + step])
+            for btext, i in zip(btexts, range(0, len(raw), step), strict=True)
+        ]
+        if positions:
+            p_lo = int(field.position_ends[lo - 1]) if lo else 0
+            p_hi = int(field.position_ends[hi - 1])
+            term_positions = field.positions[p_lo:p_hi]
+        else:
+            term_positions = None
+        self.fw.add_terms(btexts, offsets, bounds, docs, field.weights32[lo:hi], term_positions)
         if self.size > self.HOLD:
             self.flush()
 

@@ -325,6 +325,41 @@ class _FieldWriter(W3FieldWriter):
             self._positions.frombytes(raw)
             self._n_positions += len(raw) // _POSITION_DTYPE.itemsize
 
+    def add_terms(
+        self,
+        btexts: list[bytes],
+        offsets: np.ndarray,
+        bounds: np.ndarray,
+        ids: np.ndarray,
+        weights: np.ndarray,
+        positions: np.ndarray | None,
+    ) -> None:
+        """Terms of the current field given all at once: what ``term_started``, ``block`` and
+        ``term_finished`` record for each in turn. ``offsets``: each one's place in Whoosh's
+        postings file; ``bounds``: where each one's postings start in ``ids`` and ``weights``
+        (shifted by the first), and one past the last; ``positions``: theirs, in order."""
+        table_offsets, first_posting, first_position = self._table
+        starts = bounds[:-1] - bounds[0]
+        first_posting.frombytes((starts + self._n_postings).astype("=i8").tobytes())
+        if self._keep_positions and positions is not None:
+            before = np.cumsum(weights.astype(np.int64)) - weights.astype(np.int64)
+            first_position.frombytes((before[starts] + self._n_positions).astype("=i8").tobytes())
+            self._positions.frombytes(positions.astype("=u4").tobytes())
+            self._n_positions += len(positions)
+        else:
+            first_position.frombytes(np.full(len(starts), self._n_positions, "=i8").tobytes())
+        table_offsets.frombytes(offsets.astype("=i8").tobytes())
+        self._ids.frombytes(ids.astype("=u4").tobytes())
+        self._freqs.frombytes(weights.astype("=f4").tobytes())
+        self._n_postings += len(ids)
+        high, low = self._hashes
+        prefix = self._fieldname.encode("utf-8") + b"\0"
+        blake2b = hashlib.blake2b
+        for btext in btexts:  # term_hash's halves
+            digest = blake2b(prefix + btext, digest_size=16).digest()
+            high.append(int.from_bytes(digest[:8], "little"))
+            low.append(int.from_bytes(digest[8:], "little"))
+
     def close(self):
         offsets, first_posting, first_position = self._table
         offsets.append(-1)
