@@ -66,6 +66,8 @@ class _Words:
         self.first = array("I")  # word id -> its first entry in the two arrays below
         self.flat_terms = array("I")
         self.flat_offsets = array("I")
+        self.single: list[int] = []  # word id -> its one term id, -1 when it has not one
+        self.irregular: set[int] = set()  # the ids of words that do not index one term
 
     def add(self, word: str) -> int:
         """The id of a word not seen before, analysed."""
@@ -80,6 +82,11 @@ class _Words:
         self.first.append(len(self.flat_terms))
         self.flat_terms.extend(tids)
         self.flat_offsets.extend([offset for _, offset in pairs])
+        if len(tids) == 1:
+            self.single.append(tids[0])
+        else:
+            self.single.append(-1)
+            self.irregular.add(wid)
         return wid
 
     def of(self, text: str) -> tuple[array, int, int]:
@@ -89,9 +96,14 @@ class _Words:
         wids = list(map(ids.get, words))
         if None in wids:  # new words: analysed in order, a repeated one once
             wids = [ids[w] if w in ids else self.add(w) for w in words]
-        sizes = self.sizes
-        n_terms = sum(map(sizes.__getitem__, wids))
-        distinct = len(set(chain.from_iterable(map(self.folded.__getitem__, wids))))
+        distinct_words = set(wids)
+        if self.irregular.isdisjoint(distinct_words):  # every word one term: nearly always
+            n_terms = len(wids)
+            distinct = len(set(map(self.single.__getitem__, distinct_words)))
+        else:
+            n_terms = sum(map(self.sizes.__getitem__, wids))
+            folded = map(self.folded.__getitem__, distinct_words)
+            distinct = len(set(chain.from_iterable(folded)))
         return array("I", wids), n_terms, distinct
 
 
@@ -172,13 +184,37 @@ class _TextPostings:
         return terms, bounds, docs[first], freqs, positions
 
 
+@dataclass(frozen=True)
+class _Text:
+    """How a text field analysed a word at a time is indexed."""
+
+    positions: bool
+    stemmed: bool
+    scorable: bool
+    pool_cost: int  # what Whoosh's pool counts per distinct term of a value, besides its bytes
+
+
+def _text_field(fieldname: str, field: Any) -> _Text | None:
+    """How ``field`` is indexed a word at a time, or None when Whoosh's ``index`` must take
+    its values."""
+    fmt = type(field.format)
+    if fmt not in (NewsPositions, NewsFrequency) or not isinstance(field.analyzer, NewsAnalyzer):
+        return None
+    return _Text(
+        positions=fmt is NewsPositions,
+        stemmed=field.analyzer.stemming,
+        scorable=bool(field.scorable),
+        pool_cost=_POOL_POSTING + len(fieldname) + 12,
+    )
+
+
 @dataclass
 class _Plan:
     """What a document with a given set of field names gives: its indexed fields in Whoosh's
     (sorted) order, its stored fields in the order its stored dict has them, and its columns
     with each one's value conversion."""
 
-    indexed: list[tuple[str, Any]]
+    indexed: list[tuple[str, Any, _Text | None]]
     stored: tuple[str, ...]
     columns: list[tuple[str, Any, Any]]
 
@@ -223,12 +259,16 @@ class BatchSegmentWriter(SegmentWriter):
         if self._documents is None:
             self._documents = DocumentBatch(docnum)
         lengths = []
-        for fieldname, field in plan.indexed:
+        for fieldname, field, text in plan.indexed:
             value = fields[fieldname]
-            if value is not None:
+            if value is None:
+                continue
+            if text is not None and type(value) is str:
+                length = self._add_text(fieldname, text, value, docnum)
+            else:
                 length = self._index(fieldname, field, value, docnum)
-                if length:
-                    lengths.append((fieldname, length))
+            if length:
+                lengths.append((fieldname, length))
         stored = {name: fields[name] for name in plan.stored if fields[name] is not None}
         columns = [
             (name, column, to_value(fields[name]))
@@ -250,7 +290,7 @@ class BatchSegmentWriter(SegmentWriter):
         self._check_fields(schema, names)
         fieldobjs = [(name, schema[name]) for name in names]
         plan = _Plan(
-            indexed=[(name, f) for name, f in fieldobjs if f.indexed],
+            indexed=[(name, f, _text_field(name, f)) for name, f in fieldobjs if f.indexed],
             stored=tuple(name for name, f in fieldobjs if f.stored),
             columns=[
                 (name, f.column_type, f.to_column_value) for name, f in fieldobjs if f.column_type
@@ -278,28 +318,25 @@ class BatchSegmentWriter(SegmentWriter):
         self._documents = None  # only a cancel gets here with documents not handed over
         super()._close_segment()
 
+    def _add_text(self, fieldname: str, how: _Text, value: str, docnum: int) -> int:
+        """Buffers one analysed text's tokens; returns the length Whoosh stores for it."""
+        analysed = self._surface.get(value)
+        if analysed is None:
+            analysed = self._surface[value] = self._words.of(value)
+            if len(self._surface) > MEMO:
+                self._surface = {value: analysed}
+        wids, n_terms, distinct = analysed
+        if not n_terms:
+            return 0
+        text = self._text.get(fieldname)
+        if text is None:
+            text = self._text[fieldname] = _TextPostings(self._words, how.positions, how.stemmed)
+        text.add(docnum, wids)
+        self.buffered += distinct * how.pool_cost + 4 * n_terms
+        return n_terms if how.scorable else 0
+
     def _index(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
         """Buffers one field value's postings; returns the length Whoosh stores for it."""
-        fmt = type(field.format)
-        if fmt in (NewsPositions, NewsFrequency) and isinstance(value, str):
-            analyzer = field.analyzer
-            if isinstance(analyzer, NewsAnalyzer):
-                analysed = self._surface.get(value)
-                if analysed is None:
-                    analysed = self._surface[value] = self._words.of(value)
-                    if len(self._surface) > MEMO:
-                        self._surface = {value: analysed}
-                wids, n_terms, distinct = analysed
-                if not n_terms:
-                    return 0
-                text = self._text.get(fieldname)
-                if text is None:
-                    text = self._text[fieldname] = _TextPostings(
-                        self._words, fmt is NewsPositions, analyzer.stemming
-                    )
-                text.add(docnum, wids)
-                self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * n_terms
-                return n_terms if field.scorable else 0
         key = (fieldname, value)
         memo = type(value) in (str, int)
         indexed = self._indexed.get(key) if memo else None

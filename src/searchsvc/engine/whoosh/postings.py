@@ -55,7 +55,7 @@ from whoosh.codec.whoosh3 import (
 from whoosh.formats import Frequency, Positions, tokens
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length
 
 from .blocks import StoredBlockColumn
 
@@ -184,7 +184,8 @@ class _PerDocWriter(W3PerDocWriter):
             raise ValueError(f"documents from {batch.first}, expected {self._doccount}")
         first, count = batch.first, batch.count
         self._colwriters[STORED_COLUMN_NAME].add_many(first, batch.stored)
-        for fieldname, codes in batch.lengths.items():
+        for fieldname, lengths in batch.lengths.items():
+            codes = _length_bytes(np.frombuffer(lengths, dtype=np.uint32)).tobytes()
             nonzero = codes.rstrip(b"\0")  # Whoosh writes a length column up to its last length
             if not nonzero:
                 continue
@@ -196,6 +197,7 @@ class _PerDocWriter(W3PerDocWriter):
                 writer._dbfile.write(bytes(first - writer._count))
             writer._dbfile.write(nonzero)
             writer._count = first + len(nonzero)
+            self._fieldlengths[fieldname] += int(np.frombuffer(lengths, dtype=np.uint32).sum())
         for fieldname, (column, values) in batch.columns.items():
             if not self._has_column(fieldname):
                 self._create_column(fieldname, column)
@@ -206,8 +208,6 @@ class _PerDocWriter(W3PerDocWriter):
                 for n, value in enumerate(values):
                     if value is not None:
                         writer.add(first + n, value)
-        for fieldname, total in batch.totals.items():
-            self._fieldlengths[fieldname] += total
         self._doccount = first + count
         self._docnum = first + count - 1 if count else self._docnum
 
@@ -215,16 +215,15 @@ class _PerDocWriter(W3PerDocWriter):
 class DocumentBatch:
     """What a run of consecutive documents gives the per-document files, gathered as they are
     added and written in one pass (``_PerDocWriter.add_documents``): each one's stored fields,
-    each field's length bytes and column values, and the fields' total lengths in the order
-    Whoosh first meets them (its segment keeps them in that order)."""
+    and each field's lengths and column values, fields in the order Whoosh first meets them
+    (its segment keeps their total lengths in that order)."""
 
     def __init__(self, first: int):
         self.first = first
         self.count = 0
         self.stored: list[dict | None] = []
-        self.lengths: dict[str, bytearray] = {}  # field -> a length byte per document
+        self.lengths: dict[str, array] = {}  # field -> a length per document, 0 for none
         self.columns: dict[str, tuple[object, list]] = {}  # field -> (column, value or None)
-        self.totals: dict[str, int] = {}
 
     def add(
         self,
@@ -236,16 +235,14 @@ class DocumentBatch:
         (field, column, value) of its column values."""
         n = self.count
         self.stored.append(stored)
-        if lengths:
-            totals, by_field = self.totals, self.lengths
-            for fieldname, length in lengths:
-                codes = by_field.get(fieldname)
-                if codes is None:
-                    codes = by_field[fieldname] = bytearray(n)
-                elif len(codes) < n:
-                    codes.extend(bytes(n - len(codes)))
-                codes.append(_length_byte(length))
-                totals[fieldname] = totals.get(fieldname, 0) + length
+        by_field = self.lengths
+        for fieldname, length in lengths:
+            of_field = by_field.get(fieldname)
+            if of_field is None:
+                of_field = by_field[fieldname] = array("I", bytes(4 * n))
+            elif len(of_field) < n:
+                of_field.frombytes(bytes(4 * (n - len(of_field))))
+            of_field.append(length)
         for fieldname, column, value in columns:
             entry = self.columns.get(fieldname)
             if entry is None:
@@ -257,13 +254,14 @@ class DocumentBatch:
         self.count = n + 1
 
 
-def _length_byte(length: int) -> int:
-    """Whoosh's one-byte code of a field length, for the short lengths of most fields from a
-    table."""
-    return _LENGTH_BYTES[length] if length < len(_LENGTH_BYTES) else length_to_byte(length)
+#: ``length_to_byte``'s table: a length's byte is the first entry not below it.
+_LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
 
 
-_LENGTH_BYTES = bytes(length_to_byte(n) for n in range(4096))
+def _length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """Whoosh's one-byte code of each field length (``length_to_byte``), all at once."""
+    codes = np.searchsorted(_LENGTH_TABLE, lengths, side="left")
+    return np.minimum(codes, 255).astype(np.uint8)
 
 
 class _PerDocReader(W3PerDocReader):
