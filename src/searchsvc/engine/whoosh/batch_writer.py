@@ -259,14 +259,29 @@ class BatchSegmentWriter(SegmentWriter):
         if self._documents is None:
             self._documents = DocumentBatch(docnum)
         lengths = []
-        for fieldname, field, text in plan.indexed:
+        surface, texts = self._surface, self._text
+        for fieldname, field, how in plan.indexed:
             value = fields[fieldname]
             if value is None:
                 continue
-            if text is not None and type(value) is str:
-                length = self._add_text(fieldname, text, value, docnum)
-            else:
+            if how is None or type(value) is not str:
                 length = self._index(fieldname, field, value, docnum)
+            else:  # a text analysed a word at a time, often the same as a field before it
+                analysed = surface.get(value)
+                if analysed is None:
+                    analysed = self._analyse(value)
+                    surface = self._surface
+                wids, n_terms, distinct = analysed
+                if not n_terms:
+                    continue
+                postings = texts.get(fieldname)
+                if postings is None:
+                    postings = texts[fieldname] = _TextPostings(
+                        self._words, how.positions, how.stemmed
+                    )
+                postings.add(docnum, wids)
+                self.buffered += distinct * how.pool_cost + 4 * n_terms
+                length = n_terms if how.scorable else 0
             if length:
                 lengths.append((fieldname, length))
         stored = {name: fields[name] for name in plan.stored if fields[name] is not None}
@@ -318,22 +333,13 @@ class BatchSegmentWriter(SegmentWriter):
         self._documents = None  # only a cancel gets here with documents not handed over
         super()._close_segment()
 
-    def _add_text(self, fieldname: str, how: _Text, value: str, docnum: int) -> int:
-        """Buffers one analysed text's tokens; returns the length Whoosh stores for it."""
-        analysed = self._surface.get(value)
-        if analysed is None:
-            analysed = self._surface[value] = self._words.of(value)
-            if len(self._surface) > MEMO:
-                self._surface = {value: analysed}
-        wids, n_terms, distinct = analysed
-        if not n_terms:
-            return 0
-        text = self._text.get(fieldname)
-        if text is None:
-            text = self._text[fieldname] = _TextPostings(self._words, how.positions, how.stemmed)
-        text.add(docnum, wids)
-        self.buffered += distinct * how.pool_cost + 4 * n_terms
-        return n_terms if how.scorable else 0
+    def _analyse(self, value: str) -> tuple[array, int, int]:
+        """A text's word ids, terms and distinct terms (``_Words.of``), remembered for the
+        values that follow."""
+        analysed = self._surface[value] = self._words.of(value)
+        if len(self._surface) > MEMO:
+            self._surface = {value: analysed}
+        return analysed
 
     def _index(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
         """Buffers one field value's postings; returns the length Whoosh stores for it."""
