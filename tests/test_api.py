@@ -116,6 +116,17 @@ def test_a_pattern_is_not_corrected(server: Server) -> None:
     assert search(server, q="genomm* sequnce")["suggestion"] == "genomm* sequence"
 
 
+def test_a_short_word_is_corrected_within_fewer_edits(server: Server) -> None:
+    # Two edits from "ok" or "b" reach "one" and "bgi" in the seeds: nothing the person typed
+    # toward. Corrections reach as far as the word is long: none for one or two letters, one
+    # edit up to five, two beyond.
+    assert search(server, q="ok")["suggestion"] is None
+    assert search(server, q="b")["suggestion"] is None
+    assert search(server, q="chna")["suggestion"] == "china"  # one edit
+    assert search(server, q="chxnx")["suggestion"] is None  # two edits from "china"
+    assert search(server, q="vacine")["suggestion"] == "vaccine"
+
+
 # --- filters and facets agree ----------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 from .. import histogram
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
+from ..query.corrections import edits_allowed
 from ..query.parse import ParsedQuery, is_wildcard
 from ..query.similar import candidate_terms, distinctive_terms, more_like_this
 from ..ranking import KIND_PRIOR, coverage_terms
@@ -51,8 +52,6 @@ from .translate import MATCH_ALL, PATH, Translation, Translator, chunk_field
 FACET_LIMIT = 100
 FACET_SHARD_SIZE = 500
 ALL_FACETS = (*FACETS, *EXTRA_FACETS)
-# No word is longer; edit distances on a 1,000-letter "word" cost the suggester a second.
-MAX_CORRECTED_LENGTH = 40
 EXPORT_STORIES = 100  # stories per request while an export streams
 PIT_KEEP_ALIVE = "2m"  # how long an export's point in time outlives its last request
 INNER_SOURCE = [f"{PATH}.stored", f"{PATH}.id", f"{PATH}.doc_id"]
@@ -290,7 +289,7 @@ class Searcher:
                     "term": {
                         "field": chunk_field("exact"),
                         "suggest_mode": "always",
-                        "max_edits": 2,
+                        "max_edits": edits_allowed(term),
                         "prefix_length": 1,
                         "min_word_length": 1,
                         "size": 1,
@@ -669,7 +668,7 @@ def _candidate_terms(words: tuple[str, ...]) -> list[str]:
         terms = [t.text for t in iter_terms(word, query=True)]
         if (
             len(terms) == 1
-            and len(terms[0]) <= MAX_CORRECTED_LENGTH
+            and edits_allowed(terms[0])
             and terms[0] not in STOPWORDS
             and terms[0].isalpha()
         ):

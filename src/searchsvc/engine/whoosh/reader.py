@@ -43,6 +43,7 @@ from ...errors import DocumentNotFound, SpeakerNotFound
 from ..allocator import release_free_memory
 from ..models import EXTRA_FACETS, FACETS, SearchRequest
 from ..pacing import give_way, paced
+from ..query.corrections import edits_allowed
 from ..query.parse import ParsedQuery, is_wildcard
 from ..query.similar import distinctive_terms, more_like_this
 from ..ranking import coverage_terms
@@ -460,11 +461,11 @@ class Reader:
                 for t in terms
                 if t not in STOPWORDS and t.isalpha() and reader.doc_frequency("exact", t) == 0
             ]
-            if len(terms) == 1 and unknown:
+            if len(terms) == 1 and unknown and edits_allowed(terms[0]):
                 key = terms[0]
                 if key not in self._corrections:
                     self._corrections[key] = self.speller.suggest(
-                        reader, "exact", terms[0], maxdist=2, prefix=1
+                        reader, "exact", key, maxdist=edits_allowed(key), prefix=1
                     )
                     if len(self._corrections) > 4096:
                         self._corrections.pop(next(iter(self._corrections)))
