@@ -8,9 +8,14 @@ deletes, merges, per-document files, TOC and commit — with the postings of the
 kept apart: each text field's words become ids of a per-batch vocabulary (one dict lookup per
 token; a distinct word is stemmed once per batch, at the commit), numpy sorts each field's tokens
 by term and document, and each term's blocks are written in one go, with the bytes Whoosh's
-postings writer gives them, through NewsCodec's field writer (which adds the flat copy). The
-segment is byte for byte the one Whoosh's writer would write (``tests/test_batch_writer.py``), so
-Whoosh's readers, parser and term statistics read it as ever.
+postings writer gives them, through NewsCodec's field writer (which adds the flat copy): a run of
+terms at a time, their blocks pickled in one loop and their term records, table rows and flat
+ranges worked out with numpy. A chunk's per-document data — stored fields, field lengths, column
+values — is gathered as it is added and handed to NewsCodec's per-document writer column by
+column in one pass (``DocumentBatch``), before anything else writes per-document data (a document
+left to Whoosh, a merged segment) and when the segment is closed. The segment is byte for byte
+the one Whoosh's writer would write (``tests/test_batch_writer.py``), so Whoosh's readers, parser
+and term statistics read it as ever.
 
 Postings that still reach Whoosh's pool — a merge's (Whoosh re-posts the merged segments into it
 at the commit) and those of a document this writer leaves to Whoosh (boosts, custom stored
@@ -220,9 +225,9 @@ class _Plan:
 
 
 class BatchSegmentWriter(SegmentWriter):
-    """Whoosh's segment writer with the postings of added chunks built in bulk at the commit
-    (module docstring). Everything else — deletes, merges, stored fields, lengths, columns,
-    the TOC — is Whoosh's own."""
+    """Whoosh's segment writer with the postings and per-document data of added chunks written
+    in bulk at the commit (module docstring). Everything else — deletes, merges, the TOC — is
+    Whoosh's own."""
 
     def __init__(self, ix: Any, **kwargs: Any):
         super().__init__(ix, **kwargs)
