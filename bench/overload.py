@@ -42,7 +42,7 @@ import psutil
 
 from .common import load_queries, print_table, write_results
 from .http_latency import UNCACHED_PER_PAGE, Server, search_path
-from .loadgen import closed_loop, ensure_index, open_loop, summary
+from .loadgen import GENERATORS, closed_loop, compiled_generator, ensure_index, open_loop, summary
 
 # Targets of the overload phase. Admitted requests answer "within their normal latency": their
 # p50 and p99 at most this many times the normal phase's (half capacity, open loop), and, the
@@ -73,30 +73,35 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     half = len(paths) // 2
     load_before = os.getloadavg()
     server_session = "unknown"
+    # The generator shares the cores with the server: the compiled one when a C compiler is here.
+    gen = "c" if compiled_generator(args.generator) is not None else "python"
+    print(f"load generator: {gen}", flush=True)
     work = Path(tempfile.mkdtemp(prefix="bench-overload-", dir=args.workdir))
     try:
         index_dir = ensure_index(args, work)
         log = Path(args.workdir) / "bench-overload-server.log"
         log.unlink(missing_ok=True)
         with Server(index_dir, args.workers, log) as srv:
-            closed_loop(srv.base, paths[-200:], args.clients, 3)  # warm-up, other URLs
+            closed_loop(srv.base, paths[-200:], args.clients, 3, generator=gen)  # warm-up
             workers_before = sorted(srv.worker_pids())
             with contextlib.suppress(OSError):  # the scheduler's view of the server's session
                 server_session = Path(f"/proc/{workers_before[0]}/autogroup").read_text().strip()
             cpu = WorkerCpu(workers_before)
-            cap = summary(closed_loop(srv.base, paths[:-200], args.clients, probe), probe)
+            probed = closed_loop(srv.base, paths[:-200], args.clients, probe, generator=gen)
+            cap = summary(probed, probe)
             cap["worker_cpu"] = cpu.lap(cap["latency_200_ms"]["n"], cap["requests"])
             capacity = cap["answered_200_per_s"]
             print(f"capacity: {capacity} answers/s with {args.clients} clients", flush=True)
             normal_paths = paths[half:] + paths[:half]  # not the probe's URLs
             normal = summary(
-                open_loop(srv.base, normal_paths, max(1.0, capacity / 2), probe), probe
+                open_loop(srv.base, normal_paths, max(1.0, capacity / 2), probe, generator=gen),
+                probe,
             )
             normal["worker_cpu"] = cpu.lap(normal["latency_200_ms"]["n"], normal["requests"])
             rate = max(2.0, args.factor * capacity)
             print(f"overload: {rate:.0f} requests/s for {duration} s", flush=True)
             start = srv.log_position()
-            answers = open_loop(srv.base, paths, rate, duration)
+            answers = open_loop(srv.base, paths, rate, duration, generator=gen)
             over = summary(answers, duration)
             over["worker_cpu"] = cpu.lap(over["latency_200_ms"]["n"], over["requests"])
             onset = min(a.scheduled for a in answers) + ONSET_S
@@ -158,6 +163,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         rows,
     )  # fmt: skip
     print_table(
+        "Where a 200's latency went: the app's own time (its Server-Timing: the search, with what"
+        " the worker did at its safe points) and the rest (the wait for a turn, parsing, network)",
+        ["phase", "200 p50 ms", "app p50 ms", "rest p50 ms", "200 p99 ms", "app p99 ms",
+         "rest p99 ms"],
+        [[name, s["latency_200_ms"]["p50"], s["app_200_ms"]["p50"], s["outside_app_200_ms"]["p50"],
+          s["latency_200_ms"]["p99"], s["app_200_ms"]["p99"], s["outside_app_200_ms"]["p99"]]
+         for name, s in (("capacity", cap), ("normal (C/2)", normal),
+                         (f"overload ({args.factor:g} × C)", over))],
+    )  # fmt: skip
+    print_table(
         "Verdict", ["target", "met"], [[k, "yes" if v else "NO"] for k, v in verdict.items()]
     )
     print(
@@ -172,6 +187,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "workers": args.workers,
         "clients": args.clients,
         "factor": args.factor,
+        "generator": gen,
         "duration_s": duration,
         "capacity": cap,
         "normal": normal,
@@ -195,7 +211,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 class WorkerCpu:
     """Who used the CPU per phase: the workers (how many of the machine's cores they got, what an
     answered search cost them, and whether they waited for a core or for the disk), this process
-    (the load generator: it shares the cores with the server it measures, so its cost per request
+    and its exited children (the load generator, Python or compiled: it shares the cores with the server it measures, so its cost per request
     is counted, refusals included), and the rest of the machine (other work on a shared box). A
     phase whose workers got fewer cores than there are workers while saturated ran short of CPU,
     and its latencies say so; ``involuntary_switches_per_s`` says whether it was the scheduler
@@ -214,11 +230,12 @@ class WorkerCpu:
                 workers += t.user + t.system
                 switches += p.num_ctx_switches().involuntary
                 read += p.io_counters().read_bytes
-        own = self.me.cpu_times()
+        own = self.me.cpu_times()  # children: the compiled generator, once it has exited
         machine = psutil.cpu_times()
         steal = getattr(machine, "steal", 0.0)  # a virtual machine's cores run for other guests
         busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0) - steal
-        return {"workers": workers, "generator": own.user + own.system, "machine": busy,
+        return {"workers": workers, "generator": own.user + own.system + own.children_user + own.children_system,
+                "machine": busy,
                 "steal": steal, "switches": switches, "read": read}  # fmt: skip
 
     @staticmethod
@@ -266,3 +283,9 @@ def add_args(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--probe", type=int, default=10, help="seconds of capacity and normal runs")
     ap.add_argument("--duration", type=int, default=60, help="seconds of overload (default 60)")
     ap.add_argument("--factor", type=float, default=2.0, help="overload rate / capacity")
+    ap.add_argument(
+        "--generator",
+        choices=GENERATORS,
+        default="auto",
+        help="load generator: the compiled one (c) when a C compiler is installed, else python",
+    )

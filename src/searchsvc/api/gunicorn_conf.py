@@ -51,8 +51,10 @@ control_socket_disable = True
 loglevel = settings.log_level
 errorlog = "-"
 accesslog = "-"
-# One line per request: client, request line, status, bytes, latency in seconds, user agent.
+# One line per request: client, request line, status, bytes, latency in seconds, user agent;
+# written by api/access_log.py, which computes only these atoms (gunicorn's logger builds them all).
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss "%(a)s"'
+logger_class = "searchsvc.api.access_log.AccessLog"
 
 
 def on_starting(server: Any) -> None:
