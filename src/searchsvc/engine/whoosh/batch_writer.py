@@ -102,7 +102,9 @@ class _Words:
         if None in wids:  # new words: analysed in order, a repeated one once
             wids = [ids[w] if w in ids else self.add(w) for w in words]
         distinct_words = set(wids)
-        if self.irregular.isdisjoint(distinct_words):  # every word one term: nearly always
+        # Every word one term: names and titles, mostly (a sentence nearly always holds a
+        # stopword, which indexes none).
+        if self.irregular.isdisjoint(distinct_words):
             n_terms = len(wids)
             distinct = len(set(map(self.single.__getitem__, distinct_words)))
         else:
