@@ -1,9 +1,10 @@
 """Indexing throughput: documents/s, chunks/s, index size on disk and peak RSS — searchsvc in one
-process and with Whoosh's multi-process writer (``procs=N, multisegment=True``), tantivy alongside.
+process and with ``procs=N`` (N reading processes and N segment builders, ``whoosh/parallel.py``),
+tantivy alongside.
 
 Why a separate process per configuration: peak RSS (``ru_maxrss``) only ever grows, so each run
-happens in a fresh child (``--child``) and the parent also samples the whole process tree (Whoosh's
-writer forks sub-processes) with psutil every 100 ms.
+happens in a fresh child (``--child``) and the parent also samples the whole process tree (a
+``procs=N`` build forks readers and builders) with psutil every 100 ms.
 
 searchsvc's time covers the whole pipeline a user waits for (read → clean → chunk → analyse → write
 → commit). tantivy's is reported twice: the same pipeline with tantivy as the writer (the engine's

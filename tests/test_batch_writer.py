@@ -143,8 +143,6 @@ def test_the_store_writes_through_the_batch_writer(tmp_path):
     store = IndexStore(tmp_path / "ix", durable=False)
     with store.writer() as w:
         assert isinstance(w.writer, BatchSegmentWriter)
-    with store.writer(procs=2) as w:
-        assert not isinstance(w.writer, BatchSegmentWriter)
 
 
 def test_weights_that_are_not_counts_sum_as_whoosh_sums_them(rows, tmp_path):

@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from searchsvc.engine.models import Document
 from searchsvc.engine.render.snippets import Marks, find_spans, snippet
-from searchsvc.engine.text.analysis import iter_terms, stem
+from searchsvc.engine.text.analysis import iter_terms, stem, words_with_terms
 from searchsvc.engine.text.chunking import MAX_CHUNK_CHARS, chunk_document
 from searchsvc.engine.text.ingest import document_from_json
 from searchsvc.engine.text.ingest.paragraphs import join_paragraphs, split_paragraphs
@@ -143,6 +143,18 @@ def test_analyzer_terms_lie_within_the_input(text: str, query: bool, keep_stops:
         assert term.pos >= last_pos or term.part, term
         last_pos = max(last_pos, term.pos)
         stem(term.text)  # never raises
+
+
+@given(texts)
+def test_words_analysed_one_at_a_time_give_the_terms_of_the_whole_text(text: str) -> None:
+    """The highlighter's word-at-a-time analysis, shifted by each word's offset and position,
+    is exactly ``iter_terms`` of the whole text: compounds, CJK runs and stopwords included."""
+    shifted = [
+        type(t)(t.text, pos + t.pos, start + t.start, start + t.end, t.part)
+        for start, pos, terms in words_with_terms(text)
+        for t in terms
+    ]
+    assert shifted == list(iter_terms(text))
 
 
 @given(texts, st.booleans(), st.sampled_from(["index", "query"]))

@@ -125,6 +125,27 @@ def test_terms_looked_up_together_get_the_rows_and_counts_of_one_at_a_time(writt
         assert counts == {t: view.searcher.reader().doc_frequency(fieldname, t) for t in texts}
 
 
+def test_many_terms_scattered_together_score_as_one_at_a_time(written, monkeypatch):
+    """An OR of many terms (a question's, a prefix's) scatters all their postings at once; the
+    match set and every float32 score are those of adding the terms one after another."""
+    from whoosh import query as wq
+
+    from searchsvc.engine.whoosh import scoring
+
+    view = written.backend.reader.view()
+    leaves = [leaf for leaf, _ in view.searcher.reader().leaf_readers()]
+    texts = sorted({t.decode() for leaf in leaves for f, t in leaf.all_terms() if f == "text"})
+    terms = [wq.Term(f, t) for t in texts[::5] for f in ("text", "exact", "title")]
+    assert len(terms) > 100
+    together = written.backend.reader._scorer(view)._terms(terms, 1.5, True)
+    monkeypatch.setattr(scoring, "LOOK_UP_TOGETHER", len(terms))  # the term-by-term loop
+    alone = written.backend.reader._scorer(view)._terms(terms, 1.5, True)
+    assert together.mask.any()
+    assert np.array_equal(together.mask, alone.mask)
+    assert np.array_equal(together.score.view(np.uint32), alone.score.view(np.uint32))
+    assert (together.score[together.mask] > 0).all()
+
+
 def test_phrase_positions_from_flat_files_respect_the_candidates(written):
     ix = whoosh_index.open_dir(str(written.backend.store.live_dir()))
     with ix.searcher() as s:

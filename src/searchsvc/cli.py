@@ -69,7 +69,7 @@ def _indexing(fn: Callable[..., Any]) -> Callable[..., Any]:
                 "--procs",
                 default=1,
                 show_default=True,
-                help="Processes that read, chunk and index (Whoosh sub-writers; OpenSearch analysis).",
+                help="Processes that read, chunk and index (Whoosh segment builders; OpenSearch analysis).",
             ),
             click.option("--quiet", is_flag=True, help="No progress bar."),
             _errors,

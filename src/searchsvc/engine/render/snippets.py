@@ -1,7 +1,7 @@
 """Snippets: the matched words of a chunk, HTML-escaped and wrapped in ``<mark>``.
 
 Only the hits of the returned page are highlighted, from their stored text, with the same
-tokenizer that indexed them (``analysis.iter_terms``) — so what is marked is exactly what matched,
+tokenizer that indexed them (``analysis.iter_terms``, a distinct word at a time) — so what is marked is exactly what matched,
 compounds and CJK included, whichever backend found the chunk, and nothing is highlighted for hits
 that are never shown (a storage engine's highlighter works per hit and is the slow part of a
 search page). Consecutive matched words (a phrase) become one mark. Long chunks are cut
@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from ..text.analysis import iter_terms, stem
+from ..text.analysis import Term, stem, words_with_terms
 
 FRAGMENT_CHARS = 200
 MAX_FRAGMENTS = 3
@@ -41,13 +41,19 @@ def find_spans(text: str, marks: Marks) -> list[list[int]]:
     terms next to each other (only spaces between) merge into one span too."""
     if not marks:
         return []
-    terms = list(iter_terms(text))
     spans: list[list[int]] = []
-    for term in terms:
-        if marks.matches(term.text):
-            spans.append([term.start, term.end])
+    words: list[Term] = []  # the whole words (not parts of compounds), for phrases
+    for start, pos, terms in words_with_terms(text):
+        for t in terms:
+            if marks.matches(t.text):
+                spans.append([start + t.start, start + t.end])
+        if marks.phrases:
+            words += [
+                Term(t.text, pos + t.pos, start + t.start, start + t.end, t.part)
+                for t in terms
+                if not t.part
+            ]
     if marks.phrases:
-        words = [t for t in terms if not t.part]
         stems = [stem(t.text) for t in words]
         for phrase in marks.phrases:
             n = len(phrase)

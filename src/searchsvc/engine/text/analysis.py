@@ -110,6 +110,28 @@ def index_terms(text: str) -> list[tuple[str, int]]:
     return out
 
 
+@lru_cache(maxsize=65_536)
+def _word_terms_at(word: str) -> tuple[tuple[Term, ...], int]:
+    """``iter_terms`` of one word of ``surface_tokens`` (positions and character spans counted
+    from the word) and the number of positions it takes."""
+    terms = tuple(iter_terms(word))
+    return terms, max(t.pos for t in terms) + 1 if terms else 0
+
+
+def words_with_terms(text: str) -> Iterator[tuple[int, int, tuple[Term, ...]]]:
+    """(character offset, position, terms) of each word of ``text`` that has terms, its terms
+    as ``_word_terms_at`` gives them: shifted by that offset and position, they are exactly the
+    terms ``iter_terms(text)`` yields, analysed once per distinct word and with no object made
+    per term. The highlighter reads the whole text of every hit of a page, and the words of a
+    newsroom's paragraphs repeat from hit to hit and page to page."""
+    pos = 0
+    for m in _TOKEN_RE.finditer(text):
+        terms, advance = _word_terms_at(m.group())
+        if advance:
+            yield m.start(), pos, terms
+            pos += advance
+
+
 def iter_terms(text: str, *, query: bool = False, keep_stops: bool = False) -> Iterator[Term]:
     """Tokenize ``text`` into folded terms, applying every rule in the module docstring but stemming.
 

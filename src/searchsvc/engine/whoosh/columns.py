@@ -42,6 +42,7 @@ class Vocabulary:
         self.values: list[str] = []
         self.codes: dict[str, int] = {}
         self._folded: dict[str, list[int]] = {}
+        self._ranks: np.ndarray | None = None
 
     def code(self, value: str) -> int:
         if not value:
@@ -52,6 +53,20 @@ class Vocabulary:
             self.values.append(value)
             self._folded.setdefault(value.casefold(), []).append(code)
         return code
+
+    def ranks(self) -> np.ndarray:
+        """Each code's place among the values in sorted order (remade when values were added):
+        codes are given in the order values are first met, which depends on how the index is
+        cut into segments, so ties are ordered by value instead."""
+        cached = self._ranks
+        if cached is None or len(cached) != len(self.values):
+            values = self.values
+            cached = np.empty(len(values), dtype=np.int32)
+            cached[sorted(range(len(values)), key=values.__getitem__)] = np.arange(
+                len(values), dtype=np.int32
+            )
+            self._ranks = cached
+        return cached
 
     def lookup(self, value: str) -> list[int]:
         """Codes matching ``value`` case-insensitively (filters are typed by people)."""
@@ -175,7 +190,8 @@ class Columns:
         keep: Iterable[str] = (),
     ) -> list[dict]:
         """[{"value", "count"}] for the chunks (or documents) at ``rows`` (sorted chunk numbers),
-        most frequent first: the ``limit`` most frequent values, plus the ``keep`` values (a
+        most frequent first, equal counts by value (as OpenSearch's terms aggregation orders
+        them, and whatever the index's segments): the ``limit`` first, plus the ``keep`` values (a
         selected filter stays listed, with its count, even when it is rare or absent). Work is in
         proportion to the rows, not to the index."""
         vocab = self.vocab[field]
@@ -195,12 +211,15 @@ class Columns:
             codes = (pairs % (len(vocab.values) + 1)).astype(np.int32)
         tally = _tally(codes, len(vocab.values))
         nz = np.nonzero(tally)[0]
+        rank = vocab.ranks()
         if limit is not None and len(nz) > limit:
-            nz = nz[np.argpartition(-tally[nz], limit - 1)[:limit]]
+            cut = -np.partition(-tally[nz], limit - 1)[limit - 1]
+            nz = nz[tally[nz] >= cut]  # every value tied with the last one kept, then by value
+            nz = nz[np.lexsort((rank[nz], -tally[nz]))[:limit]]
         kept = {c for v in keep for c in vocab.lookup(v)}
         extra = np.array(sorted(kept - set(nz.tolist())), dtype=np.int64)
         nz = np.concatenate([nz, extra]) if len(extra) else nz
-        order = np.lexsort((nz, -tally[nz]))
+        order = np.lexsort((rank[nz], -tally[nz]))
         values, counts = vocab.values, tally[nz[order]].tolist()
         out = [
             {"value": values[c], "count": n}
@@ -277,6 +296,14 @@ class ColumnCache:
             if path is not None:
                 _write_column_file(path, local)
         return local.in_codes_of(self.vocab)
+
+
+def write_column_file(leaf) -> None:
+    """Decode a segment's facet column and write its column file now, so that no process has to
+    (a parallel build's builders do it for their own segments, at the same time)."""
+    path = segment_path(leaf, COLUMNS_EXT)
+    if path is not None:
+        _write_column_file(path, _decode_segment(leaf))
 
 
 @dataclass

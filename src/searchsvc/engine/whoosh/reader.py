@@ -595,9 +595,15 @@ def _evaluate(scorer: Scorer, q, cols: Columns, scored: bool) -> Scored:
     if q is None:
         return Scored(cols.live.copy(), np.zeros(cols.size, dtype=np.float32))
     result = scorer.evaluate(q, scored)
+    # The scorer's arrays are this search's own (``Scorer.evaluate``): narrowed and weighed in
+    # place, without two more index-sized arrays per evaluation.
+    mask = result.mask
+    mask &= cols.live
     if result.score is None:
-        return Scored(result.mask & cols.live, np.zeros(cols.size, np.float32))
-    return Scored(result.mask & cols.live, result.score * cols.kind_prior())
+        return Scored(mask, np.zeros(cols.size, np.float32))
+    score = result.score
+    score *= cols.kind_prior()
+    return Scored(mask, score)
 
 
 def _hold_stored_fields(searcher: Any) -> None:

@@ -56,6 +56,7 @@ from ..stored import StoredChunk, stored_fields
 from ..versions import is_older
 from .batch_writer import BatchSegmentWriter
 from .durable import DurableStorage, fsync_dir, fsync_tree, no_space_is_insufficient_storage
+from .parallel import SegmentBuilders, commit_with, nearly_full
 from .postings import NewsCodec
 from .schema import build_schema, encode_facets
 
@@ -190,9 +191,7 @@ class IndexStore:
         _write_owner(owner, "writing")
 
     @contextmanager
-    def writer(
-        self, procs: int = 1, index: whoosh_index.Index | None = None
-    ) -> Iterator[IndexWriter]:
+    def writer(self, index: whoosh_index.Index | None = None) -> Iterator[IndexWriter]:
         """A Whoosh writer, committed on success, cancelled on error. Writes to the live index
         hold the cross-process writer lock; a generation being built (``index``) is private to its
         builder, who holds the build lock instead, so live writes go on meanwhile."""
@@ -202,20 +201,19 @@ class IndexStore:
             # pickling each one to temporary run files (a third of indexing time otherwise).
             # Separate segment files, not one compound file: Whoosh reads a compound file's
             # parts into private BytesIO copies, i.e. the whole index into every worker's memory.
-            # NewsCodec also writes each segment's postings as flat arrays (postings.py). One
-            # process builds its segment's postings in bulk (batch_writer.py).
+            # NewsCodec also writes each segment's postings as flat arrays (postings.py). The
+            # postings are built in bulk (batch_writer.py), in several processes for a build
+            # with procs > 1 (parallel.py).
             kwargs: dict[str, Any] = {
                 "limitmb": self.pool_mb,
                 "compound": False,
                 "codec": NewsCodec(),
             }
-            if procs > 1:
-                kwargs.update(procs=procs, multisegment=True, limitmb=max(1, self.pool_mb // 2))
             batch = _Batch(ix, kwargs)
             with no_space_is_insufficient_storage():
                 try:
                     yield batch  # type: ignore[misc]
-                    batch.writer.commit()
+                    batch.commit()
                 except BaseException:
                     _abandon(batch.writer, ix)
                     raise
@@ -237,10 +235,15 @@ class IndexStore:
         segment per pool (as Lucene flushes its RAM buffer): past its limit Whoosh would spill
         sorted runs to disk and merge them in Python at the commit, a third slower overall. So a
         batch is not atomic: a crash half-way leaves the documents of the flushed segments
-        indexed, and indexing the same files again replaces them."""
+        indexed, and indexing the same files again replaces them.
+
+        With ``procs > 1`` the postings are written by that many processes, each its own
+        segments, and the batch is one commit (``parallel.py``)."""
+        if procs > 1:
+            return self._add_in_parallel(docs, procs, index)
         n_docs = n_chunks = 0
         seen: set[str] = set()
-        with self.writer(procs=procs, index=index) as w:
+        with self.writer(index=index) as w:
             for doc, chunks in docs:
                 if doc.id in seen:
                     log.info(
@@ -256,6 +259,26 @@ class IndexStore:
                 n_chunks += len(chunks)
                 if w.pool_nearly_full():
                     w.flush()
+        return n_docs, n_chunks
+
+    def _add_in_parallel(
+        self,
+        docs: Iterable[tuple[Document, list[Chunk]]],
+        procs: int,
+        index: whoosh_index.Index | None,
+    ) -> tuple[int, int]:
+        """``add_documents`` with the chunks written by ``procs`` builder processes: this one
+        deletes the ids already indexed and commits the builders' segments together."""
+        n_docs = n_chunks = 0
+        with self.writer(index=index) as w:
+            args = {**w.kwargs, "limitmb": max(1, self.pool_mb // procs)}
+            with SegmentBuilders(w.ix, procs, args, chunk_fields) as builders:
+                for doc, chunks in docs:
+                    w.delete_by_term("doc_id", doc.id)  # committed chunks; builders do the rest
+                    builders.add(doc, chunks)
+                    n_docs += 1
+                    n_chunks += len(chunks)
+                w.built = builders.finish()
         return n_docs, n_chunks
 
     def put(self, doc: Document, chunks: list[Chunk]) -> bool:
@@ -411,32 +434,35 @@ def _abandon(writer: Any, ix: whoosh_index.Index) -> None:
 
 
 class _Batch:
-    """A Whoosh writer that can be committed and reopened mid-batch (``flush``); every other
-    attribute is the current writer's."""
+    """A Whoosh writer that can be committed and reopened mid-batch (``flush``), and whose
+    commit adds the segments other processes built (``built``); every other attribute is the
+    current writer's."""
 
     def __init__(self, ix: whoosh_index.Index, kwargs: dict[str, Any]):
         self.ix = ix
         self.kwargs = kwargs
+        self.built: list[Any] = []
         self.writer = self._open()
 
     def _open(self) -> Any:
-        if self.kwargs.get("procs", 1) > 1:
-            return self.ix.writer(**self.kwargs)
         return BatchSegmentWriter(self.ix, **self.kwargs)
 
     def flush(self) -> None:
-        self.writer.commit()
+        self.commit()
         self.writer = self._open()
 
+    def commit(self) -> None:
+        built, self.built = self.built, []
+        if built:
+            commit_with(self.writer, built)
+        else:
+            self.writer.commit()
+
     def pool_nearly_full(self) -> bool:
-        """True when a single-process writer's postings are past 90 % of its pool's limit (for
-        Whoosh's own pool, the next additions would spill to disk; the batch writer counts the
-        same way, so segments are cut at the same size). Multi-process writers fill pools in
-        their children."""
-        writer = self.writer
-        if not isinstance(writer, BatchSegmentWriter):
-            return False
-        return writer.pending_bytes() > 0.9 * writer.pool.limit
+        """True when the writer's postings are past 90 % of its pool's limit (for Whoosh's own
+        pool, the next additions would spill to disk; the batch writer counts the same way, so
+        segments are cut at the same size)."""
+        return nearly_full(self.writer)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.writer, name)
