@@ -20,7 +20,8 @@ from searchsvc.engine.models import Document, SearchRequest
 from searchsvc.engine.service import Engine, _chunked, _read_all
 from searchsvc.engine.text.chunking import chunk_document
 from searchsvc.engine.whoosh.batch_writer import BatchSegmentWriter
-from searchsvc.engine.whoosh.postings import NewsCodec
+from searchsvc.engine.whoosh.postings import NewsCodec, NewsFrequency
+from searchsvc.engine.whoosh.schema import build_schema
 from searchsvc.engine.whoosh.store import IndexStore, chunk_fields
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -142,3 +143,25 @@ def test_the_store_writes_through_the_batch_writer(tmp_path):
     store = IndexStore(tmp_path / "ix", durable=False)
     with store.writer() as w:
         assert isinstance(w.writer, BatchSegmentWriter)
+
+
+def test_weights_that_are_not_counts_sum_as_whoosh_sums_them(rows, tmp_path):
+    # A field boost makes weights fractions, which the batch writer sums block by block in
+    # Whoosh's order rather than all at once.
+    lives = []
+    for name, writer_class in (("whoosh", SegmentWriter), ("batch", BatchSegmentWriter)):
+        schema = build_schema()
+        schema["exact"].format = NewsFrequency(field_boost=1.3)
+        live = tmp_path / name
+        live.mkdir()
+        ix = whoosh_index.create_in(str(live), schema)
+        w = writer_class(ix, limitmb=64, compound=False, codec=NewsCodec())
+        for row in rows:
+            w.add_document(**row)
+        w.commit()
+        lives.append(live)
+    files_a, files_b = _segment_files(lives[0]), _segment_files(lives[1])
+    assert sorted(files_a) == sorted(files_b) and {ext for _, ext in files_a} >= {"trm", "npf"}
+    for key in sorted(files_a):
+        assert files_a[key] == files_b[key], f"segment file {key} differs"
+    assert _statistics(lives[0]) == _statistics(lives[1])  # the float frequency file: fractions

@@ -8,9 +8,14 @@ deletes, merges, per-document files, TOC and commit — with the postings of the
 kept apart: each text field's words become ids of a per-batch vocabulary (one dict lookup per
 token; a distinct word is stemmed once per batch, at the commit), numpy sorts each field's tokens
 by term and document, and each term's blocks are written in one go, with the bytes Whoosh's
-postings writer gives them, through NewsCodec's field writer (which adds the flat copy). The
-segment is byte for byte the one Whoosh's writer would write (``tests/test_batch_writer.py``), so
-Whoosh's readers, parser and term statistics read it as ever.
+postings writer gives them, through NewsCodec's field writer (which adds the flat copy): a run of
+terms at a time, their blocks pickled in one loop and their term records, table rows and flat
+ranges worked out with numpy. A chunk's per-document data — stored fields, field lengths, column
+values — is gathered as it is added and handed to NewsCodec's per-document writer column by
+column in one pass (``DocumentBatch``), before anything else writes per-document data (a document
+left to Whoosh, a merged segment) and when the segment is closed. The segment is byte for byte
+the one Whoosh's writer would write (``tests/test_batch_writer.py``), so Whoosh's readers, parser
+and term statistics read it as ever.
 
 Postings that still reach Whoosh's pool — a merge's (Whoosh re-posts the merged segments into it
 at the commit) and those of a document this writer leaves to Whoosh (boosts, custom stored
@@ -24,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from array import array
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
@@ -40,7 +46,7 @@ from whoosh.writing import SegmentWriter
 
 from ..text.analysis import stem, surface_tokens, word_terms
 from .analyzer import NewsAnalyzer
-from .postings import NewsFrequency, NewsPositions
+from .postings import DocumentBatch, NewsFrequency, NewsPositions
 
 #: Postings per block: Whoosh's default, which NewsCodec keeps.
 BLOCK = 128
@@ -65,6 +71,8 @@ class _Words:
         self.first = array("I")  # word id -> its first entry in the two arrays below
         self.flat_terms = array("I")
         self.flat_offsets = array("I")
+        self.single: list[int] = []  # word id -> its one term id, -1 when it has not one
+        self.irregular: set[int] = set()  # the ids of words that do not index one term
 
     def add(self, word: str) -> int:
         """The id of a word not seen before, analysed."""
@@ -79,6 +87,11 @@ class _Words:
         self.first.append(len(self.flat_terms))
         self.flat_terms.extend(tids)
         self.flat_offsets.extend([offset for _, offset in pairs])
+        if len(tids) == 1:
+            self.single.append(tids[0])
+        else:
+            self.single.append(-1)
+            self.irregular.add(wid)
         return wid
 
     def of(self, text: str) -> tuple[array, int, int]:
@@ -88,9 +101,16 @@ class _Words:
         wids = list(map(ids.get, words))
         if None in wids:  # new words: analysed in order, a repeated one once
             wids = [ids[w] if w in ids else self.add(w) for w in words]
-        sizes = self.sizes
-        n_terms = sum(map(sizes.__getitem__, wids))
-        distinct = len(set(chain.from_iterable(map(self.folded.__getitem__, wids))))
+        distinct_words = set(wids)
+        # Every word one term: names and titles, mostly (a sentence nearly always holds a
+        # stopword, which indexes none).
+        if self.irregular.isdisjoint(distinct_words):
+            n_terms = len(wids)
+            distinct = len(set(map(self.single.__getitem__, distinct_words)))
+        else:
+            n_terms = sum(map(self.sizes.__getitem__, wids))
+            folded = map(self.folded.__getitem__, distinct_words)
+            distinct = len(set(chain.from_iterable(folded)))
         return array("I", wids), n_terms, distinct
 
 
@@ -171,10 +191,45 @@ class _TextPostings:
         return terms, bounds, docs[first], freqs, positions
 
 
+@dataclass(frozen=True)
+class _Text:
+    """How a text field analysed a word at a time is indexed."""
+
+    positions: bool
+    stemmed: bool
+    scorable: bool
+    pool_cost: int  # what Whoosh's pool counts per distinct term of a value, besides its bytes
+
+
+def _text_field(fieldname: str, field: Any) -> _Text | None:
+    """How ``field`` is indexed a word at a time, or None when Whoosh's ``index`` must take
+    its values."""
+    fmt = type(field.format)
+    if fmt not in (NewsPositions, NewsFrequency) or not isinstance(field.analyzer, NewsAnalyzer):
+        return None
+    return _Text(
+        positions=fmt is NewsPositions,
+        stemmed=field.analyzer.stemming,
+        scorable=bool(field.scorable),
+        pool_cost=_POOL_POSTING + len(fieldname) + 12,
+    )
+
+
+@dataclass
+class _Plan:
+    """What a document with a given set of field names gives: its indexed fields in Whoosh's
+    (sorted) order, its stored fields in the order its stored dict has them, and its columns
+    with each one's value conversion."""
+
+    indexed: list[tuple[str, Any, _Text | None]]
+    stored: tuple[str, ...]
+    columns: list[tuple[str, Any, Any]]
+
+
 class BatchSegmentWriter(SegmentWriter):
-    """Whoosh's segment writer with the postings of added chunks built in bulk at the commit
-    (module docstring). Everything else — deletes, merges, stored fields, lengths, columns,
-    the TOC — is Whoosh's own."""
+    """Whoosh's segment writer with the postings and per-document data of added chunks written
+    in bulk at the commit (module docstring). Everything else — deletes, merges, the TOC — is
+    Whoosh's own."""
 
     def __init__(self, ix: Any, **kwargs: Any):
         super().__init__(ix, **kwargs)
@@ -194,60 +249,107 @@ class BatchSegmentWriter(SegmentWriter):
         self._indexed: dict[
             tuple[str, object], tuple[list[tuple[bytes, float, bytes]], int, int]
         ] = {}
+        # Stored fields, lengths and columns of the chunks added, written in one pass.
+        self._documents: DocumentBatch | None = None
+        self._plans: dict[tuple[str, ...], _Plan] = {}
 
     def add_document(self, **fields: Any) -> None:
-        if not self._bulk or any(name.startswith("_") for name in fields):  # boosts, stored_
-            super().add_document(**fields)
-            return
+        plan = self._plans.get(tuple(fields)) if self._bulk else None
+        if plan is None:
+            plan = self._plan(fields) if self._bulk else None
+            if plan is None:  # boosts, stored_ values, spelling, vectors: Whoosh's own path
+                self._hand_over()
+                super().add_document(**fields)
+                return
         self._check_state()
-        schema = self.schema
-        fieldnames = sorted(fields)
-        self._check_fields(schema, fieldnames)
         docnum = self.docnum
-        perdocwriter = self.perdocwriter
-        perdocwriter.start_doc(docnum)
-        try:
-            for fieldname in fieldnames:
-                value = fields[fieldname]
-                if value is None:
+        if self._documents is None:
+            self._documents = DocumentBatch(docnum)
+        lengths = []
+        surface, texts = self._surface, self._text
+        for fieldname, field, how in plan.indexed:
+            value = fields[fieldname]
+            if value is None:
+                continue
+            if how is None or type(value) is not str:
+                length = self._index(fieldname, field, value, docnum)
+            else:  # a text analysed a word at a time, often the same as a field before it
+                analysed = surface.get(value)
+                if analysed is None:
+                    analysed = self._analyse(value)
+                    surface = self._surface
+                wids, n_terms, distinct = analysed
+                if not n_terms:
                     continue
-                field = schema[fieldname]
-                length = 0
-                if field.indexed:
-                    length = self._index(fieldname, field, value, docnum)
-                perdocwriter.add_field(fieldname, field, value if field.stored else None, length)
-                column = field.column_type
-                if column:
-                    perdocwriter.add_column_value(fieldname, column, field.to_column_value(value))
-        except Exception:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
+                postings = texts.get(fieldname)
+                if postings is None:
+                    postings = texts[fieldname] = _TextPostings(
+                        self._words, how.positions, how.stemmed
+                    )
+                postings.add(docnum, wids)
+                self.buffered += distinct * how.pool_cost + 4 * n_terms
+                length = n_terms if how.scorable else 0
+            if length:
+                lengths.append((fieldname, length))
+        stored = {name: fields[name] for name in plan.stored if fields[name] is not None}
+        columns = [
+            (name, column, to_value(fields[name]))
+            for name, column, to_value in plan.columns
+            if fields[name] is not None
+        ]
+        self._documents.add(stored or None, lengths, columns)
         self._added = True
         self.docnum += 1
 
+    def _plan(self, fields: dict[str, Any]) -> _Plan | None:
+        """How a document with these field names is written, worked out once per set of names
+        (in the order ``add_document`` was given them); None when Whoosh's own path must take
+        it."""
+        if any(name.startswith("_") for name in fields):
+            return None
+        schema = self.schema
+        names = sorted(fields)
+        self._check_fields(schema, names)
+        fieldobjs = [(name, schema[name]) for name in names]
+        plan = _Plan(
+            indexed=[(name, f, _text_field(name, f)) for name, f in fieldobjs if f.indexed],
+            stored=tuple(name for name, f in fieldobjs if f.stored),
+            columns=[
+                (name, f.column_type, f.to_column_value) for name, f in fieldobjs if f.column_type
+            ],
+        )
+        self._plans[tuple(fields)] = plan
+        return plan
+
+    def _hand_over(self) -> None:
+        """Write the per-document data of the chunks added so far (stored fields, lengths,
+        columns), before anything else writes per-document data or the segment is closed."""
+        if self._documents is not None:
+            documents, self._documents = self._documents, None
+            self.perdocwriter.add_documents(documents)
+
+    def add_reader(self, reader: Any) -> None:
+        self._hand_over()  # a merged segment's documents come after the batch's
+        super().add_reader(reader)
+
+    def _partial_segment(self) -> Any:
+        self._hand_over()
+        return super()._partial_segment()
+
+    def _close_segment(self) -> None:
+        self._documents = None  # only a cancel gets here with documents not handed over
+        super()._close_segment()
+
+    def _analyse(self, value: str) -> tuple[array, int, int]:
+        """A text's word ids, terms and distinct terms (``_Words.of``), remembered for the
+        values that follow."""
+        analysed = self._surface[value] = self._words.of(value)
+        if len(self._surface) > MEMO:
+            self._surface = {value: analysed}
+        return analysed
+
     def _index(self, fieldname: str, field: Any, value: Any, docnum: int) -> int:
         """Buffers one field value's postings; returns the length Whoosh stores for it."""
-        fmt = type(field.format)
-        if fmt in (NewsPositions, NewsFrequency) and isinstance(value, str):
-            analyzer = field.analyzer
-            if isinstance(analyzer, NewsAnalyzer):
-                analysed = self._surface.get(value)
-                if analysed is None:
-                    analysed = self._surface[value] = self._words.of(value)
-                    if len(self._surface) > MEMO:
-                        self._surface = {value: analysed}
-                wids, n_terms, distinct = analysed
-                if not n_terms:
-                    return 0
-                text = self._text.get(fieldname)
-                if text is None:
-                    text = self._text[fieldname] = _TextPostings(
-                        self._words, fmt is NewsPositions, analyzer.stemming
-                    )
-                text.add(docnum, wids)
-                self.buffered += distinct * (_POOL_POSTING + len(fieldname) + 12) + 4 * n_terms
-                return n_terms if field.scorable else 0
         key = (fieldname, value)
         memo = type(value) in (str, int)
         indexed = self._indexed.get(key) if memo else None
@@ -277,6 +379,7 @@ class BatchSegmentWriter(SegmentWriter):
 
     # --- the commit ------------------------------------------------------------------------
     def _flush_segment(self) -> None:
+        self._hand_over()
         self.perdocwriter.close()
         pooled = self._pooled_postings()
         fw = self.fieldwriter
@@ -323,9 +426,10 @@ class BatchSegmentWriter(SegmentWriter):
         text: _TextPostings,
         extra: dict[bytes, list[tuple[int, float, bytes]]],
     ) -> None:
-        """A text field's terms in byte order, each a block at a time straight from the sorted
+        """A text field's terms in byte order, runs of them at a time straight from the sorted
         arrays; a term the pool also has (``extra``) is merged with it posting by posting."""
         terms, bounds, docs, freqs, positions = text.sorted_postings()
+        packed = b""
         if text.positions:
             weights = freqs.astype(np.float64)  # NewsPositions: a posting weighs its positions
             raw = positions.astype("=u4").tobytes()
@@ -337,34 +441,79 @@ class BatchSegmentWriter(SegmentWriter):
             packed = freqs.astype(">u4").tobytes()
             values = [packed[i : i + 4] for i in range(0, len(packed), 4)] if extra else []
             weights = freqs * fieldobj.format.field_boost
-        docs_raw = docs.astype("=u4").tobytes()
-        weights32 = weights.astype("=f4")  # the codec keeps weights as float32
-        weights_raw = weights32.tobytes()
-        bounds_list = bounds.tolist()
+        if (out.fixed is None) != text.positions or out.fixed not in (None, 4):
+            raise ValueError(f"{fieldobj.format!r}: not a format the batch writer writes")
+        field = _SortedField(
+            [term.encode("utf-8") for term in terms],
+            bounds,
+            docs,
+            weights,
+            positions if text.positions else None,
+            values,
+            packed,
+        )
+        if not extra:
+            for lo in range(0, len(terms), _RUN):
+                out.own_terms(field, lo, min(lo + _RUN, len(terms)))
+            return
+        bounds_list = field.bounds
         weight_list = weights.tolist()
-        blocks_of = _BlockFacts(docs, weights, weights32, bounds)
-
-        def own(t: int) -> list[tuple[int, float, bytes]]:
-            lo, hi = bounds_list[t], bounds_list[t + 1]
-            return list(zip(docs[lo:hi].tolist(), weight_list[lo:hi], values[lo:hi], strict=True))
-
-        btexts = [term.encode("utf-8") for term in terms]
-        row = {btext: t for t, btext in enumerate(btexts)}
-        for btext in sorted({*btexts, *extra}) if extra else btexts:
-            t = row.get(btext)
-            if btext in extra:
-                mine = own(t) if t is not None else None
-                _write_term(out, btext, _in_order(mine, extra[btext]))
+        row = field.row
+        run: list[int] = []  # own terms between two the pool also has, written together
+        for btext in sorted({*field.btexts, *extra}):
+            if btext not in extra:
+                run.append(row[btext])
                 continue
-            blocks = []
-            for n, b, e in blocks_of.term_blocks(t):  # type: ignore[arg-type]
-                ids = array("I")
-                ids.frombytes(docs_raw[4 * b : 4 * e])
-                ws = array("f")
-                ws.frombytes(weights_raw[4 * b : 4 * e])
-                block_values = values[b:e] if text.positions else [packed[4 * b : 4 * e]]
-                blocks.append((ids, ws, block_values, *blocks_of.facts(n, b, e)))
-            out.term(btext, blocks)
+            if run:
+                out.own_terms(field, run[0], run[-1] + 1)
+                run = []
+            t = row.get(btext)
+            mine = None
+            if t is not None:
+                lo, hi = bounds_list[t], bounds_list[t + 1]
+                mine = list(
+                    zip(field.doc_list[lo:hi], weight_list[lo:hi], values[lo:hi], strict=True)
+                )
+            _write_term(out, btext, _in_order(mine, extra[btext]))
+        if run:
+            out.own_terms(field, run[0], run[-1] + 1)
+
+
+#: Terms written by one ``own_terms`` call at most (their bytes are held until then).
+_RUN = 2048
+
+
+class _SortedField:
+    """A text field's sorted postings as the term writer takes them, a run of terms at a time
+    (``_TermWriter.own_terms``): each term's postings, their document numbers, weights and
+    positions, each posting's value and every block's figures (``_BlockFacts``)."""
+
+    def __init__(
+        self,
+        btexts: list[bytes],
+        bounds: np.ndarray,
+        docs: np.ndarray,
+        weights: np.ndarray,
+        positions: np.ndarray | None,
+        values: list[bytes],
+        packed: bytes,
+    ):
+        self.btexts = btexts
+        self.row = {btext: t for t, btext in enumerate(btexts)}
+        self.bounds_array = bounds
+        self.bounds = bounds.tolist()
+        self.docs = docs
+        self.doc_list = docs.tolist()
+        self.weights = weights
+        self.weights32 = weights.astype("=f4")  # the codec keeps weights as float32
+        self.positions = positions
+        self.position_ends = None if positions is None else np.cumsum(weights.astype(np.int64))
+        self.values = values
+        self.packed = packed
+        self.facts = _BlockFacts(docs, weights, self.weights32, bounds)
+        # Whole-number weights (term counts) sum to the same float in any order, so a term's
+        # total can be a numpy sum; any other weight is summed block by block as Whoosh does.
+        self.whole = bool(np.all(self.weights32 == np.round(self.weights32)))
 
 
 class _BlockFacts:
@@ -375,7 +524,14 @@ class _BlockFacts:
     def __init__(self, docs: np.ndarray, weights: np.ndarray, weights32: np.ndarray, bounds):
         lo, hi = bounds[:-1], bounds[1:]
         per_term = (hi - lo + BLOCK - 1) // BLOCK
-        self.first_block = np.append(0, np.cumsum(per_term)).tolist()
+        first_block = np.append(0, np.cumsum(per_term))
+        self.first_block = first_block.tolist()
+        edge = np.zeros(int(first_block[-1]), dtype=bool)
+        edge[first_block[:-1]] = True
+        self.opens = edge.tolist()  # a term's first block
+        edge[:] = False
+        edge[first_block[1:] - 1] = True
+        self.closes = edge.tolist()  # a term's last block
         owner = np.repeat(np.arange(len(lo)), per_term)
         nth = np.arange(len(owner)) - np.repeat(self.first_block[:-1], per_term)
         starts = lo[owner] + BLOCK * nth
@@ -395,22 +551,6 @@ class _BlockFacts:
         self.ones = ((low32 == 1.0) & (high32 == 1.0)).tolist()
         self.equal = (low32 == high32).tolist()
         self.weights32 = weights32.tolist()  # as Python floats: what an array("f") gives
-
-    def term_blocks(self, t: int) -> list[tuple[int, int, int]]:
-        """(block number, first posting, one past the last) of term ``t``'s blocks."""
-        blocks = range(self.first_block[t], self.first_block[t + 1])
-        return [(n, self.starts[n], self.ends[n]) for n in blocks]
-
-    def facts(self, n: int, b: int, e: int) -> tuple[float, tuple[int, ...], Any, float]:
-        """(top weight, deltas, pickled weights, weights' sum) of block ``n``."""
-        weights = self.weights32[b:e]
-        if self.ones[n]:
-            mini: Any = None
-        elif self.equal[n]:
-            mini = weights[0]
-        else:
-            mini = tuple(weights)
-        return self.top[n], tuple(self.deltas[b:e]), mini, sum(weights)
 
 
 def _in_order(
@@ -452,6 +592,21 @@ def _write_term(out: _TermWriter, btext: bytes, postings: list[tuple[int, float,
 
 
 _NO_LENGTHS = (length_to_byte(None), length_to_byte(0))  # NewsCodec keeps no length statistics
+#: Whoosh 3's term record (``W3TermInfo``) of a term whose postings are not inlined.
+_TERM_RECORD = np.dtype(
+    [
+        ("inlined", "u1"),
+        ("weight", ">f4"),
+        ("df", ">u4"),
+        ("minlength", "u1"),
+        ("maxlength", "u1"),
+        ("maxweight", ">f4"),
+        ("minid", ">u4"),
+        ("maxid", ">u4"),
+        ("offset", ">i8"),
+        ("length", ">i4"),
+    ]
+)
 
 
 class _TermWriter:
@@ -516,6 +671,98 @@ class _TermWriter:
         self.size += size
         fw.term_finished(info)
         self.rows.append((self.prefix + btext, info.to_bytes()))
+        if self.size > self.HOLD:
+            self.flush()
+
+    def own_terms(self, field: _SortedField, t0: int, t1: int) -> None:
+        """Terms ``t0`` to ``t1`` of a sorted text field, with the bytes ``term`` writes for
+        each in turn: their blocks pickled one after the other in one loop, their term records,
+        the flat copy's rows and posting ranges worked out for the run with numpy."""
+        if t0 >= t1:
+            return
+        facts = field.facts
+        compression = self.compression
+        positions = field.positions is not None
+        b0, b1 = facts.first_block[t0], facts.first_block[t1]
+        starts, ends, deltas, top = facts.starts, facts.ends, facts.deltas, facts.top
+        ones, equal, weights32 = facts.ones, facts.equal, facts.weights32
+        opens, closes = facts.opens, facts.closes
+        doc_list, values, packed = field.doc_list, field.values, field.packed
+        out = self.held
+        sizes = []  # each term's bytes
+        size = 0
+        for n in range(b0, b1):
+            b, e = starts[n], ends[n]
+            if opens[n]:
+                out.append(_BLOCK_MAGIC)
+                size = len(_BLOCK_MAGIC)
+            if ones[n]:
+                mini: Any = None
+            elif equal[n]:
+                mini = weights32[b]
+            else:
+                mini = tuple(weights32[b:e])
+            data = dumps(
+                (
+                    tuple(deltas[b:e]),
+                    mini,
+                    tuple(values[b:e]) if positions else packed[4 * b : 4 * e],
+                ),
+                2,
+            )
+            if compression:
+                data = zlib.compress(data, compression)
+            summary = dumps((e - b, doc_list[e - 1], top[n], compression, *_NO_LENGTHS), 2)
+            length = len(summary) + len(data)
+            if closes[n]:
+                out += (pack_int(-length), summary, data)
+                sizes.append(size + 4 + length)
+            else:
+                out += (pack_int(length), summary, data)
+                size += 4 + length
+        term_sizes = np.array(sizes, dtype=np.int64)
+        offsets = self.start + self.size + np.cumsum(term_sizes) - term_sizes
+        self.size += int(term_sizes.sum())
+        bounds = field.bounds_array[t0 : t1 + 1]
+        lo, hi = int(bounds[0]), int(bounds[-1])
+        firsts = bounds[:-1] - lo
+        docs = field.docs[lo:hi]
+        if field.whole:
+            total = np.add.reduceat(field.weights32[lo:hi].astype(np.float64), firsts)
+        else:  # block by block, in Whoosh's order of additions
+            block_sums = [sum(weights32[starts[n] : ends[n]]) for n in range(b0, b1)]
+            total = np.array(
+                [
+                    sum(block_sums[a - b0 : z - b0], 0.0)
+                    for a, z in zip(
+                        facts.first_block[t0:t1], facts.first_block[t0 + 1 : t1 + 1], strict=True
+                    )
+                ]
+            )
+        records = np.zeros(t1 - t0, dtype=_TERM_RECORD)
+        records["weight"] = total
+        records["df"] = np.diff(bounds)
+        records["maxlength"] = _NO_LENGTHS[1]
+        records["maxweight"] = np.maximum(np.maximum.reduceat(field.weights[lo:hi], firsts), 0)
+        records["minid"] = docs[firsts]
+        records["maxid"] = docs[bounds[1:] - lo - 1]
+        records["offset"] = offsets
+        records["length"] = term_sizes
+        raw = records.tobytes()
+        step = _TERM_RECORD.itemsize
+        btexts = field.btexts[t0:t1]
+        prefix = self.prefix
+        self.rows += [
+            (prefix + btext, raw[i : i + step])
+            for btext, i in zip(btexts, range(0, len(raw), step), strict=True)
+        ]
+        if positions:
+            p_lo = int(field.position_ends[lo - 1]) if lo else 0
+            p_hi = int(field.position_ends[hi - 1])
+            term_positions = field.positions[p_lo:p_hi]
+        else:
+            term_positions = None
+        self.fw.add_terms(btexts, offsets, bounds, docs, field.weights32[lo:hi], term_positions)
         if self.size > self.HOLD:
             self.flush()
 

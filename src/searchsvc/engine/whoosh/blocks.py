@@ -78,18 +78,27 @@ class StoredBlockColumn(BlockColumn):
 class _BlockWriter(ColumnWriter):
     def __init__(self, dbfile: Any, block_bytes: int, level: int):
         super().__init__(dbfile)
-        self._start = dbfile.tell()
         self._block_bytes = block_bytes
         self._compressor = zstandard.ZstdCompressor(level=level)
         self._values: list[bytes] = []
         self._size = 0
         self._firsts = array("I")
         self._offsets = array("Q")
+        self._written = 0  # bytes of blocks written: Whoosh's column file ``tell`` is O(blocks)
 
     def add(self, docnum: int, value: Any) -> None:
         while self._count < docnum:
             self._append(b"")
         self._append(self._encode(value))
+
+    def add_many(self, docnum: int, values: list[Any]) -> None:
+        """The values of documents ``docnum`` onwards, one per document (None for a document
+        without one): the bytes ``add`` writes for each that has one."""
+        while self._count < docnum:
+            self._append(b"")
+        encode, append = self._encode, self._append
+        for value in values:
+            append(encode(value))
 
     def _encode(self, value: Any) -> bytes:
         return value or b""
@@ -106,11 +115,13 @@ class _BlockWriter(ColumnWriter):
         if not values:
             return
         self._firsts.append(self._count - len(values))
-        self._offsets.append(self._dbfile.tell() - self._start)
+        self._offsets.append(self._written)
         entries = [*values, *self._shared()]
         ends = np.cumsum([len(v) for v in entries], dtype="<u4")
         raw = b"".join([_HEADER.pack(len(values), len(entries)), ends.tobytes(), *entries])
-        self._dbfile.write(self._compressor.compress(raw))
+        block = self._compressor.compress(raw)
+        self._dbfile.write(block)
+        self._written += len(block)
         self._values = []
         self._size = 0
 
@@ -122,7 +133,7 @@ class _BlockWriter(ColumnWriter):
         while self._count < doccount:
             self._append(b"")
         self._flush()
-        index_at = self._dbfile.tell() - self._start
+        index_at = self._written
         self._offsets.append(index_at)
         firsts = np.frombuffer(self._firsts, dtype=np.uint32).astype("<u4")
         offsets = np.frombuffer(self._offsets, dtype=np.uint64).astype("<u8")

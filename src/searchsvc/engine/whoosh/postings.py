@@ -44,15 +44,18 @@ from pathlib import Path
 
 import numpy as np
 from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
     W3Codec,
     W3FieldWriter,
     W3PerDocReader,
     W3PerDocWriter,
     W3PostingsWriter,
+    _lenfield,
 )
 from whoosh.formats import Frequency, Positions, tokens
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 
 from .blocks import StoredBlockColumn
 
@@ -171,6 +174,95 @@ class _PerDocWriter(W3PerDocWriter):
             fieldname, column = STORED_COLUMN_NAME, STORED_COLUMN
         super().add_column_value(fieldname, column, value)
 
+    def add_documents(self, batch: DocumentBatch) -> None:
+        """Documents ``batch.first`` onwards, written column by column: the same bytes as
+        ``start_doc``, ``add_field``, ``add_column_value`` and ``finish_doc`` for each in turn,
+        without the calls per field and document (a quarter of a file build's writer time)."""
+        if self._indoc:
+            raise RuntimeError("documents added in bulk while one is open")
+        if batch.first != self._doccount:
+            raise ValueError(f"documents from {batch.first}, expected {self._doccount}")
+        first, count = batch.first, batch.count
+        self._colwriters[STORED_COLUMN_NAME].add_many(first, batch.stored)
+        for fieldname, lengths in batch.lengths.items():
+            codes = _length_bytes(np.frombuffer(lengths, dtype=np.uint32)).tobytes()
+            nonzero = codes.rstrip(b"\0")  # Whoosh writes a length column up to its last length
+            if not nonzero:
+                continue
+            name = _lenfield(fieldname)
+            if not self._has_column(name):
+                self._create_column(name, LENGTHS_COLUMN)
+            writer = self._colwriters[name]
+            if first > writer._count:
+                writer._dbfile.write(bytes(first - writer._count))
+            writer._dbfile.write(nonzero)
+            writer._count = first + len(nonzero)
+            self._fieldlengths[fieldname] += int(np.frombuffer(lengths, dtype=np.uint32).sum())
+        for fieldname, (column, values) in batch.columns.items():
+            if not self._has_column(fieldname):
+                self._create_column(fieldname, column)
+            writer = self._colwriters[fieldname]
+            if hasattr(writer, "add_many"):
+                writer.add_many(first, values)
+            else:
+                for n, value in enumerate(values):
+                    if value is not None:
+                        writer.add(first + n, value)
+        self._doccount = first + count
+        self._docnum = first + count - 1 if count else self._docnum
+
+
+class DocumentBatch:
+    """What a run of consecutive documents gives the per-document files, gathered as they are
+    added and written in one pass (``_PerDocWriter.add_documents``): each one's stored fields,
+    and each field's lengths and column values, fields in the order Whoosh first meets them
+    (its segment keeps their total lengths in that order)."""
+
+    def __init__(self, first: int):
+        self.first = first
+        self.count = 0
+        self.stored: list[dict | None] = []
+        self.lengths: dict[str, array] = {}  # field -> a length per document, 0 for none
+        self.columns: dict[str, tuple[object, list]] = {}  # field -> (column, value or None)
+
+    def add(
+        self,
+        stored: dict | None,
+        lengths: list[tuple[str, int]],
+        columns: list[tuple[str, object, object]],
+    ) -> None:
+        """One document: its stored fields, (field, length) of its non-zero lengths and
+        (field, column, value) of its column values."""
+        n = self.count
+        self.stored.append(stored)
+        by_field = self.lengths
+        for fieldname, length in lengths:
+            of_field = by_field.get(fieldname)
+            if of_field is None:
+                of_field = by_field[fieldname] = array("I", bytes(4 * n))
+            elif len(of_field) < n:
+                of_field.frombytes(bytes(4 * (n - len(of_field))))
+            of_field.append(length)
+        for fieldname, column, value in columns:
+            entry = self.columns.get(fieldname)
+            if entry is None:
+                entry = self.columns[fieldname] = (column, [None] * n)
+            values = entry[1]
+            if len(values) < n:
+                values.extend([None] * (n - len(values)))
+            values.append(value)
+        self.count = n + 1
+
+
+#: ``length_to_byte``'s table: a length's byte is the first entry not below it.
+_LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.int64)
+
+
+def _length_bytes(lengths: np.ndarray) -> np.ndarray:
+    """Whoosh's one-byte code of each field length (``length_to_byte``), all at once."""
+    codes = np.searchsorted(_LENGTH_TABLE, lengths, side="left")
+    return np.minimum(codes, 255).astype(np.uint8)
+
 
 class _PerDocReader(W3PerDocReader):
     """Reads the stored fields of either column: NewsCodec's blocks, or Whoosh's own in a
@@ -230,6 +322,41 @@ class _FieldWriter(W3FieldWriter):
             raw = b"".join(values)
             self._positions.frombytes(raw)
             self._n_positions += len(raw) // _POSITION_DTYPE.itemsize
+
+    def add_terms(
+        self,
+        btexts: list[bytes],
+        offsets: np.ndarray,
+        bounds: np.ndarray,
+        ids: np.ndarray,
+        weights: np.ndarray,
+        positions: np.ndarray | None,
+    ) -> None:
+        """Terms of the current field given all at once: what ``term_started``, ``block`` and
+        ``term_finished`` record for each in turn. ``offsets``: each one's place in Whoosh's
+        postings file; ``bounds``: where each one's postings start in ``ids`` and ``weights``
+        (shifted by the first), and one past the last; ``positions``: theirs, in order."""
+        table_offsets, first_posting, first_position = self._table
+        starts = bounds[:-1] - bounds[0]
+        first_posting.frombytes((starts + self._n_postings).astype("=i8").tobytes())
+        if self._keep_positions and positions is not None:
+            before = np.cumsum(weights.astype(np.int64)) - weights.astype(np.int64)
+            first_position.frombytes((before[starts] + self._n_positions).astype("=i8").tobytes())
+            self._positions.frombytes(positions.astype("=u4").tobytes())
+            self._n_positions += len(positions)
+        else:
+            first_position.frombytes(np.full(len(starts), self._n_positions, "=i8").tobytes())
+        table_offsets.frombytes(offsets.astype("=i8").tobytes())
+        self._ids.frombytes(ids.astype("=u4").tobytes())
+        self._freqs.frombytes(weights.astype("=f4").tobytes())
+        self._n_postings += len(ids)
+        high, low = self._hashes
+        prefix = self._fieldname.encode("utf-8") + b"\0"
+        blake2b = hashlib.blake2b
+        for btext in btexts:  # term_hash's halves
+            digest = blake2b(prefix + btext, digest_size=16).digest()
+            high.append(int.from_bytes(digest[:8], "little"))
+            low.append(int.from_bytes(digest[8:], "little"))
 
     def close(self):
         offsets, first_posting, first_position = self._table
