@@ -242,3 +242,23 @@ class ClientThreads:
         self.stop.set()
         for t in self.threads:
             t.join(timeout=self.join_timeout)
+
+
+@contextlib.contextmanager
+def small_tmpfs(mount: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (e.g. ``"4m"``) mounted at ``mount``, so a write can really fill a
+    disk; the test is skipped where mounting is not allowed."""
+    import pytest
+
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a {size} tmpfs here: {done.stderr.strip() or done.returncode}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

@@ -9,20 +9,18 @@ import json
 import multiprocessing
 import os
 import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
+from helpers import ROOT, SEEDS, small_tmpfs
 from searchsvc.config import Settings
 from searchsvc.engine.models import SearchRequest
 from searchsvc.engine.service import Engine
 from searchsvc.errors import InsufficientStorage
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
 BRIEFINGS = ROOT.parent / "shared" / "corpora" / "wh-briefings"
 
 QUERIES = [
@@ -146,19 +144,8 @@ def test_a_builder_that_dies_fails_the_build_and_commits_nothing(
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip() or done.returncode}")
-    try:
+    with small_tmpfs(tmp_path / "disk", "3m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_full_disk_in_a_builder_is_insufficient_storage_in_the_parent(small_disk: Path) -> None:
