@@ -351,12 +351,11 @@ class _FieldWriter(W3FieldWriter):
         self._freqs.frombytes(weights.astype("=f4").tobytes())
         self._n_postings += len(ids)
         high, low = self._hashes
-        prefix = self._fieldname.encode("utf-8") + b"\0"
-        blake2b = hashlib.blake2b
-        for btext in btexts:  # term_hash's halves
-            digest = blake2b(prefix + btext, digest_size=16).digest()
-            high.append(int.from_bytes(digest[:8], "little"))
-            low.append(int.from_bytes(digest[8:], "little"))
+        field = field_key(self._fieldname)
+        for btext in btexts:
+            h, lo = key_hash(field + btext)
+            high.append(h)
+            low.append(lo)
 
     def close(self):
         offsets, first_posting, first_position = self._table
@@ -750,7 +749,18 @@ def expand_ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
 def term_hash(fieldname: str, btext: bytes) -> tuple[int, int]:
     """128 bits of BLAKE2b over field and term, as two unsigned 64-bit halves: two distinct
     terms of one segment share it with odds of about 2^-88 even at a million terms."""
-    digest = hashlib.blake2b(fieldname.encode("utf-8") + b"\0" + btext, digest_size=16).digest()
+    return key_hash(field_key(fieldname) + btext)
+
+
+def field_key(fieldname: str) -> bytes:
+    """What a term's bytes follow in the key ``term_hash`` hashes (worked out once per field by
+    a writer that hashes many of its terms)."""
+    return fieldname.encode("utf-8") + b"\0"
+
+
+def key_hash(key: bytes) -> tuple[int, int]:
+    """``term_hash`` of the key ``field_key(fieldname) + btext``."""
+    digest = hashlib.blake2b(key, digest_size=16).digest()
     return int.from_bytes(digest[:8], "little"), int.from_bytes(digest[8:], "little")
 
 
